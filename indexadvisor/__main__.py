@@ -1,0 +1,3 @@
+from indexadvisor.cli import main
+
+main()
