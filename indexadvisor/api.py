@@ -1,0 +1,196 @@
+"""The library's entry points: analyze() and snapshot(). The CLI is a thin layer over these."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Optional, Sequence
+
+from indexadvisor.catalog.ddl import read_ddl
+from indexadvisor.errors import InputError
+from indexadvisor.model import (
+    Catalog,
+    ParsedStatement,
+    Recommendation,
+    Report,
+    SourceError,
+    StatementReport,
+    Workload,
+)
+from indexadvisor.patterns import Extractor, StatementParseError, UnsupportedStatement
+from indexadvisor.render.ddl import create_index_sql, index_name
+from indexadvisor.selection import Advisor
+from indexadvisor.sources.sqlfile import read_sql_file
+from indexadvisor.sources.workload import WorkloadBuilder
+
+WORKLOAD_SUFFIXES = (".sql",)
+SCHEMA_FILE = "schema.sql"
+_LIBPQ_VARS = ("PGHOST", "PGPORT", "PGDATABASE", "PGSERVICE", "PGUSER", "PGHOSTADDR")
+
+
+@dataclass
+class Inputs:
+    """Where the workload and the catalog come from, resolved from paths and options."""
+
+    workload_files: list[Path] = field(default_factory=list)
+    schema_files: list[Path] = field(default_factory=list)
+    snapshot: Optional[Path] = None
+    dsn: Optional[str] = None
+    live: bool = False  # read the catalog from a live database
+    pg_stat_statements: bool = False
+
+
+def resolve_inputs(
+    paths: Sequence[str | Path] = (),
+    schema: Sequence[str | Path] = (),
+    snapshot: Optional[str | Path] = None,
+    dsn: Optional[str] = None,
+    pg_stat_statements: bool = False,
+) -> Inputs:
+    """Expand folders and decide the catalog source, in this order: snapshot, DDL files, live."""
+    inputs = Inputs(snapshot=Path(snapshot) if snapshot else None, dsn=dsn, pg_stat_statements=pg_stat_statements)
+    inputs.schema_files = [Path(s) for s in schema]
+    folder_schemas: list[Path] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            files = sorted(p for p in path.iterdir() if p.is_file() and p.suffix in WORKLOAD_SUFFIXES)
+            for f in files:
+                (folder_schemas if f.name == SCHEMA_FILE else inputs.workload_files).append(f)
+        elif path.exists():
+            inputs.workload_files.append(path)
+        else:
+            raise InputError(f"{path}: no such file or folder")
+    for f in inputs.schema_files + ([inputs.snapshot] if inputs.snapshot else []):
+        if not f.exists():
+            raise InputError(f"{f}: no such file")
+    explicit_db = bool(dsn) or pg_stat_statements
+    if not inputs.schema_files and not inputs.snapshot and not explicit_db:
+        inputs.schema_files = folder_schemas
+    env_db = bool(os.environ.get("DATABASE_URL")) or any(os.environ.get(v) for v in _LIBPQ_VARS)
+    inputs.live = not inputs.snapshot and not inputs.schema_files and (explicit_db or env_db)
+    return inputs
+
+
+def load_catalog(inputs: Inputs, errors: list[SourceError], conn=None) -> Catalog:
+    if inputs.snapshot:
+        from indexadvisor.catalog.snapshot import read_snapshot
+
+        return read_snapshot(inputs.snapshot)
+    if inputs.schema_files:
+        return read_ddl(inputs.schema_files, errors)
+    if conn is not None:
+        from indexadvisor.catalog.live import read_catalog
+
+        return read_catalog(conn)
+    return Catalog(source="none")
+
+
+def load_workload(inputs: Inputs, conn=None) -> Workload:
+    builder = WorkloadBuilder()
+    for path in inputs.workload_files:
+        for raw in read_sql_file(path, builder.errors):
+            builder.add(raw.sql, str(path), raw.line)
+    if inputs.pg_stat_statements and conn is not None:
+        from indexadvisor.sources.pgss import read_pg_stat_statements
+
+        read_pg_stat_statements(conn, builder)
+    return builder.build()
+
+
+def analyze(
+    paths: Sequence[str | Path] = (),
+    *,
+    schema: Sequence[str | Path] = (),
+    snapshot: Optional[str | Path] = None,
+    dsn: Optional[str] = None,
+    pg_stat_statements: bool = False,
+) -> Report:
+    """Read a workload and a catalog, and return the advice as a Report."""
+    inputs = resolve_inputs(paths, schema, snapshot, dsn, pg_stat_statements)
+    if not inputs.workload_files and not inputs.pg_stat_statements:
+        raise InputError("no workload given: pass .sql files or a folder, or --pg-stat-statements with a database")
+    if inputs.live:
+        from indexadvisor import db
+
+        with db.connect(inputs.dsn) as conn:
+            return _analyze(inputs, conn)
+    return _analyze(inputs, None)
+
+
+def _analyze(inputs: Inputs, conn) -> Report:
+    catalog_errors: list[SourceError] = []
+    catalog = load_catalog(inputs, catalog_errors, conn)
+    workload = load_workload(inputs, conn)
+    return advise(workload, catalog, catalog_errors)
+
+
+def advise(workload: Workload, catalog: Catalog, catalog_errors: Sequence[SourceError] = ()) -> Report:
+    """Parse each statement shape once, find candidates, and build the report."""
+    extractor = Extractor(catalog)
+    errors = list(catalog_errors) + list(workload.errors)
+    parsed: list[ParsedStatement] = []
+    reports: dict[str, StatementReport] = {}
+    skipped = 0
+    for st in sorted(workload.statements, key=lambda s: (-s.calls, s.source, s.line or 0)):
+        rep = StatementReport(st.fingerprint, st.sql, st.location, st.calls, st.total_time_ms, [])
+        reports[st.fingerprint] = rep
+        try:
+            accesses, notes = extractor.extract(st)
+        except StatementParseError as exc:
+            errors.append(SourceError(st.source, st.line, f"cannot parse statement: {exc}"))
+            rep.notes.append(f"not analysed: cannot parse: {exc}")
+            skipped += 1
+            continue
+        except UnsupportedStatement as exc:
+            rep.notes.append(f"not analysed: {exc}")
+            skipped += 1
+            continue
+        rep.tables = sorted({str(a.table) for a in accesses})
+        rep.notes.extend(notes)
+        parsed.append(ParsedStatement(st, accesses, notes))
+
+    advice = Advisor(catalog).advise(parsed)
+    taken = {i.name for t in catalog.tables.values() for i in t.indexes}
+    recommendations: list[Recommendation] = []
+    for proposal in advice.proposals:
+        name = index_name(proposal.table, proposal.keys, taken=taken)
+        taken.add(name)
+        ddl = create_index_sql(name, proposal.schema, proposal.table, proposal.keys, [], None)
+        recommendations.append(
+            Recommendation(name, proposal.schema, proposal.table, proposal.keys, [], None, "btree", ddl,
+                           proposal.served, proposal.reason, proposal.estimate)
+        )
+        for fp in proposal.served:
+            reports[fp].recommendations.append(name)
+    for fp, names in advice.served_by_existing.items():
+        reports[fp].served_by_existing = sorted(set(names))
+    for fp, notes in advice.notes.items():
+        reports[fp].notes.extend(n for n in notes if n not in reports[fp].notes)
+
+    report_notes: list[str] = []
+    costing = "statistics" if catalog.has_stats else "rules"
+    if catalog.source == "none":
+        report_notes.append("no catalog given (--schema, --snapshot or --dsn): tables and existing indexes are unknown")
+    if costing == "rules":
+        report_notes.append("no planner statistics: estimates assume large tables and are ranked by structure and call frequency")
+    never_analyzed = sorted(str(t.qname) for t in catalog.tables.values() if catalog.source in ("live", "snapshot") and not t.has_stats)
+    if never_analyzed:
+        shown = ", ".join(never_analyzed[:5]) + (" ..." if len(never_analyzed) > 5 else "")
+        report_notes.append(f"{len(never_analyzed)} table(s) have never been analysed, so estimates for them are guesses: {shown} (run ANALYZE)")
+    if not workload.statements:
+        report_notes.append("the workload has no statements")
+    return Report(
+        recommendations=recommendations,
+        findings=[],
+        statements=list(reports.values()),
+        seen=workload.seen,
+        analysed=len(parsed),
+        skipped=skipped,
+        errors=errors,
+        catalog_source=catalog.source,
+        costing=costing,
+        notes=report_notes,
+        server_version=catalog.server_version,
+    )

@@ -1,0 +1,228 @@
+"""From access patterns to candidate B-tree indexes, minus what existing indexes serve.
+
+The key order follows DESIGN.md: equality columns first, then the ORDER BY
+columns in the query's order and directions, then at most one range column.
+Equality columns are ordered by how many statements of the workload filter on
+them (then by selectivity), so that candidates from different statements line
+up and one index can serve several of them.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Callable, Iterable, Optional
+
+from indexadvisor.model import (
+    Candidate,
+    Catalog,
+    Index,
+    IndexKey,
+    Predicate,
+    PredKind,
+    SortKey,
+    Statement,
+    Table,
+    TableAccess,
+)
+from indexadvisor.patterns import Extractor, StatementParseError, UnsupportedStatement
+
+_EQ_KINDS = (PredKind.EQ, PredKind.IS_NULL)
+_RANGE_KINDS = (PredKind.RANGE, PredKind.LIKE_PREFIX)
+_PATTERN_OPCLASSES = ("text_pattern_ops", "varchar_pattern_ops", "bpchar_pattern_ops")
+
+
+@dataclass
+class Requirement:
+    """What an index must deliver to serve one access in full.
+
+    `eq` is a set (any order serves), `sort` must follow in order with consistent
+    directions (a B-tree scans backwards too), `range` may follow the sort keys.
+    """
+
+    eq: list[str]
+    sort: list[SortKey] = field(default_factory=list)
+    range: Optional[str] = None
+    range_opclass: Optional[str] = None  # pattern opclass needed for LIKE 'abc%'
+    in_after_sort: list[str] = field(default_factory=list)  # multi-valued IN kept after the sort keys
+
+    @property
+    def width(self) -> int:
+        return len(self.eq) + len(self.sort) + (1 if self.range else 0) + len(self.in_after_sort)
+
+    def keys(self) -> list[IndexKey]:
+        keys = [IndexKey(c) for c in self.eq]
+        keys += [IndexKey(s.column, desc=s.desc, nulls_first=s.nulls_first) for s in self.sort]
+        keys += [IndexKey(c) for c in self.in_after_sort]
+        if self.range:
+            keys.append(IndexKey(self.range, opclass=self.range_opclass))
+        return keys
+
+
+@dataclass
+class Match:
+    """How far an index's leading keys go in serving a requirement."""
+
+    eq: list[str]  # equality columns matched by leading keys
+    range: bool = False
+    order: bool = False  # the index delivers the requested order
+    full: bool = False
+
+
+def requirement_for(access: TableAccess, rank: Callable[[str], tuple]) -> Optional[Requirement]:
+    """The best single B-tree for one access, or None when a B-tree cannot help."""
+    eq = [c for c in access.columns_of(*_EQ_KINDS)]
+    multi_in = [p.column for p in access.predicates if p.kind == PredKind.IN and p.column not in eq]
+    joins = [c for c in access.columns_of(PredKind.JOIN) if c not in eq and c not in multi_in]
+    sort = [k for k in access.order_by if k.column not in eq]
+    in_after_sort: list[str] = []
+    if sort:
+        # a multi-valued IN before the sort keys breaks the delivered order
+        in_after_sort = [c for c in multi_in if c not in {k.column for k in sort}]
+    else:
+        eq = eq + [c for c in multi_in if c not in eq]
+    eq = sorted(eq, key=rank) + sorted(joins, key=rank)
+    range_col: Optional[str] = None
+    range_opclass: Optional[str] = None
+    sort_cols = {k.column for k in sort}
+    ranges = [p for p in access.predicates if p.kind in _RANGE_KINDS and p.column not in eq and p.column not in sort_cols]
+    if ranges:
+        chosen = sorted(ranges, key=lambda p: rank(p.column))[0]
+        range_col = chosen.column
+        only_like = all(p.kind == PredKind.LIKE_PREFIX for p in access.predicates if p.column == range_col)
+        range_opclass = "text_pattern_ops" if only_like else None
+    req = Requirement(eq, sort, range_col, range_opclass, in_after_sort)
+    return req if req.width else None
+
+
+def match(index: Index, req: Requirement, access: Optional[TableAccess] = None) -> Match:
+    """Match an index's leading keys against a requirement (the serve rule of DESIGN.md)."""
+    if index.method != "btree" or not index.valid:
+        return Match([])
+    if index.where and (access is None or not predicate_implied(index.where, access)):
+        return Match([])
+    keys = index.keys
+    wanted = set(req.eq)
+    matched: list[str] = []
+    i = 0
+    while i < len(keys) and keys[i].column in wanted and keys[i].column not in matched:
+        if keys[i].opclass and keys[i].opclass not in _PATTERN_OPCLASSES:
+            break
+        matched.append(keys[i].column)  # type: ignore[arg-type]
+        i += 1
+    if len(matched) < len(wanted):
+        return Match(matched)
+    order = _sort_matches(keys[i:i + len(req.sort)], req.sort)
+    if req.sort and not order:
+        # the order is not delivered; a range right after the equality keys still helps
+        rng = bool(req.range) and i < len(keys) and keys[i].column == req.range and _range_opclass_ok(keys[i], req)
+        return Match(matched, rng, False, False)
+    i += len(req.sort)
+    for col in req.in_after_sort:
+        if i < len(keys) and keys[i].column == col:
+            i += 1
+    rng = bool(req.range) and i < len(keys) and keys[i].column == req.range and _range_opclass_ok(keys[i], req)
+    return Match(matched, rng, bool(req.sort), not req.range or rng)
+
+
+def _sort_matches(keys: list[IndexKey], sort: list[SortKey]) -> bool:
+    if len(keys) < len(sort):
+        return False
+    forward = backward = True
+    for key, want in zip(keys, sort):
+        if key.column != want.column or key.opclass:
+            return False
+        key_nulls_first = key.desc if key.nulls_first is None else key.nulls_first
+        want_nulls_first = want.desc if want.nulls_first is None else want.nulls_first
+        forward &= key.desc == want.desc and key_nulls_first == want_nulls_first
+        backward &= key.desc != want.desc and key_nulls_first != want_nulls_first
+    return forward or backward
+
+
+def _range_opclass_ok(key: IndexKey, req: Requirement) -> bool:
+    if req.range_opclass:
+        return key.opclass in _PATTERN_OPCLASSES or (key.collation or "").lower() in ("c", "posix")
+    return key.opclass is None
+
+
+def predicate_implied(where: str, access: TableAccess) -> bool:
+    """Whether an access's predicates imply a partial index's WHERE (simple conjunctions)."""
+    required = _index_predicates(where)
+    if not required:
+        return False
+    return all(any(_implies(have, need) for have in access.predicates) for need in required)
+
+
+@functools.lru_cache(maxsize=4096)
+def _index_predicates(where: str) -> tuple[Predicate, ...]:
+    """The conjuncts of an index predicate, read with the statement extractor."""
+    try:
+        accesses, _ = Extractor(Catalog()).extract(Statement("", f"SELECT 1 FROM t WHERE {where}", "", None))
+    except (StatementParseError, UnsupportedStatement):
+        return ()
+    return tuple(accesses[0].predicates) if len(accesses) == 1 else ()
+
+
+def _implies(have: Predicate, need: Predicate) -> bool:
+    if have.column != need.column:
+        return False
+    if need.kind == PredKind.IS_NOT_NULL:
+        return have.kind not in (PredKind.IS_NULL,)  # strict operators reject NULL
+    if have.kind != need.kind:
+        return False
+    if need.constant is None:
+        return False
+    return (have.constant or "").lower() == need.constant.lower()
+
+
+def served_by(table: Optional[Table], req: Requirement, access: TableAccess) -> Optional[Index]:
+    """An existing index that serves the requirement in full, if any."""
+    if table is None:
+        return None
+    for index in table.indexes:
+        if match(index, req, access).full:
+            return index
+    return None
+
+
+def column_rank(accesses: Iterable[TableAccess], catalog: Catalog) -> Callable[[str, str], tuple]:
+    """Order equality columns: used by more statements first, then more distinct values first."""
+    uses: Counter[tuple[str, str]] = Counter()
+    for access in accesses:
+        for col in set(access.columns_of(*_EQ_KINDS, PredKind.IN, PredKind.JOIN)):
+            uses[(str(access.table), col)] += 1
+
+    def rank(table: str, column: str) -> tuple:
+        t = catalog.tables.get(table)
+        distinct = 0.0
+        if t is not None and column in t.columns and t.columns[column].stats is not None:
+            stats = t.columns[column].stats
+            distinct = stats.n_distinct if stats.n_distinct >= 0 else -stats.n_distinct * (t.row_estimate or 0)
+        return (-uses[(table, column)], -distinct, column)
+
+    return rank
+
+
+def candidate_from(access: TableAccess, req: Requirement, fingerprint: str, reason: str) -> Candidate:
+    return Candidate(access.table.schema, access.table.name, req.keys(), statements=[fingerprint], reasons=[reason])
+
+
+def covers(bigger: list[IndexKey], smaller_req: Requirement) -> bool:
+    """Whether an index with keys `bigger` serves the requirement in full."""
+    probe = Index(name="", schema="", table="", keys=bigger)
+    return match(probe, smaller_req).full
+
+
+def describe(req: Requirement) -> str:
+    """Why these keys, in words: what each part of the index does for the statement."""
+    parts = []
+    if req.eq:
+        parts.append("equality on " + ", ".join(req.eq))
+    if req.sort:
+        parts.append("delivers ORDER BY " + ", ".join(s.column + (" DESC" if s.desc else "") for s in req.sort))
+    if req.in_after_sort:
+        parts.append("IN-list filter on " + ", ".join(req.in_after_sort) + " kept after the sort keys")
+    if req.range:
+        parts.append(("LIKE prefix on " if req.range_opclass else "range on ") + req.range)
+    return "; ".join(parts)

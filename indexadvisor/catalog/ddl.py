@@ -1,0 +1,227 @@
+"""Read a catalog from DDL files: CREATE TABLE, CREATE INDEX, ALTER TABLE ADD CONSTRAINT.
+
+Works on hand-written schema files and on `pg_dump --schema-only` output alike:
+statements that do not define tables, indexes or constraints (SET, functions,
+grants, sequences, ...) are passed over without parsing. A DDL statement that
+cannot be parsed is reported with its file and line, and the rest is read.
+A catalog from DDL has no statistics; the report says so.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Optional
+
+import sqlglot
+from sqlglot import exp
+from sqlglot.errors import ParseError, TokenError
+from sqlglot.optimizer.normalize_identifiers import normalize_identifiers
+
+from indexadvisor.model import Catalog, Column, ForeignKey, Index, IndexKey, SourceError, Table
+from indexadvisor.sources.sqlfile import read_sql_file
+
+_RELEVANT = re.compile(
+    r"^\s*(create\s+(?:(?:global|local)\s+)?(?:(?:temporary|temp|unlogged)\s+)?table"
+    r"|create\s+(?:unique\s+)?index|alter\s+table|set\s+search_path)\b",
+    re.I,
+)
+# what makes an unparsable statement worth reporting (not ALTER TABLE ... OWNER TO and the like)
+_DEFINES = re.compile(r"^\s*create\b|\badd\s+(?:constraint|primary|unique|foreign)\b", re.I)
+
+
+def read_ddl(paths: list[Path], errors: list[SourceError]) -> Catalog:
+    catalog = Catalog(source="ddl")
+    pending: list[tuple[exp.Expression, str, int]] = []  # indexes/constraints after all tables
+    for path in paths:
+        for raw in read_sql_file(path, errors):
+            if not _RELEVANT.match(raw.sql):
+                continue
+            if raw.sql.lower().startswith("set"):
+                _search_path(raw.sql, catalog)
+                continue
+            try:
+                tree = sqlglot.parse_one(raw.sql, dialect="postgres")
+            except (ParseError, TokenError) as exc:
+                if _DEFINES.search(raw.sql):
+                    errors.append(SourceError(str(path), raw.line, f"cannot parse DDL: {_first_line(exc)}"))
+                continue
+            tree = normalize_identifiers(tree, dialect="postgres")
+            if isinstance(tree, exp.Create) and tree.kind == "TABLE":
+                _create_table(tree, catalog, str(path), raw.line, errors)
+            else:
+                pending.append((tree, str(path), raw.line))
+    for tree, source, line in pending:
+        if isinstance(tree, exp.Create) and tree.kind == "INDEX":
+            _create_index(tree, catalog, source, line, errors)
+        elif isinstance(tree, exp.Alter):
+            _alter_table(tree, catalog, source, line, errors)
+    return catalog
+
+
+def _first_line(exc: Exception) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0][:300] if text else "syntax error"
+
+
+def _search_path(sql: str, catalog: Catalog) -> None:
+    m = re.match(r"^\s*set\s+search_path\s*(?:=|to)\s*(.+?)\s*;?\s*$", sql, re.I | re.S)
+    if m:
+        names = [n.strip().strip("'").strip('"') for n in m.group(1).split(",")]
+        names = [n for n in names if n and n != "$user" and n != "pg_catalog"]
+        catalog.search_path = names + [s for s in ["public"] if s not in names] if names else ["public"]
+
+
+def _table_of(node: exp.Table, catalog: Catalog) -> tuple[str, str]:
+    schema = node.db or (catalog.search_path[0] if catalog.search_path else "public")
+    return schema, node.name
+
+
+def _create_table(tree: exp.Create, catalog: Catalog, source: str, line: int, errors: list[SourceError]) -> None:
+    schema_node = tree.this
+    table_node = schema_node.this if isinstance(schema_node, exp.Schema) else schema_node
+    if not isinstance(table_node, exp.Table):
+        return
+    schema, name = _table_of(table_node, catalog)
+    table = Table(schema, name)
+    catalog.add(table)
+    if not isinstance(schema_node, exp.Schema):
+        return  # CREATE TABLE ... AS / LIKE / PARTITION OF: no column list to read
+    for item in schema_node.expressions:
+        if isinstance(item, exp.ColumnDef):
+            _column(item, table, catalog)
+        else:
+            _constraint(item, None, table, catalog)
+
+
+def _column(item: exp.ColumnDef, table: Table, catalog: Catalog) -> None:
+    kind = item.args.get("kind")
+    col = Column(item.name, kind.sql(dialect="postgres").lower() if kind is not None else "unknown")
+    table.columns[col.name] = col
+    for cc in item.args.get("constraints") or []:
+        c = cc.args.get("kind")
+        if isinstance(c, exp.NotNullColumnConstraint) and not c.args.get("allow_null"):
+            col.not_null = True
+        elif isinstance(c, exp.PrimaryKeyColumnConstraint):
+            col.not_null = True
+            _add_unique(table, [col.name], primary=True, name=f"{table.name}_pkey")
+        elif isinstance(c, exp.UniqueColumnConstraint):
+            _add_unique(table, [col.name], primary=False, name=f"{table.name}_{col.name}_key")
+        elif isinstance(c, exp.Reference):
+            _reference(c, [col.name], f"{table.name}_{col.name}_fkey", table, catalog)
+
+
+def _constraint(item: exp.Expression, name: Optional[str], table: Table, catalog: Catalog) -> None:
+    if isinstance(item, exp.Constraint):
+        for inner in item.expressions:
+            _constraint(inner, item.name, table, catalog)
+        return
+    if isinstance(item, exp.PrimaryKey):
+        cols = [_ident(e) for e in item.expressions]
+        for c in cols:
+            if c in table.columns:
+                table.columns[c].not_null = True
+        _add_unique(table, cols, primary=True, name=name or f"{table.name}_pkey")
+    elif isinstance(item, exp.UniqueColumnConstraint):
+        target = item.this
+        cols = [_ident(e) for e in target.expressions] if isinstance(target, exp.Schema) else []
+        if cols:
+            _add_unique(table, cols, primary=False, name=name or f"{table.name}_{'_'.join(cols)}_key")
+    elif isinstance(item, exp.ForeignKey):
+        cols = [_ident(e) for e in item.expressions]
+        ref = item.args.get("reference")
+        if isinstance(ref, exp.Reference):
+            _reference(ref, cols, name or f"{table.name}_{'_'.join(cols)}_fkey", table, catalog)
+
+
+def _ident(node: exp.Expression) -> str:
+    return node.name if isinstance(node, (exp.Identifier, exp.Column)) else node.sql(dialect="postgres")
+
+
+def _add_unique(table: Table, columns: list[str], primary: bool, name: str) -> None:
+    if primary:
+        table.indexes = [i for i in table.indexes if not i.primary]
+    table.indexes.append(
+        Index(
+            name=name, schema=table.schema, table=table.name, keys=[IndexKey(c) for c in columns],
+            unique=True, primary=primary, constraint=name, constraint_type="p" if primary else "u",
+        )
+    )
+
+
+def _reference(ref: exp.Reference, columns: list[str], name: str, table: Table, catalog: Catalog) -> None:
+    target = ref.this
+    ref_table = target.this if isinstance(target, exp.Schema) else target
+    if not isinstance(ref_table, exp.Table):
+        return
+    ref_schema, ref_name = _table_of(ref_table, catalog)
+    ref_cols = [_ident(e) for e in target.expressions] if isinstance(target, exp.Schema) else []
+    table.foreign_keys.append(ForeignKey(name, columns, ref_schema, ref_name, ref_cols))
+
+
+def _find(catalog: Catalog, node: exp.Table) -> Optional[Table]:
+    return catalog.find(node.name, node.db or None)
+
+
+def _create_index(tree: exp.Create, catalog: Catalog, source: str, line: int, errors: list[SourceError]) -> None:
+    index = tree.this
+    if not isinstance(index, exp.Index):
+        return
+    table_node = index.args.get("table")
+    table = _find(catalog, table_node) if isinstance(table_node, exp.Table) else None
+    if table is None:
+        label = table_node.sql(dialect="postgres") if table_node is not None else "?"
+        errors.append(SourceError(source, line, f"index {index.name or '(unnamed)'} is on table {label}, which no CREATE TABLE defines"))
+        return
+    params = index.args.get("params")
+    keys = [_key(o) for o in (params.args.get("columns") or [])] if params is not None else []
+    include = [_ident(e) for e in (params.args.get("include") or [])] if params is not None else []
+    where_node = params.args.get("where") if params is not None else None
+    where = where_node.this.sql(dialect="postgres") if isinstance(where_node, exp.Where) else None
+    using = params.args.get("using") if params is not None else None
+    method = using.name.lower() if using is not None else "btree"
+    name = index.name or f"{table.name}_{'_'.join(k.column or 'expr' for k in keys)}_idx"
+    table.indexes.append(
+        Index(name=name, schema=table.schema, table=table.name, keys=keys, include=include, where=where,
+              method=method, unique=bool(tree.args.get("unique")), definition=tree.sql(dialect="postgres"))
+    )
+
+
+def _key(node: exp.Expression) -> IndexKey:
+    desc = False
+    nulls_first: Optional[bool] = None
+    if isinstance(node, exp.Ordered):
+        desc = bool(node.args.get("desc"))
+        nf = bool(node.args.get("nulls_first"))
+        nulls_first = None if nf == desc else nf
+        node = node.this
+    opclass = collation = None
+    if isinstance(node, exp.Opclass):
+        opclass = node.expression.name
+        node = node.this
+    if isinstance(node, exp.Collate):
+        collation = node.expression.name if isinstance(node.expression, (exp.Identifier, exp.Column, exp.Var)) else node.expression.sql()
+        node = node.this
+    while isinstance(node, exp.Paren):
+        node = node.this
+    if isinstance(node, exp.Column):
+        return IndexKey(node.name, desc=desc, nulls_first=nulls_first, opclass=opclass, collation=collation)
+    expression = node.sql(dialect="postgres", normalize_functions="lower")
+    return IndexKey(None, expression=expression, desc=desc, nulls_first=nulls_first, opclass=opclass, collation=collation)
+
+
+def _alter_table(tree: exp.Alter, catalog: Catalog, source: str, line: int, errors: list[SourceError]) -> None:
+    table_node = tree.this
+    if not isinstance(table_node, exp.Table):
+        return
+    table = _find(catalog, table_node)
+    actions = tree.args.get("actions") or []
+    adds = [a for a in actions if isinstance(a, exp.AddConstraint)]
+    if not adds:
+        return
+    if table is None:
+        errors.append(SourceError(source, line, f"ALTER TABLE on {table_node.sql(dialect='postgres')}, which no CREATE TABLE defines"))
+        return
+    for add in adds:
+        for item in add.expressions:
+            _constraint(item, None, table, catalog)

@@ -1,0 +1,72 @@
+"""The terminal report: what to add, why, and what could not be read."""
+
+from __future__ import annotations
+
+import textwrap
+
+from tabulate import tabulate
+
+from indexadvisor.model import Report
+
+_WRAP = 60
+
+
+def render(report: Report) -> str:
+    out: list[str] = []
+    by_fp = {s.fingerprint: s for s in report.statements}
+    out.append(
+        f"indexadvisor: {report.seen} statements read, {len(report.statements)} shapes, "
+        f"{report.analysed} analysed, {report.skipped} skipped, {len(report.errors)} errors"
+    )
+    out.append(f"catalog: {report.catalog_source}; estimates: {report.costing}")
+    for note in report.notes:
+        out.append(f"note: {note}")
+    out.append("")
+    if report.recommendations:
+        rows = []
+        for i, r in enumerate(report.recommendations, 1):
+            served = [by_fp[fp] for fp in r.statements if fp in by_fp]
+            where = ", ".join(s.location for s in served[:3]) + (f" (+{len(served) - 3})" if len(served) > 3 else "")
+            benefit = f"{r.estimate.benefit:,.0f}" if r.estimate else "-"
+            rows.append([
+                i,
+                f"{r.schema}.{r.table}",
+                textwrap.fill(", ".join(r.columns), 30),
+                benefit,
+                f"{len(served)} ({sum(s.calls for s in served)} calls)\n" + textwrap.fill(where, 30),
+                textwrap.fill(r.reason, _WRAP),
+            ])
+        out.append(f"Proposed indexes ({len(report.recommendations)}):")
+        out.append(tabulate(rows, headers=["#", "table", "keys", "benefit", "statements", "why"], tablefmt="simple_grid"))
+        out.append("")
+        out.append("DDL:")
+        out.extend(r.ddl for r in report.recommendations)
+    else:
+        out.append("No new index proposed: the existing indexes serve this workload, or no statement could use one.")
+    served = [s for s in report.statements if s.served_by_existing]
+    if served:
+        out.append("")
+        out.append(f"Already served by existing indexes: {len(served)} statement shape(s)")
+        for s in served[:10]:
+            out.append(f"  {s.location}: {', '.join(s.served_by_existing)}")
+    if report.findings:
+        out.append("")
+        out.append("Findings:")
+        rows = [[f.severity, f.kind, f.table, f.index or "", textwrap.fill(f.evidence, _WRAP)] for f in report.findings]
+        out.append(tabulate(rows, headers=["severity", "kind", "table", "index", "evidence"], tablefmt="simple_grid"))
+    if report.errors:
+        out.append("")
+        out.append(f"Could not use ({len(report.errors)}):")
+        for e in report.errors[:20]:
+            out.append(f"  {e.location}: {e.message}")
+        if len(report.errors) > 20:
+            out.append(f"  ... and {len(report.errors) - 20} more (see --format json)")
+    notes = [(s.location, n) for s in report.statements for n in s.notes if not n.startswith("not analysed")]
+    if notes:
+        out.append("")
+        out.append("Notes:")
+        for location, note in notes[:20]:
+            out.append(f"  {location}: {note}")
+        if len(notes) > 20:
+            out.append(f"  ... and {len(notes) - 20} more (see --format json)")
+    return "\n".join(out) + "\n"

@@ -1,0 +1,61 @@
+"""Read the workload from pg_stat_statements on a live server.
+
+Utility statements, statements on system catalogs and the advisor's own queries
+are skipped here, so they never reach the parser.
+"""
+
+from __future__ import annotations
+
+import re
+
+import psycopg
+
+from indexadvisor import db
+from indexadvisor.errors import DatabaseError
+from indexadvisor.sources.workload import WorkloadBuilder
+
+SOURCE = "pg_stat_statements"
+
+_DML = re.compile(r"^\s*(?:/\*.*?\*/\s*|--[^\n]*\n\s*)*(select|with|update|delete|insert)\b", re.I | re.S)
+_CATALOG = re.compile(r"\b(?:pg_catalog\.|information_schema\.|pg_(?:class|namespace|attribute|index|stat\w*|settings|database|roles|type|proc|constraint|extension|locks|am|opclass)\b)", re.I)
+
+_QUERY_13 = """{marker}
+SELECT s.query, s.calls, s.total_exec_time, s.rows
+FROM pg_stat_statements s
+JOIN pg_database d ON d.oid = s.dbid
+WHERE d.datname = current_database() AND s.calls > 0
+ORDER BY s.total_exec_time DESC
+"""
+_QUERY_12 = _QUERY_13.replace("total_exec_time", "total_time")
+
+
+def read_pg_stat_statements(conn: psycopg.Connection, builder: WorkloadBuilder, limit: int = 5000) -> int:
+    """Add the current database's statements to the builder; return how many were skipped."""
+    if not db.fetch(conn, f"{db.MARKER} SELECT 1 FROM pg_extension WHERE extname = 'pg_stat_statements'"):
+        raise DatabaseError(
+            "pg_stat_statements is not installed in this database: add it to shared_preload_libraries "
+            "and run CREATE EXTENSION pg_stat_statements (or pass a workload file instead)"
+        )
+    template = _QUERY_13 if (conn.info.server_version or 0) >= 130000 else _QUERY_12
+    rows = db.fetch(conn, template.format(marker=db.MARKER) + f" LIMIT {int(limit)}")
+    skipped = 0
+    for row in rows:
+        query = row["query"] or ""
+        if not keep(query):
+            skipped += 1
+            continue
+        total = row.get("total_exec_time", row.get("total_time"))
+        builder.add(query, SOURCE, None, int(row["calls"]), float(total or 0.0), int(row["rows"] or 0))
+    return skipped
+
+
+def keep(query: str) -> bool:
+    """True for statements worth indexing for: DML on user tables, not the advisor's own."""
+    if db.MARKER in query or "<insufficient privilege>" in query:
+        return False
+    m = _DML.match(query)
+    if not m:
+        return False
+    if m.group(1).lower() == "insert" and not re.search(r"\bselect\b", query, re.I):
+        return False
+    return not _CATALOG.search(query)
