@@ -75,6 +75,10 @@ def requirement_for(access: TableAccess, rank: Callable[[str], tuple]) -> Option
     eq = [c for c in access.columns_of(*_EQ_KINDS)]
     multi_in = [p.column for p in access.predicates if p.kind == PredKind.IN and p.column not in eq]
     joins = [c for c in access.columns_of(PredKind.JOIN) if c not in eq and c not in multi_in]
+    if joins and (eq or multi_in or access.order_by or access.columns_of(*_RANGE_KINDS)):
+        # a table with its own filters likely drives the join: index the filters;
+        # a table reached only through join keys is the inner side: index the keys
+        joins = []
     sort = [k for k in access.order_by if k.column not in eq]
     in_after_sort: list[str] = []
     if sort:
@@ -103,7 +107,9 @@ def match(index: Index, req: Requirement, access: Optional[TableAccess] = None) 
     if index.where and (access is None or not predicate_implied(index.where, access)):
         return Match([])
     keys = index.keys
-    wanted = set(req.eq)
+    # columns the index predicate pins (WHERE x IS NULL, WHERE s = 'a') need no key
+    pinned = {p.column for p in _index_predicates(index.where)} if index.where else set()
+    wanted = set(req.eq) - pinned
     matched: list[str] = []
     i = 0
     while i < len(keys) and keys[i].column in wanted and keys[i].column not in matched:
@@ -111,19 +117,20 @@ def match(index: Index, req: Requirement, access: Optional[TableAccess] = None) 
             break
         matched.append(keys[i].column)  # type: ignore[arg-type]
         i += 1
+    pinned_eq = sorted(pinned & set(req.eq))
     if len(matched) < len(wanted):
-        return Match(matched)
+        return Match(matched + pinned_eq if matched else [])
     order = _sort_matches(keys[i:i + len(req.sort)], req.sort)
     if req.sort and not order:
         # the order is not delivered; a range right after the equality keys still helps
         rng = bool(req.range) and i < len(keys) and keys[i].column == req.range and _range_opclass_ok(keys[i], req)
-        return Match(matched, rng, False, False)
+        return Match(matched + pinned_eq, rng, False, False)
     i += len(req.sort)
     for col in req.in_after_sort:
         if i < len(keys) and keys[i].column == col:
             i += 1
     rng = bool(req.range) and i < len(keys) and keys[i].column == req.range and _range_opclass_ok(keys[i], req)
-    return Match(matched, rng, bool(req.sort), not req.range or rng)
+    return Match(matched + pinned_eq, rng, bool(req.sort), not req.range or rng)
 
 
 def _sort_matches(keys: list[IndexKey], sort: list[SortKey]) -> bool:
@@ -165,15 +172,23 @@ def _index_predicates(where: str) -> tuple[Predicate, ...]:
 
 
 def _implies(have: Predicate, need: Predicate) -> bool:
+    """Whether one query predicate implies one conjunct of an index predicate."""
     if have.column != need.column:
         return False
     if need.kind == PredKind.IS_NOT_NULL:
-        return have.kind not in (PredKind.IS_NULL,)  # strict operators reject NULL
-    if have.kind != need.kind:
+        return have.kind != PredKind.IS_NULL  # every other operator is strict: it rejects NULL
+    if need.kind == PredKind.IS_NULL:
+        return have.kind == PredKind.IS_NULL
+    if need.constant is None or have.constant is None:
         return False
-    if need.constant is None:
-        return False
-    return (have.constant or "").lower() == need.constant.lower()
+    if need.kind == PredKind.EQ:
+        return have.kind == PredKind.EQ and have.constant.lower() == need.constant.lower()
+    if need.kind == PredKind.IN:
+        allowed = {v.strip().lower() for v in need.constant.split(",")}
+        if have.kind == PredKind.EQ:
+            return have.constant.lower() in allowed
+        return have.kind == PredKind.IN and {v.strip().lower() for v in have.constant.split(",")} <= allowed
+    return False
 
 
 def served_by(table: Optional[Table], req: Requirement, access: TableAccess) -> Optional[Index]:

@@ -140,7 +140,7 @@ class Advisor:
         """An existing index that serves the access in full, or a unique one pinning it to one row."""
         if a.table is None:
             return None
-        eq_cols = set(a.access.columns_of(PredKind.EQ, PredKind.JOIN))
+        eq_cols = set(a.access.columns_of(PredKind.EQ))
         for index in a.table.indexes:
             if match(index, a.req, a.access).full:
                 return index

@@ -30,9 +30,13 @@ DEFAULT_RANGE_SEL = 0.005  # a two-sided range (BETWEEN), as the planner assumes
 DEFAULT_MATCH_SEL = 0.005  # LIKE prefix
 
 # What a table without statistics is assumed to look like: big enough that an
-# index matters, so advice is ranked by structure and frequency.
+# index matters, with equality and prefix filters that pick few rows (as the
+# columns people filter on mostly do), so advice is ranked by structure and frequency.
 ASSUMED_ROWS = 1_000_000.0
 ROWS_PER_PAGE = 60.0
+ASSUMED_EQ_SEL = 0.001
+ASSUMED_FLAG_SEL = 0.5  # a boolean, or an IS NULL test
+ASSUMED_MATCH_SEL = 0.001
 TINY_TABLE_ROWS = 1_000  # below this a sequential scan is as fast as any index
 
 
@@ -59,21 +63,36 @@ class StatsModel:
         return table is not None and table.has_stats and self.rows(table) < TINY_TABLE_ROWS
 
     def selectivity(self, table: Optional[Table], pred: Predicate) -> float:
-        stats = None
-        if table is not None and table.has_stats and pred.column in table.columns:
-            stats = table.columns[pred.column].stats
+        column = table.columns.get(pred.column) if table is not None else None
+        stats = column.stats if column is not None and table is not None and table.has_stats else None
         n = self.rows(table)
+        if stats is None:
+            return self._assumed(column, pred)
         if pred.kind in (PredKind.EQ, PredKind.JOIN):
             return self._eq(stats, n, pred.constant)
         if pred.kind == PredKind.IN:
             return min(1.0, self._eq(stats, n, None) * max(pred.values, 1))
         if pred.kind == PredKind.IS_NULL:
-            return stats.null_frac if stats else DEFAULT_EQ_SEL
+            return stats.null_frac
         if pred.kind == PredKind.IS_NOT_NULL:
-            return 1.0 - stats.null_frac if stats else 1.0 - DEFAULT_EQ_SEL
+            return 1.0 - stats.null_frac
         if pred.kind == PredKind.LIKE_PREFIX:
             return DEFAULT_MATCH_SEL
         return DEFAULT_INEQ_SEL  # RANGE
+
+    @staticmethod
+    def _assumed(column, pred: Predicate) -> float:
+        """Selectivity with no statistics: the rules fallback."""
+        flag = column is not None and column.type.startswith("bool")
+        if pred.kind in (PredKind.EQ, PredKind.JOIN):
+            return ASSUMED_FLAG_SEL if flag else ASSUMED_EQ_SEL
+        if pred.kind == PredKind.IN:
+            return min(1.0, ASSUMED_EQ_SEL * max(pred.values, 1))
+        if pred.kind in (PredKind.IS_NULL, PredKind.IS_NOT_NULL):
+            return ASSUMED_FLAG_SEL
+        if pred.kind == PredKind.LIKE_PREFIX:
+            return ASSUMED_MATCH_SEL
+        return DEFAULT_INEQ_SEL
 
     def _eq(self, stats, n: float, constant: Optional[str]) -> float:
         if stats is None:
@@ -119,11 +138,10 @@ class StatsModel:
         if m.order and access.limit is not None:
             wanted = access.limit or 10  # a parameter LIMIT: assume a page of results
             fetched = min(matched, max(wanted / max(residual, 1e-9), 1.0))
-        heap_pages = min(fetched, pages)
         cost = (
             RANDOM_PAGE_COST  # the descent
             + fetched * (CPU_INDEX_TUPLE_COST + CPU_TUPLE_COST + CPU_OPERATOR_COST * max(len(rest), 0))
-            + heap_pages * RANDOM_PAGE_COST
+            + _heap_fetch_cost(fetched, pages)
             + math.log2(n + 1) * CPU_OPERATOR_COST
         )
         if access.order_by and not m.order:
@@ -135,6 +153,14 @@ class StatsModel:
         for p in preds:
             sel *= self.selectivity(table, p)
         return sel
+
+
+def _heap_fetch_cost(rows: float, pages: float) -> float:
+    """Heap pages visited for `rows` scattered rows, priced as a bitmap heap scan would be:
+    distinct pages touched (Mackert-Lohman style), each between a random and a sequential read."""
+    touched = pages * (1.0 - math.exp(-rows / pages)) if pages > 0 else rows
+    per_page = RANDOM_PAGE_COST - (RANDOM_PAGE_COST - SEQ_PAGE_COST) * math.sqrt(min(touched / pages, 1.0)) if pages > 0 else RANDOM_PAGE_COST
+    return touched * per_page
 
 
 def _sort_cost(rows: float) -> float:

@@ -1,0 +1,304 @@
+"""Read the catalog (tables, columns, statistics, indexes, foreign keys) from a live server.
+
+One query per kind of object, each over every table at once, so the cost does not
+grow with round trips: a schema of thousands of tables and indexes reads in a
+handful of queries. Identifiers are kept exactly as PostgreSQL stores them.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Optional
+
+import psycopg
+
+from indexadvisor.db import run
+from indexadvisor.model import Catalog, Column, ColumnStats, ForeignKey, Index, IndexKey, Table
+
+# The relations we read, shared by every query below: ordinary and partitioned
+# tables outside the system and temporary schemas, optionally only some schemas.
+_RELS = """
+WITH rels AS (
+    SELECT c.oid, n.nspname::text AS schema, c.relname::text AS name, c.relkind
+    FROM pg_catalog.pg_class c
+    JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+    WHERE c.relkind IN ('r', 'p')
+      AND c.relpersistence <> 't'
+      AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast')
+      AND n.nspname !~ '^pg_(toast_)?temp_'
+      AND (%(schemas)s::text[] IS NULL OR n.nspname = ANY (%(schemas)s::text[]))
+)
+"""
+
+_SERVER = """
+SELECT current_setting('server_version_num')::int AS server_version,
+       (SELECT d.stats_reset FROM pg_catalog.pg_stat_database d
+         WHERE d.datname = current_database()) AS stats_reset,
+       now() AS captured_at,
+       current_schemas(false)::text[] AS search_path
+"""
+
+_TABLES = (
+    _RELS
+    + """
+SELECT r.oid, r.schema, r.name, c.reltuples, c.relpages, c.relallvisible,
+       pg_catalog.pg_table_size(r.oid) AS size_bytes,
+       s.seq_scan, s.n_tup_ins, s.n_tup_upd, s.n_tup_del, s.n_tup_hot_upd,
+       greatest(s.last_analyze, s.last_autoanalyze) AS last_analyze
+FROM rels r
+JOIN pg_catalog.pg_class c ON c.oid = r.oid
+LEFT JOIN pg_catalog.pg_stat_user_tables s ON s.relid = r.oid
+"""
+)
+
+_COLUMNS = (
+    _RELS
+    + """
+SELECT a.attrelid AS oid, a.attname::text AS name,
+       pg_catalog.format_type(a.atttypid, a.atttypmod) AS type,
+       a.attnotnull AS not_null
+FROM rels r
+JOIN pg_catalog.pg_attribute a ON a.attrelid = r.oid
+WHERE a.attnum > 0 AND NOT a.attisdropped
+ORDER BY a.attrelid, a.attnum
+"""
+)
+
+# A partitioned table has only the statistics of its whole tree (inherited);
+# for an ordinary table take its own rows.
+_STATS = (
+    _RELS
+    + """
+SELECT r.oid, s.attname::text AS name, s.null_frac, s.n_distinct, s.avg_width,
+       s.correlation, s.most_common_vals::text::text[] AS most_common_vals,
+       s.most_common_freqs
+FROM rels r
+JOIN pg_catalog.pg_stats s
+  ON s.schemaname = r.schema AND s.tablename = r.name
+ AND s.inherited = (r.relkind = 'p')
+"""
+)
+
+# Per index, arrays with one entry per index column (keys, then INCLUDE columns).
+# indoption, indclass and indcollation cover only the key columns.
+_INDEXES = (
+    _RELS
+    + """
+SELECT i.indrelid AS oid, ic.relname::text AS name, am.amname::text AS method,
+       i.indisunique AS is_unique, i.indisprimary AS is_primary, i.indisvalid AS is_valid,
+       i.indnkeyatts AS nkeys,
+       pg_catalog.pg_get_expr(i.indpred, i.indrelid, true) AS predicate,
+       pg_catalog.pg_get_indexdef(i.indexrelid) AS definition,
+       pg_catalog.pg_relation_size(i.indexrelid) AS size_bytes,
+       s.idx_scan,
+       con.conname::text AS constraint_name, con.contype::text AS constraint_type,
+       k.columns, k.expressions, k.options, k.opclasses, k.collations
+FROM rels r
+JOIN pg_catalog.pg_index i ON i.indrelid = r.oid
+JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
+JOIN pg_catalog.pg_am am ON am.oid = ic.relam
+LEFT JOIN pg_catalog.pg_stat_user_indexes s ON s.indexrelid = i.indexrelid
+LEFT JOIN pg_catalog.pg_constraint con
+  ON con.conindid = i.indexrelid AND con.contype IN ('p', 'u', 'x')
+CROSS JOIN LATERAL (
+    SELECT array_agg(a.attname::text ORDER BY key.n) AS columns,
+           array_agg(CASE WHEN key.attnum = 0
+                          THEN pg_catalog.pg_get_indexdef(i.indexrelid, key.n::int, true)
+                     END ORDER BY key.n) AS expressions,
+           array_agg(coalesce(opt.bits, 0) ORDER BY key.n) AS options,
+           array_agg(CASE WHEN NOT opc.opcdefault THEN opc.opcname::text END
+                     ORDER BY key.n) AS opclasses,
+           array_agg(CASE WHEN coll.oid IS NOT NULL
+                           AND coll.oid <> coalesce(a.attcollation, ityp.typcollation)
+                          THEN coll.collname::text END ORDER BY key.n) AS collations
+    FROM unnest(i.indkey::int2[]) WITH ORDINALITY AS key(attnum, n)
+    LEFT JOIN pg_catalog.pg_attribute a
+      ON a.attrelid = i.indrelid AND a.attnum = key.attnum AND key.attnum <> 0
+    LEFT JOIN pg_catalog.pg_attribute ia
+      ON ia.attrelid = i.indexrelid AND ia.attnum = key.n
+    LEFT JOIN pg_catalog.pg_type ityp ON ityp.oid = ia.atttypid
+    LEFT JOIN unnest(i.indoption::int2[]) WITH ORDINALITY AS opt(bits, n) ON opt.n = key.n
+    LEFT JOIN unnest(i.indclass::oid[]) WITH ORDINALITY AS cls(oid, n) ON cls.n = key.n
+    LEFT JOIN pg_catalog.pg_opclass opc ON opc.oid = cls.oid
+    LEFT JOIN unnest(i.indcollation::oid[]) WITH ORDINALITY AS icol(oid, n) ON icol.n = key.n
+    LEFT JOIN pg_catalog.pg_collation coll ON coll.oid = icol.oid
+) k
+WHERE i.indislive
+"""
+)
+
+# A foreign key that references a partitioned table is stored once more per
+# referenced partition (same conrelid, conparentid set); keep only the parent.
+_FOREIGN_KEYS = (
+    _RELS
+    + """
+SELECT con.conrelid AS oid, con.conname::text AS name,
+       rn.nspname::text AS ref_schema, rc.relname::text AS ref_table,
+       ARRAY(SELECT a.attname::text
+               FROM unnest(con.conkey) WITH ORDINALITY AS k(attnum, n)
+               JOIN pg_catalog.pg_attribute a
+                 ON a.attrelid = con.conrelid AND a.attnum = k.attnum
+              ORDER BY k.n) AS columns,
+       ARRAY(SELECT a.attname::text
+               FROM unnest(con.confkey) WITH ORDINALITY AS k(attnum, n)
+               JOIN pg_catalog.pg_attribute a
+                 ON a.attrelid = con.confrelid AND a.attnum = k.attnum
+              ORDER BY k.n) AS ref_columns
+FROM rels r
+JOIN pg_catalog.pg_constraint con ON con.conrelid = r.oid AND con.contype = 'f'
+JOIN pg_catalog.pg_class rc ON rc.oid = con.confrelid
+JOIN pg_catalog.pg_namespace rn ON rn.oid = rc.relnamespace
+WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint p
+                   WHERE p.oid = con.conparentid AND p.conrelid = con.conrelid)
+"""
+)
+
+_PRIVILEGE = "pg_read_all_stats (or pg_monitor)"
+
+
+def read_catalog(conn: psycopg.Connection[Any], schemas: Optional[list[str]] = None) -> Catalog:
+    """The catalog of the database conn is connected to (all user schemas, or only ``schemas``)."""
+    params = {"schemas": list(schemas) if schemas is not None else None}
+
+    def fetch(query: str, what: str, with_params: bool = True) -> list[dict[str, Any]]:
+        return run(
+            conn,
+            query,
+            params if with_params else None,
+            what=f"reading the catalog ({what})",
+            privilege=_PRIVILEGE,
+        )
+
+    server = fetch(_SERVER, "server", with_params=False)[0]
+    version = int(server["server_version"])
+    catalog = Catalog(
+        source="live",
+        server_version=version,
+        stats_reset=_iso(server["stats_reset"]),
+        captured_at=_iso(server["captured_at"]),
+        search_path=list(server["search_path"] or []),
+    )
+
+    by_oid: dict[int, Table] = {}
+    for row in sorted(fetch(_TABLES, "tables"), key=lambda r: (r["schema"], r["name"])):
+        table = Table(
+            schema=row["schema"],
+            name=row["name"],
+            row_estimate=_row_estimate(row["reltuples"], row["relpages"], version),
+            pages=row["relpages"],
+            all_visible_pages=row["relallvisible"],
+            size_bytes=row["size_bytes"],
+            seq_scan=row["seq_scan"],
+            n_tup_ins=row["n_tup_ins"],
+            n_tup_upd=row["n_tup_upd"],
+            n_tup_del=row["n_tup_del"],
+            n_tup_hot_upd=row["n_tup_hot_upd"],
+            last_analyze=_iso(row["last_analyze"]),
+        )
+        by_oid[row["oid"]] = table
+        catalog.add(table)
+
+    for row in fetch(_COLUMNS, "columns"):
+        table = by_oid.get(row["oid"])
+        if table is not None:
+            table.columns[row["name"]] = Column(row["name"], row["type"], bool(row["not_null"]))
+
+    for row in fetch(_STATS, "column statistics"):
+        table = by_oid.get(row["oid"])
+        column = table.columns.get(row["name"]) if table is not None else None
+        if column is not None:
+            column.stats = ColumnStats(
+                null_frac=float(row["null_frac"]),
+                n_distinct=float(row["n_distinct"]),
+                avg_width=int(row["avg_width"]),
+                correlation=_float(row["correlation"]),
+                most_common_vals=row["most_common_vals"],
+                most_common_freqs=(
+                    [float(f) for f in row["most_common_freqs"]]
+                    if row["most_common_freqs"] is not None
+                    else None
+                ),
+            )
+
+    for row in sorted(fetch(_INDEXES, "indexes"), key=lambda r: r["name"]):
+        table = by_oid.get(row["oid"])
+        if table is not None:
+            table.indexes.append(_index(table, row))
+
+    for row in sorted(fetch(_FOREIGN_KEYS, "foreign keys"), key=lambda r: r["name"]):
+        table = by_oid.get(row["oid"])
+        if table is not None:
+            table.foreign_keys.append(
+                ForeignKey(
+                    name=row["name"],
+                    columns=list(row["columns"]),
+                    ref_schema=row["ref_schema"],
+                    ref_table=row["ref_table"],
+                    ref_columns=list(row["ref_columns"]),
+                )
+            )
+    return catalog
+
+
+def _index(table: Table, row: dict[str, Any]) -> Index:
+    """One Index from a row of _INDEXES."""
+    nkeys = int(row["nkeys"])
+    keys: list[IndexKey] = []
+    for pos in range(nkeys):
+        bits = int(row["options"][pos] or 0)
+        desc = bool(bits & 1)  # INDOPTION_DESC
+        nulls_first = bool(bits & 2)  # INDOPTION_NULLS_FIRST
+        column = row["columns"][pos]
+        keys.append(
+            IndexKey(
+                column=column,
+                expression=row["expressions"][pos] if column is None else None,
+                desc=desc,
+                # The default is NULLS LAST for ASC and NULLS FIRST for DESC.
+                nulls_first=nulls_first if nulls_first != desc else None,
+                opclass=row["opclasses"][pos],
+                collation=row["collations"][pos],
+            )
+        )
+    return Index(
+        name=row["name"],
+        schema=table.schema,
+        table=table.name,
+        keys=keys,
+        include=[c for c in row["columns"][nkeys:] if c is not None],
+        where=row["predicate"],
+        method=row["method"],
+        unique=bool(row["is_unique"]),
+        primary=bool(row["is_primary"]),
+        constraint=row["constraint_name"],
+        constraint_type=row["constraint_type"],
+        valid=bool(row["is_valid"]),
+        definition=row["definition"],
+        size_bytes=row["size_bytes"],
+        idx_scan=row["idx_scan"],
+    )
+
+
+def _row_estimate(reltuples: Any, relpages: Any, version: int) -> Optional[float]:
+    """pg_class.reltuples, or None when the table was never analysed or vacuumed.
+
+    PostgreSQL 14+ says "unknown" with -1; before 14 it wrote 0 rows in 0 pages.
+    """
+    if reltuples is None:
+        return None
+    value = float(reltuples)
+    if value < 0:
+        return None
+    if version < 140000 and value == 0 and not relpages:
+        return None
+    return value
+
+
+def _float(value: Any) -> Optional[float]:
+    return float(value) if value is not None else None
+
+
+def _iso(value: Any) -> Optional[str]:
+    if value is None:
+        return None
+    return value.isoformat() if isinstance(value, datetime) else str(value)

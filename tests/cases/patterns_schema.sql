@@ -1,0 +1,10 @@
+CREATE TABLE customers (id bigint PRIMARY KEY, email text, name text);
+CREATE TABLE orders (id bigint PRIMARY KEY, order_id bigint, customer_id bigint, status text, total numeric, created_at timestamptz);
+CREATE TABLE order_items (id bigint PRIMARY KEY, order_id bigint, sku text);
+CREATE TABLE archive_orders (LIKE orders);
+CREATE TABLE shipments (id bigint PRIMARY KEY, delivered_at timestamptz, shipped_at timestamptz);
+CREATE TABLE sessions (id text PRIMARY KEY, expires_at timestamptz);
+CREATE TABLE "Task" (id int PRIMARY KEY, "projectId" int, "isDeleted" boolean, archived boolean, "createdAt" timestamp);
+CREATE TABLE "user" (id int PRIMARY KEY, email text);
+CREATE SCHEMA shop;
+CREATE TABLE shop.products (id int PRIMARY KEY, sku text);

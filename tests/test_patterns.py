@@ -1,0 +1,57 @@
+"""Access-pattern extraction, driven by tests/cases/patterns.txt."""
+
+from __future__ import annotations
+
+import pytest
+
+from casefiles import CASES, read_cases
+from indexadvisor.catalog.ddl import read_ddl
+from indexadvisor.model import Statement, TableAccess
+from indexadvisor.patterns import Extractor
+
+CATALOG = read_ddl([CASES / "patterns_schema.sql"], [])
+
+
+def canonical(access: TableAccess) -> str:
+    """One access as a line of sorted tokens, the format the case file uses."""
+    tokens = []
+    for p in access.predicates:
+        tokens.append(f"{p.kind.value}:{p.column}" + (f"={p.constant}" if p.constant is not None else ""))
+    for k in access.order_by:
+        nulls = "" if k.nulls_first is None else (" nullsfirst" if k.nulls_first else " nullslast")
+        tokens.append(f"order:{k.column}{' desc' if k.desc else ''}{nulls}")
+    tokens += [f"group:{g}" for g in access.group_by]
+    if access.limit is not None:
+        tokens.append(f"limit:{access.limit}")
+    if access.kind != "select":
+        tokens.append(f"dml:{access.kind}")
+    return f"{access.table}: " + " | ".join(sorted(tokens))
+
+
+def _expected(line: str) -> str:
+    table, _, rest = line.partition(":")
+    tokens = []
+    # tokens are separated by spaces, but a constant may hold spaces: re-join on kind prefixes
+    for word in rest.split():
+        if ":" in word and word.split(":")[0] in {
+            "eq", "in", "range", "is_null", "is_not_null", "like_prefix", "join", "order", "group", "limit", "dml",
+        }:
+            tokens.append(word)
+        elif tokens:
+            tokens[-1] += " " + word
+    return f"{table}: " + " | ".join(sorted(tokens))
+
+
+CASE_LIST = read_cases("patterns.txt")
+
+
+@pytest.mark.parametrize("case", CASE_LIST, ids=[c.name for c in CASE_LIST])
+def test_access_patterns(case):
+    accesses, _ = Extractor(CATALOG).extract(Statement("fp", case.text("sql"), "case", 1))
+    got = sorted(canonical(a) for a in accesses)
+    want = sorted(_expected(line) for line in case.sections["expect"])
+    assert got == want
+
+
+def test_case_file_has_enough_cases():
+    assert len(CASE_LIST) >= 40
