@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Install what the tests need and run them:
+#   - a PostgreSQL server (Debian's packages) with the HypoPG and pg_qualstats extensions,
+#     when they are missing;
+#   - this package with its test extras;
+# then pytest, which starts a throwaway cluster (or uses INDEXADVISOR_TEST_DSN).
+# Extra arguments go to pytest.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+as_root() {
+  if [ "$(id -u)" -eq 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else
+    echo "scripts/test.sh: need root (or sudo) to install: $*" >&2; exit 2; fi
+}
+
+pg_bindir() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1; }
+
+apt_updated=no
+apt_install() {
+  if [ "$apt_updated" = no ]; then as_root apt-get update -qq; apt_updated=yes; fi
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+}
+
+if [ -z "${INDEXADVISOR_TEST_DSN:-}" ]; then
+  if [ -z "$(pg_bindir)" ] || [ ! -x "$(pg_bindir)/initdb" ]; then
+    echo "installing PostgreSQL ..." >&2
+    apt_install postgresql postgresql-contrib
+  fi
+  bindir=$(pg_bindir)
+  major=$(basename "$(dirname "$bindir")")
+  libdir=/usr/lib/postgresql/$major/lib
+  missing=()
+  [ -f "$libdir/hypopg.so" ] || missing+=("postgresql-$major-hypopg")
+  [ -f "$libdir/pg_qualstats.so" ] || missing+=("postgresql-$major-pg-qualstats")
+  [ -f "$libdir/pg_stat_statements.so" ] || missing+=("postgresql-contrib")
+  if [ ${#missing[@]} -gt 0 ]; then
+    echo "installing ${missing[*]} ..." >&2
+    apt_install "${missing[@]}"
+  fi
+fi
+
+python3 -m pip install -q --disable-pip-version-check -e '.[test]' 2>&1 | grep -v -E '^(WARNING|DEPRECATION)' || true
+python3 -c "import indexadvisor, pytest" # fail here, clearly, if the install did not work
+exec python3 -m pytest "$@"
