@@ -19,7 +19,7 @@ SOURCE = "pg_stat_statements"
 _DML = re.compile(r"^\s*(?:/\*.*?\*/\s*|--[^\n]*\n\s*)*(select|with|update|delete|insert)\b", re.I | re.S)
 _CATALOG = re.compile(r"\b(?:pg_catalog\.|information_schema\.|pg_(?:class|namespace|attribute|index|stat\w*|settings|database|roles|type|proc|constraint|extension|locks|am|opclass)\b)", re.I)
 
-_QUERY_13 = """{marker}
+_QUERY_13 = """
 SELECT s.query, s.calls, s.total_exec_time, s.rows
 FROM pg_stat_statements s
 JOIN pg_database d ON d.oid = s.dbid
@@ -31,13 +31,13 @@ _QUERY_12 = _QUERY_13.replace("total_exec_time", "total_time")
 
 def read_pg_stat_statements(conn: psycopg.Connection, builder: WorkloadBuilder, limit: int = 5000) -> int:
     """Add the current database's statements to the builder; return how many were skipped."""
-    if not db.fetch(conn, f"{db.MARKER} SELECT 1 FROM pg_extension WHERE extname = 'pg_stat_statements'"):
+    if not db.run(conn, "SELECT 1 FROM pg_extension WHERE extname = 'pg_stat_statements'", what="checking for pg_stat_statements"):
         raise DatabaseError(
             "pg_stat_statements is not installed in this database: add it to shared_preload_libraries "
             "and run CREATE EXTENSION pg_stat_statements (or pass a workload file instead)"
         )
     template = _QUERY_13 if (conn.info.server_version or 0) >= 130000 else _QUERY_12
-    rows = db.fetch(conn, template.format(marker=db.MARKER) + f" LIMIT {int(limit)}")
+    rows = db.run(conn, template + f" LIMIT {int(limit)}", what="reading pg_stat_statements", privilege="pg_read_all_stats")
     skipped = 0
     for row in rows:
         query = row["query"] or ""

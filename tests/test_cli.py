@@ -1,0 +1,104 @@
+"""The command line as a user runs it: exit codes, messages, formats, files."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import sqlglot
+from typer.testing import CliRunner
+
+from indexadvisor.cli import app
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLES = ROOT / "sample_workloads"
+runner = CliRunner()
+
+
+def test_sample_saas_table_report():
+    result = runner.invoke(app, ["analyze", str(SAMPLES / "saas")])
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    assert "Proposed indexes" in out
+    assert 'CREATE INDEX CONCURRENTLY IF NOT EXISTS "Task_projectId' in out
+    assert "no planner statistics" in out  # DDL only: says how it ranked
+    # the one broken statement is reported with its file and line, and the rest analysed
+    assert "workload.sql:126" in result.stderr
+
+
+def test_sample_ecommerce_json_report(tmp_path):
+    out = tmp_path / "report.json"
+    result = runner.invoke(app, ["analyze", str(SAMPLES / "ecommerce"), "--format", "json", "--output", str(out)])
+    assert result.exit_code == 0, result.output
+    assert result.stdout == ""
+    report = json.loads(out.read_text())
+    assert report["findings"] == []
+    stats = report["statements"]
+    assert stats["seen"] >= stats["shapes"] >= stats["analysed"] > 0
+    assert report["recommendations"]
+    for rec in report["recommendations"]:
+        assert set(rec) >= {"table", "columns", "include", "where", "method", "ddl", "statements", "reason", "estimate"}
+        assert rec["table"].startswith("shop.")
+        assert rec["statements"] and all(":" in s["location"] for s in rec["statements"])
+        assert isinstance(sqlglot.parse_one(rec["ddl"], dialect="postgres"), sqlglot.exp.Create)
+
+
+def test_parse_errors_are_listed_with_location():
+    result = runner.invoke(app, ["analyze", str(SAMPLES / "saas"), "--format", "json"])
+    errors = json.loads(result.stdout)["statements"]["errors"]
+    assert len(errors) == 1
+    assert errors[0]["location"].endswith("saas/workload.sql:126")
+    assert "cannot parse" in errors[0]["message"]
+
+
+def test_missing_file_is_exit_2_and_one_line(tmp_path):
+    result = runner.invoke(app, ["analyze", str(tmp_path / "nope.sql")])
+    assert result.exit_code == 2
+    assert result.stderr.strip().count("\n") == 0
+    assert "no such file" in result.stderr
+
+
+def test_unreachable_database_is_exit_2_and_one_line(tmp_path):
+    workload = tmp_path / "w.sql"
+    workload.write_text("SELECT 1 FROM t WHERE a = 1;")
+    result = runner.invoke(app, ["analyze", str(workload), "--dsn", "postgresql://u:s3cret@127.0.0.1:1/db?connect_timeout=2"])
+    assert result.exit_code == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "cannot connect" in lines[0]
+    assert "s3cret" not in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_empty_workload_is_exit_0_with_a_message(tmp_path):
+    workload = tmp_path / "empty.sql"
+    workload.write_text("-- nothing captured yet\n")
+    result = runner.invoke(app, ["analyze", str(workload)])
+    assert result.exit_code == 0
+    assert "the workload has no statements" in result.stdout
+
+
+def test_no_workload_is_exit_2(tmp_path):
+    result = runner.invoke(app, ["analyze"])
+    assert result.exit_code == 2
+    assert "no workload given" in result.stderr
+
+
+def test_unparsable_schema_statement_is_reported_not_fatal(tmp_path):
+    (tmp_path / "schema.sql").write_text("CREATE TABLE t (id int PRIMARY KEY, a int);\nCREATE TABLE broken (;\n")
+    (tmp_path / "workload.sql").write_text("SELECT * FROM t WHERE a = 1;\nSELECT * FROM missing WHERE b = 2;\n")
+    result = runner.invoke(app, ["analyze", str(tmp_path), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert any(e["location"].endswith("schema.sql:2") for e in report["statements"]["errors"])
+    assert [r["ddl"] for r in report["recommendations"]] == [
+        "CREATE INDEX CONCURRENTLY IF NOT EXISTS t_a_idx ON public.t (a);"
+    ]
+    notes = [n for s in report["statements"]["items"] for n in s["notes"]]
+    assert any("missing is not in the catalog" in n for n in notes)
+
+
+def test_python_dash_m_runs():
+    proc = subprocess.run([sys.executable, "-m", "indexadvisor", "--version"], capture_output=True, text=True)
+    assert proc.returncode == 0 and proc.stdout.startswith("indexadvisor ")
