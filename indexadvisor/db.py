@@ -51,11 +51,12 @@ def connect(
         ) from None
 
     settings = (
-        f"-c default_transaction_read_only=on"
+        "-c default_transaction_read_only=on"
         f" -c statement_timeout={int(statement_timeout_ms)}"
         f" -c lock_timeout={int(lock_timeout_ms)}"
     )
-    user_options = str(params.get("options") or "").strip()
+    # An explicit options parameter replaces PGOPTIONS, so carry the user's along.
+    user_options = str(params.get("options") or os.environ.get("PGOPTIONS") or "").strip()
     extra: dict[str, Any] = {
         # Ours come last so they win over a DSN that sets the same GUC.
         "options": f"{user_options} {settings}".strip(),

@@ -8,11 +8,12 @@ handful of queries. Identifiers are kept exactly as PostgreSQL stores them.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 
 import psycopg
 
 from indexadvisor.db import run
+from indexadvisor.errors import AdvisorError
 from indexadvisor.model import Catalog, Column, ColumnStats, ForeignKey, Index, IndexKey, Table
 
 # The relations we read, shared by every query below: ordinary and partitioned
@@ -79,20 +80,17 @@ JOIN pg_catalog.pg_stats s
 """
 )
 
-# Per index, arrays with one entry per index column (keys, then INCLUDE columns).
-# indoption, indclass and indcollation cover only the key columns.
 _INDEXES = (
     _RELS
     + """
-SELECT i.indrelid AS oid, ic.relname::text AS name, am.amname::text AS method,
+SELECT i.indexrelid, i.indrelid AS oid, ic.relname::text AS name, am.amname::text AS method,
        i.indisunique AS is_unique, i.indisprimary AS is_primary, i.indisvalid AS is_valid,
        i.indnkeyatts AS nkeys,
        pg_catalog.pg_get_expr(i.indpred, i.indrelid, true) AS predicate,
        pg_catalog.pg_get_indexdef(i.indexrelid) AS definition,
        pg_catalog.pg_relation_size(i.indexrelid) AS size_bytes,
        s.idx_scan,
-       con.conname::text AS constraint_name, con.contype::text AS constraint_type,
-       k.columns, k.expressions, k.options, k.opclasses, k.collations
+       con.conname::text AS constraint_name, con.contype::text AS constraint_type
 FROM rels r
 JOIN pg_catalog.pg_index i ON i.indrelid = r.oid
 JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
@@ -100,30 +98,34 @@ JOIN pg_catalog.pg_am am ON am.oid = ic.relam
 LEFT JOIN pg_catalog.pg_stat_user_indexes s ON s.indexrelid = i.indexrelid
 LEFT JOIN pg_catalog.pg_constraint con
   ON con.conindid = i.indexrelid AND con.contype IN ('p', 'u', 'x')
-CROSS JOIN LATERAL (
-    SELECT array_agg(a.attname::text ORDER BY key.n) AS columns,
-           array_agg(CASE WHEN key.attnum = 0
-                          THEN pg_catalog.pg_get_indexdef(i.indexrelid, key.n::int, true)
-                     END ORDER BY key.n) AS expressions,
-           array_agg(coalesce(opt.bits, 0) ORDER BY key.n) AS options,
-           array_agg(CASE WHEN NOT opc.opcdefault THEN opc.opcname::text END
-                     ORDER BY key.n) AS opclasses,
-           array_agg(CASE WHEN coll.oid IS NOT NULL
-                           AND coll.oid <> coalesce(a.attcollation, ityp.typcollation)
-                          THEN coll.collname::text END ORDER BY key.n) AS collations
-    FROM unnest(i.indkey::int2[]) WITH ORDINALITY AS key(attnum, n)
-    LEFT JOIN pg_catalog.pg_attribute a
-      ON a.attrelid = i.indrelid AND a.attnum = key.attnum AND key.attnum <> 0
-    LEFT JOIN pg_catalog.pg_attribute ia
-      ON ia.attrelid = i.indexrelid AND ia.attnum = key.n
-    LEFT JOIN pg_catalog.pg_type ityp ON ityp.oid = ia.atttypid
-    LEFT JOIN unnest(i.indoption::int2[]) WITH ORDINALITY AS opt(bits, n) ON opt.n = key.n
-    LEFT JOIN unnest(i.indclass::oid[]) WITH ORDINALITY AS cls(oid, n) ON cls.n = key.n
-    LEFT JOIN pg_catalog.pg_opclass opc ON opc.oid = cls.oid
-    LEFT JOIN unnest(i.indcollation::oid[]) WITH ORDINALITY AS icol(oid, n) ON icol.n = key.n
-    LEFT JOIN pg_catalog.pg_collation coll ON coll.oid = icol.oid
-) k
 WHERE i.indislive
+"""
+)
+
+# One row per index column: the keys, then the INCLUDE columns. indoption,
+# indclass and indcollation are 0-based vectors covering only the key columns.
+# A flat result is several times faster than aggregating per index in SQL.
+_INDEX_COLUMNS = (
+    _RELS
+    + """
+SELECT i.indexrelid, k.n AS position, a.attname::text AS column,
+       CASE WHEN k.attnum = 0
+            THEN pg_catalog.pg_get_indexdef(i.indexrelid, k.n::int, true) END AS expression,
+       coalesce(i.indoption[k.n - 1], 0) AS options,
+       CASE WHEN NOT opc.opcdefault THEN opc.opcname::text END AS opclass,
+       CASE WHEN coll.oid <> coalesce(a.attcollation, ityp.typcollation)
+            THEN coll.collname::text END AS collation
+FROM rels r
+JOIN pg_catalog.pg_index i ON i.indrelid = r.oid
+CROSS JOIN LATERAL unnest(i.indkey::int2[]) WITH ORDINALITY AS k(attnum, n)
+LEFT JOIN pg_catalog.pg_attribute a
+  ON a.attrelid = i.indrelid AND a.attnum = k.attnum AND k.attnum <> 0
+LEFT JOIN pg_catalog.pg_attribute ia ON ia.attrelid = i.indexrelid AND ia.attnum = k.n
+LEFT JOIN pg_catalog.pg_type ityp ON ityp.oid = ia.atttypid
+LEFT JOIN pg_catalog.pg_opclass opc ON opc.oid = i.indclass[k.n - 1]
+LEFT JOIN pg_catalog.pg_collation coll ON coll.oid = i.indcollation[k.n - 1]
+WHERE i.indislive
+ORDER BY i.indexrelid, k.n
 """
 )
 
@@ -153,6 +155,8 @@ WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint p
 """
 )
 
+_BEGIN = "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY"
+
 _PRIVILEGE = "pg_read_all_stats (or pg_monitor)"
 
 
@@ -169,6 +173,29 @@ def read_catalog(conn: psycopg.Connection[Any], schemas: Optional[list[str]] = N
             privilege=_PRIVILEGE,
         )
 
+    idle = conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
+    if not (conn.autocommit and idle):
+        return _read(fetch)  # the caller's transaction decides the snapshot
+    # One snapshot for all the queries, so they agree on which objects exist. Our
+    # own BEGIN (not conn.transaction()) so that it too carries the marker.
+    fetch(_BEGIN, "snapshot", with_params=False)
+    try:
+        catalog = _read(fetch)
+    except BaseException:
+        try:
+            fetch("ROLLBACK", "snapshot", with_params=False)
+        except AdvisorError:
+            pass  # the session is gone; the first error is the one to report
+        raise
+    fetch("COMMIT", "snapshot", with_params=False)
+    return catalog
+
+
+Fetch = Callable[..., list[dict[str, Any]]]
+
+
+def _read(fetch: Fetch) -> Catalog:
+    """Run the catalog queries through fetch and assemble the Catalog."""
     server = fetch(_SERVER, "server", with_params=False)[0]
     version = int(server["server_version"])
     catalog = Catalog(
@@ -220,10 +247,13 @@ def read_catalog(conn: psycopg.Connection[Any], schemas: Optional[list[str]] = N
                 ),
             )
 
+    index_columns: dict[int, list[dict[str, Any]]] = {}
+    for row in fetch(_INDEX_COLUMNS, "index columns"):
+        index_columns.setdefault(row["indexrelid"], []).append(row)
     for row in sorted(fetch(_INDEXES, "indexes"), key=lambda r: r["name"]):
         table = by_oid.get(row["oid"])
         if table is not None:
-            table.indexes.append(_index(table, row))
+            table.indexes.append(_index(table, row, index_columns.get(row["indexrelid"], [])))
 
     for row in sorted(fetch(_FOREIGN_KEYS, "foreign keys"), key=lambda r: r["name"]):
         table = by_oid.get(row["oid"])
@@ -240,24 +270,23 @@ def read_catalog(conn: psycopg.Connection[Any], schemas: Optional[list[str]] = N
     return catalog
 
 
-def _index(table: Table, row: dict[str, Any]) -> Index:
-    """One Index from a row of _INDEXES."""
+def _index(table: Table, row: dict[str, Any], columns: list[dict[str, Any]]) -> Index:
+    """One Index from a row of _INDEXES and its rows of _INDEX_COLUMNS, in order."""
     nkeys = int(row["nkeys"])
     keys: list[IndexKey] = []
-    for pos in range(nkeys):
-        bits = int(row["options"][pos] or 0)
+    for col in columns[:nkeys]:
+        bits = int(col["options"] or 0)
         desc = bool(bits & 1)  # INDOPTION_DESC
         nulls_first = bool(bits & 2)  # INDOPTION_NULLS_FIRST
-        column = row["columns"][pos]
         keys.append(
             IndexKey(
-                column=column,
-                expression=row["expressions"][pos] if column is None else None,
+                column=col["column"],
+                expression=col["expression"] if col["column"] is None else None,
                 desc=desc,
                 # The default is NULLS LAST for ASC and NULLS FIRST for DESC.
                 nulls_first=nulls_first if nulls_first != desc else None,
-                opclass=row["opclasses"][pos],
-                collation=row["collations"][pos],
+                opclass=col["opclass"],
+                collation=col["collation"],
             )
         )
     return Index(
@@ -265,7 +294,7 @@ def _index(table: Table, row: dict[str, Any]) -> Index:
         schema=table.schema,
         table=table.name,
         keys=keys,
-        include=[c for c in row["columns"][nkeys:] if c is not None],
+        include=[c["column"] for c in columns[nkeys:] if c["column"] is not None],
         where=row["predicate"],
         method=row["method"],
         unique=bool(row["is_unique"]),

@@ -12,10 +12,10 @@ import dataclasses
 import enum
 import json
 import os
-import tempfile
 import types
+import uuid
 from functools import cache
-from typing import Any, Union, get_args, get_origin, get_type_hints
+from typing import Any, Callable, Optional, Union, get_args, get_origin, get_type_hints
 
 from indexadvisor.errors import InputError
 from indexadvisor.model import Catalog
@@ -28,21 +28,43 @@ PathLike = Union[str, "os.PathLike[str]"]
 
 def write_snapshot(catalog: Catalog, path: PathLike) -> None:
     """Write catalog to path as a versioned JSON snapshot (atomically: all or nothing)."""
-    document = {"format": FORMAT, "version": VERSION, "catalog": to_jsonable(catalog)}
+    text = _encode(to_jsonable(catalog))
     target = os.fspath(path)
     directory = os.path.dirname(os.path.abspath(target))
     try:
-        fd, tmp = tempfile.mkstemp(prefix=".snapshot-", suffix=".tmp", dir=directory)
+        # Next to the target so the rename is atomic; mode 0o666 so the umask applies.
+        tmp = os.path.join(directory, f".{os.path.basename(target)}.{uuid.uuid4().hex}.tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as f:
-                json.dump(document, f, ensure_ascii=False, indent=1)
-                f.write("\n")
+                f.write(text)
             os.replace(tmp, target)
         except BaseException:
             os.unlink(tmp)
             raise
     except OSError as e:
         raise InputError(f"cannot write snapshot {target}: {e.strerror or e}") from None
+
+
+def _encode(catalog: dict[str, Any]) -> str:
+    """The snapshot document as JSON text with one table per line.
+
+    One line per table keeps a diff of two snapshots readable and lets json use
+    its C encoder (an indented dump of thousands of tables is several times slower).
+    """
+    rest = {k: v for k, v in catalog.items() if k != "tables"}
+    tables = catalog.get("tables", {})
+
+    def dumps(value: Any) -> str:
+        return json.dumps(value, ensure_ascii=False)
+
+    lines = [f'{{"format": {dumps(FORMAT)}, "version": {VERSION}, "catalog": {{']
+    lines += [f" {dumps(k)}: {dumps(v)}," for k, v in rest.items()]
+    lines.append(' "tables": {')
+    if tables:
+        lines.append(",\n".join(f"  {dumps(k)}: {dumps(v)}" for k, v in tables.items()))
+    lines.append("}}}")
+    return "\n".join(lines) + "\n"
 
 
 def read_snapshot(path: PathLike) -> Catalog:
@@ -70,9 +92,9 @@ def read_snapshot(path: PathLike) -> Catalog:
             f"(up to {VERSION}); upgrade indexadvisor"
         )
     try:
-        catalog = from_jsonable(Catalog, document.get("catalog"), "catalog")
+        catalog = from_jsonable(Catalog, document.get("catalog"))
     except _Malformed as e:
-        raise InputError(f"{name}: malformed snapshot: {e}") from None
+        raise InputError(f"{name}: malformed snapshot: {e.at('catalog')}") from None
     catalog.source = "snapshot"
     return catalog
 
@@ -81,13 +103,24 @@ def read_snapshot(path: PathLike) -> Catalog:
 
 
 class _Malformed(Exception):
-    """A value in the document does not fit the model; the message says where."""
+    """A value in the document does not fit the model; path says where."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+        self.path: list[str] = []
+
+    def at(self, root: str) -> str:
+        return f"{root}{''.join(self.path)}: {self.message}"
 
 
 def to_jsonable(value: Any) -> Any:
     """Dataclasses, enums, lists, dicts and sets as plain JSON values."""
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: to_jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if value is None or type(value) in (str, int, float, bool):
+        return value
+    names = _field_names(type(value))
+    if names is not None:
+        return {name: to_jsonable(getattr(value, name)) for name in names}
     if isinstance(value, enum.Enum):
         return value.value
     if isinstance(value, dict):
@@ -99,75 +132,177 @@ def to_jsonable(value: Any) -> Any:
     return value
 
 
-def from_jsonable(tp: Any, value: Any, where: str) -> Any:
-    """Rebuild a value of type tp (as annotated in the model) from its JSON form."""
-    origin = get_origin(tp)
-    args = get_args(tp)
-    if tp is Any:
-        return value
-    if origin is Union or origin is types.UnionType:
-        if value is None and type(None) in args:
-            return None
-        options = [a for a in args if a is not type(None)]
-        for option in options[:-1]:
-            try:
-                return from_jsonable(option, value, where)
-            except _Malformed:
-                continue
-        return from_jsonable(options[-1], value, where)
-    if isinstance(tp, type) and dataclasses.is_dataclass(tp):
-        obj = _expect(value, dict, where)
-        hints = _hints(tp)
-        kwargs = {}
-        for f in dataclasses.fields(tp):
-            if not f.init:
-                continue
-            if f.name in obj:
-                kwargs[f.name] = from_jsonable(hints[f.name], obj[f.name], f"{where}.{f.name}")
-            elif f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
-                raise _Malformed(f"{where}: missing {f.name!r}")
-        return tp(**kwargs)
-    if origin in (list, set, frozenset, tuple):
-        items = _expect(value, list, where)
-        if origin is tuple and not (len(args) == 2 and args[1] is Ellipsis):
-            if len(args) != len(items):
-                raise _Malformed(f"{where}: expected {len(args)} items")
-            return tuple(from_jsonable(a, v, f"{where}[{i}]") for i, (a, v) in enumerate(zip(args, items)))
-        item_type = args[0] if args else Any
-        converted = [from_jsonable(item_type, v, f"{where}[{i}]") for i, v in enumerate(items)]
-        return converted if origin is list else origin(converted)
-    if origin is dict:
-        obj = _expect(value, dict, where)
-        value_type = args[1] if args else Any
-        return {k: from_jsonable(value_type, v, f"{where}[{k!r}]") for k, v in obj.items()}
-    if isinstance(tp, type) and issubclass(tp, enum.Enum):
-        try:
-            return tp(value)
-        except ValueError:
-            raise _Malformed(f"{where}: {value!r} is not a {tp.__name__}") from None
-    if tp is float:
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            return float(value)
-        raise _Malformed(f"{where}: expected a number, got {type(value).__name__}")
-    if tp in (int, str, bool):
-        if isinstance(value, tp) and not (tp is int and isinstance(value, bool)):
-            return value
-        raise _Malformed(f"{where}: expected {tp.__name__}, got {type(value).__name__}")
-    if tp is type(None):
-        if value is None:
-            return None
-        raise _Malformed(f"{where}: expected null")
-    raise _Malformed(f"{where}: cannot read a value of type {tp!r}")
+@cache
+def _field_names(cls: type) -> Optional[tuple[str, ...]]:
+    """The field names of a dataclass type, None for other types."""
+    if not dataclasses.is_dataclass(cls):
+        return None
+    return tuple(f.name for f in dataclasses.fields(cls))
 
 
-def _expect(value: Any, kind: type, where: str) -> Any:
-    if not isinstance(value, kind):
-        expected = "an object" if kind is dict else "a list"
-        raise _Malformed(f"{where}: expected {expected}, got {type(value).__name__}")
-    return value
+def from_jsonable(tp: Any, value: Any) -> Any:
+    """Rebuild a value of type tp (as annotated in the model) from its JSON form.
+
+    Raises _Malformed, whose ``at(root)`` says where the document went wrong.
+    """
+    return _converter(tp)(value)
+
+
+Converter = Callable[[Any], Any]
 
 
 @cache
-def _hints(cls: type) -> dict[str, Any]:
-    """Resolved annotations (the model uses ``from __future__ import annotations``)."""
-    return get_type_hints(cls)
+def _converter(tp: Any) -> Converter:
+    """A function turning the JSON form of tp back into tp; built once per type.
+
+    Building the converters once (rather than inspecting annotations per value)
+    keeps reading a snapshot of thousands of tables fast.
+    """
+    origin, args = get_origin(tp), get_args(tp)
+    if tp is Any:
+        return lambda v: v
+    if origin is Union or origin is types.UnionType:
+        return _union([a for a in args if a is not type(None)], type(None) in args)
+    if isinstance(tp, type) and dataclasses.is_dataclass(tp):
+        return _dataclass(tp)
+    if origin in (list, set, frozenset) or (origin is tuple and args[1:] == (Ellipsis,)):
+        return _sequence(origin, _converter(args[0]) if args else _converter(Any))
+    if origin is tuple:
+        return _tuple([_converter(a) for a in args])
+    if origin is dict:
+        return _mapping(_converter(args[1]) if args else _converter(Any))
+    if isinstance(tp, type) and issubclass(tp, enum.Enum):
+        return _enum(tp)
+    if tp is float:
+        return _float
+    if tp in (int, str, bool, type(None)):
+        return _exact(tp)
+    raise TypeError(f"snapshot: no JSON conversion for {tp!r}")
+
+
+def _union(options: list[Any], nullable: bool) -> Converter:
+    converters = [_converter(o) for o in options]
+
+    def convert(v: Any) -> Any:
+        if v is None and nullable:
+            return None
+        for c in converters[:-1]:
+            try:
+                return c(v)
+            except _Malformed:
+                continue
+        return converters[-1](v)
+
+    return convert
+
+
+def _dataclass(cls: type) -> Converter:
+    specs: list[tuple[str, Converter, bool]] = []  # filled on first use: types may nest
+
+    def convert(v: Any) -> Any:
+        if not specs:
+            hints = get_type_hints(cls)
+            specs.extend(
+                (
+                    f.name,
+                    _converter(hints[f.name]),
+                    f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING,
+                )
+                for f in dataclasses.fields(cls)
+                if f.init
+            )
+        obj = _expect(v, dict)
+        kwargs = {}
+        for name, c, required in specs:
+            if name in obj:
+                try:
+                    kwargs[name] = c(obj[name])
+                except _Malformed as e:
+                    e.path.insert(0, f".{name}")
+                    raise
+            elif required:
+                raise _Malformed(f"missing {name!r}")
+        return cls(**kwargs)
+
+    return convert
+
+
+def _sequence(kind: Any, item: Converter) -> Converter:
+    def convert(v: Any) -> Any:
+        out = []
+        for i, x in enumerate(_expect(v, list)):
+            try:
+                out.append(item(x))
+            except _Malformed as e:
+                e.path.insert(0, f"[{i}]")
+                raise
+        return out if kind is list else kind(out)
+
+    return convert
+
+
+def _tuple(items: list[Converter]) -> Converter:
+    def convert(v: Any) -> Any:
+        values = _expect(v, list)
+        if len(values) != len(items):
+            raise _Malformed(f"expected {len(items)} items, got {len(values)}")
+        out = []
+        for i, (c, x) in enumerate(zip(items, values)):
+            try:
+                out.append(c(x))
+            except _Malformed as e:
+                e.path.insert(0, f"[{i}]")
+                raise
+        return tuple(out)
+
+    return convert
+
+
+def _mapping(item: Converter) -> Converter:
+    def convert(v: Any) -> Any:
+        out = {}
+        for k, x in _expect(v, dict).items():
+            try:
+                out[k] = item(x)
+            except _Malformed as e:
+                e.path.insert(0, f"[{k!r}]")
+                raise
+        return out
+
+    return convert
+
+
+def _enum(cls: type[enum.Enum]) -> Converter:
+    def convert(v: Any) -> Any:
+        try:
+            return cls(v)
+        except ValueError:
+            raise _Malformed(f"{v!r} is not a {cls.__name__}") from None
+
+    return convert
+
+
+def _float(v: Any) -> float:
+    if type(v) is float:
+        return v
+    if type(v) is int:
+        return float(v)
+    raise _Malformed(f"expected a number, got {type(v).__name__}")
+
+
+def _exact(tp: type) -> Converter:
+    name = "null" if tp is type(None) else tp.__name__
+
+    def convert(v: Any) -> Any:
+        if type(v) is tp:
+            return v
+        raise _Malformed(f"expected {name}, got {type(v).__name__}")
+
+    return convert
+
+
+def _expect(value: Any, kind: type) -> Any:
+    if not isinstance(value, kind):
+        expected = "an object" if kind is dict else "a list"
+        raise _Malformed(f"expected {expected}, got {type(value).__name__}")
+    return value
