@@ -20,7 +20,8 @@ from indexadvisor.model import (
 )
 from indexadvisor.patterns import Extractor, StatementParseError, UnsupportedStatement
 from indexadvisor.render.ddl import create_index_sql, index_name
-from indexadvisor.selection import Advisor
+from indexadvisor.costing.stats import StatsCoster
+from indexadvisor.selection import Advisor, SelectionOptions
 from indexadvisor.sources.sqlfile import read_sql_file
 from indexadvisor.sources.workload import WorkloadBuilder
 
@@ -106,28 +107,57 @@ def analyze(
     snapshot: Optional[str | Path] = None,
     dsn: Optional[str] = None,
     pg_stat_statements: bool = False,
+    options: Optional[SelectionOptions] = None,
+    hypopg: bool = True,
+    enable_hypopg: bool = False,
 ) -> Report:
-    """Read a workload and a catalog, and return the advice as a Report."""
+    """Read a workload and a catalog, and return the advice as a Report.
+
+    With a live database that has HypoPG (or `enable_hypopg`, which creates the
+    extension), candidates are costed by the planner; otherwise by statistics.
+    """
     inputs = resolve_inputs(paths, schema, snapshot, dsn, pg_stat_statements)
     if not inputs.workload_files and not inputs.pg_stat_statements:
         raise InputError("no workload given: pass .sql files or a folder, or --pg-stat-statements with a database")
+    options = options or SelectionOptions()
     if inputs.live:
         from indexadvisor import db
 
         with db.connect(inputs.dsn) as conn:
-            return _analyze(inputs, conn)
-    return _analyze(inputs, None)
+            return _analyze(inputs, conn, options, hypopg, enable_hypopg)
+    return _analyze(inputs, None, options, False, False)
 
 
-def _analyze(inputs: Inputs, conn) -> Report:
+def _analyze(inputs: Inputs, conn, options: SelectionOptions, hypopg: bool, enable_hypopg: bool) -> Report:
     catalog_errors: list[SourceError] = []
     catalog = load_catalog(inputs, catalog_errors, conn)
     workload = load_workload(inputs, conn)
-    return advise(workload, catalog, catalog_errors)
+    if inputs.pg_stat_statements and conn is not None:
+        from indexadvisor.sources.pgss import counter_scale
+
+        options.table_write_scale = counter_scale(conn)
+    whatif = None
+    notes: list[str] = []
+    if conn is not None and hypopg:
+        from indexadvisor.costing.hypopg import WhatIf, enable, hypopg_version
+
+        if hypopg_version(conn) is None and enable_hypopg:
+            enable(conn)
+        if hypopg_version(conn) is not None:
+            whatif = WhatIf(conn)
+        else:
+            notes.append(
+                "HypoPG is not installed in this database, so costs are statistics-based estimates, not the planner's: "
+                "install it (Debian: postgresql-NN-hypopg) and run CREATE EXTENSION hypopg, or pass --enable-hypopg"
+            )
+    report = advise(workload, catalog, catalog_errors, options, whatif)
+    report.notes[:0] = notes
+    return report
 
 
-def advise(workload: Workload, catalog: Catalog, catalog_errors: Sequence[SourceError] = ()) -> Report:
-    """Parse each statement shape once, find candidates, and build the report."""
+def advise(workload: Workload, catalog: Catalog, catalog_errors: Sequence[SourceError] = (),
+           options: Optional[SelectionOptions] = None, whatif=None) -> Report:
+    """Parse each statement shape once, find candidates, choose a set, and build the report."""
     extractor = Extractor(catalog)
     errors = list(catalog_errors) + list(workload.errors)
     parsed: list[ParsedStatement] = []
@@ -151,26 +181,35 @@ def advise(workload: Workload, catalog: Catalog, catalog_errors: Sequence[Source
         rep.notes.extend(notes)
         parsed.append(ParsedStatement(st, accesses, notes))
 
-    advice = Advisor(catalog).advise(parsed)
+    if whatif is not None:
+        from indexadvisor.costing.hypopg import PlannerCoster
+
+        factory = lambda rank: PlannerCoster(whatif)  # noqa: E731
+    else:
+        factory = lambda rank: StatsCoster(catalog, rank)  # noqa: E731
+    advice = Advisor(catalog, factory, options).advise(parsed)
     taken = {i.name for t in catalog.tables.values() for i in t.indexes}
     recommendations: list[Recommendation] = []
-    for proposal in advice.proposals:
-        name = index_name(proposal.table, proposal.keys, taken=taken)
+    for chosen in advice.chosen:
+        c = chosen.candidate
+        name = index_name(c.table, c.keys, c.include, c.where, c.method, taken=taken)
         taken.add(name)
-        ddl = create_index_sql(name, proposal.schema, proposal.table, proposal.keys, [], None)
+        ddl = create_index_sql(name, c.schema, c.table, c.keys, c.include, c.where, c.method)
         recommendations.append(
-            Recommendation(name, proposal.schema, proposal.table, proposal.keys, [], None, "btree", ddl,
-                           proposal.served, proposal.reason, proposal.estimate)
+            Recommendation(name, c.schema, c.table, c.keys, c.include, c.where, c.method, ddl,
+                           chosen.served, chosen.reason, chosen.estimate)
         )
-        for fp in proposal.served:
+        for fp in chosen.served:
             reports[fp].recommendations.append(name)
+    for fp, (before, after) in advice.costs.items():
+        reports[fp].cost_before, reports[fp].cost_after = round(before, 2), round(after, 2)
     for fp, names in advice.served_by_existing.items():
         reports[fp].served_by_existing = sorted(set(names))
     for fp, notes in advice.notes.items():
         reports[fp].notes.extend(n for n in notes if n not in reports[fp].notes)
 
     report_notes: list[str] = []
-    costing = "statistics" if catalog.has_stats else "rules"
+    costing = "planner" if whatif is not None else ("statistics" if catalog.has_stats else "rules")
     if catalog.source == "none":
         report_notes.append("no catalog given (--schema, --snapshot or --dsn): tables and existing indexes are unknown")
     if costing == "rules":
@@ -193,4 +232,7 @@ def advise(workload: Workload, catalog: Catalog, catalog_errors: Sequence[Source
         costing=costing,
         notes=report_notes,
         server_version=catalog.server_version,
+        explain_count=whatif.explains if whatif is not None else 0,
+        workload_cost_before=round(advice.workload_before, 2),
+        workload_cost_after=round(advice.workload_after, 2),
     )

@@ -229,6 +229,19 @@ def covers(bigger: list[IndexKey], smaller_req: Requirement) -> bool:
     return match(probe, smaller_req).full
 
 
+def describe_keys(keys: list[IndexKey], req: Requirement) -> str:
+    """What each part of a chosen index does for the statement that asked for it."""
+    cols = [k.column for k in keys]
+    eq = [c for c in req.eq if c in cols]
+    sort = [s for s in req.sort if s.column in cols]
+    text = describe(Requirement(eq, sort, req.range if req.range in cols else None, req.range_opclass,
+                                [c for c in req.in_after_sort if c in cols]))
+    ideal = req.keys()
+    if len(keys) < len(ideal):
+        text += f"; narrower than the ideal ({', '.join(k.text for k in ideal)}), which did not pay for its size or width"
+    return text
+
+
 def describe(req: Requirement) -> str:
     """Why these keys, in words: what each part of the index does for the statement."""
     parts = []
@@ -241,3 +254,20 @@ def describe(req: Requirement) -> str:
     if req.range:
         parts.append(("LIKE prefix on " if req.range_opclass else "range on ") + req.range)
     return "; ".join(parts)
+
+
+def variants(req: Requirement, max_width: int) -> list[list[IndexKey]]:
+    """Candidate keys for one requirement: the full index, narrowed to max_width, and its left prefixes.
+
+    Narrowing drops the lowest-ranked equality columns (flags, IS NULL tests) before
+    the sort and range keys: with the rest pinned, (a, sort) still delivers the order.
+    """
+    keys = req.keys()
+    if len(keys) > max_width:
+        eq = list(req.eq)
+        while eq and len(eq) + (len(keys) - len(req.eq)) > max_width:
+            eq.pop()
+        narrowed = Requirement(eq, req.sort, req.range, req.range_opclass, req.in_after_sort).keys()
+        keys = narrowed[:max_width] if narrowed else keys[:max_width]
+    out = [keys[:w] for w in range(len(keys), 0, -1)]
+    return [k for k in out if k]

@@ -11,6 +11,8 @@ import typer
 
 from indexadvisor import __version__, api
 from indexadvisor.errors import AdvisorError, ExitCode
+from indexadvisor.selection import SelectionOptions
+from indexadvisor.sizes import parse_size
 
 app = typer.Typer(
     name="indexadvisor",
@@ -38,6 +40,33 @@ DsnOpt = Annotated[
 ]
 PgssOpt = Annotated[bool, typer.Option("--pg-stat-statements", help="Read the workload from pg_stat_statements on the database.")]
 FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
+
+
+class Weight(str, enum.Enum):
+    calls = "calls"
+    time = "time"
+
+
+BudgetOpt = Annotated[Optional[str], typer.Option("--budget", help="Storage budget for the proposed set, e.g. 500MB or 2GB (default: no limit).")]
+MaxIndexesOpt = Annotated[Optional[int], typer.Option("--max-indexes", min=1, help="Propose at most this many indexes.")]
+MinImprovementOpt = Annotated[float, typer.Option("--min-improvement", min=0.0, max=1.0, help="Stop when the next index saves less than this share of the workload's cost.")]
+WeightOpt = Annotated[Weight, typer.Option("--weight", help="Weight statements by their calls or their total time.")]
+MaxWidthOpt = Annotated[int, typer.Option("--max-width", min=1, max=32, help="Widest index (number of key columns) to consider.")]
+NoWriteCostOpt = Annotated[bool, typer.Option("--no-write-cost", help="Do not charge indexes for the writes they slow down.")]
+EnableHypopgOpt = Annotated[bool, typer.Option("--enable-hypopg", help="CREATE EXTENSION hypopg in the database if missing (the only write the advisor ever makes).")]
+NoHypopgOpt = Annotated[bool, typer.Option("--no-hypopg", help="Do not use HypoPG even where installed: estimate from statistics.")]
+
+
+def selection_options(budget: Optional[str], max_indexes: Optional[int], min_improvement: float, weight: Weight,
+                      max_width: int, no_write_cost: bool) -> SelectionOptions:
+    return SelectionOptions(
+        budget_bytes=parse_size(budget) if budget else None,
+        max_indexes=max_indexes,
+        min_improvement=min_improvement,
+        weight=weight.value,
+        max_width=max_width,
+        write_cost=not no_write_cost,
+    )
 OutputOpt = Annotated[Optional[Path], typer.Option("--output", "-o", help="Write the report to this file instead of stdout.")]
 
 
@@ -72,11 +101,21 @@ def analyze(
     pg_stat_statements: PgssOpt = False,
     format: FormatOpt = Format.table,
     output: OutputOpt = None,
+    budget: BudgetOpt = None,
+    max_indexes: MaxIndexesOpt = None,
+    min_improvement: MinImprovementOpt = 0.01,
+    weight: WeightOpt = Weight.calls,
+    max_width: MaxWidthOpt = 3,
+    no_write_cost: NoWriteCostOpt = False,
+    enable_hypopg: EnableHypopgOpt = False,
+    no_hypopg: NoHypopgOpt = False,
 ) -> None:
     """Propose indexes for a workload."""
 
     def body() -> str:
-        report = api.analyze(paths or [], schema=schema or [], snapshot=snapshot, dsn=dsn, pg_stat_statements=pg_stat_statements)
+        options = selection_options(budget, max_indexes, min_improvement, weight, max_width, no_write_cost)
+        report = api.analyze(paths or [], schema=schema or [], snapshot=snapshot, dsn=dsn, pg_stat_statements=pg_stat_statements,
+                             options=options, hypopg=not no_hypopg, enable_hypopg=enable_hypopg)
         for error in report.errors[:20]:
             typer.echo(f"indexadvisor: warning: {error.location}: {error.message}", err=True)
         if format is Format.json:

@@ -237,7 +237,9 @@ class TableAccess:
     group_by: list[str] = field(default_factory=list)
     columns_read: set[str] = field(default_factory=set)
     limit: Optional[int] = None
-    kind: str = "select"  # select | update | delete
+    kind: str = "select"  # select | update | delete | insert
+    set_columns: set[str] = field(default_factory=set)  # columns an UPDATE changes (HOT updates need them unindexed)
+    rows_written: Optional[int] = None  # rows an INSERT ... VALUES writes per call
 
     def columns_of(self, *kinds: PredKind) -> list[str]:
         seen: list[str] = []
@@ -258,16 +260,27 @@ class ParsedStatement:
 
 
 @dataclass
+class StatementCost:
+    """One statement's cost per execution before and after an index (or the whole set)."""
+
+    fingerprint: str
+    cost_before: float
+    cost_after: float
+
+
+@dataclass
 class Estimate:
     """A statistics-based or planner-based estimate of what an index buys."""
 
     method: str  # "statistics" | "rules" | "planner"
     cost_before: Optional[float] = None  # weighted workload cost of the served statements
     cost_after: Optional[float] = None
-    benefit: float = 0.0  # weighted; comparable between recommendations of one report
+    benefit: float = 0.0  # weighted gain minus write cost; comparable within one report
     rows_before: Optional[float] = None  # per execution, for the hottest served statement
     rows_after: Optional[float] = None
     size_bytes: Optional[int] = None
+    write_cost: float = 0.0  # weighted cost of maintaining the index under the workload's writes
+    helps: list[StatementCost] = field(default_factory=list)
 
 
 @dataclass
@@ -286,6 +299,14 @@ class Candidate:
     @property
     def qname(self) -> QName:
         return QName(self.schema, self.table)
+
+    @property
+    def key(self) -> tuple:
+        """Identity of the index definition (two candidates with equal keys are one index)."""
+        return (
+            self.schema, self.table, self.method, self.where, tuple(self.include),
+            tuple((k.column, k.expression, k.desc, k.nulls_first, k.opclass, k.collation) for k in self.keys),
+        )
 
 
 @dataclass
@@ -331,6 +352,8 @@ class StatementReport:
     served_by_existing: list[str] = field(default_factory=list)
     recommendations: list[str] = field(default_factory=list)  # names
     notes: list[str] = field(default_factory=list)
+    cost_before: Optional[float] = None  # per execution, with the existing indexes
+    cost_after: Optional[float] = None  # per execution, with the whole proposed set
 
 
 @dataclass
@@ -346,3 +369,6 @@ class Report:
     costing: str  # statistics | rules | planner
     notes: list[str] = field(default_factory=list)
     server_version: Optional[int] = None
+    explain_count: int = 0  # EXPLAINs sent for planner costing
+    workload_cost_before: Optional[float] = None  # weighted, with the existing indexes
+    workload_cost_after: Optional[float] = None  # weighted, with the proposed set

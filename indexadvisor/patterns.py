@@ -94,15 +94,16 @@ class Extractor:
         tree = tree if tree is not None else parse(statement.sql)
         notes: list[str] = []
         root = tree
+        accesses: list[TableAccess] = []
         if isinstance(root, exp.Insert):
+            accesses.extend(self._insert_target(root, notes))
             select = root.expression
             if not isinstance(select, (exp.Select, exp.SetOperation)):
-                raise UnsupportedStatement("INSERT without SELECT reads no table")
+                return accesses, notes  # INSERT ... VALUES: only its write cost matters
             root = select
         if not isinstance(root, (exp.Select, exp.SetOperation, exp.Update, exp.Delete)):
             raise UnsupportedStatement(f"{root.key.upper()} statements are not analysed")
 
-        accesses: list[TableAccess] = []
         views: dict[int, _ScopeView] = {}
         target_view: Optional[_ScopeView] = None
         if isinstance(root, (exp.Update, exp.Delete)):
@@ -172,6 +173,17 @@ class Extractor:
             select.args.get("limit"), read_nodes, None, using,
         )
 
+    def _insert_target(self, stmt: exp.Insert, notes: list[str]) -> list[TableAccess]:
+        target = stmt.this.this if isinstance(stmt.this, exp.Schema) else stmt.this
+        if not isinstance(target, exp.Table):
+            return []
+        src = self._table_source(target, "insert", notes)
+        if src is None:
+            return []
+        values = stmt.expression
+        src.access.rows_written = len(values.expressions) if isinstance(values, exp.Values) else None
+        return [src.access]
+
     def _dml_view(self, stmt: Union[exp.Update, exp.Delete], notes: list[str]) -> _ScopeView:
         kind = "update" if isinstance(stmt, exp.Update) else "delete"
         tables: dict[str, _Source] = {}
@@ -196,6 +208,10 @@ class Extractor:
         if where is not None:
             conditions.extend(_conjuncts(where.this))
         read_nodes: list[exp.Expression] = list(stmt.args.get("expressions") or [])
+        if isinstance(stmt, exp.Update) and isinstance(target, exp.Table) and target.alias_or_name in tables:
+            for assignment in read_nodes:
+                if isinstance(assignment, exp.EQ) and isinstance(assignment.this, exp.Column):
+                    tables[target.alias_or_name].access.set_columns.add(assignment.this.name)
         return _ScopeView(tables, {}, conditions, None, None, None, read_nodes)
 
     # ------------------------------------------------------------------ resolution

@@ -1,244 +1,425 @@
-"""Workload-level choice: candidates merged, then chosen greedily with interactions.
+"""Workload-level choice of an index set, greedy on marginal net benefit, under a budget.
 
-Each access asks for the B-tree that would serve it best. An access already
-served by an existing index (or by a unique index that pins it to one row) asks
-for nothing. A candidate whose keys serve another candidate's requirement in
-full absorbs it, so one index serves several statements. The choice is greedy
-on marginal benefit: each round re-costs every access against the existing
-indexes plus those already chosen, so an index chosen early makes a later,
-overlapping one worth nothing and it is dropped instead of being added up.
+Each table access that no existing index serves in full asks for the B-tree that
+would serve it best; the pool holds those keys (narrowed to --max-width, dropping
+flag columns before sort keys) and their left prefixes. Each round re-costs every
+statement that touches a candidate's table against the existing indexes plus
+those already chosen plus the candidate, so an index chosen early makes an
+overlapping one worthless instead of adding up single-index benefits. A wider
+candidate whose left prefix is already chosen replaces it (the prefix would be
+redundant). The round's best net benefit (weighted gain minus write cost, per
+byte when a budget is set) is taken until the next one saves less than
+--min-improvement of the workload's cost, or the budget or --max-indexes is reached.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Callable, Optional
 
-from indexadvisor.candidates import Requirement, column_rank, covers, describe, match, requirement_for
+from indexadvisor.candidates import Requirement, column_rank, describe_keys, match, requirement_for, variants
+from indexadvisor.costing import Coster
 from indexadvisor.costing.model import StatsModel
-from indexadvisor.model import Catalog, Estimate, Index, IndexKey, ParsedStatement, PredKind, Table, TableAccess
+from indexadvisor.costing.stats import MIN_GAIN, key_columns
+from indexadvisor.model import (
+    Candidate,
+    Catalog,
+    Estimate,
+    Index,
+    ParsedStatement,
+    PredKind,
+    StatementCost,
+    Table,
+    TableAccess,
+)
 
-MIN_GAIN = 2.0  # an index must make an access at least this many times cheaper to count for it
-MIN_IMPROVEMENT = 0.01  # stop when the next index saves less than this share of the workload's cost
-
-
-@dataclass
-class _Access:
-    """One access with what is fixed about it: its requirement and its cost today."""
-
-    parsed: ParsedStatement
-    access: TableAccess
-    table: Optional[Table]
-    req: Requirement
-    before: float  # cheapest cost with existing indexes
-    before_rows: float
-    best_existing: Optional[Index]
-
-    @property
-    def calls(self) -> int:
-        return self.parsed.statement.calls
-
-    @property
-    def fingerprint(self) -> str:
-        return self.parsed.statement.fingerprint
+# Cost, in planner units, of maintaining one index entry for one written row: about
+# one buffer access to the leaf page plus the CPU to insert. Deletes are charged too,
+# since vacuum removes their entries later. Documented in the README.
+INDEX_WRITE_COST = 1.0
 
 
 @dataclass
-class Proposal:
-    """A merged candidate with everything the report needs to say about it."""
+class SelectionOptions:
+    budget_bytes: Optional[int] = None
+    max_indexes: Optional[int] = None
+    min_improvement: float = 0.01  # share of the weighted workload cost
+    weight: str = "calls"  # calls | time
+    max_width: int = 3
+    write_cost: bool = True
+    # charge pg_stat_user_tables write counters, times this share (the workload's window
+    # over the counters' window; set when the workload comes from pg_stat_statements)
+    table_write_scale: Optional[float] = None
 
-    schema: str
-    table: str
-    keys: list[IndexKey]
-    asked_by: list[_Access] = field(default_factory=list)
-    estimate: Estimate = field(default_factory=lambda: Estimate("rules"))
-    served: list[str] = field(default_factory=list)  # fingerprints, biggest gain first
-    reason: str = ""
-    costs: dict[int, tuple[float, float]] = field(default_factory=dict)  # access id -> (cost, rows)
 
-    @property
-    def qname(self) -> str:
-        return f"{self.schema}.{self.table}"
+@dataclass
+class Chosen:
+    candidate: Candidate
+    estimate: Estimate
+    served: list[str]  # fingerprints, biggest gain first
+    reason: str
 
 
 @dataclass
 class Advice:
-    proposals: list[Proposal]
+    chosen: list[Chosen]
     served_by_existing: dict[str, list[str]]  # fingerprint -> index names
     notes: dict[str, list[str]]  # fingerprint -> notes
+    costs: dict[str, tuple[float, float]] = field(default_factory=dict)  # fingerprint -> before, after
+    workload_before: float = 0.0
+    workload_after: float = 0.0
 
 
 class Advisor:
-    def __init__(self, catalog: Catalog, model: Optional[StatsModel] = None,
-                 min_improvement: float = MIN_IMPROVEMENT) -> None:
+    def __init__(self, catalog: Catalog, coster_factory: Callable[[Callable], Coster],
+                 options: Optional[SelectionOptions] = None) -> None:
         self.catalog = catalog
-        self.model = model or StatsModel()
-        self.min_improvement = min_improvement
+        self.options = options or SelectionOptions()
+        self.model = StatsModel()
+        self._coster_factory = coster_factory
 
     def advise(self, parsed: list[ParsedStatement]) -> Advice:
         table_rank = column_rank([a for p in parsed for a in p.accesses], self.catalog)
+        rank = self._ranker(table_rank)
+        self.coster = self._coster_factory(rank)
+        planner = self.coster.method == "planner"
         served: dict[str, list[str]] = {}
         notes: dict[str, list[str]] = {}
-        accesses: list[_Access] = []
-        wanting: list[_Access] = []
+        origins: dict[tuple, tuple[Candidate, list[Requirement]]] = {}
         for p in parsed:
             fp = p.statement.fingerprint
             for access in p.accesses:
+                if access.kind == "insert":
+                    continue
                 table = self.catalog.tables.get(str(access.table))
                 if self.model.is_tiny(table):
                     _note(notes, fp, f"{access.table} has about {int(self.model.rows(table))} rows: a sequential scan is as fast as an index")
                     continue
-                rank = self._rank(table_rank, access, table)
-                req = requirement_for(access, rank)
+                req = requirement_for(access, rank(access, table))
                 if req is None:
                     continue
-                a = self._access(p, access, table, req)
-                accesses.append(a)
-                existing = self._serving_index(a)
+                existing = _serving_index(table, req, access)
                 if existing is not None:
                     served.setdefault(fp, []).append(existing.name)
                     continue
-                probe = Index(name="", schema="", table="", keys=req.keys())
-                ideal = self.model.index_scan(table, access, req, match(probe, req, access))
-                if ideal.cost * MIN_GAIN > a.before:
-                    if a.best_existing is not None:
-                        served.setdefault(fp, []).append(a.best_existing.name)
-                        _note(notes, fp, f"existing index {a.best_existing.name} serves {access.table} nearly as well as a new one would")
+                if not planner and not self._worth_it(table, access, req, notes, fp, served):
                     continue
-                wanting.append(a)
-        proposals = self._merge(wanting)
-        chosen = self._choose(proposals, accesses)
-        return Advice(chosen, served, notes)
+                for keys in variants(req, self.options.max_width):
+                    c = Candidate(access.table.schema, access.table.name, keys, statements=[fp])
+                    if _duplicates_existing(c, table):
+                        continue
+                    home = origins.setdefault(c.key, (c, []))
+                    home[1].append(req)
+                    if fp not in home[0].statements:
+                        home[0].statements.append(fp)
+        return self._choose(parsed, [c for c, _ in origins.values()], {k: r for k, (_, r) in origins.items()}, served, notes)
 
-    def _rank(self, table_rank, access: TableAccess, table: Optional[Table]) -> Callable[[str], tuple]:
-        """Equality-column order: flags, tiny enums and IS NULL tests last, then by use and selectivity."""
-        key = str(access.table)
-        null_tests = set(access.columns_of(PredKind.IS_NULL))
+    # ------------------------------------------------------------------ screening
 
-        def rank(column: str) -> tuple:
-            col = table.columns.get(column) if table else None
-            low = column in null_tests or (col is not None and (
-                col.type.startswith("bool") or (col.stats is not None and 0 < col.stats.n_distinct <= 5)))
-            return (low,) + table_rank(key, column)
+    def _ranker(self, table_rank):
+        def for_access(access: TableAccess, table: Optional[Table]) -> Callable[[str], tuple]:
+            key = str(access.table)
+            null_tests = set(access.columns_of(PredKind.IS_NULL))
 
-        return rank
+            def rank(column: str) -> tuple:
+                col = table.columns.get(column) if table else None
+                low = column in null_tests or (col is not None and (
+                    col.type.startswith("bool") or (col.stats is not None and 0 < col.stats.n_distinct <= 5)))
+                return (low,) + table_rank(key, column)
 
-    def _access(self, parsed: ParsedStatement, access: TableAccess, table: Optional[Table], req: Requirement) -> _Access:
-        best = self.model.seq_scan(table, access)
-        best_index: Optional[Index] = None
+            return rank
+
+        return for_access
+
+    def _worth_it(self, table, access, req, notes, fp, served) -> bool:
+        """Offline pre-screen: would even the ideal index make this access twice as cheap?"""
+        before = self.model.seq_scan(table, access)
+        best_index = None
         for index in table.indexes if table else []:
             m = match(index, req, access)
-            if not (m.eq or m.order or m.range):
+            if m.eq or m.order or m.range:
+                one = index.unique and not index.where and len(m.eq) == len(index.keys)
+                cost = self.model.index_scan(table, access, req, m, one_row=one, key_columns=key_columns(index.keys))
+                if cost.cost < before.cost:
+                    before, best_index = cost, index
+        probe = Index("", "", "", req.keys())
+        ideal = self.model.index_scan(table, access, req, match(probe, req, access), key_columns=key_columns(probe.keys))
+        if ideal.cost * MIN_GAIN <= before.cost:
+            return True
+        if best_index is not None:
+            served.setdefault(fp, []).append(best_index.name)
+            _note(notes, fp, f"existing index {best_index.name} serves {access.table} nearly as well as a new one would")
+        return False
+
+    # ------------------------------------------------------------------ the greedy choice
+
+    def _choose(self, parsed, pool, origins, served, notes) -> Advice:
+        opts = self.options
+        coster = self.coster
+        by_table: dict[str, list[ParsedStatement]] = {}
+        tables_of: dict[str, set[str]] = {}
+        for p in parsed:
+            tables = {str(a.table) for a in p.accesses if a.kind != "insert"}
+            tables_of[p.statement.fingerprint] = tables
+            for t in tables:
+                by_table.setdefault(t, []).append(p)
+        base: dict[str, float] = {}
+        for p in parsed:
+            if not tables_of[p.statement.fingerprint]:
                 continue
-            pins_one = index.unique and not index.where and len(m.eq) == len(index.keys)
-            cost = self.model.index_scan(table, access, req, m, one_row=pins_one)
-            if cost.cost < best.cost:
-                best, best_index = cost, index
-        return _Access(parsed, access, table, req, best.cost, best.rows, best_index)
+            cost = coster.statement_cost(p, [])
+            if cost is None:
+                _note(notes, p.statement.fingerprint, f"not costed: the planner refused it: {getattr(coster, 'failures', {}).get(p.statement.fingerprint, 'unknown reason')}")
+                continue
+            base[p.statement.fingerprint] = cost
+        weight = self._weights(parsed, base)
+        current = dict(base)
+        total_before = sum(weight[fp] * c for fp, c in base.items())
+        floor = opts.min_improvement * total_before
+        writes = self._write_load(parsed, coster)
+        if hasattr(coster, "sizes"):
+            coster.sizes(pool)  # one batch instead of one round trip per candidate
+        sizes = {c.key: coster.size(c) or 0 for c in pool}
+        ms_per_unit = self._ms_per_unit(parsed, base) if opts.weight == "time" else 1.0
 
-    def _serving_index(self, a: _Access) -> Optional[Index]:
-        """An existing index that serves the access in full, or a unique one pinning it to one row."""
-        if a.table is None:
-            return None
-        eq_cols = set(a.access.columns_of(PredKind.EQ))
-        for index in a.table.indexes:
-            if match(index, a.req, a.access).full:
-                return index
-            if (index.unique and index.valid and not index.where and index.method == "btree"
-                    and all(k.column is not None and k.column in eq_cols for k in index.keys)):
-                return index
-        return None
-
-    def _merge(self, wanting: list[_Access]) -> list[Proposal]:
-        """Fold each requirement into the widest candidate that serves it in full."""
-        proposals: list[Proposal] = []
-        for a in sorted(wanting, key=lambda a: (-a.req.width, -a.calls, str(a.access.table))):
-            schema, table = a.access.table.schema, a.access.table.name
-            home = next((p for p in proposals if p.schema == schema and p.table == table and covers(p.keys, a.req)), None)
-            if home is None:
-                home = Proposal(schema, table, a.req.keys())
-                proposals.append(home)
-            home.asked_by.append(a)
-        return proposals
-
-    def _choose(self, proposals: list[Proposal], accesses: list[_Access]) -> list[Proposal]:
-        """Greedy choice on marginal weighted benefit, re-costing against what is chosen."""
-        by_table: dict[str, list[_Access]] = {}
-        for a in accesses:
-            by_table.setdefault(str(a.access.table), []).append(a)
-        for p in proposals:
-            probe = Index(name="", schema=p.schema, table=p.table, keys=p.keys)
-            for a in by_table.get(p.qname, []):
-                m = match(probe, a.req, a.access)
-                if m.eq or m.order or m.range:
-                    cost = self.model.index_scan(a.table, a.access, a.req, m)
-                    p.costs[id(a)] = (cost.cost, cost.rows)
-        current = {id(a): a.before for a in accesses}
-        floor = self.min_improvement * sum(a.calls * a.before for a in accesses)
-        chosen: list[Proposal] = []
-        remaining = list(proposals)
-        while remaining:
-            scored = [(self._gain(p, by_table.get(p.qname, []), current), p) for p in remaining]
-            best_gain, best = max(scored, key=lambda s: (s[0], -len(s[1].keys)))
-            if best_gain <= 0 or best_gain < floor:
+        chosen: list[Candidate] = []
+        results: list[Chosen] = []
+        used = 0
+        alive = list(pool)
+        while alive:
+            best = None
+            for c in list(alive):
+                replaced = [x for x in chosen if _is_prefix(x, c)]
+                config_base = [x for x in chosen if x not in replaced]
+                size = sizes[c.key] - sum(sizes[x.key] for x in replaced)
+                if opts.budget_bytes is not None and used + size > opts.budget_bytes:
+                    continue
+                gain, per = 0.0, {}
+                for p in by_table.get(f"{c.schema}.{c.table}", []):
+                    fp = p.statement.fingerprint
+                    if fp not in current:
+                        continue
+                    config = [x for x in config_base if f"{x.schema}.{x.table}" in tables_of[fp]] + [c]
+                    new = coster.statement_cost(p, config)
+                    if new is None or new >= current[fp]:
+                        continue
+                    gain += weight[fp] * (current[fp] - new)
+                    per[fp] = (current[fp], new)
+                if gain <= 0:
+                    alive.remove(c)  # more indexes never make this one more useful
+                    continue
+                wcost = self._write_cost(c, writes, replaced) * ms_per_unit if opts.write_cost else 0.0
+                net = gain - wcost
+                score = net / max(size, 8192) if opts.budget_bytes is not None else net
+                if best is None or (score, -len(c.keys)) > (best[0], -len(best[1].keys)):
+                    best = (score, c, net, gain, wcost, per, replaced, size)
+            if best is None:
                 break
-            self._finish(best, by_table.get(best.qname, []), current)
-            for a in by_table.get(best.qname, []):
-                if id(a) in best.costs and self._counts(a, best.costs[id(a)][0], current[id(a)]):
-                    current[id(a)] = best.costs[id(a)][0]
-            chosen.append(best)
-            remaining.remove(best)
-        return chosen
+            _, c, net, gain, wcost, per, replaced, size = best
+            if net <= 0 or net < floor:
+                break
+            for x in replaced:
+                chosen.remove(x)
+                results = [r for r in results if r.candidate is not x]
+            chosen.append(c)
+            alive.remove(c)
+            used += size
+            for fp, (_, new) in per.items():
+                current[fp] = new
+            results.append(self._describe(c, origins[c.key], per, weight, gain, wcost, sizes[c.key], parsed))
+            if opts.max_indexes is not None and len(chosen) >= opts.max_indexes:
+                break
+        self._final_attribution(results, chosen, by_table, tables_of, current, weight)
+        return Advice(
+            results, served, notes,
+            costs={fp: (base[fp], current[fp]) for fp in base},
+            workload_before=total_before,
+            workload_after=sum(weight[fp] * current[fp] for fp in current),
+        )
+
+    def _weights(self, parsed, base) -> dict[str, float]:
+        weights = {}
+        for p in parsed:
+            fp = p.statement.fingerprint
+            calls = float(p.statement.calls)
+            if self.options.weight == "time" and p.statement.total_time_ms and base.get(fp):
+                weights[fp] = p.statement.total_time_ms / base[fp]  # weight x cost = measured time
+            else:
+                weights[fp] = calls
+        return weights
 
     @staticmethod
-    def _counts(a: _Access, cost: float, current: float) -> bool:
-        return cost * MIN_GAIN <= a.before and cost < current
+    def _ms_per_unit(parsed, base) -> float:
+        timed = [(p.statement.total_time_ms, p.statement.calls * base[p.statement.fingerprint])
+                 for p in parsed if p.statement.total_time_ms and base.get(p.statement.fingerprint)]
+        units = sum(u for _, u in timed)
+        return sum(t for t, _ in timed) / units if units else 1.0
 
-    def _gain(self, p: Proposal, accesses: list[_Access], current: dict[int, float]) -> float:
-        gain = 0.0
-        for a in accesses:
-            if id(a) in p.costs:
-                cost = p.costs[id(a)][0]
-                if self._counts(a, cost, current[id(a)]):
-                    gain += a.calls * (current[id(a)] - cost)
-        return gain
+    # ------------------------------------------------------------------ write costs
 
-    def _finish(self, p: Proposal, accesses: list[_Access], current: dict[int, float]) -> None:
-        """Fill in the estimate and the reason for a chosen proposal."""
-        before = after = 0.0
-        gains: dict[str, float] = {}
-        hottest: Optional[tuple[int, float, float]] = None
-        for a in accesses:
-            if id(a) not in p.costs:
-                continue
-            cost, rows = p.costs[id(a)]
-            if not self._counts(a, cost, current[id(a)]):
-                continue
-            before += a.calls * current[id(a)]
-            after += a.calls * cost
-            gains[a.fingerprint] = gains.get(a.fingerprint, 0.0) + a.calls * (current[id(a)] - cost)
-            if hottest is None or a.calls > hottest[0]:
-                hottest = (a.calls, a.before_rows, rows)
-        table = self.catalog.tables.get(p.qname)
-        method = "statistics" if table is not None and table.has_stats else "rules"
-        p.estimate = Estimate(
+    def _write_load(self, parsed: list[ParsedStatement], coster: Coster) -> dict[str, dict]:
+        """Per table: rows written per workload period, and the columns UPDATEs change (with volume)."""
+        load: dict[str, dict] = {}
+        for p in parsed:
+            for a in p.accesses:
+                if a.kind not in ("insert", "update", "delete"):
+                    continue
+                entry = load.setdefault(str(a.table), {"rows": 0.0, "updated": {}})
+                rows = (a.rows_written or 1) if a.kind == "insert" else max(coster.rows(p) or 1.0, 1.0)
+                entry["rows"] += p.statement.calls * rows
+                for col in a.set_columns:
+                    entry["updated"][col] = entry["updated"].get(col, 0.0) + p.statement.calls * rows
+        scale = self.options.table_write_scale
+        if scale:
+            for name, table in self.catalog.tables.items():
+                counted = sum(x or 0 for x in (table.n_tup_ins, table.n_tup_upd, table.n_tup_del)) * scale
+                if counted:
+                    entry = load.setdefault(name, {"rows": 0.0, "updated": {}})
+                    entry["rows"] = max(entry["rows"], float(counted))
+        return load
+
+    def _write_cost(self, c: Candidate, writes: dict[str, dict], replaced: list[Candidate]) -> float:
+        entry = writes.get(f"{c.schema}.{c.table}")
+        if not entry:
+            return 0.0
+        cost = entry["rows"] * INDEX_WRITE_COST * (0 if replaced else 1)
+        table = self.catalog.tables.get(f"{c.schema}.{c.table}")
+        indexed_now = {k.column for i in (table.indexes if table else []) for k in i.keys if k.column}
+        indexed_now |= {col for i in (table.indexes if table else []) for col in i.include}
+        mine = {k.column for k in c.keys if k.column} | set(c.include)
+        for col, volume in entry["updated"].items():
+            if col in mine and col not in indexed_now:
+                # the UPDATE was HOT-eligible; now every index on the table gets a new entry
+                cost += volume * INDEX_WRITE_COST * (len(table.indexes) if table else 1)
+        return cost
+
+    # ------------------------------------------------------------------ reporting
+
+    def _describe(self, c, reqs, per, weight, gain, wcost, size, parsed) -> Chosen:
+        method = self.coster.method
+        table = self.catalog.tables.get(f"{c.schema}.{c.table}")
+        if method != "planner" and not (table is not None and table.has_stats):
+            method = "rules"
+        helps = [StatementCost(fp, round(b, 2), round(a, 2)) for fp, (b, a) in sorted(per.items(), key=lambda kv: -weight[kv[0]] * (kv[1][0] - kv[1][1]))]
+        estimate = Estimate(
             method,
-            cost_before=round(before, 2),
-            cost_after=round(after, 2),
-            benefit=round(before - after, 2),
-            rows_before=round(hottest[1], 1) if hottest else None,
-            rows_after=round(hottest[2], 1) if hottest else None,
+            cost_before=round(sum(weight[h.fingerprint] * h.cost_before for h in helps), 2),
+            cost_after=round(sum(weight[h.fingerprint] * h.cost_after for h in helps), 2),
+            benefit=round(gain - wcost, 2),
+            size_bytes=size or None,
+            write_cost=round(wcost, 2),
+            helps=helps,
         )
-        p.served = sorted(gains, key=lambda fp: -gains[fp])
-        main = max(p.asked_by, key=lambda a: a.calls)
-        reason = describe(main.req)
-        if len(p.served) > 1:
-            reason += f"; serves {len(p.served)} statement shapes"
-        if hottest and method == "statistics":
-            reason += f"; rows read per call {hottest[1]:,.0f} -> {hottest[2]:,.0f}"
-        elif method == "rules":
+        if method != "planner":
+            self._rows(estimate, c, helps, parsed)
+        reason = describe_keys(c.keys, reqs[0])
+        if len(helps) > 1:
+            reason += f"; serves {len(helps)} statement shapes"
+        if helps:
+            top = helps[0]
+            unit = "planner cost" if method == "planner" else "estimated cost"
+            reason += f"; {unit} per call {top.cost_before:,.1f} -> {top.cost_after:,.1f}"
+        if wcost:
+            reason += f"; write cost {wcost:,.0f} charged"
+        if method == "rules":
             reason += "; no statistics for this table: ranked by structure and call frequency"
-        p.reason = reason
+        return Chosen(c, estimate, [h.fingerprint for h in helps], reason)
+
+    def _rows(self, estimate: Estimate, c: Candidate, helps: list[StatementCost], parsed) -> None:
+        """Rows read per call before/after, for the hottest helped statement (statistics mode)."""
+        if not helps:
+            return
+        target = next(p for p in parsed if p.statement.fingerprint == helps[0].fingerprint)
+        table = self.catalog.tables.get(f"{c.schema}.{c.table}")
+        probe = Index("", c.schema, c.table, c.keys)
+        for access in target.accesses:
+            if access.table.schema != c.schema or access.table.name != c.table:
+                continue
+            req = requirement_for(access, lambda col: (0, col))
+            if req is None:
+                continue
+            m = match(probe, req, access)
+            if m.eq or m.order or m.range:
+                estimate.rows_before = round(self.model.rows(table), 1)
+                estimate.rows_after = round(self.model.index_scan(table, access, req, m, key_columns=key_columns(c.keys)).rows, 1)
+                return
+
+    def _final_attribution(self, results, chosen, by_table, tables_of, current, weight) -> None:
+        """Leave-one-out: what each chosen index saves given all the others.
+
+        The greedy order decides which index got credit for a statement; with a
+        prefix replaced by a wider index, or two indexes sharing statements, the
+        honest figure is what the workload would lose without this one.
+        """
+        if len(results) < 2:
+            return
+        for r in results:
+            c = r.candidate
+            others = [x for x in chosen if x is not c]
+            per = {}
+            for p in by_table.get(f"{c.schema}.{c.table}", []):
+                fp = p.statement.fingerprint
+                if fp not in current:
+                    continue
+                config = [x for x in others if f"{x.schema}.{x.table}" in tables_of[fp]]
+                without = self.coster.statement_cost(p, config)
+                if without is not None and without > current[fp]:
+                    per[fp] = (without, current[fp])
+            helps = sorted(per.items(), key=lambda kv: -weight[kv[0]] * (kv[1][0] - kv[1][1]))
+            r.estimate.helps = [StatementCost(fp, round(b, 2), round(a, 2)) for fp, (b, a) in helps]
+            r.estimate.cost_before = round(sum(weight[fp] * b for fp, (b, _) in helps), 2)
+            r.estimate.cost_after = round(sum(weight[fp] * a for fp, (_, a) in helps), 2)
+            r.estimate.benefit = round(r.estimate.cost_before - r.estimate.cost_after - r.estimate.write_cost, 2)
+            r.served = [fp for fp, _ in helps]
+        results.sort(key=lambda r: -r.estimate.benefit)
+
+
+def _serving_index(table: Optional[Table], req: Requirement, access: TableAccess) -> Optional[Index]:
+    """An existing index that serves the access in full, or a unique one pinning it to one row."""
+    if table is None:
+        return None
+    eq_cols = set(access.columns_of(PredKind.EQ))
+    for index in table.indexes:
+        if match(index, req, access).full:
+            return index
+        if (index.unique and index.valid and not index.where and index.method == "btree"
+                and all(k.column is not None and k.column in eq_cols for k in index.keys)):
+            return index
+    return None
+
+
+def _same_key(a, b) -> bool:
+    return (a.column, a.expression, a.opclass, a.collation) == (b.column, b.expression, b.opclass, b.collation)
+
+
+def _is_prefix(narrow: Candidate, wide: Candidate) -> bool:
+    """Whether `narrow` is a left prefix of `wide` (same table, same key specs), and not equal."""
+    if (narrow.schema, narrow.table, narrow.method, narrow.where) != (wide.schema, wide.table, wide.method, wide.where):
+        return False
+    if len(narrow.keys) >= len(wide.keys):
+        return False
+    return all(_same_key(a, b) and a.desc == b.desc and a.nulls_first == b.nulls_first
+               for a, b in zip(narrow.keys, wide.keys))
+
+
+def _duplicates_existing(c: Candidate, table: Optional[Table]) -> bool:
+    """The guard: never propose a copy or a left prefix of an existing index or key.
+
+    HypoPG may price a hypothetical copy of an existing index below the real one;
+    such gains are not real. Directions count as equal when all are reversed.
+    """
+    for index in table.indexes if table else []:
+        if index.method != c.method or not index.valid or index.where != c.where or len(index.keys) < len(c.keys):
+            continue
+        pairs = list(zip(c.keys, index.keys))
+        if not all(_same_key(a, b) for a, b in pairs):
+            continue
+        forward = all(a.desc == b.desc for a, b in pairs)
+        backward = all(a.desc != b.desc for a, b in pairs)
+        if forward or backward:
+            return True
+    return False
 
 
 def _note(notes: dict[str, list[str]], fp: str, text: str) -> None:

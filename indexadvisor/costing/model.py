@@ -118,7 +118,7 @@ class StatsModel:
     def seq_scan(self, table: Optional[Table], access: TableAccess) -> AccessCost:
         n, pages = self.rows(table), self.pages(table)
         cost = pages * SEQ_PAGE_COST + n * (CPU_TUPLE_COST + CPU_OPERATOR_COST * max(len(access.predicates), 1))
-        matched = n * self._all(table, access.predicates)
+        matched = n * self.combined_selectivity(table, access.predicates)
         if access.order_by:
             if access.limit is not None:
                 cost += matched * CPU_OPERATOR_COST * 2  # top-N heapsort
@@ -127,20 +127,27 @@ class StatsModel:
         return AccessCost(cost, n)
 
     def index_scan(self, table: Optional[Table], access: TableAccess, req: Requirement, m: Match,
-                   one_row: bool = False) -> AccessCost:
-        """Cost of an index scan using the matched leading keys; one_row for a unique lookup."""
+                   one_row: bool = False, key_columns: frozenset[str] = frozenset()) -> AccessCost:
+        """Cost of an index scan using the matched leading keys; one_row for a unique lookup.
+
+        Predicates on other key columns of the index are checked on the index entry,
+        so only the rows that pass them cost a heap fetch.
+        """
         n, pages = self.rows(table), self.pages(table)
         used = [p for p in access.predicates if p.column in m.eq or (m.range and p.column == req.range)]
         rest = [p for p in access.predicates if p not in used]
-        matched = 1.0 if one_row else max(n * self._all(table, used), 1.0)
-        residual = self._all(table, rest)
-        fetched = matched
+        in_index = [p for p in rest if p.column in key_columns]
+        matched = 1.0 if one_row else max(n * self.combined_selectivity(table, used), 1.0)
+        residual = self.combined_selectivity(table, rest)
+        scanned = matched
         if m.order and access.limit is not None:
             wanted = access.limit or 10  # a parameter LIMIT: assume a page of results
-            fetched = min(matched, max(wanted / max(residual, 1e-9), 1.0))
+            scanned = min(matched, max(wanted / max(residual, 1e-9), 1.0))
+        fetched = max(scanned * self.combined_selectivity(table, in_index), min(scanned, 1.0))
         cost = (
             RANDOM_PAGE_COST  # the descent
-            + fetched * (CPU_INDEX_TUPLE_COST + CPU_TUPLE_COST + CPU_OPERATOR_COST * max(len(rest), 0))
+            + scanned * (CPU_INDEX_TUPLE_COST + CPU_OPERATOR_COST * len(in_index))
+            + fetched * (CPU_TUPLE_COST + CPU_OPERATOR_COST * (len(rest) - len(in_index)))
             + _heap_fetch_cost(fetched, pages)
             + math.log2(n + 1) * CPU_OPERATOR_COST
         )
@@ -148,7 +155,7 @@ class StatsModel:
             cost += _sort_cost(matched * residual)
         return AccessCost(cost, fetched)
 
-    def _all(self, table: Optional[Table], preds: list[Predicate]) -> float:
+    def combined_selectivity(self, table: Optional[Table], preds: list[Predicate]) -> float:
         sel = 1.0
         for p in preds:
             sel *= self.selectivity(table, p)

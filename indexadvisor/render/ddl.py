@@ -100,7 +100,8 @@ def create_index_sql(name: str, schema: str, table: str, keys: list[IndexKey], i
         parts.append("CONCURRENTLY")
     if if_not_exists:
         parts.append("IF NOT EXISTS")
-    parts.append(quote_ident(name))
+    if name:  # hypothetical indexes go unnamed: HypoPG names them itself
+        parts.append(quote_ident(name))
     parts.append("ON")
     parts.append(qualified(schema, table))
     if method != "btree":

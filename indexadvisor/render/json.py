@@ -18,6 +18,8 @@ def to_dict(report: Report) -> dict[str, Any]:
         "indexadvisor": {"version": __version__, "format": FORMAT_VERSION},
         "catalog": {"source": report.catalog_source, "server_version": report.server_version},
         "costing": report.costing,
+        "explain_count": report.explain_count,
+        "workload_cost": {"before": report.workload_cost_before, "after": report.workload_cost_after},
         "notes": report.notes,
         "recommendations": [_recommendation(r, by_fp) for r in report.recommendations],
         "findings": [asdict(f) for f in report.findings],

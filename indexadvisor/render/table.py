@@ -7,6 +7,7 @@ import textwrap
 from tabulate import tabulate
 
 from indexadvisor.model import Report
+from indexadvisor.sizes import format_size
 
 _WRAP = 60
 
@@ -18,7 +19,14 @@ def render(report: Report) -> str:
         f"indexadvisor: {report.seen} statements read, {len(report.statements)} shapes, "
         f"{report.analysed} analysed, {report.skipped} skipped, {len(report.errors)} errors"
     )
-    out.append(f"catalog: {report.catalog_source}; estimates: {report.costing}")
+    costing = f"estimates: {report.costing}"
+    if report.costing == "planner":
+        costing += f" (HypoPG, {report.explain_count} EXPLAIN calls)"
+    out.append(f"catalog: {report.catalog_source}; {costing}")
+    if report.recommendations and report.workload_cost_before:
+        before, after = report.workload_cost_before, report.workload_cost_after or 0.0
+        out.append(f"weighted workload cost: {before:,.0f} -> {after:,.0f} ({(after / before - 1) * 100:+.1f}%), "
+                   f"{format_size(sum(r.estimate.size_bytes or 0 for r in report.recommendations if r.estimate))} of new indexes")
     for note in report.notes:
         out.append(f"note: {note}")
     out.append("")
@@ -33,11 +41,12 @@ def render(report: Report) -> str:
                 f"{r.schema}.{r.table}",
                 textwrap.fill(", ".join(r.columns), 30),
                 benefit,
+                format_size(r.estimate.size_bytes if r.estimate else None),
                 f"{len(served)} ({sum(s.calls for s in served)} calls)\n" + textwrap.fill(where, 30),
                 textwrap.fill(r.reason, _WRAP),
             ])
         out.append(f"Proposed indexes ({len(report.recommendations)}):")
-        out.append(tabulate(rows, headers=["#", "table", "keys", "benefit", "statements", "why"], tablefmt="simple_grid"))
+        out.append(tabulate(rows, headers=["#", "table", "keys", "benefit", "size", "statements", "why"], tablefmt="simple_grid"))
         out.append("")
         out.append("DDL:")
         out.extend(r.ddl for r in report.recommendations)

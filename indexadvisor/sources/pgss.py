@@ -59,3 +59,24 @@ def keep(query: str) -> bool:
     if m.group(1).lower() == "insert" and not re.search(r"\bselect\b", query, re.I):
         return False
     return not _CATALOG.search(query)
+
+
+def counter_scale(conn: psycopg.Connection) -> float | None:
+    """How much of pg_stat_user_tables' write counters fall in pg_stat_statements' window.
+
+    The table counters run since the database's stats reset (or the server start),
+    pg_stat_statements since its own reset; assuming steady writes, counters x scale
+    is what the workload's period wrote. None when the window is unknown (PG < 14).
+    """
+    if (conn.info.server_version or 0) < 140000:
+        return None
+    rows = db.run(
+        conn,
+        "SELECT extract(epoch FROM now() - i.stats_reset) AS pgss, "
+        "extract(epoch FROM now() - coalesce(d.stats_reset, pg_postmaster_start_time())) AS counters "
+        "FROM pg_stat_statements_info i, pg_stat_database d WHERE d.datname = current_database()",
+        what="reading the statistics windows",
+    )
+    if not rows or not rows[0]["counters"]:
+        return None
+    return min(float(rows[0]["pgss"]) / float(rows[0]["counters"]), 1.0)

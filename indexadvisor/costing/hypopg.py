@@ -1,0 +1,254 @@
+"""Planner what-if costing through HypoPG, in the advisor's own read-only session.
+
+A configuration (a set of hypothetical indexes) is created with
+hypopg_create_index(), the statement is EXPLAINed, and hypopg_reset() removes
+them again: nothing is written, and nothing outlives the session. Parameterised
+statements ($1, as pg_stat_statements stores them) are explained as generic
+plans: EXPLAIN (GENERIC_PLAN) on PostgreSQL 16+, else PREPARE + EXPLAIN EXECUTE
+under plan_cache_mode = force_generic_plan, re-prepared for every configuration
+(a cached generic plan would keep pointing at a reset hypothetical index) and
+deallocated by name, so the user's own prepared statements are never touched.
+
+Costs are cached by (statement, hypothetical indexes on the statement's tables),
+and every EXPLAIN sent is counted.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Optional
+
+import psycopg
+
+from indexadvisor import db
+from indexadvisor.errors import DatabaseError
+from indexadvisor.model import Candidate, ParsedStatement
+from indexadvisor.render.ddl import create_index_sql
+
+_PARAM = re.compile(r"\$(\d+)")
+_UNTYPED = re.compile(r"could not determine data type of parameter \$(\d+)")
+_names = itertools.count(1)
+
+
+@dataclass(frozen=True)
+class HypoIndex:
+    """A hypothetical index, identified by its definition."""
+
+    schema: str
+    table: str
+    definition: str  # CREATE INDEX ... text given to hypopg_create_index
+
+    @property
+    def qname(self) -> str:
+        return f"{self.schema}.{self.table}"
+
+
+@dataclass
+class Plan:
+    cost: float
+    rows: float
+    indexes_used: set[str] = field(default_factory=set)  # hypothetical index names in the plan
+
+
+class StatementNotExplainable(Exception):
+    """The planner refused the statement; the message says why."""
+
+
+def hypo_index(schema: str, table: str, keys, include=(), where: Optional[str] = None, method: str = "btree") -> HypoIndex:
+    sql = create_index_sql("", schema, table, list(keys), list(include), where, method, concurrently=False, if_not_exists=False)
+    return HypoIndex(schema, table, sql.rstrip(";"))
+
+
+def hypopg_version(conn: psycopg.Connection) -> Optional[str]:
+    rows = db.run(conn, "SELECT extversion FROM pg_extension WHERE extname = 'hypopg'", what="checking for HypoPG")
+    return rows[0]["extversion"] if rows else None
+
+
+def enable(conn: psycopg.Connection) -> None:
+    """CREATE EXTENSION hypopg, only because the user asked (--enable-hypopg).
+
+    The session is read-only by default; this one explicit statement runs in a
+    read-write transaction of its own.
+    """
+    db.run(conn, "BEGIN TRANSACTION READ WRITE", what="enabling HypoPG")
+    try:
+        db.run(conn, "CREATE EXTENSION IF NOT EXISTS hypopg", what="enabling HypoPG",
+               hint="install the package (Debian: postgresql-NN-hypopg) on the database server first")
+        db.run(conn, "COMMIT", what="enabling HypoPG")
+    except DatabaseError:
+        db.run(conn, "ROLLBACK", what="enabling HypoPG")
+        raise
+
+
+class WhatIf:
+    """EXPLAIN statements under hypothetical index configurations, with a cache."""
+
+    def __init__(self, conn: psycopg.Connection) -> None:
+        self.conn = conn
+        self.version = conn.info.server_version
+        self.explains = 0
+        self.cache_hits = 0
+        self._cache: dict[tuple[str, frozenset[HypoIndex]], Plan] = {}
+        self._sizes: dict[HypoIndex, int] = {}
+        self._param_types: dict[str, list[str]] = {}
+        if self.version < 160000:
+            db.run(conn, "SET plan_cache_mode = force_generic_plan", what="preparing generic plans")
+        db.run(conn, "SELECT hypopg_reset()", what="resetting hypothetical indexes")
+
+    def cost(self, key: str, sql: str, config: Iterable[HypoIndex] = ()) -> Plan:
+        """The plan of a statement with these hypothetical indexes (and the real ones)."""
+        config = frozenset(config)
+        cached = self._cache.get((key, config))
+        if cached is not None:
+            self.cache_hits += 1
+            return cached
+        names = self._create(config)
+        try:
+            plan = self._explain(key, sql)
+        finally:
+            if config:
+                db.run(self.conn, "SELECT hypopg_reset()", what="resetting hypothetical indexes")
+        plan.indexes_used = {names[n] for n in plan.indexes_used if n in names}
+        self._cache[(key, config)] = plan
+        return plan
+
+    def sizes(self, indexes: Iterable[HypoIndex]) -> dict[HypoIndex, int]:
+        """Estimated sizes in bytes (hypopg_relation_size), created in one batch."""
+        todo = [i for i in set(indexes) if i not in self._sizes]
+        for chunk in _chunks(todo, 200):
+            rows = db.run(
+                self.conn,
+                "SELECT h.indexrelid, hypopg_relation_size(h.indexrelid) AS size "
+                "FROM unnest(%s::text[]) WITH ORDINALITY AS d(def, n), LATERAL hypopg_create_index(d.def) h ORDER BY d.n",
+                ([i.definition for i in chunk],),
+                what="sizing hypothetical indexes",
+            )
+            for index, row in zip(chunk, rows):
+                self._sizes[index] = int(row["size"])
+            db.run(self.conn, "SELECT hypopg_reset()", what="resetting hypothetical indexes")
+        return {i: self._sizes[i] for i in indexes}
+
+    # ------------------------------------------------------------------ internals
+
+    def _create(self, config: frozenset[HypoIndex]) -> dict[str, HypoIndex]:
+        if not config:
+            return {}
+        ordered = sorted(config, key=lambda i: i.definition)
+        rows = db.run(
+            self.conn,
+            "SELECT h.indexname FROM unnest(%s::text[]) WITH ORDINALITY AS d(def, n), "
+            "LATERAL hypopg_create_index(d.def) h ORDER BY d.n",
+            ([i.definition for i in ordered],),
+            what="creating hypothetical indexes",
+        )
+        return {row["indexname"]: index for row, index in zip(rows, ordered)}
+
+    def _explain(self, key: str, sql: str) -> Plan:
+        nparams = max((int(n) for n in _PARAM.findall(_strip_literals(sql))), default=0)
+        self.explains += 1
+        try:
+            if nparams == 0:
+                rows = self._run(f"EXPLAIN (FORMAT JSON) {sql}")
+            elif self.version >= 160000:
+                rows = self._run(f"EXPLAIN (GENERIC_PLAN, FORMAT JSON) {sql}")
+            else:
+                rows = self._explain_prepared(key, sql, nparams)
+        except DatabaseError as exc:
+            raise StatementNotExplainable(str(exc).split(": ", 1)[-1]) from None
+        return _plan(rows)
+
+    def _explain_prepared(self, key: str, sql: str, nparams: int) -> list[dict[str, Any]]:
+        types = self._param_types.get(key) or ["unknown"] * nparams
+        for _ in range(nparams + 1):
+            name = f"indexadvisor_{next(_names)}"
+            signature = "(" + ", ".join(types) + ")"
+            args = "(" + ", ".join(["NULL"] * nparams) + ")"
+            try:
+                db.run(self.conn, f"PREPARE {name}{signature} AS {sql}", what="preparing a statement")
+            except DatabaseError as exc:
+                m = _UNTYPED.search(str(exc))
+                if not m or types[int(m.group(1)) - 1] == "text":
+                    raise
+                types[int(m.group(1)) - 1] = "text"  # the server cannot infer it: a text value is the usual case
+                continue
+            self._param_types[key] = types
+            try:
+                return self._run(f"EXPLAIN (FORMAT JSON) EXECUTE {name}{args}")
+            finally:
+                db.run(self.conn, f"DEALLOCATE {name}", what="deallocating a statement")
+        raise DatabaseError("could not infer the parameter types")
+
+    def _run(self, sql: str) -> list[dict[str, Any]]:
+        return db.run(self.conn, sql, what="explaining a statement")
+
+
+def _plan(rows: list[dict[str, Any]]) -> Plan:
+    doc = rows[0]["QUERY PLAN"]
+    top = doc[0]["Plan"]
+    used: set[str] = set()
+
+    def walk(node: dict[str, Any]) -> None:
+        if "Index Name" in node:
+            used.add(node["Index Name"])
+        for child in node.get("Plans", []):
+            walk(child)
+
+    walk(top)
+    rows_out = float(top.get("Plan Rows", 0))
+    if top.get("Node Type") == "ModifyTable" and top.get("Plans"):
+        rows_out = float(top["Plans"][0].get("Plan Rows", 0))
+    return Plan(float(top["Total Cost"]), rows_out, used)
+
+
+def _strip_literals(sql: str) -> str:
+    """Remove strings and comments so a '$1' inside a literal is not taken for a parameter."""
+    return re.sub(r"'(?:[^']|'')*'|--[^\n]*|/\*.*?\*/|\$\w*\$.*?\$\w*\$", "", sql, flags=re.S)
+
+
+def _chunks(items: list, size: int):
+    for i in range(0, len(items), size):
+        yield items[i:i + size]
+
+
+class PlannerCoster:
+    """Statement costs from the real planner with hypothetical indexes (the Coster interface)."""
+
+    method = "planner"
+
+    def __init__(self, whatif: WhatIf) -> None:
+        self.whatif = whatif
+        self.failures: dict[str, str] = {}  # fingerprint -> why the planner refused it
+
+    @staticmethod
+    def hypo(candidate: Candidate) -> HypoIndex:
+        return hypo_index(candidate.schema, candidate.table, candidate.keys, candidate.include, candidate.where, candidate.method)
+
+    def plan(self, parsed: ParsedStatement, config: Iterable[Candidate]) -> Optional[Plan]:
+        fp = parsed.statement.fingerprint
+        if fp in self.failures:
+            return None
+        tables = {str(a.table) for a in parsed.accesses}
+        hypos = [self.hypo(c) for c in config if f"{c.schema}.{c.table}" in tables]
+        try:
+            return self.whatif.cost(fp, parsed.statement.sql, hypos)
+        except StatementNotExplainable as exc:
+            self.failures[fp] = str(exc)
+            return None
+
+    def statement_cost(self, parsed: ParsedStatement, config: Iterable[Candidate]) -> Optional[float]:
+        plan = self.plan(parsed, config)
+        return plan.cost if plan else None
+
+    def size(self, candidate: Candidate) -> Optional[int]:
+        index = self.hypo(candidate)
+        return self.whatif.sizes([index])[index]
+
+    def sizes(self, candidates: list[Candidate]) -> None:
+        """Size many candidates in one batch (later size() calls are cache hits)."""
+        self.whatif.sizes([self.hypo(c) for c in candidates])
+
+    def rows(self, parsed: ParsedStatement) -> Optional[float]:
+        plan = self.plan(parsed, ())
+        return plan.rows if plan else None

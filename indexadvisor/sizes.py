@@ -1,0 +1,30 @@
+"""Byte sizes as people write them (500MB, 2GB) and as reports show them."""
+
+from __future__ import annotations
+
+import re
+
+from indexadvisor.errors import InputError
+
+_UNITS = {"": 1, "B": 1, "KB": 1024, "MB": 1024**2, "GB": 1024**3, "TB": 1024**4}
+_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([KMGT]?B?)\s*$", re.I)
+
+
+def parse_size(text: str) -> int:
+    """'500MB' -> bytes, with PostgreSQL's binary units (1MB = 1024 kB)."""
+    m = _SIZE.match(text)
+    if not m:
+        raise InputError(f"invalid size {text!r}: use a number with a unit, e.g. 500MB or 2GB")
+    unit = m.group(2).upper()
+    unit = unit if unit.endswith("B") or unit == "" else unit + "B"
+    return int(float(m.group(1)) * _UNITS[unit])
+
+
+def format_size(n: int | None) -> str:
+    if n is None:
+        return "-"
+    for unit in ("bytes", "kB", "MB", "GB"):
+        if abs(n) < 1024 or unit == "GB":
+            return f"{n:,.0f} {unit}" if unit == "bytes" else f"{n:,.1f} {unit}"
+        n /= 1024  # type: ignore[assignment]
+    return f"{n} TB"
