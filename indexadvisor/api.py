@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional, Sequence
 
+from indexadvisor import health as _health
 from indexadvisor.catalog.ddl import read_ddl
 from indexadvisor.errors import InputError
 from indexadvisor.model import (
@@ -22,10 +23,9 @@ from indexadvisor.patterns import Extractor, StatementParseError, UnsupportedSta
 from indexadvisor.render.ddl import create_index_sql, index_name
 from indexadvisor.costing.stats import StatsCoster
 from indexadvisor.selection import Advisor, SelectionOptions
-from indexadvisor.sources.sqlfile import read_sql_file
+from indexadvisor.sources.files import WORKLOAD_SUFFIXES, SourceOptions, check_options, read_workload_file
 from indexadvisor.sources.workload import WorkloadBuilder
 
-WORKLOAD_SUFFIXES = (".sql",)
 SCHEMA_FILE = "schema.sql"
 _LIBPQ_VARS = ("PGHOST", "PGPORT", "PGDATABASE", "PGSERVICE", "PGUSER", "PGHOSTADDR")
 
@@ -40,6 +40,7 @@ class Inputs:
     dsn: Optional[str] = None
     live: bool = False  # read the catalog from a live database
     pg_stat_statements: bool = False
+    sources: SourceOptions = field(default_factory=SourceOptions)  # --input-format, --log-line-prefix
 
 
 def resolve_inputs(
@@ -89,10 +90,9 @@ def load_catalog(inputs: Inputs, errors: list[SourceError], conn=None) -> Catalo
 
 
 def load_workload(inputs: Inputs, conn=None) -> Workload:
-    builder = WorkloadBuilder()
+    builder = WorkloadBuilder(substitute_params=inputs.sources.substitute_params)
     for path in inputs.workload_files:
-        for raw in read_sql_file(path, builder.errors):
-            builder.add(raw.sql, str(path), raw.line)
+        read_workload_file(path, builder, inputs.sources)
     if inputs.pg_stat_statements and conn is not None:
         from indexadvisor.sources.pgss import read_pg_stat_statements
 
@@ -110,13 +110,22 @@ def analyze(
     options: Optional[SelectionOptions] = None,
     hypopg: bool = True,
     enable_hypopg: bool = False,
+    input_format: Optional[str] = None,
+    log_line_prefix: Optional[str] = None,
+    substitute_params: bool = False,
 ) -> Report:
     """Read a workload and a catalog, and return the advice as a Report.
+
+    Workload files are SQL, PostgreSQL logs (stderr, csvlog, jsonlog),
+    pg_stat_statements exports, or Prisma/Django query logs, told apart by their
+    content unless `input_format` names one (see indexadvisor.sources.detect).
 
     With a live database that has HypoPG (or `enable_hypopg`, which creates the
     extension), candidates are costed by the planner; otherwise by statistics.
     """
     inputs = resolve_inputs(paths, schema, snapshot, dsn, pg_stat_statements)
+    inputs.sources = SourceOptions(input_format, log_line_prefix, substitute_params)
+    check_options(inputs.sources)
     if not inputs.workload_files and not inputs.pg_stat_statements:
         raise InputError("no workload given: pass .sql files or a folder, or --pg-stat-statements with a database")
     options = options or SelectionOptions()
@@ -152,6 +161,7 @@ def _analyze(inputs: Inputs, conn, options: SelectionOptions, hypopg: bool, enab
             )
     report = advise(workload, catalog, catalog_errors, options, whatif)
     report.notes[:0] = notes
+    report.catalog_files = [str(p) for p in inputs.schema_files] or ([str(inputs.snapshot)] if inputs.snapshot else [])
     return report
 
 
@@ -207,6 +217,9 @@ def advise(workload: Workload, catalog: Catalog, catalog_errors: Sequence[Source
         reports[fp].served_by_existing = sorted(set(names))
     for fp, notes in advice.notes.items():
         reports[fp].notes.extend(n for n in notes if n not in reports[fp].notes)
+    # index health, and no proposal that health would call a duplicate or redundant
+    audit = _health.audit(catalog, parsed or None, recommendations)
+    recommendations = audit.apply(reports)
 
     report_notes: list[str] = []
     costing = "planner" if whatif is not None else ("statistics" if catalog.has_stats else "rules")
@@ -220,9 +233,11 @@ def advise(workload: Workload, catalog: Catalog, catalog_errors: Sequence[Source
         report_notes.append(f"{len(never_analyzed)} table(s) have never been analysed, so estimates for them are guesses: {shown} (run ANALYZE)")
     if not workload.statements:
         report_notes.append("the workload has no statements")
+    report_notes.extend(workload.notes)
+    report_notes.extend(audit.notes)
     return Report(
         recommendations=recommendations,
-        findings=[],
+        findings=list(workload.findings) + audit.findings,
         statements=list(reports.values()),
         seen=workload.seen,
         analysed=len(parsed),
@@ -236,3 +251,28 @@ def advise(workload: Workload, catalog: Catalog, catalog_errors: Sequence[Source
         workload_cost_before=round(advice.workload_before, 2),
         workload_cost_after=round(advice.workload_after, 2),
     )
+
+
+def health(
+    *,
+    schema: Sequence[str | Path] = (),
+    snapshot: Optional[str | Path] = None,
+    dsn: Optional[str] = None,
+    options: Optional[_health.HealthOptions] = None,
+) -> _health.HealthResult:
+    """Check the existing indexes of a catalog (live, snapshot or DDL files); no workload needed."""
+    inputs = resolve_inputs((), schema, snapshot, dsn)
+    errors: list[SourceError] = []
+    if inputs.live:
+        from indexadvisor import db
+
+        with db.connect(inputs.dsn) as conn:
+            catalog = load_catalog(inputs, errors, conn)
+    else:
+        catalog = load_catalog(inputs, errors)
+    if catalog.source == "none":
+        raise InputError("no catalog given: pass --dsn (or set DATABASE_URL or the PG* variables), --snapshot or --schema")
+    result = _health.check(catalog, None, options)
+    result.errors = errors
+    result.catalog_files = [str(p) for p in inputs.schema_files] or ([str(inputs.snapshot)] if inputs.snapshot else [])
+    return result

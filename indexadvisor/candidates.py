@@ -118,19 +118,20 @@ def match(index: Index, req: Requirement, access: Optional[TableAccess] = None) 
         matched.append(keys[i].column)  # type: ignore[arg-type]
         i += 1
     pinned_eq = sorted(pinned & set(req.eq))
-    if len(matched) < len(wanted):
-        return Match(matched + pinned_eq if matched else [])
-    order = _sort_matches(keys[i:i + len(req.sort)], req.sort)
-    if req.sort and not order:
-        # the order is not delivered; a range right after the equality keys still helps
-        rng = bool(req.range) and i < len(keys) and keys[i].column == req.range and _range_opclass_ok(keys[i], req)
-        return Match(matched + pinned_eq, rng, False, False)
-    i += len(req.sort)
-    for col in req.in_after_sort:
-        if i < len(keys) and keys[i].column == col:
-            i += 1
+    all_eq = len(matched) == len(wanted)
+    # after the pinned prefix, an index can still deliver the order (unmatched equality
+    # columns become filters) or search the range
+    order = bool(req.sort) and _sort_matches(keys[i:i + len(req.sort)], req.sort)
+    if order:
+        i += len(req.sort)
+        for col in req.in_after_sort:
+            if i < len(keys) and keys[i].column == col:
+                i += 1
     rng = bool(req.range) and i < len(keys) and keys[i].column == req.range and _range_opclass_ok(keys[i], req)
-    return Match(matched + pinned_eq, rng, bool(req.sort), not req.range or rng)
+    if not (matched or order or rng):
+        return Match([])
+    full = all_eq and (order or not req.sort) and (rng or not req.range)
+    return Match(matched + pinned_eq, rng, order, full)
 
 
 def _sort_matches(keys: list[IndexKey], sort: list[SortKey]) -> bool:
@@ -270,4 +271,10 @@ def variants(req: Requirement, max_width: int) -> list[list[IndexKey]]:
         narrowed = Requirement(eq, req.sort, req.range, req.range_opclass, req.in_after_sort).keys()
         keys = narrowed[:max_width] if narrowed else keys[:max_width]
     out = [keys[:w] for w in range(len(keys), 0, -1)]
+    tail = req.keys()[len(req.eq):]  # the sort keys and the range alone: an index that needs no equality
+    if req.eq and tail:
+        sort_only = tail[:len(req.sort)] if req.sort else []
+        for extra in (sort_only[:max_width], tail[-1:] if req.range else []):
+            if extra and extra not in out:
+                out.append(extra)
     return [k for k in out if k]

@@ -30,7 +30,8 @@ class Format(str, enum.Enum):
 
 PathsArg = Annotated[
     Optional[list[Path]],
-    typer.Argument(help="Workload files (.sql) or folders (a folder's schema.sql is read as the schema).", show_default=False),
+    typer.Argument(help="Workload files (.sql, PostgreSQL logs, pg_stat_statements exports, Prisma or Django query logs; .gz too) "
+                        "or folders (a folder's schema.sql is read as the schema).", show_default=False),
 ]
 SchemaOpt = Annotated[Optional[list[Path]], typer.Option("--schema", help="DDL file(s) to read the catalog from (repeatable).")]
 SnapshotOpt = Annotated[Optional[Path], typer.Option("--snapshot", help="Catalog snapshot written by `indexadvisor snapshot`.")]
@@ -68,6 +69,28 @@ def selection_options(budget: Optional[str], max_indexes: Optional[int], min_imp
         write_cost=not no_write_cost,
     )
 OutputOpt = Annotated[Optional[Path], typer.Option("--output", "-o", help="Write the report to this file instead of stdout.")]
+
+
+class InputFormat(str, enum.Enum):
+    auto = "auto"
+    sql = "sql"
+    stderr = "stderr"
+    csvlog = "csvlog"
+    jsonlog = "jsonlog"
+    pgss_csv = "pgss-csv"
+    pgss_json = "pgss-json"
+    prisma = "prisma"
+    django = "django"
+
+
+class LogParams(str, enum.Enum):
+    keep = "keep"
+    substitute = "substitute"
+
+
+InputFormatOpt = Annotated[InputFormat, typer.Option("--input-format", help="Kind of the workload files; auto tells them apart by content and name.")]
+LogLinePrefixOpt = Annotated[Optional[str], typer.Option("--log-line-prefix", help="The server's log_line_prefix, for stderr logs (default: detected).", show_default=False)]
+LogParamsOpt = Annotated[LogParams, typer.Option("--log-params", help="Logged parameter values ($1 = '...'): keep the statement's $n (values are samples) or substitute them into its text.")]
 
 
 def _run(action: Callable[[], Optional[str]], output: Optional[Path] = None) -> None:
@@ -109,13 +132,18 @@ def analyze(
     no_write_cost: NoWriteCostOpt = False,
     enable_hypopg: EnableHypopgOpt = False,
     no_hypopg: NoHypopgOpt = False,
+    input_format: InputFormatOpt = InputFormat.auto,
+    log_line_prefix: LogLinePrefixOpt = None,
+    log_params: LogParamsOpt = LogParams.keep,
 ) -> None:
     """Propose indexes for a workload."""
 
     def body() -> str:
         options = selection_options(budget, max_indexes, min_improvement, weight, max_width, no_write_cost)
         report = api.analyze(paths or [], schema=schema or [], snapshot=snapshot, dsn=dsn, pg_stat_statements=pg_stat_statements,
-                             options=options, hypopg=not no_hypopg, enable_hypopg=enable_hypopg)
+                             options=options, hypopg=not no_hypopg, enable_hypopg=enable_hypopg,
+                             input_format=input_format.value, log_line_prefix=log_line_prefix,
+                             substitute_params=log_params is LogParams.substitute)
         for error in report.errors[:20]:
             typer.echo(f"indexadvisor: warning: {error.location}: {error.message}", err=True)
         if format is Format.json:
@@ -145,6 +173,130 @@ def snapshot(
         typer.echo(f"indexadvisor: wrote {len(catalog.tables)} tables to {output}", err=True)
 
     _run(body)
+
+
+class Tool(str, enum.Enum):
+    sql = "sql"
+    alembic = "alembic"
+    django = "django"
+    prisma = "prisma"
+    flyway = "flyway"
+    rails = "rails"
+    golang_migrate = "golang-migrate"
+    dbmate = "dbmate"
+
+
+class CIFormat(str, enum.Enum):
+    markdown = "markdown"
+    sarif = "sarif"
+    junit = "junit"
+    github = "github"
+    json = "json"
+
+
+FromOpt = Annotated[Optional[Path], typer.Option("--from", help="Use a saved JSON report (analyze --format json) instead of analysing.")]
+
+
+def _report_from(from_: Optional[Path], paths, schema, snapshot, dsn, pg_stat_statements):  # type: ignore[no-untyped-def]
+    """The advice: read from --from, or analysed from the same sources as `analyze`."""
+    from indexadvisor.errors import InputError
+
+    if from_ is not None:
+        if paths or schema or snapshot or dsn or pg_stat_statements:
+            raise InputError("--from reads a saved report: give it without workload files, --schema, --snapshot, --dsn or --pg-stat-statements")
+        from indexadvisor.render.load import load_report
+
+        return load_report(from_)
+    return api.analyze(paths or [], schema=schema or [], snapshot=snapshot, dsn=dsn, pg_stat_statements=pg_stat_statements)
+
+
+@app.command()
+def migrate(
+    tool: Annotated[Tool, typer.Option("--tool", "-t", help="Migration tool to write files for.")],
+    out: Annotated[Path, typer.Option("--out", help="Migrations folder (alembic: versions/, django: app/migrations/, prisma: prisma/migrations/, rails: db/migrate/).")],
+    paths: PathsArg = None,
+    from_: FromOpt = None,
+    schema: SchemaOpt = None,
+    snapshot: SnapshotOpt = None,
+    dsn: DsnOpt = None,
+    pg_stat_statements: PgssOpt = False,
+    include_drops: Annotated[bool, typer.Option("--include-drops", help="Also drop the indexes health findings name (unused, duplicate, redundant, invalid).")] = False,
+    lock_timeout: Annotated[str, typer.Option("--lock-timeout", help="lock_timeout for each concurrent statement, e.g. 5s or 500ms; 0 for none.")] = "5s",
+) -> None:
+    """Write migration files that create the proposed indexes, concurrently."""
+
+    def body() -> str:
+        from indexadvisor.render.migrations import generate
+        from indexadvisor.render.migrations.base import MigrateOptions, parse_lock_timeout
+
+        options = MigrateOptions(include_drops=include_drops, lock_timeout=parse_lock_timeout(lock_timeout))
+        result = generate(_report_from(from_, paths, schema, snapshot, dsn, pg_stat_statements), tool.value, out, options)
+        lines = [f"indexadvisor: {tool.value}: wrote {len(result.written)} file(s) to {out}; "
+                 f"{len(result.unchanged)} change(s) already there"]
+        lines += [f"  {p}" for p in result.written]
+        lines += [f"note: {n}" for n in result.notes]
+        return "\n".join(lines) + "\n"
+
+    _run(body)
+
+
+@app.command()
+def report(
+    paths: PathsArg = None,
+    from_: FromOpt = None,
+    schema: SchemaOpt = None,
+    snapshot: SnapshotOpt = None,
+    dsn: DsnOpt = None,
+    pg_stat_statements: PgssOpt = False,
+    format: Annotated[CIFormat, typer.Option("--format", "-f", help="CI output format.")] = CIFormat.markdown,
+    output: OutputOpt = None,
+    fail_on: Annotated[Optional[list[str]], typer.Option("--fail-on", help="Exit 1 on: none, any, proposals, findings, benefit:N, or finding kinds (repeatable, comma-separated).")] = None,
+    baseline: Annotated[Optional[Path], typer.Option("--baseline", help="Older JSON report: only problems new since it fail the build.")] = None,
+) -> None:
+    """A CI result (markdown, SARIF, JUnit, GitHub annotations, JSON); exit 1 when --fail-on matches."""
+    failed = False
+
+    def body() -> str:
+        nonlocal failed
+        from indexadvisor.gate import evaluate, parse_fail_on, summary_line
+        from indexadvisor.render.ci import renderer
+        from indexadvisor.render.load import load_report
+
+        policy = parse_fail_on(fail_on or [])
+        old = load_report(baseline) if baseline is not None else None
+        current = _report_from(from_, paths, schema, snapshot, dsn, pg_stat_statements)
+        result = evaluate(current, policy, old, str(baseline) if baseline is not None else None)
+        failed = result.failed
+        if format is not CIFormat.github or output is not None:
+            typer.echo(f"indexadvisor: {summary_line(current, result)}", err=True)
+        return renderer(format.value)(current, result)
+
+    _run(body, output)
+    if failed:
+        raise typer.Exit(int(ExitCode.FINDINGS))
+
+
+@app.command()
+def health(
+    schema: SchemaOpt = None,
+    snapshot: SnapshotOpt = None,
+    dsn: DsnOpt = None,
+    format: FormatOpt = Format.table,
+    output: OutputOpt = None,
+    min_evidence_days: Annotated[float, typer.Option("--min-evidence-days", min=0.0, help="Days of usage counters below which an unused index is only a note, not a drop candidate.")] = 7.0,
+) -> None:
+    """Find unused, duplicate, redundant and invalid indexes and unindexed foreign keys (catalog only)."""
+
+    def body() -> str:
+        from indexadvisor.health import HealthOptions
+        from indexadvisor.health import render as renderer
+
+        result = api.health(schema=schema or [], snapshot=snapshot, dsn=dsn, options=HealthOptions(min_evidence_days=min_evidence_days))
+        for error in result.errors[:20]:
+            typer.echo(f"indexadvisor: warning: {error.location}: {error.message}", err=True)
+        return renderer.render_json(result) if format is Format.json else renderer.render_table(result)
+
+    _run(body, output)
 
 
 def _version(value: bool) -> None:

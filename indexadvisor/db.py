@@ -99,6 +99,26 @@ def run(
         raise _translate(e, conn, what, privilege, hint) from e
 
 
+def run_batch(conn: psycopg.Connection[Any], statements: list[str], *, what: str = "running a query") -> list[list[dict[str, Any]]]:
+    """Send several statements in one message (one round trip) and return each one's rows.
+
+    They run as one implicit transaction: if one fails, none of their transactional
+    effects stay, and the error is raised as run() raises it.
+    """
+    try:
+        with conn.cursor(row_factory=dict_row) as cur:
+            # a newline before each ';' so a trailing -- comment cannot swallow it
+            cur.execute(MARKER + "\n" + "\n;\n".join(statements))
+            results = []
+            while True:
+                results.append(cur.fetchall() if cur.description is not None else [])
+                if not cur.nextset():
+                    break
+            return results
+    except psycopg.Error as e:
+        raise _translate(e, conn, what, None, None) from e
+
+
 def _marked(query: Query) -> Query:
     """Prefix MARKER so pg_stat_statements shows the advisor's own queries as such."""
     if isinstance(query, str):

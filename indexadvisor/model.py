@@ -39,6 +39,10 @@ class Statement:
     calls: int = 1
     total_time_ms: Optional[float] = None
     rows: Optional[int] = None
+    # a few distinct sets of the literal values seen, each in text order ($n filled from logged parameters)
+    samples: list[tuple[str, ...]] = field(default_factory=list)
+    # per literal of the representative: its value when every execution checked had the same, else None
+    constants: Optional[list[Optional[str]]] = None
 
     @property
     def location(self) -> str:
@@ -56,6 +60,8 @@ class Workload:
     statements: list[Statement] = field(default_factory=list)
     seen: int = 0  # statements read, before dedupe
     errors: list[SourceError] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # what the sources want said (skipped lines, no statements ...)
+    findings: list["Finding"] = field(default_factory=list)  # found while reading (n_plus_one)
 
 
 # --------------------------------------------------------------------------- catalog
@@ -125,6 +131,7 @@ class Index:
     definition: Optional[str] = None
     size_bytes: Optional[int] = None
     idx_scan: Optional[int] = None
+    parent: Optional[str] = None  # "schema.name" of the partitioned index this one is attached to
 
     @property
     def qname(self) -> QName:
@@ -161,6 +168,8 @@ class Table:
     n_tup_del: Optional[int] = None
     n_tup_hot_upd: Optional[int] = None
     last_analyze: Optional[str] = None
+    partitioned: bool = False  # a partitioned table (relkind p): its rows live in its partitions
+    partition_of: Optional[str] = None  # "schema.name" of the parent, for a partition
 
     @property
     def qname(self) -> QName:
@@ -178,6 +187,7 @@ class Catalog:
     server_version: Optional[int] = None  # server_version_num
     stats_reset: Optional[str] = None
     captured_at: Optional[str] = None
+    server_started: Optional[str] = None  # pg_postmaster_start_time(): usage evidence age when stats_reset is null
     search_path: list[str] = field(default_factory=lambda: ["public"])
 
     def add(self, table: Table) -> None:
@@ -337,6 +347,11 @@ class Finding:
     evidence: str = ""
     severity: str = "info"
     ddl: Optional[str] = None
+    # CREATE INDEX text of the finding's index (pg_get_indexdef), so a migration that drops it can recreate it
+    definition: Optional[str] = None
+    fix: Optional[str] = None  # what to do instead, when it is not DDL (n_plus_one: batch or join)
+    statements: list[str] = field(default_factory=list)  # fingerprints involved (n_plus_one: parent, child)
+    metrics: dict[str, Optional[float]] = field(default_factory=dict)  # n_plus_one: bursts, calls, sizes, rate
 
 
 @dataclass
@@ -372,3 +387,4 @@ class Report:
     explain_count: int = 0  # EXPLAINs sent for planner costing
     workload_cost_before: Optional[float] = None  # weighted, with the existing indexes
     workload_cost_after: Optional[float] = None  # weighted, with the proposed set
+    catalog_files: list[str] = field(default_factory=list)  # schema (DDL) or snapshot files read, for CI locations

@@ -14,7 +14,7 @@ byte when a budget is set) is taken until the next one saves less than
 
 from __future__ import annotations
 
-import math
+import heapq
 from dataclasses import dataclass, field
 from typing import Callable, Optional
 
@@ -27,6 +27,7 @@ from indexadvisor.model import (
     Catalog,
     Estimate,
     Index,
+    IndexKey,
     ParsedStatement,
     PredKind,
     StatementCost,
@@ -109,6 +110,9 @@ class Advisor:
                     c = Candidate(access.table.schema, access.table.name, keys, statements=[fp])
                     if _duplicates_existing(c, table):
                         continue
+                    twin = _reversed(c)
+                    if twin.key in origins:  # a B-tree scans both ways: the same index
+                        c = origins[twin.key][0]
                     home = origins.setdefault(c.key, (c, []))
                     home[1].append(req)
                     if fp not in home[0].statements:
@@ -155,6 +159,8 @@ class Advisor:
     # ------------------------------------------------------------------ the greedy choice
 
     def _choose(self, parsed, pool, origins, served, notes) -> Advice:
+        """Lazy greedy (CELF): a candidate's gain only shrinks as others are chosen, so a
+        candidate is re-costed only when its last known gain is the best on the heap."""
         opts = self.options
         coster = self.coster
         by_table: dict[str, list[ParsedStatement]] = {}
@@ -170,64 +176,83 @@ class Advisor:
                 continue
             cost = coster.statement_cost(p, [])
             if cost is None:
-                _note(notes, p.statement.fingerprint, f"not costed: the planner refused it: {getattr(coster, 'failures', {}).get(p.statement.fingerprint, 'unknown reason')}")
+                reason = getattr(coster, "failures", {}).get(p.statement.fingerprint, "unknown reason")
+                _note(notes, p.statement.fingerprint, f"not costed: the planner could not explain it: {reason}")
                 continue
             base[p.statement.fingerprint] = cost
         weight = self._weights(parsed, base)
         current = dict(base)
         total_before = sum(weight[fp] * c for fp, c in base.items())
         floor = opts.min_improvement * total_before
+        ms_per_unit = self._ms_per_unit(parsed, base) if opts.weight == "time" else 1.0
         writes = self._write_load(parsed, coster)
+        relevant = {c.key: self._relevant(c, by_table) for c in pool}
+        ideal: dict[str, float] = {}
+        if hasattr(coster, "ideal"):
+            # narrower prefixes stay where they may win: under a budget, or on written tables
+            narrow = {c.table for c in pool} if opts.budget_bytes is not None else {t.split(".", 1)[1] for t in writes}
+            pool = self._planner_picks(pool, relevant, current, coster, ideal, keep_prefixes=narrow)
         if hasattr(coster, "sizes"):
             coster.sizes(pool)  # one batch instead of one round trip per candidate
         sizes = {c.key: coster.size(c) or 0 for c in pool}
-        ms_per_unit = self._ms_per_unit(parsed, base) if opts.weight == "time" else 1.0
 
         chosen: list[Candidate] = []
         results: list[Chosen] = []
         used = 0
-        alive = list(pool)
-        while alive:
-            best = None
-            for c in list(alive):
-                replaced = [x for x in chosen if _is_prefix(x, c)]
-                config_base = [x for x in chosen if x not in replaced]
-                size = sizes[c.key] - sum(sizes[x.key] for x in replaced)
-                if opts.budget_bytes is not None and used + size > opts.budget_bytes:
+
+        def evaluate(c: Candidate):
+            replaced = [x for x in chosen if _is_prefix(x, c)]
+            size = sizes[c.key] - sum(sizes[x.key] for x in replaced)
+            if opts.budget_bytes is not None and used + size > opts.budget_bytes:
+                return None
+            kept = [x for x in chosen if x not in replaced]
+            gain, per = 0.0, {}
+            for p in relevant[c.key]:
+                fp = p.statement.fingerprint
+                if fp not in current:
                     continue
-                gain, per = 0.0, {}
-                for p in by_table.get(f"{c.schema}.{c.table}", []):
-                    fp = p.statement.fingerprint
-                    if fp not in current:
-                        continue
-                    config = [x for x in config_base if f"{x.schema}.{x.table}" in tables_of[fp]] + [c]
-                    new = coster.statement_cost(p, config)
-                    if new is None or new >= current[fp]:
-                        continue
+                config = [x for x in kept if f"{x.schema}.{x.table}" in tables_of[fp]] + [c]
+                new = coster.statement_cost(p, config)
+                if new is not None and new < current[fp]:
                     gain += weight[fp] * (current[fp] - new)
                     per[fp] = (current[fp], new)
-                if gain <= 0:
-                    alive.remove(c)  # more indexes never make this one more useful
-                    continue
-                wcost = self._write_cost(c, writes, replaced) * ms_per_unit if opts.write_cost else 0.0
-                net = gain - wcost
-                score = net / max(size, 8192) if opts.budget_bytes is not None else net
-                if best is None or (score, -len(c.keys)) > (best[0], -len(best[1].keys)):
-                    best = (score, c, net, gain, wcost, per, replaced, size)
-            if best is None:
-                break
-            _, c, net, gain, wcost, per, replaced, size = best
+            if gain <= 0:
+                return None
+            wcost = self._write_cost(c, writes, replaced) * ms_per_unit if opts.write_cost else 0.0
+            net = gain - wcost
+            score = net / max(size, 8192) if opts.budget_bytes is not None else net
+            return score, net, gain, wcost, per, replaced, size
+
+        # Start from an upper bound that costs no EXPLAIN: the index cannot save more than
+        # the whole current cost of the statements it could serve.
+        heap = []
+        for n, c in enumerate(pool):
+            bound = sum(weight[fp] * (current[fp] - ideal.get(fp, 0.0))
+                        for fp in (p.statement.fingerprint for p in relevant[c.key]) if fp in current)
+            if bound <= 0 or bound < floor:
+                continue
+            score = bound / max(sizes[c.key], 8192) if opts.budget_bytes is not None else bound
+            heapq.heappush(heap, (-score, len(c.keys), n, -1, c, None))
+        round_no = 0
+        while heap:
+            neg, width, n, computed, c, result = heapq.heappop(heap)
+            if computed != round_no:
+                result = evaluate(c)
+                if result is not None:
+                    heapq.heappush(heap, (-result[0], width, n, round_no, c, result))
+                continue
+            score, net, gain, wcost, per, replaced, size = result
             if net <= 0 or net < floor:
-                break
+                continue  # not worth it; under a budget, a bigger one may still be
             for x in replaced:
                 chosen.remove(x)
                 results = [r for r in results if r.candidate is not x]
             chosen.append(c)
-            alive.remove(c)
             used += size
             for fp, (_, new) in per.items():
                 current[fp] = new
             results.append(self._describe(c, origins[c.key], per, weight, gain, wcost, sizes[c.key], parsed))
+            round_no += 1
             if opts.max_indexes is not None and len(chosen) >= opts.max_indexes:
                 break
         self._final_attribution(results, chosen, by_table, tables_of, current, weight)
@@ -237,6 +262,51 @@ class Advisor:
             workload_before=total_before,
             workload_after=sum(weight[fp] * current[fp] for fp in current),
         )
+
+    @staticmethod
+    def _planner_picks(pool, relevant, current, coster, ideal: dict[str, float], keep_prefixes: set[str]) -> list[Candidate]:
+        """Per-statement candidate selection: keep what the planner uses when offered everything.
+
+        Each statement is explained once with all its candidates present; a candidate
+        that no statement's plan picks over the others is dominated and is dropped
+        (its left prefixes stay, as cheaper options under a budget).
+        """
+        offered: dict[str, tuple[ParsedStatement, list[Candidate]]] = {}
+        for c in pool:
+            for p in relevant[c.key]:
+                offered.setdefault(p.statement.fingerprint, (p, []))[1].append(c)
+        picked: set[tuple] = set()
+        for fp, (p, candidates) in offered.items():
+            if fp not in current:
+                continue
+            cost, used = coster.ideal(p, candidates)
+            if cost is not None:
+                ideal[fp] = min(cost, current[fp])
+            picked.update(c.key for c in used)
+        keep = [c for c in pool if c.key in picked]
+        columns = {_columns_of(c) for c in keep}  # the same columns in other directions are as good
+        keep += [c for c in pool if c.key not in picked and _columns_of(c) in columns]
+        if keep_prefixes:
+            keep += [c for c in pool if c not in keep and c.table in keep_prefixes and any(_is_prefix(c, k) for k in keep)]
+        kept = {c.key for c in keep}
+        return [c for c in pool if c.key in kept]  # pool order: ties go to the hotter statement's variant
+
+    def _relevant(self, c: Candidate, by_table) -> list[ParsedStatement]:
+        """Statements with an access the candidate's leading keys can serve at all."""
+        probe = Index("", c.schema, c.table, c.keys, c.include, c.where, c.method)
+        out = []
+        for p in by_table.get(f"{c.schema}.{c.table}", []):
+            for a in p.accesses:
+                if a.table.schema != c.schema or a.table.name != c.table or a.kind == "insert":
+                    continue
+                req = requirement_for(a, lambda col: (0, col))
+                if req is None:
+                    continue
+                m = match(probe, req, a)
+                if m.eq or m.order or m.range:
+                    out.append(p)
+                    break
+        return out
 
     def _weights(self, parsed, base) -> dict[str, float]:
         weights = {}
@@ -401,6 +471,22 @@ def _is_prefix(narrow: Candidate, wide: Candidate) -> bool:
         return False
     return all(_same_key(a, b) and a.desc == b.desc and a.nulls_first == b.nulls_first
                for a, b in zip(narrow.keys, wide.keys))
+
+
+def _columns_of(c: Candidate) -> tuple:
+    return (c.schema, c.table, c.method, c.where, tuple(c.include), tuple((k.column, k.expression, k.opclass) for k in c.keys))
+
+
+def _reversed(c: Candidate) -> Candidate:
+    """The same index with every key's direction (and NULLS placement) flipped."""
+    keys = []
+    for k in c.keys:
+        nulls_first = k.desc if k.nulls_first is None else k.nulls_first  # explicit, then flipped
+        flipped_desc = not k.desc
+        flipped_nulls = not nulls_first
+        keys.append(IndexKey(k.column, k.expression, flipped_desc,
+                             None if flipped_nulls == flipped_desc else flipped_nulls, k.opclass, k.collation))
+    return Candidate(c.schema, c.table, keys, list(c.include), c.where, c.method)
 
 
 def _duplicates_existing(c: Candidate, table: Optional[Table]) -> bool:

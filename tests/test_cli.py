@@ -34,7 +34,8 @@ def test_sample_ecommerce_json_report(tmp_path):
     assert result.exit_code == 0, result.output
     assert result.stdout == ""
     report = json.loads(out.read_text())
-    assert report["findings"] == []
+    # health findings from the DDL: unindexed foreign keys (no counters, so no unused/invalid ones)
+    assert report["findings"] and {f["kind"] for f in report["findings"]} == {"fk_without_index"}
     stats = report["statements"]
     assert stats["seen"] >= stats["shapes"] >= stats["analysed"] > 0
     assert report["recommendations"]
@@ -102,3 +103,18 @@ def test_unparsable_schema_statement_is_reported_not_fatal(tmp_path):
 def test_python_dash_m_runs():
     proc = subprocess.run([sys.executable, "-m", "indexadvisor", "--version"], capture_output=True, text=True)
     assert proc.returncode == 0 and proc.stdout.startswith("indexadvisor ")
+
+
+def test_selection_options_on_the_command_line():
+    result = runner.invoke(app, ["analyze", str(SAMPLES / "ecommerce"), "--format", "json", "--max-indexes", "2", "--max-width", "2"])
+    assert result.exit_code == 0, result.output
+    recs = json.loads(result.stdout)["recommendations"]
+    assert len(recs) == 2 and all(len(r["columns"]) <= 2 for r in recs)
+    bad = runner.invoke(app, ["analyze", str(SAMPLES / "ecommerce"), "--budget", "2XB"])
+    assert bad.exit_code == 2 and "invalid size '2XB'" in bad.stderr
+
+
+def test_budget_is_respected_offline():
+    result = runner.invoke(app, ["analyze", str(SAMPLES / "ecommerce"), "--format", "json", "--budget", "60MB"])
+    recs = json.loads(result.stdout)["recommendations"]
+    assert recs and sum(r["estimate"]["size_bytes"] for r in recs) <= 60 * 1024 * 1024

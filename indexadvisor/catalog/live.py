@@ -36,6 +36,7 @@ SELECT current_setting('server_version_num')::int AS server_version,
        (SELECT d.stats_reset FROM pg_catalog.pg_stat_database d
          WHERE d.datname = current_database()) AS stats_reset,
        now() AS captured_at,
+       pg_catalog.pg_postmaster_start_time() AS server_started,
        current_schemas(false)::text[] AS search_path
 """
 
@@ -45,7 +46,13 @@ _TABLES = (
 SELECT r.oid, r.schema, r.name, c.reltuples, c.relpages, c.relallvisible,
        pg_catalog.pg_table_size(r.oid) AS size_bytes,
        s.seq_scan, s.n_tup_ins, s.n_tup_upd, s.n_tup_del, s.n_tup_hot_upd,
-       greatest(s.last_analyze, s.last_autoanalyze) AS last_analyze
+       greatest(s.last_analyze, s.last_autoanalyze) AS last_analyze,
+       r.relkind::text AS relkind,
+       (SELECT pn.nspname::text || '.' || pc.relname::text
+          FROM pg_catalog.pg_inherits inh
+          JOIN pg_catalog.pg_class pc ON pc.oid = inh.inhparent
+          JOIN pg_catalog.pg_namespace pn ON pn.oid = pc.relnamespace
+         WHERE inh.inhrelid = r.oid AND c.relispartition) AS partition_of
 FROM rels r
 JOIN pg_catalog.pg_class c ON c.oid = r.oid
 LEFT JOIN pg_catalog.pg_stat_user_tables s ON s.relid = r.oid
@@ -90,7 +97,12 @@ SELECT i.indexrelid, i.indrelid AS oid, ic.relname::text AS name, am.amname::tex
        pg_catalog.pg_get_indexdef(i.indexrelid) AS definition,
        pg_catalog.pg_relation_size(i.indexrelid) AS size_bytes,
        s.idx_scan,
-       con.conname::text AS constraint_name, con.contype::text AS constraint_type
+       con.conname::text AS constraint_name, con.contype::text AS constraint_type,
+       (SELECT pn.nspname::text || '.' || pc.relname::text
+          FROM pg_catalog.pg_inherits inh
+          JOIN pg_catalog.pg_class pc ON pc.oid = inh.inhparent
+          JOIN pg_catalog.pg_namespace pn ON pn.oid = pc.relnamespace
+         WHERE inh.inhrelid = i.indexrelid) AS parent_index
 FROM rels r
 JOIN pg_catalog.pg_index i ON i.indrelid = r.oid
 JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
@@ -203,6 +215,7 @@ def _read(fetch: Fetch) -> Catalog:
         server_version=version,
         stats_reset=_iso(server["stats_reset"]),
         captured_at=_iso(server["captured_at"]),
+        server_started=_iso(server["server_started"]),
         search_path=list(server["search_path"] or []),
     )
 
@@ -221,6 +234,8 @@ def _read(fetch: Fetch) -> Catalog:
             n_tup_del=row["n_tup_del"],
             n_tup_hot_upd=row["n_tup_hot_upd"],
             last_analyze=_iso(row["last_analyze"]),
+            partitioned=row["relkind"] == "p",
+            partition_of=row["partition_of"],
         )
         by_oid[row["oid"]] = table
         catalog.add(table)
@@ -305,6 +320,7 @@ def _index(table: Table, row: dict[str, Any], columns: list[dict[str, Any]]) -> 
         definition=row["definition"],
         size_bytes=row["size_bytes"],
         idx_scan=row["idx_scan"],
+        parent=row["parent_index"],
     )
 
 

@@ -104,16 +104,9 @@ class WhatIf:
         if cached is not None:
             self.cache_hits += 1
             return cached
-        names = self._create(config)
-        try:
-            plan = self._explain(key, sql)
-        finally:
-            if config:
-                db.run(self.conn, "SELECT hypopg_reset()", what="resetting hypothetical indexes")
-        plan.indexes_used = {names[n] for n in plan.indexes_used if n in names}
+        plan = self._explain(key, sql, sorted(config, key=lambda i: i.definition))
         self._cache[(key, config)] = plan
         return plan
-
     def sizes(self, indexes: Iterable[HypoIndex]) -> dict[HypoIndex, int]:
         """Estimated sizes in bytes (hypopg_relation_size), created in one batch."""
         todo = [i for i in set(indexes) if i not in self._sizes]
@@ -132,56 +125,58 @@ class WhatIf:
 
     # ------------------------------------------------------------------ internals
 
-    def _create(self, config: frozenset[HypoIndex]) -> dict[str, HypoIndex]:
-        if not config:
-            return {}
-        ordered = sorted(config, key=lambda i: i.definition)
-        rows = db.run(
-            self.conn,
-            "SELECT h.indexname FROM unnest(%s::text[]) WITH ORDINALITY AS d(def, n), "
-            "LATERAL hypopg_create_index(d.def) h ORDER BY d.n",
-            ([i.definition for i in ordered],),
-            what="creating hypothetical indexes",
-        )
-        return {row["indexname"]: index for row, index in zip(rows, ordered)}
-
-    def _explain(self, key: str, sql: str) -> Plan:
+    def _explain(self, key: str, sql: str, config: list[HypoIndex]) -> Plan:
+        """One round trip: create the configuration, explain, clean up, reset."""
         nparams = max((int(n) for n in _PARAM.findall(_strip_literals(sql))), default=0)
-        self.explains += 1
-        try:
-            if nparams == 0:
-                rows = self._run(f"EXPLAIN (FORMAT JSON) {sql}")
-            elif self.version >= 160000:
-                rows = self._run(f"EXPLAIN (GENERIC_PLAN, FORMAT JSON) {sql}")
-            else:
-                rows = self._explain_prepared(key, sql, nparams)
-        except DatabaseError as exc:
-            raise StatementNotExplainable(str(exc).split(": ", 1)[-1]) from None
-        return _plan(rows)
-
-    def _explain_prepared(self, key: str, sql: str, nparams: int) -> list[dict[str, Any]]:
         types = self._param_types.get(key) or ["unknown"] * nparams
         for _ in range(nparams + 1):
-            name = f"indexadvisor_{next(_names)}"
-            signature = "(" + ", ".join(types) + ")"
-            args = "(" + ", ".join(["NULL"] * nparams) + ")"
+            batch: list[str] = []
+            if config:
+                batch.append(
+                    "SELECT h.indexname FROM unnest(ARRAY[" + ", ".join(_literal(i.definition) for i in config)
+                    + "]) WITH ORDINALITY AS d(def, n), LATERAL hypopg_create_index(d.def) h ORDER BY d.n"
+                )
+            name = None
+            if nparams == 0:
+                batch.append(f"EXPLAIN (FORMAT JSON) {sql}")
+            elif self.version >= 160000:
+                batch.append(f"EXPLAIN (GENERIC_PLAN, FORMAT JSON) {sql}")
+            else:
+                name = f"indexadvisor_{next(_names)}"
+                batch.append(f"PREPARE {name}({', '.join(types)}) AS {sql}")
+                batch.append(f"EXPLAIN (FORMAT JSON) EXECUTE {name}({', '.join(['NULL'] * nparams)})")
+                batch.append(f"DEALLOCATE {name}")
+            if config:
+                batch.append("SELECT hypopg_reset()")
             try:
-                db.run(self.conn, f"PREPARE {name}{signature} AS {sql}", what="preparing a statement")
+                results = db.run_batch(self.conn, batch, what="explaining a statement")
             except DatabaseError as exc:
+                self._clean_up(name, bool(config))
                 m = _UNTYPED.search(str(exc))
-                if not m or types[int(m.group(1)) - 1] == "text":
-                    raise
-                types[int(m.group(1)) - 1] = "text"  # the server cannot infer it: a text value is the usual case
-                continue
+                if m and name and types[int(m.group(1)) - 1] != "text":
+                    types[int(m.group(1)) - 1] = "text"  # the server cannot infer it: text is the usual case
+                    continue
+                self.explains += 1
+                raise StatementNotExplainable(str(exc).split(": ", 1)[-1]) from None
             self._param_types[key] = types
-            try:
-                return self._run(f"EXPLAIN (FORMAT JSON) EXECUTE {name}{args}")
-            finally:
-                db.run(self.conn, f"DEALLOCATE {name}", what="deallocating a statement")
-        raise DatabaseError("could not infer the parameter types")
+            self.explains += 1
+            names = {row["indexname"]: index for row, index in zip(results[0], config)} if config else {}
+            plan = _plan(next(r for r in results if r and "QUERY PLAN" in r[0]))
+            plan.indexes_used = {names[n] for n in plan.indexes_used if n in names}
+            return plan
+        raise StatementNotExplainable("could not infer the parameter types")
 
-    def _run(self, sql: str) -> list[dict[str, Any]]:
-        return db.run(self.conn, sql, what="explaining a statement")
+    def _clean_up(self, prepared: Optional[str], hypothetical: bool) -> None:
+        """After a failed batch: drop what it may have left (prepared statements survive errors)."""
+        statements = []
+        if prepared:
+            statements.append(f"SELECT 1 FROM pg_prepared_statements WHERE name = '{prepared}'")
+        if hypothetical:
+            statements.append("SELECT hypopg_reset()")
+        if statements:
+            rows = db.run_batch(self.conn, statements, what="cleaning up")
+            if prepared and rows[0]:
+                db.run(self.conn, f"DEALLOCATE {prepared}", what="cleaning up")
 
 
 def _plan(rows: list[dict[str, Any]]) -> Plan:
@@ -200,6 +195,11 @@ def _plan(rows: list[dict[str, Any]]) -> Plan:
     if top.get("Node Type") == "ModifyTable" and top.get("Plans"):
         rows_out = float(top["Plans"][0].get("Plan Rows", 0))
     return Plan(float(top["Total Cost"]), rows_out, used)
+
+
+def _literal(text: str) -> str:
+    """A SQL string literal (standard_conforming_strings is on since PostgreSQL 9.1)."""
+    return "'" + text.replace("'", "''") + "'"
 
 
 def _strip_literals(sql: str) -> str:
@@ -240,6 +240,13 @@ class PlannerCoster:
     def statement_cost(self, parsed: ParsedStatement, config: Iterable[Candidate]) -> Optional[float]:
         plan = self.plan(parsed, config)
         return plan.cost if plan else None
+
+    def ideal(self, parsed: ParsedStatement, candidates: list[Candidate]) -> tuple[Optional[float], list[Candidate]]:
+        """The statement's cost with every candidate available, and the ones its plan uses."""
+        plan = self.plan(parsed, candidates)
+        if plan is None:
+            return None, []
+        return plan.cost, [c for c in candidates if self.hypo(c) in plan.indexes_used]
 
     def size(self, candidate: Candidate) -> Optional[int]:
         index = self.hypo(candidate)

@@ -7,7 +7,8 @@ from dataclasses import asdict
 from typing import Any
 
 from indexadvisor import __version__
-from indexadvisor.model import Recommendation, Report
+from indexadvisor.identity import finding_id, recommendation_id
+from indexadvisor.model import Finding, Recommendation, Report
 
 FORMAT_VERSION = 1
 
@@ -16,13 +17,13 @@ def to_dict(report: Report) -> dict[str, Any]:
     by_fp = {s.fingerprint: s for s in report.statements}
     return {
         "indexadvisor": {"version": __version__, "format": FORMAT_VERSION},
-        "catalog": {"source": report.catalog_source, "server_version": report.server_version},
+        "catalog": {"source": report.catalog_source, "server_version": report.server_version, "files": report.catalog_files},
         "costing": report.costing,
         "explain_count": report.explain_count,
         "workload_cost": {"before": report.workload_cost_before, "after": report.workload_cost_after},
         "notes": report.notes,
         "recommendations": [_recommendation(r, by_fp) for r in report.recommendations],
-        "findings": [asdict(f) for f in report.findings],
+        "findings": [finding_to_dict(f) for f in report.findings],
         "statements": {
             "seen": report.seen,
             "shapes": len(report.statements),
@@ -37,8 +38,14 @@ def to_dict(report: Report) -> dict[str, Any]:
     }
 
 
+def finding_to_dict(f: Finding) -> dict[str, Any]:
+    """One finding as both `analyze` and `health` print it."""
+    return {"id": finding_id(f), **asdict(f)}
+
+
 def _recommendation(r: Recommendation, by_fp: dict) -> dict[str, Any]:
     return {
+        "id": recommendation_id(r),
         "name": r.name,
         "table": f"{r.schema}.{r.table}",
         "schema": r.schema,

@@ -52,6 +52,16 @@ def render(report: Report) -> str:
         out.extend(r.ddl for r in report.recommendations)
     else:
         out.append("No new index proposed: the existing indexes serve this workload, or no statement could use one.")
+    improved = sorted((s for s in report.statements if s.cost_before and s.cost_after is not None and s.cost_after < s.cost_before),
+                      key=lambda s: -s.calls * (s.cost_before - s.cost_after))
+    if improved and report.recommendations:
+        out.append("")
+        out.append(f"Statements made cheaper ({len(improved)}), cost per call with the whole set:")
+        rows = [[s.location, s.calls, f"{s.cost_before:,.1f}", f"{s.cost_after:,.1f}", f"{s.cost_after / s.cost_before:.2f}"]
+                for s in improved[:10]]
+        out.append(tabulate(rows, headers=["statement", "calls", "before", "after", "ratio"], tablefmt="simple", disable_numparse=True))
+        if len(improved) > 10:
+            out.append(f"  ... and {len(improved) - 10} more (see --format json)")
     served = [s for s in report.statements if s.served_by_existing]
     if served:
         out.append("")
@@ -61,8 +71,13 @@ def render(report: Report) -> str:
     if report.findings:
         out.append("")
         out.append("Findings:")
-        rows = [[f.severity, f.kind, f.table, f.index or "", textwrap.fill(f.evidence, _WRAP)] for f in report.findings]
-        out.append(tabulate(rows, headers=["severity", "kind", "table", "index", "evidence"], tablefmt="simple_grid"))
+        rows = [[f.severity, f.kind, f.table, f.index or f.related or "", textwrap.fill(f.evidence, _WRAP)] for f in report.findings]
+        out.append(tabulate(rows, headers=["severity", "kind", "table", "index / key", "evidence"], tablefmt="simple_grid"))
+        fixes = list(dict.fromkeys(f.ddl for f in report.findings if f.ddl))
+        if fixes:
+            out.append("")
+            out.append("Findings DDL (one statement at a time):")
+            out.extend(fixes)
     if report.errors:
         out.append("")
         out.append(f"Could not use ({len(report.errors)}):")

@@ -2,20 +2,28 @@
 
 The splitter is a small hand-written scanner rather than a full parse, so a
 statement that sqlglot cannot parse does not stop the rest of the file from being
-read, and a large file streams in one pass. It understands what can hide a
-semicolon: single-quoted strings (with '' and E'\\'' escapes), quoted identifiers,
-dollar-quoted strings ($$ and $tag$), -- comments and nested /* */ comments.
+read. It understands what can hide a semicolon: single-quoted strings (with ''
+and E'\\'' escapes), quoted identifiers, dollar-quoted strings ($$ and $tag$),
+-- comments and nested /* */ comments.
+
+Files are streamed: read in chunks, the statements completed in a chunk are
+yielded, and only the unfinished tail is carried into the next chunk, so memory
+stays bounded whatever the file's size. A statement that never ends (an
+unterminated quote or comment) is given up after ``MAX_STATEMENT`` characters.
 """
 
 from __future__ import annotations
 
+import codecs
 import re
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator, Optional
 
 from indexadvisor.model import SourceError
 
 _DOLLAR_TAG = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)?\$")
+CHUNK = 1 << 20
+MAX_STATEMENT = 64 << 20
 
 
 class RawStatement:
@@ -27,16 +35,24 @@ class RawStatement:
         self.sql = sql
         self.line = line
 
+    def __repr__(self) -> str:
+        return f"RawStatement({self.sql!r}, {self.line})"
+
 
 _INTERESTING = re.compile(r"[;'\"$/\n-]")
 _CODE = re.compile(r"\S")
 
 
-def split_statements(text: str, first_line: int = 1) -> Iterator[RawStatement]:
-    """Yield the statements of a SQL text with the line each starts on."""
+def _split(text: str, first_line: int, final: bool) -> tuple[list[RawStatement], int, int]:
+    """The statements ended in ``text``; with ``final`` the unterminated tail too.
+
+    Returns (statements, offset where the unfinished tail starts, line at that offset).
+    """
+    out: list[RawStatement] = []
     n = len(text)
     i = 0
     line = first_line
+    consumed, consumed_line = 0, first_line
     code_at: int | None = None  # offset of the statement's first code character
     while True:
         m = _INTERESTING.search(text, i)
@@ -62,9 +78,10 @@ def split_statements(text: str, first_line: int = 1) -> Iterator[RawStatement]:
             continue
         if c == ";":
             if code_at is not None:
-                yield RawStatement(text[code_at:i].strip(), line - text.count("\n", code_at, i))
+                out.append(RawStatement(text[code_at:i].strip(), line - text.count("\n", code_at, i)))
             i += 1
             code_at = None
+            consumed, consumed_line = i, line
             continue
         if code_at is None:
             code_at = i
@@ -85,8 +102,17 @@ def split_statements(text: str, first_line: int = 1) -> Iterator[RawStatement]:
                 i = close
                 continue
         i += 1
-    if code_at is not None:
-        yield RawStatement(text[code_at:].strip(), line - text.count("\n", code_at, n))
+    if final:
+        if code_at is not None:
+            out.append(RawStatement(text[code_at:].strip(), line - text.count("\n", code_at, n)))
+        return out, n, line
+    return out, consumed, consumed_line
+
+
+def split_statements(text: str, first_line: int = 1) -> Iterator[RawStatement]:
+    """Yield the statements of a SQL text with the line each starts on."""
+    statements, _, _ = _split(text, first_line, final=True)
+    yield from statements
 
 
 def _skip_block_comment(text: str, i: int, line: int) -> tuple[int, int]:
@@ -102,9 +128,9 @@ def _skip_block_comment(text: str, i: int, line: int) -> tuple[int, int]:
             if depth == 0:
                 return i, line
         else:
-            if text[i] == "\n":
-                line += 1
-            i += 1
+            j = min((k for k in (text.find("/*", i), text.find("*/", i)) if k >= 0), default=n)
+            line += text.count("\n", i, j)
+            i = j
     return n, line
 
 
@@ -112,27 +138,66 @@ def _skip_quoted(text: str, i: int, quote: str, line: int, backslash: bool) -> t
     n = len(text)
     i += 1
     while i < n:
-        c = text[i]
-        if c == "\n":
-            line += 1
-        elif backslash and c == "\\":
-            i += 2
-            continue
-        elif c == quote:
-            if i + 1 < n and text[i + 1] == quote:
-                i += 2
+        j = text.find(quote, i)
+        if backslash:
+            b = text.find("\\", i, j if j >= 0 else n)
+            if b >= 0:
+                line += text.count("\n", i, b)
+                i = b + 2
                 continue
-            return i + 1, line
-        i += 1
+        if j < 0:
+            line += text.count("\n", i, n)
+            return n, line
+        line += text.count("\n", i, j)
+        if j + 1 < n and text[j + 1] == quote:
+            i = j + 2
+            continue
+        return j + 1, line
     return n, line
 
 
-def read_sql_file(path: Path, errors: list[SourceError]) -> Iterator[RawStatement]:
-    """Yield the statements of one file; an unreadable file becomes one error."""
+def read_sql_file(path: Path, errors: list[SourceError],
+                  on_progress: Optional[Callable[[int], None]] = None) -> Iterator[RawStatement]:
+    """Yield the statements of one file, streaming; an unreadable file becomes one error."""
     try:
-        with open(path, encoding="utf-8", errors="replace") as fh:
-            text = fh.read()
+        from indexadvisor.sources.textio import open_binary
+
+        stream, raw, _ = open_binary(Path(path))
     except OSError as exc:
         errors.append(SourceError(str(path), None, f"cannot read file: {exc.strerror or exc}"))
         return
-    yield from split_statements(text)
+    decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+    buf = ""
+    line = 1
+    want = CHUNK
+    try:
+        while True:
+            try:
+                data = stream.read(want)
+            except (OSError, EOFError, ValueError) as exc:
+                errors.append(SourceError(str(path), line, f"cannot read the rest of the file: {exc}"))
+                data = b""
+            text = decoder.decode(data, final=not data)
+            if text:
+                buf = buf + text if buf else text
+            if not data:
+                break
+            statements, consumed, line_after = _split(buf, line, final=False)
+            yield from statements
+            if consumed:
+                buf = buf[consumed:]
+                line = line_after
+                want = CHUNK
+            else:
+                want = min(want * 2, MAX_STATEMENT)  # a long statement: read more before scanning it again
+            if len(buf) > MAX_STATEMENT:
+                errors.append(SourceError(str(path), line, f"statement longer than {MAX_STATEMENT >> 20} MB "
+                                          "(an unterminated quote or comment?): skipped"))
+                line += buf.count("\n")
+                buf = ""
+            if on_progress is not None:
+                on_progress(raw.tell())
+        yield from split_statements(buf, line) if buf.strip() else ()
+    finally:
+        stream.close()
+        raw.close()

@@ -1,0 +1,1006 @@
+#!/usr/bin/env python3
+"""TPC-H, side by side: the advisor's index sets at several budgets, costed and measured.
+
+    python benchmarks/tpch/run.py                  # scale factor 1, throwaway local cluster
+    python benchmarks/tpch/run.py --real --keep    # also build the 1GB set for real and time the queries
+    python benchmarks/tpch/run.py --dsn "host=... user=postgres dbname=postgres"   # an existing server
+
+What it does (see benchmarks/tpch/README.md):
+
+1. generates the data with ``tpchgen-cli csv`` (cached under --workdir);
+2. starts a local cluster under --workdir (or uses --dsn), creates database tpch_sf<N>,
+   loads it with COPY, adds the primary keys, VACUUM ANALYZE, CREATE EXTENSION hypopg
+   (all skipped when already done);
+3. for each budget, runs ``indexadvisor.api.analyze`` in-process on the 19 headline
+   queries (all but q02, q17, q20) and reports the estimated cost ratios, the set's size,
+   its number of indexes, the wall time and the EXPLAIN count; re-costs all 22 queries
+   itself under HypoPG with the chosen set (a cross-check, and the three excluded
+   queries); checks no chosen index duplicates or is a left prefix of an existing index;
+4. with --real, builds the set chosen at --real-budget for real and times the 19 queries
+   warm (one warm-up run, best of --runs) with and without it.
+
+Standard library, psycopg and the indexadvisor package only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import glob
+import json
+import math
+import os
+import platform
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import threading
+import time
+import traceback
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any, Optional
+
+import psycopg
+from psycopg import sql
+from psycopg.conninfo import make_conninfo
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parents[1]
+sys.path.insert(0, str(REPO))  # benchmark the working tree's package
+
+from indexadvisor.api import analyze  # noqa: E402
+from indexadvisor.selection import SelectionOptions  # noqa: E402
+from indexadvisor.sizes import format_size, parse_size  # noqa: E402
+
+QUERIES_DIR = HERE / "queries"
+SCHEMA_FILE = HERE / "schema.sql"
+TABLES = ("region", "nation", "part", "supplier", "partsupp", "customer", "orders", "lineitem")
+# rows per scale factor unit (clause 4.2.5); lineitem varies, so it is counted from the file
+ROWS_PER_SF = {"supplier": 10_000, "customer": 150_000, "part": 200_000, "partsupp": 800_000,
+               "orders": 1_500_000}
+FIXED_ROWS = {"region": 5, "nation": 25}
+EXCLUDED = ("q02", "q17", "q20")  # reported, but kept out of the headline, as the literature does
+DEFAULT_BUDGETS = "250MB,500MB,1GB,2GB"
+# Server settings for the local cluster. Only memory, durability and WAL: the planner's
+# cost settings (work_mem, random_page_cost, effective_cache_size, parallelism, jit) stay
+# at their defaults, so costs compare with other PostgreSQL measurements.
+SERVER_SETTINGS = {
+    "shared_buffers": "1GB",
+    "maintenance_work_mem": "1GB",
+    "max_wal_size": "8GB",
+    "checkpoint_timeout": "30min",
+    "wal_level": "minimal",
+    "max_wal_senders": "0",
+    "fsync": "off",
+    "synchronous_commit": "off",
+    "full_page_writes": "off",
+}
+_lock = threading.Lock()
+
+
+def log(msg: str) -> None:
+    with _lock:
+        print(f"[{time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
+
+
+def sf_label(sf: float) -> str:
+    return f"{sf:g}".replace(".", "_")
+
+
+# --------------------------------------------------------------------------- queries
+
+
+def read_queries() -> dict[str, str]:
+    """q01..q22 -> the statement text, without its header comments and final semicolon."""
+    out: dict[str, str] = {}
+    for path in sorted(QUERIES_DIR.glob("q[0-9][0-9].sql")):
+        lines = path.read_text().splitlines()
+        while lines and (lines[0].startswith("--") or not lines[0].strip()):
+            lines.pop(0)
+        text = "\n".join(lines).strip()
+        if text.endswith(";"):
+            text = text[:-1].rstrip()
+        out[path.stem] = text
+    if len(out) != 22:
+        raise SystemExit(f"expected 22 queries in {QUERIES_DIR}, found {len(out)}")
+    return out
+
+
+def write_workload(queries: dict[str, str], names: list[str], path: Path) -> dict[int, str]:
+    """One .sql file with the given queries; returns the line each statement starts on."""
+    starts: dict[int, str] = {}
+    chunks: list[str] = []
+    line = 1
+    for name in names:
+        chunks.append(f"-- {name}\n")
+        line += 1
+        starts[line] = name
+        body = queries[name] + ";\n\n"
+        chunks.append(body)
+        line += body.count("\n")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("".join(chunks))
+    return starts
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip().rstrip(";").strip().lower()
+
+
+# --------------------------------------------------------------------------- data
+
+
+def generate_data(sf: float, data_root: Path) -> tuple[Path, dict[str, int]]:
+    """CSV files for every table at this scale factor, generated once; and their row counts."""
+    data = data_root / f"sf{sf_label(sf)}"
+    marker = data / "rowcounts.json"
+    if marker.exists():
+        log(f"data: reusing {data}")
+        return data, json.loads(marker.read_text())
+    tmp = data_root / f"sf{sf_label(sf)}.tmp"
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    exe = shutil.which("tpchgen-cli")
+    if not exe:
+        raise SystemExit("tpchgen-cli not found: pip install tpchgen-cli")
+    log(f"data: generating scale factor {sf:g} into {tmp} ...")
+    t0 = time.perf_counter()
+    subprocess.run([exe, "csv", "-s", f"{sf:g}", "--output-dir", str(tmp)], check=True,
+                   stdout=subprocess.DEVNULL)
+    counts = {}
+    for table in TABLES:
+        f = tmp / f"{table}.csv"
+        if not f.exists():
+            raise SystemExit(f"tpchgen-cli did not write {f}")
+        counts[table] = _count_lines(f) - 1  # header
+    (tmp / "rowcounts.json").write_text(json.dumps(counts, indent=1))
+    shutil.rmtree(data, ignore_errors=True)
+    tmp.rename(data)
+    log(f"data: generated in {time.perf_counter() - t0:.1f} s: {counts}")
+    return data, counts
+
+
+def _count_lines(path: Path) -> int:
+    n = 0
+    with open(path, "rb") as f:
+        while chunk := f.read(1 << 24):
+            n += chunk.count(b"\n")
+    return n
+
+
+# --------------------------------------------------------------------------- local cluster
+
+
+class LocalCluster:
+    """A cluster in <workdir>/pg, kept between runs; started on a free port of 127.0.0.1."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.data = root / "data"
+        self.log = root / "server.log"
+        self.bindir = _find_bindir()
+        self.as_root = hasattr(os, "geteuid") and os.geteuid() == 0
+        self.prefix = ["runuser", "-u", "postgres", "--"] if self.as_root else []
+        self.port: Optional[int] = None
+
+    def _pg(self, tool: str, *args: str, check: bool = True, timeout: int = 300) -> subprocess.CompletedProcess:
+        cmd = self.prefix + [os.path.join(self.bindir, tool), *args]
+        res = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+        if check and res.returncode != 0:
+            tail = _tail(self.log)
+            raise SystemExit(f"{tool} {' '.join(args)} failed: {(res.stderr or res.stdout).strip()}"
+                             + (f" | server log: {tail}" if tail else ""))
+        return res
+
+    def start(self) -> str:
+        self.root.mkdir(parents=True, exist_ok=True)
+        if self.as_root:
+            shutil.chown(self.root, "postgres", "postgres")
+        if not (self.data / "PG_VERSION").exists():
+            log(f"cluster: initdb {self.data}")
+            self._pg("initdb", "-D", str(self.data), "-U", "postgres", "-A", "trust", "-E", "UTF8",
+                     "--locale=C", "--no-sync")
+            conf = dict(SERVER_SETTINGS, listen_addresses="127.0.0.1", unix_socket_directories=str(self.root))
+            auto = self.data / "postgresql.auto.conf"
+            with open(auto, "a") as f:
+                f.writelines(f"{k} = '{v}'\n" for k, v in conf.items())
+            if self.as_root:
+                shutil.chown(auto, "postgres", "postgres")
+        if self._pg("pg_ctl", "-D", str(self.data), "status", check=False).returncode == 0:
+            self.port = self._running_port()
+            log(f"cluster: already running on port {self.port}")
+        else:
+            port_file = self.root / "port"
+            last = int(port_file.read_text()) if port_file.exists() else None
+            for attempt in range(3):  # the free port can be taken before the server binds it
+                port = last if attempt == 0 and last and _port_free(last) else _free_port()
+                res = self._pg("pg_ctl", "-D", str(self.data), "-l", str(self.log), "-w", "-t", "120",
+                               "-o", f"-p {port}", "start", check=False, timeout=180)
+                if res.returncode == 0:
+                    self.port = port
+                    port_file.write_text(str(port))
+                    break
+            else:
+                raise SystemExit(f"pg_ctl start failed: {_tail(self.log)}")
+            log(f"cluster: started {self.data} on port {self.port} (log {self.log})")
+        return f"host=127.0.0.1 port={self.port} user=postgres dbname=postgres"
+
+    def _running_port(self) -> int:
+        lines = (self.data / "postmaster.pid").read_text().splitlines()
+        return int(lines[3])
+
+    def stop(self) -> None:
+        self._pg("pg_ctl", "-D", str(self.data), "stop", "-m", "fast", "-w", check=False)
+        log(f"cluster: stopped ({self.data} kept for the next run)")
+
+
+def _find_bindir() -> str:
+    candidates: list[str] = []
+    if shutil.which("pg_config"):
+        out = subprocess.run(["pg_config", "--bindir"], capture_output=True, text=True)
+        candidates.append(out.stdout.strip())
+    candidates += glob.glob("/usr/lib/postgresql/*/bin") + glob.glob("/usr/pgsql-*/bin")
+    usable = [d for d in candidates if d and os.path.isfile(os.path.join(d, "initdb"))
+              and os.path.isfile(os.path.join(d, "pg_ctl"))]
+    if not usable:
+        raise SystemExit("no initdb/pg_ctl found (pg_config --bindir, /usr/lib/postgresql/*/bin); or pass --dsn")
+
+    def version(d: str) -> tuple[int, ...]:
+        m = re.search(r"(\d+)(?:\.(\d+))?", subprocess.run([os.path.join(d, "pg_ctl"), "--version"],
+                                                           capture_output=True, text=True).stdout)
+        return tuple(int(g) for g in m.groups() if g) if m else (0,)
+
+    return max(usable, key=version)
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _port_free(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        try:
+            s.bind(("127.0.0.1", port))
+            return True
+        except OSError:
+            return False
+
+
+def _tail(path: Path, lines: int = 5) -> str:
+    try:
+        return " | ".join(path.read_text(errors="replace").strip().splitlines()[-lines:])
+    except OSError:
+        return ""
+
+
+# --------------------------------------------------------------------------- database
+
+
+def schema_statements() -> tuple[dict[str, str], list[str]]:
+    """CREATE TABLE per table, and the ALTER TABLE ... ADD PRIMARY KEY statements."""
+    text = "\n".join(l for l in SCHEMA_FILE.read_text().splitlines() if not l.strip().startswith("--"))
+    creates: dict[str, str] = {}
+    keys: list[str] = []
+    for stmt in (s.strip() for s in text.split(";")):
+        m = re.match(r"CREATE TABLE (\w+)", stmt, re.I)
+        if m:
+            creates[m.group(1).lower()] = stmt
+        elif re.match(r"ALTER TABLE", stmt, re.I):
+            keys.append(stmt)
+    return creates, keys
+
+
+def ensure_database(server_dsn: str, dbname: str) -> str:
+    with psycopg.connect(server_dsn, autocommit=True) as admin:
+        exists = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", (dbname,)).fetchone()
+        if not exists:
+            log(f"database: CREATE DATABASE {dbname}")
+            admin.execute(sql.SQL("CREATE DATABASE {} TEMPLATE template0 ENCODING 'UTF8' LOCALE 'C'")
+                          .format(sql.Identifier(dbname)))
+    return make_conninfo(server_dsn, dbname=dbname)
+
+
+def database_state(conn: psycopg.Connection, expected: dict[str, int]) -> list[str]:
+    """What is missing or wrong (empty when the database is ready)."""
+    problems = []
+    for table in TABLES:
+        if conn.execute("SELECT to_regclass(%s)", (f"public.{table}",)).fetchone()[0] is None:
+            problems.append(f"{table} missing")
+            continue
+        n = conn.execute(sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(table))).fetchone()[0]
+        if n != expected[table]:
+            problems.append(f"{table} has {n} rows, expected {expected[table]}")
+        pk = conn.execute("SELECT 1 FROM pg_index WHERE indrelid = %s::regclass AND indisprimary",
+                          (f"public.{table}",)).fetchone()
+        if not pk:
+            problems.append(f"{table} has no primary key")
+        analysed = conn.execute("SELECT coalesce(last_analyze, last_autoanalyze) FROM pg_stat_user_tables "
+                                "WHERE relid = %s::regclass", (f"public.{table}",)).fetchone()
+        if not analysed or analysed[0] is None:
+            problems.append(f"{table} never analysed")
+    if not conn.execute("SELECT 1 FROM pg_extension WHERE extname = 'hypopg'").fetchone():
+        problems.append("extension hypopg missing")
+    return problems
+
+
+def load(db_dsn: str, data: Path, expected: dict[str, int], force: bool) -> dict[str, Any]:
+    with psycopg.connect(db_dsn, autocommit=True) as conn:
+        problems = database_state(conn, expected)
+        if not problems and not force:
+            log("database: tables loaded with the right row counts; skipping the load")
+            return {"loaded": False}
+        log("database: loading (" + ("forced" if force else "; ".join(problems)) + ")")
+    creates, keys = schema_statements()
+    timings: dict[str, float] = {}
+    t_all = time.perf_counter()
+
+    def copy_table(table: str) -> None:
+        t0 = time.perf_counter()
+        # CREATE + COPY in one transaction: with wal_level=minimal the load skips WAL
+        with psycopg.connect(db_dsn) as conn:
+            conn.execute(sql.SQL("DROP TABLE IF EXISTS {} CASCADE").format(sql.Identifier(table)))
+            conn.execute(creates[table])
+            with conn.cursor().copy(sql.SQL("COPY {} FROM STDIN (FORMAT csv, HEADER true)")
+                                    .format(sql.Identifier(table))) as copy, \
+                    open(data / f"{table}.csv", "rb") as f:
+                while chunk := f.read(1 << 20):
+                    copy.write(chunk)
+        timings[f"copy {table}"] = round(time.perf_counter() - t0, 1)
+        log(f"  COPY {table}: {timings[f'copy {table}']} s")
+
+    def run_one(stmt: str) -> None:
+        t0 = time.perf_counter()
+        with psycopg.connect(db_dsn, autocommit=True) as conn:
+            conn.execute(stmt)
+        timings[stmt] = round(time.perf_counter() - t0, 1)
+        log(f"  {stmt}: {timings[stmt]} s")
+
+    by_size = sorted(TABLES, key=lambda t: -expected[t])
+    with ThreadPoolExecutor(max_workers=2) as pool:  # lineitem on one backend, the rest on the other
+        list(pool.map(copy_table, by_size))
+    key_order = sorted(keys, key=lambda k: -expected[re.match(r"ALTER TABLE\s+(\w+)", k, re.I).group(1).lower()])
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        list(pool.map(run_one, key_order))
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        list(pool.map(run_one, [f"VACUUM (ANALYZE) {t}" for t in by_size]))
+    with psycopg.connect(db_dsn, autocommit=True) as conn:
+        conn.execute("CREATE EXTENSION IF NOT EXISTS hypopg")
+        problems = database_state(conn, expected)
+    if problems:
+        raise SystemExit("database: still not ready after loading: " + "; ".join(problems))
+    total = round(time.perf_counter() - t_all, 1)
+    log(f"database: loaded in {total} s")
+    return {"loaded": True, "seconds": total, "steps": timings}
+
+
+def existing_indexes(conn: psycopg.Connection) -> list[dict[str, Any]]:
+    """Every index on the TPC-H tables, with its plain key columns (None for an expression)."""
+    rows = conn.execute(
+        """
+        SELECT c.relname, i.relname, x.indisprimary, x.indisunique, x.indnkeyatts,
+               x.indpred IS NOT NULL, x.indexprs IS NOT NULL,
+               ARRAY(SELECT a.attname FROM unnest(x.indkey::int2[]) WITH ORDINALITY AS k(attnum, ord)
+                     LEFT JOIN pg_attribute a ON a.attrelid = x.indrelid AND a.attnum = k.attnum
+                     ORDER BY k.ord),
+               EXISTS (SELECT 1 FROM pg_constraint WHERE conindid = x.indexrelid),
+               pg_get_indexdef(x.indexrelid)
+        FROM pg_index x
+        JOIN pg_class i ON i.oid = x.indexrelid
+        JOIN pg_class c ON c.oid = x.indrelid
+        JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE n.nspname = 'public' AND c.relname = ANY(%s)
+        """,
+        (list(TABLES),),
+    ).fetchall()
+    out = []
+    for table, name, primary, unique, nkeys, partial, exprs, cols, constraint, definition in rows:
+        out.append({"table": table, "name": name, "primary": primary, "unique": unique,
+                    "keys": list(cols[:nkeys]), "partial": partial, "expressions": exprs,
+                    "constraint": constraint, "definition": definition})
+    return out
+
+
+def drop_leftover_indexes(db_dsn: str) -> list[str]:
+    """This database is the benchmark's own: primary keys only. Drop anything else (say so)."""
+    dropped = []
+    with psycopg.connect(db_dsn, autocommit=True) as conn:
+        for ix in existing_indexes(conn):
+            if not ix["constraint"]:
+                log(f"database: dropping leftover index {ix['name']} ({ix['definition']})")
+                conn.execute(sql.SQL("DROP INDEX IF EXISTS {}").format(sql.Identifier(ix["name"])))
+                dropped.append(ix["definition"])
+        if dropped:
+            for t in TABLES:
+                conn.execute(sql.SQL("ANALYZE {}").format(sql.Identifier(t)))
+    return dropped
+
+
+# --------------------------------------------------------------------------- costing (our own session)
+
+
+_DDL_HEAD = re.compile(
+    r"""^\s*CREATE\s+(UNIQUE\s+)?INDEX\s+(?:CONCURRENTLY\s+)?(?:IF\s+NOT\s+EXISTS\s+)?
+        (?:(?!ON\s)("(?:[^"]|"")*"|[^\s"]+)\s+)?ON\s+""",
+    re.I | re.X,
+)
+
+
+def hypothetical_ddl(ddl: str) -> str:
+    """CREATE INDEX without CONCURRENTLY, IF NOT EXISTS or a name, as hypopg_create_index wants."""
+    m = _DDL_HEAD.match(ddl)
+    if not m:
+        raise ValueError(f"unexpected DDL shape: {ddl}")
+    return f"CREATE {m.group(1) or ''}INDEX ON " + ddl[m.end():].strip().rstrip(";")
+
+
+def real_ddl(ddl: str) -> str:
+    """The recommendation's DDL, without CONCURRENTLY (the benchmark owns the database)."""
+    return re.sub(r"\bINDEX\s+CONCURRENTLY\b", "INDEX", ddl.strip().rstrip(";"), count=1, flags=re.I)
+
+
+def explain_cost(conn: psycopg.Connection, query: str) -> float:
+    plan = conn.execute("EXPLAIN (FORMAT JSON) " + query).fetchone()[0]
+    if isinstance(plan, str):
+        plan = json.loads(plan)
+    return float(plan[0]["Plan"]["Total Cost"])
+
+
+def plan_indexes(conn: psycopg.Connection, query: str) -> set[str]:
+    plan = conn.execute("EXPLAIN (FORMAT JSON) " + query).fetchone()[0]
+    if isinstance(plan, str):
+        plan = json.loads(plan)
+    found: set[str] = set()
+
+    def walk(node: dict) -> None:
+        if "Index Name" in node:
+            found.add(node["Index Name"])
+        for child in node.get("Plans", ()):
+            walk(child)
+
+    walk(plan[0]["Plan"])
+    return found
+
+
+def cost_all(conn: psycopg.Connection, queries: dict[str, str]) -> dict[str, Optional[float]]:
+    out: dict[str, Optional[float]] = {}
+    for name, q in queries.items():
+        try:
+            out[name] = explain_cost(conn, q)
+        except psycopg.Error as e:
+            log(f"EXPLAIN {name} failed: {e}")
+            out[name] = None
+    return out
+
+
+def whatif_costs(conn: psycopg.Connection, queries: dict[str, str], ddls: list[str]) -> dict[str, Any]:
+    """All queries' plan costs with the given indexes created as hypothetical ones."""
+    conn.execute("SELECT hypopg_reset()")
+    sizes = []
+    errors = []
+    try:
+        for ddl in ddls:
+            try:
+                hddl = hypothetical_ddl(ddl)
+                oid = conn.execute("SELECT indexrelid FROM hypopg_create_index(%s)", (hddl,)).fetchone()[0]
+                sizes.append(int(conn.execute("SELECT hypopg_relation_size(%s)", (oid,)).fetchone()[0]))
+            except (psycopg.Error, ValueError) as e:
+                errors.append(f"{ddl}: {e}")
+                sizes.append(None)
+        costs = cost_all(conn, queries)
+    finally:
+        conn.execute("SELECT hypopg_reset()")
+    return {"costs": costs, "sizes": sizes, "errors": errors}
+
+
+def ratios(before: dict[str, Optional[float]], after: dict[str, Optional[float]], names: list[str]
+           ) -> tuple[Optional[float], Optional[float]]:
+    pairs = [(before.get(n), after.get(n)) for n in names]
+    if not pairs or any(b is None or a is None or b <= 0 or a <= 0 for b, a in pairs):
+        return None, None
+    s = sum(a for _, a in pairs) / sum(b for b, _ in pairs)
+    g = math.exp(sum(math.log(a / b) for b, a in pairs) / len(pairs))
+    return s, g
+
+
+# --------------------------------------------------------------------------- the advisor
+
+
+def run_budget(label: str, budget: int, workload: Path, starts: dict[int, str], queries: dict[str, str],
+               headline: list[str], db_dsn: str, own: psycopg.Connection,
+               baseline: dict[str, Optional[float]], extra_options: dict[str, Any]) -> dict[str, Any]:
+    res: dict[str, Any] = {"budget": label, "budget_bytes": budget, "anomalies": [], "options": extra_options}
+    anomalies = res["anomalies"]
+    t0 = time.perf_counter()
+    try:
+        report = analyze([workload], dsn=db_dsn, options=SelectionOptions(budget_bytes=budget, **extra_options))
+    except Exception as e:  # report it; never fix the package from here
+        res["seconds"] = round(time.perf_counter() - t0, 2)
+        res["error"] = f"{type(e).__name__}: {e}"
+        res["traceback"] = traceback.format_exc()
+        anomalies.append(f"analyze() raised {type(e).__name__}: {e}")
+        log(f"budget {label}: analyze() raised\n{res['traceback']}")
+        return res
+    res["seconds"] = round(time.perf_counter() - t0, 2)
+    res["costing"] = report.costing
+    res["explain_count"] = report.explain_count
+    res["workload_cost_before"] = report.workload_cost_before
+    res["workload_cost_after"] = report.workload_cost_after
+    res["notes"] = list(report.notes)
+    res["errors"] = [f"{e.location}: {e.message}" for e in report.errors]
+    res["seen"], res["analysed"], res["skipped"] = report.seen, report.analysed, report.skipped
+    if report.costing != "planner":
+        anomalies.append(f"costing is {report.costing!r}, not 'planner' (HypoPG not used?)")
+    for e in res["errors"]:
+        anomalies.append(f"report error: {e}")
+
+    # the advisor's own per-statement costs, mapped back to q01..q22
+    by_text = {_norm(queries[n]): n for n in headline}
+    per_query: dict[str, dict[str, Any]] = {}
+    for st in report.statements:
+        m = re.search(r":(\d+)$", st.location or "")
+        name = starts.get(int(m.group(1))) if m else None
+        name = name or by_text.get(_norm(st.sql))
+        if name is None:
+            anomalies.append(f"statement not matched to a query: {st.location} {st.sql[:60]!r}")
+            continue
+        per_query[name] = {"cost_before": st.cost_before, "cost_after": st.cost_after,
+                           "recommendations": list(st.recommendations), "notes": list(st.notes),
+                           "served_by_existing": list(st.served_by_existing)}
+        for note in st.notes:
+            if "not analysed" in note or "cannot" in note.lower():
+                anomalies.append(f"{name}: {note}")
+    for n in headline:
+        q = per_query.get(n)
+        if q is None:
+            anomalies.append(f"{n}: not in the report")
+        elif q["cost_before"] is None or q["cost_after"] is None:
+            anomalies.append(f"{n}: no cost before/after in the report (not explained?)")
+    res["queries"] = per_query
+    before = {n: per_query.get(n, {}).get("cost_before") for n in headline}
+    after = {n: per_query.get(n, {}).get("cost_after") for n in headline}
+    res["sum_ratio"], res["geo_ratio"] = ratios(before, after, headline)
+    if (report.workload_cost_before and report.workload_cost_after is not None and res["sum_ratio"] is not None):
+        wr = report.workload_cost_after / report.workload_cost_before
+        res["report_workload_ratio"] = wr
+        if abs(wr - res["sum_ratio"]) > 0.005:
+            anomalies.append(f"report's workload_cost_after/before = {wr:.4f} differs from the per-statement "
+                             f"sum ratio {res['sum_ratio']:.4f}")
+    for n in headline:
+        b, a = before.get(n), after.get(n)
+        if b is not None and a is not None and a > b * 1.001:
+            anomalies.append(f"{n}: advisor's cost after ({a:,.0f}) is above cost before ({b:,.0f})")
+
+    # the recommendations
+    recs = []
+    for r in report.recommendations:
+        est = r.estimate
+        recs.append({"name": r.name, "table": r.table, "columns": r.columns, "include": list(r.include),
+                     "where": r.where, "method": r.method, "ddl": r.ddl,
+                     "size_bytes": est.size_bytes if est else None,
+                     "benefit": est.benefit if est else None,
+                     "write_cost": est.write_cost if est else None,
+                     "statements": [starts.get(_line_of(report, fp)) or fp for fp in r.statements]})
+        if est is None or est.size_bytes is None:
+            anomalies.append(f"{r.name}: no size estimate")
+    res["recommendations"] = recs
+    res["indexes"] = len(recs)
+    res["size_bytes"] = sum(r["size_bytes"] or 0 for r in recs)
+    if res["size_bytes"] > budget:
+        anomalies.append(f"budget overrun: the set is {format_size(res['size_bytes'])} "
+                         f"({res['size_bytes']:,} bytes) for a budget of {label} ({budget:,} bytes)")
+    if res["seconds"] > 10:
+        anomalies.append(f"slow analysis: {res['seconds']:.1f} s (target < 10 s)")
+
+    # duplicates / left prefixes of existing indexes (primary keys included), from pg_index
+    existing = existing_indexes(own)
+    dupes = []
+    for r in recs:
+        cols = [c for c in r["columns"]]
+        for ix in existing:
+            if ix["table"] != r["table"] or ix["partial"] or None in ix["keys"]:
+                continue
+            if len(cols) <= len(ix["keys"]) and ix["keys"][:len(cols)] == cols:
+                kind = "duplicates" if len(cols) == len(ix["keys"]) else "is a left prefix of"
+                dupes.append(f"{r['name']} ({', '.join(cols)}) {kind} {ix['name']} ({', '.join(ix['keys'])})"
+                             + (f" [include {', '.join(r['include'])}]" if r["include"] else "")
+                             + (f" [where {r['where']}]" if r["where"] else ""))
+    res["prefix_of_existing"] = dupes
+    for d in dupes:
+        anomalies.append(f"copy of an existing index: {d}")
+    res["copy_check"] = copy_check(own, queries, headline, baseline, recs, existing)
+    for c in res["copy_check"]:
+        if c["copy_share"] is not None and c["copy_share"] >= 0.9:
+            anomalies.append(
+                f"{c['name']} shares its leading column with {c['existing']} ({', '.join(c['existing_keys'])}), and "
+                f"a hypothetical copy of {c['existing']} alone saves {c['copy_gain']:,.0f} of the "
+                f"{c['gain']:,.0f} cost units {c['name']} saves alone on the headline queries "
+                f"({100 * c['copy_share']:.0f}%): its estimated gain is mostly HypoPG pricing a copy below the real index")
+
+    # our own cross-check: every query costed in our session with the set as hypothetical indexes
+    w = whatif_costs(own, queries, [r["ddl"] for r in recs])
+    res["own_costs_after"] = w["costs"]
+    res["own_sizes"] = w["sizes"]
+    for e in w["errors"]:
+        anomalies.append(f"our hypopg_create_index failed: {e}")
+    for r, s in zip(recs, w["sizes"]):
+        r["hypopg_size_bytes"] = s
+        if s is not None and r["size_bytes"] is not None and abs(s - r["size_bytes"]) > 0.05 * s:
+            anomalies.append(f"{r['name']}: reported size {r['size_bytes']:,} vs hypopg_relation_size {s:,}")
+    res["own_sum_ratio"], res["own_geo_ratio"] = ratios(baseline, w["costs"], headline)
+    res["excluded"] = {n: {"cost_before": baseline.get(n), "cost_after": w["costs"].get(n),
+                           "ratio": (w["costs"][n] / baseline[n]) if baseline.get(n) and w["costs"].get(n) else None}
+                       for n in EXCLUDED}
+    for n in headline:
+        ours_b, ours_a = baseline.get(n), w["costs"].get(n)
+        adv_b, adv_a = before.get(n), after.get(n)
+        if None in (ours_b, ours_a, adv_b, adv_a):
+            continue
+        if abs(ours_b - adv_b) > 0.01 * ours_b or abs(ours_a - adv_a) > 0.01 * ours_a:
+            anomalies.append(f"{n}: advisor's costs {adv_b:,.0f} -> {adv_a:,.0f} differ from our EXPLAIN "
+                             f"{ours_b:,.0f} -> {ours_a:,.0f}")
+    return res
+
+
+def copy_check(own: psycopg.Connection, queries: dict[str, str], headline: list[str],
+               baseline: dict[str, Optional[float]], recs: list[dict[str, Any]],
+               existing: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """For each chosen index that leads with an existing index's leading column: its gain alone on
+    the headline queries, and the gain of a hypothetical copy of that existing index alone.
+
+    The real index already serves what the copy serves, so when the copy alone saves about as much
+    as the recommendation, the recommendation's gain is HypoPG's pricing, not a new access path."""
+    out = []
+    sub = {n: queries[n] for n in headline}
+    for r in recs:
+        if not r["columns"]:
+            continue
+        for ix in existing:
+            if ix["table"] != r["table"] or ix["partial"] or not ix["keys"] or ix["keys"][0] != r["columns"][0]:
+                continue
+            if r["columns"] == ix["keys"][:len(r["columns"])]:
+                continue  # a plain duplicate/prefix, reported as such
+            mine = whatif_costs(own, sub, [r["ddl"]])["costs"]
+            copy = whatif_costs(own, sub, [ix["definition"]])["costs"]
+            gain = sum((baseline[n] or 0) - (mine[n] or baseline[n] or 0) for n in headline)
+            copy_gain = sum((baseline[n] or 0) - (copy[n] or baseline[n] or 0) for n in headline)
+            out.append({"name": r["name"], "columns": r["columns"], "existing": ix["name"],
+                        "existing_keys": ix["keys"], "gain": gain, "copy_gain": copy_gain,
+                        "copy_share": (copy_gain / gain) if gain > 0 else None,
+                        "per_query": {n: {"alone": mine[n], "copy_alone": copy[n]} for n in headline
+                                      if (mine[n] or 0) < (baseline[n] or 0) or (copy[n] or 0) < (baseline[n] or 0)}})
+    return out
+
+
+def _line_of(report, fingerprint: str) -> Optional[int]:
+    for st in report.statements:
+        if st.fingerprint == fingerprint:
+            m = re.search(r":(\d+)$", st.location or "")
+            return int(m.group(1)) if m else None
+    return None
+
+
+# --------------------------------------------------------------------------- real runtime
+
+
+def time_queries(conn: psycopg.Connection, queries: dict[str, str], names: list[str], runs: int
+                 ) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for n in names:
+        times = []
+        err = None
+        try:
+            conn.execute(queries[n]).fetchall()  # warm-up
+            for _ in range(runs):
+                t0 = time.perf_counter()
+                conn.execute(queries[n]).fetchall()
+                times.append(time.perf_counter() - t0)
+        except psycopg.Error as e:
+            err = f"{type(e).__name__}: {str(e).strip()}"
+        out[n] = {"best": min(times) if times and not err else None, "runs": [round(t, 4) for t in times],
+                  "error": err}
+        log(f"  {n}: " + (f"best {out[n]['best']:.3f} s of {[round(t, 3) for t in times]}" if not err else err))
+    return out
+
+
+def run_real(db_dsn: str, rec_result: dict[str, Any], queries: dict[str, str], headline: list[str],
+             runs: int, cycles: int, timeout: str) -> dict[str, Any]:
+    """Time the headline queries without and with the set built for real, `cycles` times over.
+
+    Each cycle: time without, CREATE INDEX + ANALYZE, time with, DROP. Alternating the two
+    configurations keeps a burst of load from another process on a shared machine from
+    landing on one side only; each query's best time over all cycles is kept."""
+    recs = rec_result.get("recommendations") or []
+    names = {r["name"] for r in recs}
+    res: dict[str, Any] = {"budget": rec_result["budget"], "indexes": [], "cycles": cycles, "runs": runs}
+    without: dict[str, list] = {n: [] for n in headline}
+    with_: dict[str, list] = {n: [] for n in headline}
+    errors: dict[str, dict[str, str]] = {"without": {}, "with": {}}
+    sub = {n: queries[n] for n in headline}
+    with psycopg.connect(db_dsn, autocommit=True) as conn:
+        conn.execute(sql.SQL("SET statement_timeout = {}").format(sql.Literal(timeout)))
+        for cycle in range(1, cycles + 1):
+            if cycle == 1:
+                res["planner_costs_without"] = cost_all(conn, sub)
+            log(f"real: cycle {cycle}/{cycles}: the {len(headline)} queries without the set "
+                f"(warm-up + {runs} timed runs each)")
+            for n, t in time_queries(conn, queries, headline, runs).items():
+                without[n] += t["runs"]
+                if t["error"]:
+                    errors["without"][n] = t["error"]
+            tables = set()
+            try:
+                for r in recs:
+                    t0 = time.perf_counter()
+                    conn.execute(real_ddl(r["ddl"]))
+                    secs = time.perf_counter() - t0
+                    tables.add(r["table"])
+                    if cycle == 1:
+                        size = conn.execute("SELECT pg_relation_size(%s::regclass)", (r["name"],)).fetchone()[0]
+                        res["indexes"].append({"name": r["name"], "ddl": real_ddl(r["ddl"]),
+                                               "build_seconds": round(secs, 1), "size_bytes": size,
+                                               "estimated_size_bytes": r.get("size_bytes")})
+                        log(f"real: built {r['name']} in {secs:.1f} s, {format_size(size)} on disk "
+                            f"(estimated {format_size(r.get('size_bytes'))})")
+                for t in sorted(tables):
+                    conn.execute(sql.SQL("ANALYZE {}").format(sql.Identifier(t)))
+                if cycle == 1:
+                    res["used_by"] = {n: sorted(plan_indexes(conn, queries[n]) & names) for n in headline}
+                    res["planner_costs_with"] = cost_all(conn, sub)
+                log(f"real: cycle {cycle}/{cycles}: the {len(headline)} queries with the {len(recs)} indexes")
+                for n, t in time_queries(conn, queries, headline, runs).items():
+                    with_[n] += t["runs"]
+                    if t["error"]:
+                        errors["with"][n] = t["error"]
+            finally:
+                for r in recs:
+                    conn.execute(sql.SQL("DROP INDEX IF EXISTS {}").format(sql.Identifier(r["name"])))
+                log("real: indexes dropped")
+    res["without"] = {n: {"best": min(v) if v and n not in errors["without"] else None, "runs": v,
+                          "error": errors["without"].get(n)} for n, v in without.items()}
+    res["with"] = {n: {"best": min(v) if v and n not in errors["with"] else None, "runs": v,
+                       "error": errors["with"].get(n)} for n, v in with_.items()}
+    ok = [n for n in headline if res["without"][n]["best"] is not None and res["with"][n]["best"] is not None]
+    res["compared"] = ok
+    res["total_without"] = sum(res["without"][n]["best"] for n in ok)
+    res["total_with"] = sum(res["with"][n]["best"] for n in ok)
+    res["ratio"] = res["total_with"] / res["total_without"] if res["total_without"] else None
+    # queries whose plan uses none of the new indexes: their ratio shows the measurement's noise
+    control = [n for n in ok if not res["used_by"].get(n)]
+    cw = sum(res["without"][n]["best"] for n in control)
+    res["control_queries"] = control
+    res["control_ratio"] = (sum(res["with"][n]["best"] for n in control) / cw) if cw else None
+    pb, pa = res.get("planner_costs_without", {}), res.get("planner_costs_with", {})
+    res["planner_sum_ratio"], res["planner_geo_ratio"] = ratios(pb, pa, headline)
+    return res
+
+
+# --------------------------------------------------------------------------- output
+
+
+def fmt_ratio(x: Optional[float]) -> str:
+    return "-" if x is None else f"{x:.3f}"
+
+
+def markdown(results: dict[str, Any]) -> str:
+    out = []
+    sfl = f"{results['sf']:g}"
+    out.append(f"### TPC-H SF {sfl}: {len(results['headline'])} headline queries (all but "
+               f"{', '.join(EXCLUDED)}), costs relative to primary keys only\n")
+    out.append("| budget | sum-of-cost ratio | geo-mean ratio | size | indexes | time | EXPLAINs |")
+    out.append("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for b in results["budgets"]:
+        if b.get("error"):
+            out.append(f"| {b['budget']} | error | | | | {b['seconds']:.1f} s | |")
+            continue
+        out.append(f"| {b['budget']} | {fmt_ratio(b['sum_ratio'])} | {fmt_ratio(b['geo_ratio'])} | "
+                   f"{format_size(b['size_bytes'])} | {b['indexes']} | {b['seconds']:.1f} s | {b['explain_count']} |")
+    out.append("")
+    out.append("Cross-check, our own EXPLAIN under HypoPG with the chosen set (same 19 queries), and the "
+               "excluded queries (outside the headline):\n")
+    out.append("| budget | own sum ratio | own geo-mean | " + " | ".join(f"{n} ratio" for n in EXCLUDED)
+               + " | copies of an existing index (duplicate, left prefix, or gain reproduced by a hypothetical copy) |")
+    out.append("| --- | ---: | ---: | " + " | ".join("---:" for _ in EXCLUDED) + " | --- |")
+    for b in results["budgets"]:
+        if b.get("error"):
+            continue
+        ex = " | ".join(fmt_ratio(b["excluded"][n]["ratio"]) for n in EXCLUDED)
+        dup = "; ".join(b["prefix_of_existing"]) or "none"
+        copies = [f"{c['name']}: {100 * c['copy_share']:.0f}% of its gain from a copy of {c['existing']}"
+                  for c in b.get("copy_check", []) if c["copy_share"] is not None and c["copy_share"] >= 0.5]
+        if copies:
+            dup += "; " + "; ".join(copies)
+        out.append(f"| {b['budget']} | {fmt_ratio(b['own_sum_ratio'])} | {fmt_ratio(b['own_geo_ratio'])} | "
+                   f"{ex} | {dup} |")
+    out.append("")
+    good = [b for b in results["budgets"] if not b.get("error")]
+    if good:
+        out.append("Per-query cost ratio (advisor's cost_after / cost_before; excluded queries from our EXPLAIN):\n")
+        out.append("| query | cost before | " + " | ".join(b["budget"] for b in good) + " |")
+        out.append("| --- | ---: | " + " | ".join("---:" for _ in good) + " |")
+        for n in sorted(results["baseline_costs"]):
+            cells = []
+            for b in good:
+                if n in EXCLUDED:
+                    cells.append(f"({fmt_ratio(b['excluded'][n]['ratio'])})")
+                else:
+                    q = b["queries"].get(n, {})
+                    cb, ca = q.get("cost_before"), q.get("cost_after")
+                    cells.append(fmt_ratio(ca / cb) if cb and ca is not None else "-")
+            base = results["baseline_costs"][n]
+            out.append(f"| {n} | {base:,.0f} | " + " | ".join(cells) + " |" if base is not None
+                       else f"| {n} | - | " + " | ".join(cells) + " |")
+        out.append("")
+    real = results.get("real")
+    if real:
+        out.append(f"Real runtime, the {real['budget']} set built for real ({len(real['indexes'])} indexes, "
+                   f"{format_size(sum(i['size_bytes'] for i in real['indexes']))} on disk, estimated "
+                   f"{format_size(sum(i['estimated_size_bytes'] or 0 for i in real['indexes']))}), "
+                   f"{len(real['compared'])} queries, warm: best of {real['runs']} runs x {real['cycles']} "
+                   f"alternating cycles (each after a warm-up run):\n")
+        out.append("| query | without (s) | with (s) | ratio | new indexes in the plan |")
+        out.append("| --- | ---: | ---: | ---: | --- |")
+        for n in results["headline"]:
+            a, b = real["without"][n], real.get("with", {}).get(n, {})
+            wa, wb = a.get("best"), b.get("best")
+            out.append(f"| {n} | {wa if wa is None else f'{wa:.3f}'} | {wb if wb is None else f'{wb:.3f}'} | "
+                       f"{fmt_ratio(wb / wa) if wa and wb is not None else '-'} | "
+                       f"{', '.join(real.get('used_by', {}).get(n, [])) or '-'} |")
+        out.append(f"| **total** | **{real['total_without']:.2f}** | **{real['total_with']:.2f}** | "
+                   f"**{fmt_ratio(real['ratio'])}** | |")
+        out.append("")
+        out.append(f"Noise control: the {len(real['control_queries'])} queries whose plan uses none of the new "
+                   f"indexes ({', '.join(real['control_queries']) or 'none'}) ran at "
+                   f"{fmt_ratio(real['control_ratio'])} of their time without the set. The planner's own "
+                   f"estimate with the real indexes: sum-of-cost ratio {fmt_ratio(real['planner_sum_ratio'])}, "
+                   f"geo-mean {fmt_ratio(real['planner_geo_ratio'])}.")
+        out.append("")
+    return "\n".join(out)
+
+
+def ddl_listing(results: dict[str, Any]) -> str:
+    out = []
+    for b in results["budgets"]:
+        out.append(f"-- budget {b['budget']}: " + (
+            b["error"] if b.get("error") else f"{b['indexes']} indexes, {format_size(b['size_bytes'])}"))
+        for r in b.get("recommendations", []):
+            out.append(f"{r['ddl']}  -- {format_size(r['size_bytes'])}; serves {', '.join(map(str, r['statements']))}")
+        out.append("")
+    return "\n".join(out)
+
+
+# --------------------------------------------------------------------------- main
+
+
+def main(argv: Optional[list[str]] = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--sf", type=float, default=1, help="scale factor (default 1; 10 for the large run)")
+    p.add_argument("--workdir", type=Path, default=Path(os.environ.get("TPCH_WORKDIR", "/tmp/indexadvisor-tpch")),
+                   help="where the generated data (data/sfN) and the local cluster (pg/data) live, kept between runs "
+                        "(default /tmp/indexadvisor-tpch)")
+    p.add_argument("--dsn", help="an existing server (any database; the benchmark uses --dbname on it) "
+                                 "instead of the local cluster; needs hypopg available")
+    p.add_argument("--dbname", help="database to create/use (default tpch_sf<N>)")
+    p.add_argument("--keep", action="store_true", help="leave the local cluster running at the end")
+    p.add_argument("--reload", action="store_true", help="reload the data even when it is already there")
+    p.add_argument("--budgets", default=DEFAULT_BUDGETS, help=f"comma-separated (default {DEFAULT_BUDGETS})")
+    p.add_argument("--real", action="store_true", help="build the --real-budget set for real and time the queries")
+    p.add_argument("--real-budget", default="1GB", help="which budget's set --real builds (default 1GB)")
+    p.add_argument("--runs", type=int, default=3, help="timed runs per query with --real, best taken (default 3)")
+    p.add_argument("--cycles", type=int, default=2,
+                   help="with --real: alternate without/with the set this many times (default 2)")
+    p.add_argument("--statement-timeout", default="30min", help="per query with --real (default 30min)")
+    p.add_argument("--min-improvement", type=float,
+                   help="passed to SelectionOptions (default: the package's); for diagnosis only")
+    p.add_argument("--max-width", type=int, help="passed to SelectionOptions (default: the package's)")
+    p.add_argument("--results", type=Path, help="write the table and the raw numbers to this JSON file")
+    args = p.parse_args(argv)
+
+    budgets = [(b.strip(), parse_size(b.strip())) for b in args.budgets.split(",") if b.strip()]
+    extra_options: dict[str, Any] = {}
+    if args.min_improvement is not None:
+        extra_options["min_improvement"] = args.min_improvement
+    if args.max_width is not None:
+        extra_options["max_width"] = args.max_width
+    dbname = args.dbname or f"tpch_sf{sf_label(args.sf)}"
+    queries = read_queries()
+    headline = [n for n in queries if n not in EXCLUDED]
+
+    data, rowcounts = generate_data(args.sf, args.workdir / "data")
+    expected = {t: FIXED_ROWS.get(t) or int(round(ROWS_PER_SF.get(t, 0) * args.sf)) or rowcounts[t] for t in TABLES}
+    if any(expected[t] != rowcounts[t] for t in TABLES):
+        log(f"data: row counts {rowcounts} differ from the specification's {expected}; using the files'")
+    expected = rowcounts
+
+    cluster = None
+    if args.dsn:
+        server_dsn = args.dsn
+    else:
+        cluster = LocalCluster(args.workdir / "pg")
+        server_dsn = cluster.start()
+    exit_code = 0
+    try:
+        db_dsn = ensure_database(server_dsn, dbname)
+        load_info = load(db_dsn, data, expected, args.reload)
+        dropped = drop_leftover_indexes(db_dsn)
+        workload = args.workdir / f"workload_{dbname}.sql"
+        starts = write_workload(queries, headline, workload)
+
+        with psycopg.connect(db_dsn, autocommit=True) as own:
+            server_version = own.execute("SHOW server_version").fetchone()[0]
+            hypopg_version = own.execute("SELECT extversion FROM pg_extension WHERE extname = 'hypopg'").fetchone()[0]
+            settings = dict(own.execute(
+                "SELECT name, setting || coalesce(unit, '') FROM pg_settings WHERE name = ANY(%s)",
+                (["shared_buffers", "work_mem", "effective_cache_size", "random_page_cost",
+                  "max_parallel_workers_per_gather", "jit"],)).fetchall())
+            own.execute("SELECT hypopg_reset()")
+            log("checking that all 22 queries EXPLAIN without extra indexes")
+            baseline = cost_all(own, queries)
+            bad = [n for n, c in baseline.items() if c is None]
+            if bad:
+                log(f"these queries do not EXPLAIN: {bad}")
+            results: dict[str, Any] = {
+                "sf": args.sf, "database": dbname, "dsn": db_dsn, "server_version": server_version,
+                "hypopg_version": hypopg_version, "settings": settings, "cpus": os.cpu_count(),
+                "python": platform.python_version(), "workload_file": str(workload), "headline": headline,
+                "excluded": list(EXCLUDED), "load": load_info, "dropped_leftover_indexes": dropped,
+                "baseline_costs": baseline, "budgets": [], "runs": args.runs, "options": extra_options,
+            }
+            for label, budget in budgets:
+                log(f"budget {label}: analyze() ...")
+                b = run_budget(label, budget, workload, starts, queries, headline, db_dsn, own, baseline, extra_options)
+                results["budgets"].append(b)
+                if not b.get("error"):
+                    log(f"budget {label}: {b['indexes']} indexes, {format_size(b['size_bytes'])}, "
+                        f"sum ratio {fmt_ratio(b['sum_ratio'])}, {b['seconds']:.1f} s, {b['explain_count']} EXPLAINs")
+
+        if args.real:
+            target = next((b for b in results["budgets"] if b["budget"].lower() == args.real_budget.lower()), None)
+            if target is None or target.get("error"):
+                log(f"--real: no usable result for budget {args.real_budget}")
+                exit_code = 1
+            else:
+                results["real"] = run_real(db_dsn, target, queries, headline, args.runs, args.cycles,
+                                           args.statement_timeout)
+
+        table = markdown(results)
+        results["markdown"] = table
+        print(table)
+        print("Chosen indexes per budget:\n")
+        print("```sql")
+        print(ddl_listing(results).rstrip())
+        print("```\n")
+        anomalies = [(b["budget"], a) for b in results["budgets"] for a in b["anomalies"]]
+        if anomalies:
+            print("Anomalies:\n")
+            for budget, a in anomalies:
+                print(f"- [{budget}] {a}")
+            print()
+        notes = sorted({n for b in results["budgets"] for n in b.get("notes", [])})
+        if notes:
+            print("Advisor notes:\n")
+            for n in notes:
+                print(f"- {n}")
+            print()
+        if args.results:
+            args.results.parent.mkdir(parents=True, exist_ok=True)
+            args.results.write_text(json.dumps(results, indent=1, default=str))
+            log(f"results written to {args.results}")
+        if cluster is not None:
+            print(f"Database: {db_dsn}")
+    finally:
+        if cluster is not None:
+            if args.keep:
+                log(f"cluster: left running (--keep): {make_conninfo(server_dsn, dbname=dbname)}; "
+                    f"stop with: {' '.join(cluster.prefix)} {cluster.bindir}/pg_ctl -D {cluster.data} stop".replace("  ", " "))
+            else:
+                cluster.stop()
+    return exit_code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

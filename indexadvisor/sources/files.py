@@ -1,0 +1,127 @@
+"""Read one workload file of any supported kind into a WorkloadBuilder.
+
+The format is ``--input-format`` when given, else told from the file's content
+and name (``detect``). Whatever the reader could not use is counted, and the
+first few examples with their line numbers become the workload's errors; a
+summary of what was read becomes a note. A progress bar goes to stderr for large
+files on a terminal (``progress``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Optional
+
+from indexadvisor.errors import InputError
+from indexadvisor.sources import progress as progress_mod
+from indexadvisor.sources.detect import FORMATS, detect_format
+from indexadvisor.sources.textio import Problems, file_size
+from indexadvisor.sources.workload import WorkloadBuilder
+
+WORKLOAD_SUFFIXES = (".sql", ".log", ".csv", ".json", ".jsonl", ".ndjson", ".tsv", ".gz", ".bz2", ".xz")
+PROGRESS_MIN_BYTES = 8 << 20
+
+
+@dataclass
+class SourceOptions:
+    input_format: Optional[str] = None  # None or "auto": detect
+    log_line_prefix: Optional[str] = None
+    substitute_params: bool = False
+    progress: Optional[bool] = None  # None: on a terminal, not in CI
+
+
+def check_options(options: SourceOptions) -> None:
+    """Raise InputError for an unknown format or an unusable log_line_prefix."""
+    fmt = options.input_format
+    if fmt not in (None, "auto") and fmt not in FORMATS:
+        raise InputError(f"unknown --input-format {fmt!r}: use one of auto, {', '.join(FORMATS)}")
+    if options.log_line_prefix is not None:
+        from indexadvisor.sources.pglog import PrefixError, compile_prefix
+
+        try:
+            compile_prefix(options.log_line_prefix)
+        except PrefixError as exc:
+            raise InputError(str(exc)) from None
+
+
+def read_workload_file(path: Path, builder: WorkloadBuilder, options: Optional[SourceOptions] = None) -> Optional[str]:
+    """Add one file's statements to the builder; returns the format read (None: not a workload file)."""
+    options = options or SourceOptions()
+    path = Path(path)
+    fmt = options.input_format if options.input_format not in (None, "auto") else None
+    if fmt is None and options.log_line_prefix is not None:
+        fmt = detect_format(path)
+        fmt = "stderr" if fmt in (None, "sql") and not path.name.lower().endswith(".sql") else fmt
+    if fmt is None:
+        fmt = detect_format(path)
+    if fmt is None:
+        builder.error(str(path), None, "cannot tell what kind of workload file this is (SQL, a PostgreSQL log, "
+                      "a pg_stat_statements export, a Prisma or Django log): pass --input-format")
+        return None
+    problems = Problems(str(path))
+    bar = None
+    show = options.progress if options.progress is not None else progress_mod.enabled()
+    size = file_size(path)
+    if show and size >= PROGRESS_MIN_BYTES:
+        bar = progress_mod.Progress(path.name, size)
+    on_progress = bar.update if bar is not None else None
+    seen = builder.seen
+    try:
+        _dispatch(fmt, path, builder, problems, options, on_progress)
+    finally:
+        if bar is not None:
+            bar.close()
+    if builder.seen == seen and not problems.empty and fmt != "sql":
+        problems.empty = "no statements to analyse in it (only utility, catalog or the advisor's own statements)"
+        if fmt in ("stderr", "csvlog", "jsonlog"):
+            problems.empty += ": set log_min_duration_statement = 0 (or log_statement = 'all') to log them"
+    builder.errors.extend(sorted(problems.examples, key=lambda e: e.line or 0))
+    if problems.empty:
+        builder.error(str(path), None, problems.empty)
+    builder.notes.extend(problems.notes)
+    summary = problems.summary()
+    if summary:
+        builder.notes.append(summary)
+    return fmt
+
+
+def _dispatch(fmt: str, path: Path, builder: WorkloadBuilder, problems: Problems, options: SourceOptions,
+              on_progress) -> None:
+    if fmt == "sql":
+        from indexadvisor.sources.sqlfile import read_sql_file
+
+        source = str(path)
+        n = 0
+        for raw in read_sql_file(path, builder.errors, on_progress):
+            builder.add(raw.sql, source, raw.line)
+            n += 1
+        return
+    if fmt in ("stderr", "csvlog", "jsonlog"):
+        from indexadvisor.sources import pglog
+
+        log_options = pglog.LogOptions(options.log_line_prefix, on_progress)
+        reader = {"stderr": pglog.read_stderr_log, "csvlog": pglog.read_csvlog, "jsonlog": pglog.read_jsonlog}[fmt]
+        reader(path, builder, problems, log_options)
+        return
+    if fmt in ("pgss-csv", "pgss-json"):
+        from indexadvisor.sources import pgss_export
+
+        read = pgss_export.read_pgss_csv if fmt == "pgss-csv" else pgss_export.read_pgss_json
+        rows = read(path, builder, problems, on_progress)
+        problems.note(f"{path}: read as a pg_stat_statements export: {rows:,} rows")
+        if not rows:
+            problems.empty = problems.empty or "the export has no statements in it"
+        return
+    if fmt in ("prisma", "django"):
+        from indexadvisor.sources import ormlog
+
+        (ormlog.read_prisma_log if fmt == "prisma" else ormlog.read_django_log)(path, builder, problems, on_progress)
+        return
+    raise InputError(f"unknown input format {fmt!r}")
+
+
+def is_workload_file(path: Path) -> bool:
+    """Whether a file found in a folder may be a workload (by its name)."""
+    name = path.name.lower()
+    return any(name.endswith(s) for s in WORKLOAD_SUFFIXES)

@@ -1,0 +1,254 @@
+"""Read pg_stat_statements exports, so a DBA can hand over a file instead of access.
+
+What ``psql``'s ``\\copy`` writes:
+
+- CSV with a header row:
+  ``\\copy (SELECT * FROM pg_stat_statements) TO 'pgss.csv' WITH (FORMAT csv, HEADER)``;
+- COPY's default text format with a header row (tab-separated, ``\\N`` nulls,
+  backslash escapes): ``\\copy (...) TO 'pgss.tsv' WITH (HEADER)`` (PostgreSQL 15+);
+- JSON, one object a line: ``\\copy (SELECT row_to_json(s) FROM pg_stat_statements s) TO 'pgss.json'``,
+  or one array: ``\\copy (SELECT json_agg(s) FROM pg_stat_statements s) TO 'pgss.json'``.
+  ``\\copy`` writes text format, which doubles every backslash of the JSON; both
+  the escaped and the plain form are read.
+
+The columns used are ``query``, ``calls``, ``total_exec_time`` (``total_time``
+before PostgreSQL 13; or ``mean_exec_time`` x calls) and ``rows``; any others are
+ignored, so a narrower ``SELECT query, calls, total_exec_time, rows`` works too.
+Statements are filtered as the live reader filters them (utility statements,
+catalog queries, the advisor's own).
+"""
+
+from __future__ import annotations
+
+import csv
+import itertools
+import json
+import re
+from pathlib import Path
+from typing import Any, Callable, Iterator, Optional
+
+from indexadvisor.sources.textio import LineReader, Problems, file_size, text_stream
+from indexadvisor.sources.workload import WorkloadBuilder
+
+_COPY_ESCAPE = re.compile(r"\\(?:([0-7]{1,3})|x([0-9a-fA-F]{1,2})|(.))", re.S)
+_SIMPLE = {"b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t", "v": "\v"}
+MAX_JSON_DOCUMENT = 1 << 30
+
+
+def copy_unescape(text: str) -> str:
+    """Undo COPY text format's backslash escapes."""
+    if "\\" not in text:
+        return text
+
+    def repl(m: re.Match[str]) -> str:
+        octal, hexa, ch = m.groups()
+        if octal:
+            return chr(int(octal, 8))
+        if hexa:
+            return chr(int(hexa, 16))
+        return _SIMPLE.get(ch, ch)
+
+    return _COPY_ESCAPE.sub(repl, text)
+
+
+class _Columns:
+    def __init__(self, names: list[str]) -> None:
+        names = [n.strip().strip('"').lower() for n in names]
+        self.query = _index(names, "query")
+        self.calls = _index(names, "calls")
+        self.total = _index(names, "total_exec_time", "total_time")
+        self.mean = _index(names, "mean_exec_time", "mean_time")
+        self.rows = _index(names, "rows")
+
+    @property
+    def usable(self) -> bool:
+        return self.query is not None and self.calls is not None
+
+
+def _index(names: list[str], *wanted: str) -> Optional[int]:
+    for w in wanted:
+        if w in names:
+            return names.index(w)
+    return None
+
+
+def _number(value: Any) -> Optional[float]:
+    if value is None or value == "" or value == "\\N":
+        return None
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+class _Adder:
+    def __init__(self, builder: WorkloadBuilder, source: str, problems: Problems) -> None:
+        from indexadvisor.sources.pgss import keep
+
+        self.keep = keep
+        self.builder = builder
+        self.source = source
+        self.problems = problems
+        self.rows = 0
+
+    def add(self, line: int, query: Any, calls: Any, total: Any, mean: Any, rows: Any) -> None:
+        if not isinstance(query, str) or not query.strip():
+            self.problems.add("rows without a query", line, str(query))
+            return
+        n = _number(calls)
+        if n is None or n < 0:
+            self.problems.add("rows with an unreadable calls count", line, str(calls))
+            return
+        self.rows += 1
+        calls_n = int(n)
+        if calls_n == 0:
+            return
+        total_ms = _number(total)
+        if total_ms is None:
+            mean_ms = _number(mean)
+            total_ms = mean_ms * calls_n if mean_ms is not None else None
+        rows_n = _number(rows)
+        if not self.keep(query):
+            key = (self.source, "utility, catalog and the advisor's own statements")
+            self.builder.skipped[key] = self.builder.skipped.get(key, 0) + calls_n
+            return
+        self.builder.add(query, self.source, line, calls_n, total_ms, int(rows_n) if rows_n is not None else None,
+                         filter=True)
+
+
+def _lines(reader: LineReader) -> Iterator[tuple[int, str]]:
+    for first, lines in reader:
+        for i, text in enumerate(lines, first):
+            yield i, text
+
+
+def read_pgss_csv(path: Path, builder: WorkloadBuilder, problems: Problems,
+                  on_progress: Optional[Callable[[int], None]] = None) -> int:
+    """CSV or COPY text with a header row; returns the number of rows read."""
+    adder = _Adder(builder, str(path), problems)
+    lines = _lines(LineReader(path, problems, on_progress))
+    header_line, header = next(((i, t) for i, t in lines if t.strip()), (0, ""))
+    text_format = "\t" in header and header.count("\t") >= header.count(",")
+    names = header.split("\t") if text_format else next(csv.reader([header]), [])
+    cols = _Columns(names)
+    if not cols.usable:
+        problems.add("exports without a header row naming query and calls", header_line or None, header)
+        problems.note(f"{path}: a pg_stat_statements export needs a header row: "
+                      "\\copy (SELECT * FROM pg_stat_statements) TO 'pgss.csv' WITH (FORMAT csv, HEADER)")
+        return 0
+    width = len(names)
+
+    def pick(row: list[str], i: Optional[int]) -> Any:
+        return row[i] if i is not None and i < len(row) else None
+
+    if text_format:
+        for i, text in lines:
+            if not text:
+                continue
+            row = text.split("\t")
+            if len(row) != width:
+                problems.add("rows with the wrong number of columns", i, text)
+                continue
+            row = [None if f == "\\N" else copy_unescape(f) for f in row]  # type: ignore[misc]
+            adder.add(i, pick(row, cols.query), pick(row, cols.calls), pick(row, cols.total),
+                      pick(row, cols.mean), pick(row, cols.rows))
+        return adder.rows
+
+    state = {"line": header_line}
+
+    def feed() -> Iterator[str]:
+        for i, text in lines:
+            state["line"] = i
+            yield text + "\n"
+
+    reader = csv.reader(feed())
+    old = csv.field_size_limit()
+    csv.field_size_limit(max(old, 64 << 20))
+    try:
+        while True:
+            start = state["line"] + 1
+            try:
+                row = next(reader)
+            except StopIteration:
+                break
+            except csv.Error as exc:
+                problems.add("rows that are not CSV", start, str(exc))
+                continue
+            if not row or row == [""]:
+                continue
+            if len(row) != width:
+                problems.add("rows with the wrong number of columns", start, ",".join(row))
+                continue
+            adder.add(start, pick(row, cols.query), pick(row, cols.calls), pick(row, cols.total),
+                      pick(row, cols.mean), pick(row, cols.rows))
+    finally:
+        csv.field_size_limit(old)
+    return adder.rows
+
+
+def _loads(text: str) -> Any:
+    """A JSON value as \\copy wrote it (backslashes doubled) or as plain JSON."""
+    if "\\" in text:
+        try:
+            return json.loads(copy_unescape(text))
+        except ValueError:
+            pass
+    return json.loads(text)
+
+
+def _rows_of(doc: Any) -> list:
+    if isinstance(doc, list):
+        return doc
+    if isinstance(doc, dict):
+        if "query" in doc:
+            return [doc]
+        lists = [v for v in doc.values() if isinstance(v, list)]
+        if len(lists) == 1:
+            return lists[0]
+    return []
+
+
+def read_pgss_json(path: Path, builder: WorkloadBuilder, problems: Problems,
+                   on_progress: Optional[Callable[[int], None]] = None) -> int:
+    adder = _Adder(builder, str(path), problems)
+    reader = LineReader(path, problems, on_progress)
+    lines = _lines(reader)
+    first_line, first = next(((i, t) for i, t in lines if t.strip()), (0, ""))
+    if first.lstrip().startswith("["):
+        if file_size(path) > MAX_JSON_DOCUMENT:
+            problems.add("JSON documents too large to read at once (export one object a line)", first_line, "")
+            return 0
+        with text_stream(path) as fh:
+            text = fh.read()
+        try:
+            doc = _loads(text)
+        except ValueError as exc:
+            problems.add("JSON documents that do not parse", first_line, str(exc))
+            return 0
+        for row in _rows_of(doc):
+            _add_obj(adder, first_line, row)
+        return adder.rows
+    for i, text in itertools.chain([(first_line, first)], lines):
+        text = text.strip()
+        if not text:
+            continue
+        try:
+            doc = _loads(text)
+        except ValueError:
+            problems.add("lines that are not JSON", i, text)
+            continue
+        rows = _rows_of(doc)
+        if not rows:
+            problems.add("JSON values without a query", i, text)
+        for row in rows:
+            _add_obj(adder, i, row)
+    return adder.rows
+
+
+def _add_obj(adder: _Adder, line: int, row: Any) -> None:
+    if not isinstance(row, dict):
+        adder.problems.add("JSON values that are not objects", line, str(row))
+        return
+    total = row.get("total_exec_time", row.get("total_time"))
+    mean = row.get("mean_exec_time", row.get("mean_time"))
+    adder.add(line, row.get("query"), row.get("calls"), total, mean, row.get("rows"))

@@ -1,0 +1,211 @@
+"""Stream a workload file as decoded lines, in bounded memory, whatever is in it.
+
+Files are read in binary chunks (plain, gzip, bzip2 or xz, told by their first
+bytes, not their name), cut at the last newline and decoded as UTF-8 in one go.
+A chunk that is not valid UTF-8 is decoded line by line: a line that is not
+UTF-8 is read as Latin-1 (mixed encodings are common in logs), and a line that
+looks like binary data (NUL bytes, mostly control characters) is skipped. Both
+are counted, with the first few line numbers, in a ``Problems`` tally that ends
+up in the workload's errors and notes. Nothing here raises on bad content.
+"""
+
+from __future__ import annotations
+
+import bz2
+import gzip
+import io
+import lzma
+import re
+import zlib
+from pathlib import Path
+from typing import BinaryIO, Callable, Iterator, Optional
+
+from indexadvisor.model import SourceError
+
+CHUNK = 1 << 20  # bytes read at a time
+MAX_LINE = 16 << 20  # a "line" longer than this is cut (binary data without newlines)
+EXAMPLES = 3  # examples kept per kind of problem
+
+_BINARY = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
+
+
+class Problems:
+    """Counts of input that could not be used, each kind with its first examples."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self.counts: dict[str, int] = {}
+        self.examples: list[SourceError] = []
+        self._shown: dict[str, int] = {}
+        self.notes: list[str] = []
+        self.empty: Optional[str] = None  # why the source held no statements, when it held none
+
+    def add(self, kind: str, line: Optional[int], example: str = "") -> None:
+        n = self.counts.get(kind, 0) + 1
+        self.counts[kind] = n
+        if n <= EXAMPLES:
+            text = f"{kind}: {_snippet(example)}" if example else kind
+            self.examples.append(SourceError(self.source, line, text))
+
+    def note(self, text: str) -> None:
+        self.notes.append(text)
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    def summary(self) -> Optional[str]:
+        if not self.counts:
+            return None
+        parts = ", ".join(f"{n:,} {kind}" for kind, n in sorted(self.counts.items(), key=lambda kv: -kv[1]))
+        return f"{self.source}: skipped {parts} (the first {EXAMPLES} of each are listed with their line numbers)"
+
+
+def _snippet(text: str, width: int = 80) -> str:
+    text = text.replace("\t", " ").strip()
+    text = "".join(ch if ch.isprintable() else "\N{REPLACEMENT CHARACTER}" for ch in text[: width + 1])
+    return repr(text[:width] + ("..." if len(text) > width else ""))
+
+
+def open_binary(path: Path) -> tuple[BinaryIO, BinaryIO, str]:
+    """Open a file, decompressing by magic number; returns (stream, raw file, compression)."""
+    raw = open(path, "rb")
+    head = raw.peek(6)[:6] if hasattr(raw, "peek") else b""
+    if head.startswith(b"\x1f\x8b"):
+        return gzip.GzipFile(fileobj=raw, mode="rb"), raw, "gzip"  # type: ignore[return-value]
+    if head.startswith(b"BZh"):
+        return bz2.BZ2File(raw, "rb"), raw, "bzip2"  # type: ignore[return-value]
+    if head.startswith(b"\xfd7zXZ\x00"):
+        return lzma.LZMAFile(raw, "rb"), raw, "xz"  # type: ignore[return-value]
+    return raw, raw, ""
+
+
+def read_head(path: Path, size: int = 65536) -> bytes:
+    """The first ``size`` bytes of the (decompressed) file; empty on any error."""
+    try:
+        stream, raw, _ = open_binary(path)
+    except OSError:
+        return b""
+    try:
+        return stream.read(size)
+    except (OSError, EOFError, zlib.error, lzma.LZMAError, ValueError):
+        return b""
+    finally:
+        stream.close()
+        raw.close()
+
+
+def file_size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
+class LineReader:
+    """Iterate a file's lines in blocks: ``for first_line, lines in reader``.
+
+    Each block is a list of lines without their newline; ``first_line`` is the
+    1-based number of its first line. ``on_progress(bytes_of_the_file_read)`` is
+    called after each chunk. Undecodable and binary lines are handled here
+    (counted in ``problems``); a line that is skipped becomes an empty string so
+    line numbers stay right.
+    """
+
+    def __init__(self, path: Path, problems: Problems, on_progress: Optional[Callable[[int], None]] = None,
+                 chunk: int = CHUNK) -> None:
+        self.path = path
+        self.problems = problems
+        self.on_progress = on_progress
+        self.chunk = chunk
+        self.compression = ""
+        self.bytes_read = 0  # of the file on disk
+
+    def __iter__(self) -> Iterator[tuple[int, list[str]]]:
+        try:
+            stream, raw, self.compression = open_binary(self.path)
+        except OSError as exc:
+            self.problems.add("unreadable file", None, exc.strerror or str(exc))
+            return
+        line_no = 1
+        rest = b""
+        try:
+            while True:
+                try:
+                    data = stream.read(self.chunk)
+                except (EOFError, zlib.error, lzma.LZMAError, OSError, ValueError) as exc:
+                    self.problems.add(f"{self.compression or 'file'} data cut short or corrupt", line_no, str(exc))
+                    data = b""
+                self.bytes_read = raw.tell() if not raw.closed else self.bytes_read
+                if not data:
+                    break
+                if rest:
+                    data = rest + data
+                cut = data.rfind(b"\n")
+                if cut < 0:
+                    if len(data) < MAX_LINE:
+                        rest = data
+                        continue
+                    cut = len(data) - 1  # a line too long to be text: cut it
+                rest = data[cut + 1:]
+                lines = self._decode(data[:cut + 1], line_no)
+                yield line_no, lines
+                line_no += len(lines)
+                if self.on_progress is not None:
+                    self.on_progress(self.bytes_read)
+            if rest:
+                lines = self._decode(rest + b"\n", line_no)
+                yield line_no, lines
+        finally:
+            stream.close()
+            raw.close()
+
+    def _decode(self, data: bytes, line_no: int) -> list[str]:
+        """Decode whole lines (data ends with a newline) into a list of lines."""
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            return self._decode_lines(data, line_no)
+        if "\r" in text:
+            text = text.replace("\r\n", "\n")
+        lines = text.split("\n")
+        lines.pop()  # after the final newline
+        if _BINARY.search(text):
+            self._drop_binary(lines, line_no)
+        return lines
+
+    def _decode_lines(self, data: bytes, line_no: int) -> list[str]:
+        out: list[str] = []
+        raw_lines = data.split(b"\n")
+        raw_lines.pop()
+        for i, raw_line in enumerate(raw_lines):
+            try:
+                line = raw_line.decode("utf-8")
+            except UnicodeDecodeError:
+                line = raw_line.decode("latin-1")
+                if not _looks_binary(line):
+                    self.problems.add("lines not in UTF-8 (read as Latin-1)", line_no + i, line)
+            if line.endswith("\r"):
+                line = line[:-1]
+            out.append(line)
+        self._drop_binary(out, line_no)
+        return out
+
+    def _drop_binary(self, lines: list[str], line_no: int) -> None:
+        for i, line in enumerate(lines):
+            if _BINARY.search(line) and _looks_binary(line):
+                self.problems.add("lines of binary data", line_no + i, line)
+                lines[i] = ""
+
+
+def _looks_binary(line: str) -> bool:
+    if "\x00" in line:
+        return True
+    control = len(_BINARY.findall(line)) + sum(1 for ch in line if "\x80" <= ch <= "\x9f")
+    return control > max(2, len(line) // 10)
+
+
+def text_stream(path: Path) -> io.TextIOBase:
+    """A text stream over a (possibly compressed) file, for small whole-document reads."""
+    stream, _raw, _ = open_binary(path)
+    return io.TextIOWrapper(stream, encoding="utf-8", errors="replace")  # type: ignore[arg-type]

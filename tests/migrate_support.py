@@ -1,0 +1,77 @@
+"""Shared by the migration tests: the case report, generating files, and checking the database."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timezone
+from pathlib import Path
+
+import psycopg
+
+from indexadvisor.render.load import load_report
+from indexadvisor.render.migrations import generate
+from indexadvisor.render.migrations.base import MigrateOptions
+from indexadvisor.sources.sqlfile import split_statements
+
+CASES = Path(__file__).parent / "cases" / "migrate"
+REPORT = CASES / "report.json"
+NOW = datetime(2024, 5, 1, 12, 0, 0, tzinfo=timezone.utc)
+CREATED = [
+    "orders_customer_id_created_at_idx",
+    "Task_projectId_createdAt_idx",
+    "customers_email_idx",
+    "orders_status_4d32bbc9_idx",
+    "customers_lower_email_8d9d1e2a_idx",
+    "events_kind_at_idx",
+    "user_group_idx",
+]
+DROPPED = "orders_legacy_idx"
+
+
+def make(tool: str, out: Path, **options) -> list[Path]:
+    options.setdefault("include_drops", True)
+    result = generate(load_report(REPORT), tool, out, MigrateOptions(now=NOW, **options))
+    return result.written
+
+
+def statements(text: str) -> list[str]:
+    """The statements of a text, split as psql would (without their semicolons)."""
+    return [s.sql for s in split_statements(text)]
+
+
+
+
+def create_schema(dsn: str) -> None:
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute((CASES / "schema.sql").read_text())
+
+
+def indexes(dsn: str) -> dict[str, bool]:
+    """name -> indisvalid, for the indexes of the test tables."""
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        rows = conn.execute(
+            """SELECT c.relname, i.indisvalid FROM pg_index i
+               JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+               WHERE n.nspname IN ('public', 'shop') AND NOT i.indisprimary"""
+        ).fetchall()
+    return {name: valid for name, valid in rows}
+
+
+def assert_up(dsn: str, created=CREATED) -> None:
+    state = indexes(dsn)
+    missing = [n for n in created if n not in state]
+    assert not missing, f"not created: {missing}; have {sorted(state)}"
+    assert all(state[n] for n in created), f"invalid: {[n for n in created if not state[n]]}"
+    assert DROPPED not in state
+
+
+def assert_down(dsn: str, created=CREATED) -> None:
+    state = indexes(dsn)
+    assert not [n for n in created if n in state], f"left behind: {sorted(state)}"
+    assert state.get(DROPPED) is True, "the dropped index was not recreated, valid"
+
+
+def key(path: Path) -> tuple:
+    """Sort migration files by their version number."""
+    m = re.match(r"^[VU]?(\d+)", path.name)
+    return (int(m.group(1)) if m else 0, path.name)

@@ -1,0 +1,341 @@
+"""`indexadvisor migrate`: each tool's files are what the tool expects, and they run on PostgreSQL.
+
+The SQL of each tool is sent the way that tool sends it: statement by statement for
+psql and Flyway, one message per file (psycopg's `execute(text)` without parameters is
+one simple-query message) for golang-migrate, dbmate and Prisma. Alembic and Django
+run for real (`alembic upgrade/downgrade`, `manage.py migrate`) in
+tests/test_migrate_frameworks.py.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import psycopg
+import pytest
+from typer.testing import CliRunner
+
+from indexadvisor.cli import app
+from indexadvisor.model import IndexKey, Recommendation
+from indexadvisor.render.ddl import create_index_sql
+from indexadvisor.render.load import load_report
+from indexadvisor.render.migrations import TOOLS, generate
+from indexadvisor.render.migrations.base import MigrateOptions, plan, recreate_sql
+from migrate_support import (
+    NOW,
+    REPORT,
+    key as _key,
+    assert_down,
+    assert_up,
+    create_schema,
+    make,
+    statements,
+)
+
+# --------------------------------------------------------------------------- the trap
+
+
+def test_set_and_concurrent_build_in_one_message_fails(fresh_db):
+    """Why the one-message runners get one statement per file: PostgreSQL refuses the pair (25001)."""
+    create_schema(fresh_db)
+    with psycopg.connect(fresh_db, autocommit=True) as conn:
+        with pytest.raises(psycopg.errors.ActiveSqlTransaction):
+            conn.execute("SET lock_timeout = '5s'; CREATE INDEX CONCURRENTLY t_idx ON orders (status);")
+        conn.execute("CREATE INDEX CONCURRENTLY t_idx ON orders (status);")  # alone in its message: fine
+
+
+# --------------------------------------------------------------------------- sql (psql)
+
+
+def test_sql_files_are_numbered_up_down_pairs(tmp_path):
+    (tmp_path / "0007_existing.up.sql").write_text("SELECT 1;\n")
+    written = make("sql", tmp_path)
+    names = sorted(p.name for p in written)
+    assert names[0] == "0008_add_index_orders_customer_id_created_at_idx.down.sql"  # best first
+    assert len(written) == 2 * 8  # 7 creates + 1 drop, each up and down
+    assert {p.name.split("_", 1)[0] for p in written} == {f"{n:04d}" for n in range(8, 16)}
+    up = (tmp_path / "0008_add_index_orders_customer_id_created_at_idx.up.sql").read_text()
+    assert statements(up) == [
+        "SET lock_timeout = '5s'",
+        "CREATE INDEX CONCURRENTLY orders_customer_id_created_at_idx ON public.orders (customer_id, created_at DESC)",
+        "RESET lock_timeout",
+    ]
+    down = (tmp_path / "0008_add_index_orders_customer_id_created_at_idx.down.sql").read_text()
+    assert "DROP INDEX CONCURRENTLY IF EXISTS public.orders_customer_id_created_at_idx" in statements(down)
+
+
+def test_sql_files_run_with_psql(fresh_db, tmp_path):
+    create_schema(fresh_db)
+    files = make("sql", tmp_path)
+    ups = sorted((p for p in files if p.name.endswith(".up.sql")), key=_key)
+    downs = sorted((p for p in files if p.name.endswith(".down.sql")), key=_key, reverse=True)
+    psql = shutil.which("psql")
+    for group, check in ((ups, assert_up), (downs, assert_down)):
+        for path in group:
+            if psql:
+                subprocess.run([psql, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", fresh_db, "-f", str(path)],
+                               check=True, capture_output=True, text=True, timeout=60)
+            else:  # what psql does: one statement at a time
+                with psycopg.connect(fresh_db, autocommit=True) as conn:
+                    for statement in statements(path.read_text()):
+                        conn.execute(statement)
+        check(fresh_db)
+
+
+# --------------------------------------------------------------------------- flyway
+
+
+def test_flyway_versions_conf_and_undo(tmp_path):
+    (tmp_path / "V1__init.sql").write_text("CREATE TABLE t (id int);\n")
+    (tmp_path / "V2_1__more.sql").write_text("SELECT 1;\n")
+    written = {p.name for p in make("flyway", tmp_path)}
+    assert "V3__add_index_orders_customer_id_created_at_idx.sql" in written
+    assert "U3__add_index_orders_customer_id_created_at_idx.sql" in written
+    assert "V10__drop_index_orders_legacy_idx.sql" in written
+    for name in written:
+        if name.endswith(".sql"):
+            conf = (tmp_path / f"{name}.conf").read_text()
+            assert "executeInTransaction=false" in conf.splitlines()
+
+
+def test_flyway_migrations_run_statement_by_statement(fresh_db, tmp_path):
+    create_schema(fresh_db)
+    files = make("flyway", tmp_path)
+    with psycopg.connect(fresh_db, autocommit=True) as conn:  # Flyway: one session, autocommit, statement by statement
+        for prefix, check, reverse in (("V", assert_up, False), ("U", assert_down, True)):
+            for path in sorted((p for p in files if p.name.startswith(prefix) and p.suffix == ".sql"), key=_key, reverse=reverse):
+                for statement in statements(path.read_text()):
+                    conn.execute(statement)
+            check(fresh_db)
+
+
+# --------------------------------------------------------------------------- one message per file
+
+
+def _one_statement(text: str) -> str:
+    found = statements(text)
+    assert len(found) == 1, f"expected one statement, got {found}"
+    return found[0]
+
+
+def golang_files(out: Path, files: list[Path]) -> tuple[list[str], list[str]]:
+    ups = sorted((p for p in files if p.name.endswith(".up.sql")), key=_key)
+    downs = sorted((p for p in files if p.name.endswith(".down.sql")), key=_key, reverse=True)
+    return [p.read_text() for p in ups], [p.read_text() for p in downs]
+
+
+def dbmate_files(out: Path, files: list[Path]) -> tuple[list[str], list[str]]:
+    ups, downs = [], []
+    for path in sorted(files, key=_key):
+        text = path.read_text()
+        assert text.startswith("-- migrate:up transaction:false\n")
+        up, marker, down = text.partition("-- migrate:down transaction:false\n")
+        assert marker, path
+        ups.append(up)
+        downs.insert(0, down)
+    return ups, downs
+
+
+def prisma_files(out: Path, files: list[Path]) -> tuple[list[str], list[str]]:
+    folders = sorted({p.parent for p in files})
+    return ([(f / "migration.sql").read_text() for f in folders],
+            [(f / "down.sql").read_text() for f in reversed(folders)])
+
+
+ONE_MESSAGE = {"golang-migrate": golang_files, "dbmate": dbmate_files, "prisma": prisma_files}
+
+
+@pytest.mark.parametrize("tool", sorted(ONE_MESSAGE))
+def test_one_message_runners(tool, fresh_db, tmp_path):
+    """Each file (dbmate: each section) is one message holding one statement; up, check, down, check."""
+    create_schema(fresh_db)
+    out = tmp_path / "migrations"
+    ups, downs = ONE_MESSAGE[tool](out, make(tool, out))
+    assert len(ups) == len(downs) == 8 + 2  # the changes, between setting and resetting lock_timeout
+    assert _one_statement(ups[0]) == "SET lock_timeout = '5s'"
+    assert _one_statement(ups[-1]) == "RESET lock_timeout"
+    with psycopg.connect(fresh_db, autocommit=True) as conn:  # one session for the whole run, as these tools do
+        for text in ups:
+            _one_statement(text)
+            conn.execute(text)  # no parameters: one simple-query message, comments and all
+        assert conn.execute("SHOW lock_timeout").fetchone()[0] == "0"  # the batch reset it
+        assert_up(fresh_db)
+        for text in downs:
+            _one_statement(text)
+            conn.execute(text)
+    assert_down(fresh_db)
+
+
+def test_golang_migrate_names_follow_the_folder(tmp_path):
+    (tmp_path / "000041_init.up.sql").write_text("SELECT 1;")
+    (tmp_path / "000041_init.down.sql").write_text("SELECT 1;")
+    names = sorted(p.name for p in make("golang-migrate", tmp_path))
+    assert names[0] == "000042_indexadvisor_set_lock_timeout.down.sql"
+    assert names[-1] == "000051_indexadvisor_reset_lock_timeout.up.sql"
+    stamped = tmp_path / "stamped"
+    stamped.mkdir()
+    (stamped / "20230101000000_init.up.sql").write_text("SELECT 1;")
+    names = sorted(p.name for p in make("golang-migrate", stamped))
+    assert names[0].startswith("20240501120000_indexadvisor_set_lock_timeout")
+
+
+def test_dbmate_and_prisma_names(tmp_path):
+    names = sorted(p.name for p in make("dbmate", tmp_path / "db"))
+    assert names[0] == "20240501120000_indexadvisor_set_lock_timeout.sql"
+    assert names[1] == "20240501120001_add_index_orders_customer_id_created_at_idx.sql"
+    prisma = tmp_path / "prisma" / "migrations"
+    prisma.mkdir(parents=True)
+    (prisma / "migration_lock.toml").write_text('provider = "postgresql"\n')
+    later = prisma / "20250101000000_init"
+    later.mkdir()
+    (later / "migration.sql").write_text("CREATE TABLE t (id int);\n")
+    folders = sorted({p.parent.name for p in make("prisma", prisma)})
+    assert folders[0] == "20250101000001_indexadvisor_set_lock_timeout"  # after the newest existing migration
+    assert all((prisma / f / "migration.sql").exists() and (prisma / f / "down.sql").exists() for f in folders)
+
+
+def test_prisma_schema_lines(tmp_path):
+    prisma = tmp_path / "prisma"
+    (prisma / "migrations").mkdir(parents=True)
+    (prisma / "schema.prisma").write_text(
+        'model Order {\n  id Int @id\n  customerId Int @map("customer_id")\n  createdAt DateTime @map("created_at")\n'
+        '  status String\n  total Decimal\n  isDeleted Boolean @map("is_deleted")\n  @@map("orders")\n}\n'
+    )
+    result = generate(load_report(REPORT), "prisma", prisma / "migrations", MigrateOptions(now=NOW))
+    notes = "\n".join(result.notes)
+    assert 'model Order: @@index([customerId, createdAt(sort: Desc)], map: "orders_customer_id_created_at_idx")' in notes
+    assert 'where: raw("is_deleted = false")' in notes and "partialIndexes" in notes
+    assert "INCLUDE (total), which Prisma then reports as drift" in notes
+    assert "no @@index for customers_lower_email_8d9d1e2a_idx" in notes  # an expression key
+    assert "operator class text_pattern_ops" in notes
+
+
+# --------------------------------------------------------------------------- rails (structure)
+
+
+def test_rails_migrations(tmp_path):
+    (tmp_path / "20230101000000_create_orders.rb").write_text(
+        "class CreateOrders < ActiveRecord::Migration[7.0]\nend\n")
+    written = sorted(make("rails", tmp_path))
+    assert len(written) == 8
+    first = written[0]
+    assert first.name == "20240501120000_add_index_orders_customer_id_created_at_idx.rb"
+    text = first.read_text()
+    assert "class AddIndexOrdersCustomerIdCreatedAtIdx < ActiveRecord::Migration[7.0]" in text
+    assert "  disable_ddl_transaction!" in text
+    assert ('add_index "public.orders", ["customer_id", "created_at"], name: "orders_customer_id_created_at_idx", '
+            'order: { "created_at" => :desc }, algorithm: :concurrently') in text
+    assert 'remove_index "public.orders", name: "orders_customer_id_created_at_idx", algorithm: :concurrently' in text
+    assert text.index("execute \"SET lock_timeout = '5s'\"") < text.index("add_index")
+    for path in written:  # Rails derives the class from the file name
+        slug = path.stem.split("_", 1)[1]
+        assert f"class {''.join(w.capitalize() for w in slug.split('_'))} < " in path.read_text()
+    partial = next(p for p in written if "orders_status" in p.name).read_text()
+    assert 'include: ["total"], where: "is_deleted = false", algorithm: :concurrently' in partial
+    expression = next(p for p in written if "lower_email" in p.name).read_text()
+    assert 'add_index "public.customers", "(lower(email))", name: "customers_lower_email_8d9d1e2a_idx"' in expression
+    task = next(p for p in written if "task_projectid" in p.name).read_text()
+    assert 'order: { "createdAt" => "DESC NULLS LAST" }' in task
+    drop = next(p for p in written if "drop_index" in p.name).read_text()
+    assert 'remove_index "public.orders", name: "orders_legacy_idx", algorithm: :concurrently, if_exists: true' in drop
+    assert 'execute "CREATE INDEX CONCURRENTLY orders_legacy_idx ON public.orders USING btree (status, total)"' in drop
+
+
+# --------------------------------------------------------------------------- every tool
+
+
+@pytest.mark.parametrize("tool", TOOLS)
+def test_rerun_makes_no_churn(tool, tmp_path):
+    """Same advice: the second run writes nothing; two fresh folders get identical files."""
+    first, second = tmp_path / "a" / "app" / "migrations", tmp_path / "b" / "app" / "migrations"
+    written = make(tool, first)
+    assert written
+    assert make(tool, first) == []
+    make(tool, second)
+    tree = lambda root: {p.relative_to(root).as_posix(): p.read_text() for p in sorted(root.rglob("*")) if p.is_file()}  # noqa: E731
+    assert tree(first) == tree(second)
+
+
+@pytest.mark.parametrize("tool", TOOLS)
+def test_new_advice_continues_the_folder(tool, tmp_path):
+    out = tmp_path / "migrations"
+    make(tool, out)
+    report = load_report(REPORT)
+    keys = [IndexKey("total")]
+    report.recommendations.append(Recommendation(
+        "orders_total_idx", "public", "orders", keys, [], None, "btree",
+        create_index_sql("orders_total_idx", "public", "orders", keys, [], None), [], "range on total"))
+    result = generate(report, tool, out, MigrateOptions(include_drops=True, now=NOW))
+    assert len(result.unchanged) == 8
+    assert result.written and all("orders_total_idx" in p.read_text() or "lock_timeout" in p.read_text()
+                                  for p in result.written if p.suffix in (".sql", ".py", ".rb"))
+
+
+def test_one_index_per_statement_and_every_statement_concurrent():
+    for change in plan(load_report(REPORT), include_drops=True):
+        assert change.up.count(";") == 1 and " CONCURRENTLY " in change.up
+        assert change.down and change.down.count(";") == 1 and " CONCURRENTLY " in change.down
+        assert "IF NOT EXISTS" not in change.up  # a failed build's INVALID leftover must not be skipped silently
+
+
+def test_drops_only_when_asked(tmp_path):
+    result = generate(load_report(REPORT), "sql", tmp_path, MigrateOptions(now=NOW))
+    assert not any("drop_index" in p.name for p in result.written)
+    assert any("--include-drops" in n for n in result.notes)
+
+
+def test_drop_without_definition_has_a_down_that_refuses(fresh_db, tmp_path):
+    report = load_report(REPORT)
+    report.recommendations = []
+    report.findings[0].definition = None
+    create_schema(fresh_db)
+    files = generate(report, "golang-migrate", tmp_path, MigrateOptions(include_drops=True, now=NOW, lock_timeout=None)).written
+    down = next(p for p in files if p.name.endswith(".down.sql")).read_text()
+    with psycopg.connect(fresh_db, autocommit=True) as conn:
+        with pytest.raises(psycopg.errors.RaiseException, match="cannot recreate index public.orders_legacy_idx"):
+            conn.execute(down)
+
+
+def test_recreate_sql():
+    assert recreate_sql("CREATE UNIQUE INDEX a ON public.t USING btree (x)") == \
+        "CREATE UNIQUE INDEX CONCURRENTLY a ON public.t USING btree (x);"
+    assert recreate_sql("CREATE INDEX p ON ONLY public.parted USING btree (x);") == \
+        "CREATE INDEX p ON ONLY public.parted USING btree (x);"  # a partitioned parent cannot be built concurrently
+    assert recreate_sql(None) is None
+
+
+# --------------------------------------------------------------------------- the command
+
+
+runner = CliRunner()
+
+
+def test_cli_migrate_from_report(tmp_path):
+    out = tmp_path / "migrations"
+    result = runner.invoke(app, ["migrate", "--tool", "golang-migrate", "--out", str(out), "--from", str(REPORT),
+                                 "--lock-timeout", "2s"])
+    assert result.exit_code == 0, result.output
+    assert "wrote 18 file(s)" in result.stdout  # 7 creates and 2 lock_timeout migrations, up and down
+    assert (out / "000001_indexadvisor_set_lock_timeout.up.sql").read_text().endswith("SET lock_timeout = '2s';\n")
+    again = runner.invoke(app, ["migrate", "--tool", "golang-migrate", "--out", str(out), "--from", str(REPORT)])
+    assert again.exit_code == 0 and "wrote 0 file(s)" in again.stdout and "7 change(s) already there" in again.stdout
+
+
+def test_cli_migrate_analyses_like_analyze(tmp_path):
+    samples = Path(__file__).resolve().parent.parent / "sample_workloads" / "ecommerce"
+    result = runner.invoke(app, ["migrate", "-t", "sql", "--out", str(tmp_path), str(samples)])
+    assert result.exit_code == 0, result.output
+    assert list(tmp_path.glob("0001_add_index_*.up.sql"))
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--from", "nope.json"], "no such file"),
+    (["--from", str(REPORT), "workload.sql"], "--from reads a saved report"),
+    (["--from", str(REPORT), "--lock-timeout", "soon"], "--lock-timeout"),
+])
+def test_cli_migrate_usage_errors_are_exit_2(tmp_path, args, message):
+    result = runner.invoke(app, ["migrate", "-t", "sql", "--out", str(tmp_path), *args])
+    assert result.exit_code == 2
+    assert message in result.stderr

@@ -1,0 +1,116 @@
+"""Fingerprints, sample literals and the per-shape constants (cases in tests/cases/sources/fingerprints.txt)."""
+
+from __future__ import annotations
+
+import pytest
+
+from casefiles import CASES
+from indexadvisor.sources.fingerprint import fingerprint, literals, log_parameters, normalize, substitute
+from indexadvisor.sources.workload import SAMPLES, WorkloadBuilder, statement_kind
+
+
+def _cases() -> list[tuple[str, str, list[str]]]:
+    out = []
+    name, mode, block = None, None, []
+    statements: list[str] = []
+    for line in (CASES / "sources" / "fingerprints.txt").read_text().splitlines() + ["## end"]:
+        if line.startswith("## "):
+            if name is not None:
+                statements.append("\n".join(block).strip())
+                out.append((name, mode, statements))
+            name, mode, block, statements = line[3:].strip(), None, [], []
+        elif name is None or (not block and line.startswith("#")):
+            continue
+        elif mode is None:
+            mode = line.strip()
+        elif line.strip() == "----":
+            statements.append("\n".join(block).strip())
+            block = []
+        else:
+            block.append(line)
+    return out[:-1] if out and out[-1][0] == "end" else out
+
+
+CASES_ = _cases()
+
+
+@pytest.mark.parametrize("name, mode, statements", CASES_, ids=[c[0] for c in CASES_])
+def test_fingerprint_cases(name, mode, statements):
+    assert mode in ("same", "different") and len(statements) >= 2
+    shapes = [normalize(s) for s in statements]
+    prints = {fingerprint(s) for s in statements}
+    if mode == "same":
+        assert len(prints) == 1, shapes
+    else:
+        assert len(prints) == len(statements), shapes
+
+
+def test_literals_in_text_order_with_parameters_filled():
+    sql = "SELECT * FROM t WHERE a = $2 AND b = 'x' AND c IN (1, 2) -- 99\n AND d = $1"
+    assert literals(sql) == ("$2", "'x'", "1", "2", "$1")
+    assert literals(sql, {1: "'one'", 2: "NULL"}) == ("NULL", "'x'", "1", "2", "'one'")
+
+
+def test_substitute_and_log_parameters():
+    params = log_parameters("parameters: $1 = '42', $2 = 'it''s', $3 = NULL")
+    assert params == {1: "'42'", 2: "'it''s'", 3: "NULL"}
+    sql = "SELECT * FROM t WHERE a = $1 AND b = '$2' AND c = $2 AND d = $3 AND e = $10"
+    assert substitute(sql, params) == "SELECT * FROM t WHERE a = '42' AND b = '$2' AND c = 'it''s' AND d = NULL AND e = $10"
+
+
+@pytest.mark.parametrize("sql, kind", [
+    ("SELECT 1", "select"), ("  /* c */ (SELECT 1)", "select"), ("WITH x AS (SELECT 1) SELECT * FROM x", "with"),
+    ("insert into t values (1)", "insert"), ("UPDATE t SET a = 1", "update"), ("DELETE FROM t", "delete"),
+    ("BEGIN", "utility"), ("SET application_name = 'x'", "utility"), ("SAVEPOINT s1", "utility"), ("", "utility"),
+])
+def test_statement_kind(sql, kind):
+    assert statement_kind(sql) == kind
+
+
+def test_samples_and_constants_per_shape():
+    builder = WorkloadBuilder()
+    for i in range(50):
+        builder.add(f"SELECT * FROM t WHERE status = 'active' AND account_id = {i} LIMIT 20", "f.sql", i + 1)
+    st, = builder.build().statements
+    assert st.calls == 50
+    assert len(st.samples) == SAMPLES
+    assert st.samples[0] == ("'active'", "0", "20") and st.samples[1] == ("'active'", "1", "20")
+    assert st.constants == ["'active'", None, "20"]  # which literals never changed
+
+
+def test_logged_parameters_are_samples_and_can_be_substituted():
+    for substitute_params in (False, True):
+        builder = WorkloadBuilder(substitute_params=substitute_params)
+        for i in range(3):
+            builder.add("SELECT * FROM t WHERE a = $1 AND flag = $2", "pg.log", i + 1,
+                        params=f"parameters: $1 = '{i}', $2 = 'f'", filter=True)
+        st, = builder.build().statements
+        assert st.samples == [("'0'", "'f'"), ("'1'", "'f'"), ("'2'", "'f'")]
+        assert st.constants == [None, "'f'"]
+        expected = "SELECT * FROM t WHERE a = '0' AND flag = 'f'" if substitute_params else "SELECT * FROM t WHERE a = $1 AND flag = $2"
+        assert st.sql == expected
+        assert st.fingerprint == fingerprint("SELECT * FROM t WHERE a = $1 AND flag = $2")
+
+
+def test_filter_leaves_out_utility_catalog_and_own_statements():
+    builder = WorkloadBuilder()
+    for sql in ["BEGIN", "SELECT * FROM t WHERE id = 1", "COMMIT", "SAVEPOINT s_1_x", "RELEASE SAVEPOINT s_1_x",
+                "SELECT relname FROM pg_class WHERE oid = 5", "/* indexadvisor */ SELECT 1 FROM t",
+                "SELECT * FROM t WHERE id = 2"]:
+        builder.add(sql, "pg.log", 1, filter=True)
+    workload = builder.build()
+    assert [s.calls for s in workload.statements] == [2]
+    assert workload.seen == 2
+    assert any("4 utility statements" in n and "2 catalog" in n for n in workload.notes), workload.notes
+
+
+def test_fingerprint_is_fast():
+    """The hot path of reading big logs: well under the old 30 us a statement."""
+    import time
+
+    statements = [f"SELECT id, name FROM t{i % 50} WHERE a = {i} AND b = 'v{i}' ORDER BY c LIMIT 20" for i in range(20000)]
+    start = time.process_time()
+    for sql in statements:
+        fingerprint(sql)
+    per = (time.process_time() - start) / len(statements)
+    assert per < 15e-6, f"{per * 1e6:.1f} us per statement"
