@@ -148,7 +148,7 @@ def main(argv: list[str] | None = None) -> int:
         fk = parent.cols("fk") or parent.cols("pk")
         pairs.append((
             f"SELECT id, {fk[0].name} FROM {parent.name} WHERE created_at >= ",
-            f" ORDER BY created_at DESC LIMIT ",
+            " ORDER BY created_at DESC LIMIT ",
             f"SELECT {gw.select_list(rng, child)} FROM {child.name} WHERE id = ",
         ))
 

@@ -174,7 +174,8 @@ def advise(workload: Workload, catalog: Catalog, catalog_errors: Sequence[Source
     reports: dict[str, StatementReport] = {}
     skipped = 0
     for st in sorted(workload.statements, key=lambda s: (-s.calls, s.source, s.line or 0)):
-        rep = StatementReport(st.fingerprint, st.sql, st.location, st.calls, st.total_time_ms, [])
+        rep = StatementReport(st.fingerprint, st.sql, st.location, st.calls, st.total_time_ms, [],
+                              samples=list(st.samples), constants=st.constants)
         reports[st.fingerprint] = rep
         try:
             accesses, notes = extractor.extract(st)
@@ -194,7 +195,7 @@ def advise(workload: Workload, catalog: Catalog, catalog_errors: Sequence[Source
     if whatif is not None:
         from indexadvisor.costing.hypopg import PlannerCoster
 
-        factory = lambda rank: PlannerCoster(whatif)  # noqa: E731
+        factory = lambda rank: PlannerCoster(whatif, catalog)  # noqa: E731
     else:
         factory = lambda rank: StatsCoster(catalog, rank)  # noqa: E731
     advice = Advisor(catalog, factory, options).advise(parsed)
@@ -207,7 +208,7 @@ def advise(workload: Workload, catalog: Catalog, catalog_errors: Sequence[Source
         ddl = create_index_sql(name, c.schema, c.table, c.keys, c.include, c.where, c.method)
         recommendations.append(
             Recommendation(name, c.schema, c.table, c.keys, c.include, c.where, c.method, ddl,
-                           chosen.served, chosen.reason, chosen.estimate)
+                           chosen.served, chosen.reason, chosen.estimate, kind=c.kind, kind_reason=c.why)
         )
         for fp in chosen.served:
             reports[fp].recommendations.append(name)
@@ -227,6 +228,13 @@ def advise(workload: Workload, catalog: Catalog, catalog_errors: Sequence[Source
         report_notes.append("no catalog given (--schema, --snapshot or --dsn): tables and existing indexes are unknown")
     if costing == "rules":
         report_notes.append("no planner statistics: estimates assume large tables and are ranked by structure and call frequency")
+    gin = [r.name for r in recommendations if r.method == "gin"]
+    if gin and costing == "planner":
+        report_notes.append(f"{len(gin)} GIN index(es) ({', '.join(gin)}) are not planner-costed (HypoPG cannot create GIN "
+                            "indexes): chosen by rules from the operator and the table's statistics; the workload cost "
+                            "after does not include their savings")
+    if any(r.kind == "trigram" for r in recommendations):
+        report_notes.append("trigram indexes need the pg_trgm extension: CREATE EXTENSION IF NOT EXISTS pg_trgm before their DDL")
     never_analyzed = sorted(str(t.qname) for t in catalog.tables.values() if catalog.source in ("live", "snapshot") and not t.has_stats)
     if never_analyzed:
         shown = ", ".join(never_analyzed[:5]) + (" ..." if len(never_analyzed) > 5 else "")

@@ -5,6 +5,12 @@ columns in the query's order and directions, then at most one range column.
 Equality columns are ordered by how many statements of the workload filter on
 them (then by selectivity), so that candidates from different statements line
 up and one index can serve several of them.
+
+A key is identified by its "ref": the column name, or for an expression key the
+expression's canonical form (kinds.exprtext.signature), which is also what a
+predicate on an expression carries as its `column`. So the same rules serve
+expression indexes (`requirement_for(..., expressions=True)`); the other kinds
+(partial, covering, GIN, BRIN) are built on these rules in indexadvisor/kinds/.
 """
 
 from __future__ import annotations
@@ -26,6 +32,8 @@ from indexadvisor.model import (
     Table,
     TableAccess,
 )
+from indexadvisor.kinds import types as T
+from indexadvisor.kinds.exprtext import signature
 from indexadvisor.patterns import Extractor, StatementParseError, UnsupportedStatement
 
 _EQ_KINDS = (PredKind.EQ, PredKind.IS_NULL)
@@ -46,18 +54,27 @@ class Requirement:
     range: Optional[str] = None
     range_opclass: Optional[str] = None  # pattern opclass needed for LIKE 'abc%'
     in_after_sort: list[str] = field(default_factory=list)  # multi-valued IN kept after the sort keys
+    exprs: dict[str, str] = field(default_factory=dict)  # ref -> expression text as written, for expression keys
 
     @property
     def width(self) -> int:
         return len(self.eq) + len(self.sort) + (1 if self.range else 0) + len(self.in_after_sort)
 
+    def key(self, ref: str, opclass: Optional[str] = None) -> IndexKey:
+        if ref in self.exprs:
+            return IndexKey(None, expression=self.exprs[ref], opclass=opclass)
+        return IndexKey(ref, opclass=opclass)
+
     def keys(self) -> list[IndexKey]:
-        keys = [IndexKey(c) for c in self.eq]
+        keys = [self.key(c) for c in self.eq]
         keys += [IndexKey(s.column, desc=s.desc, nulls_first=s.nulls_first) for s in self.sort]
-        keys += [IndexKey(c) for c in self.in_after_sort]
+        keys += [self.key(c) for c in self.in_after_sort]
         if self.range:
-            keys.append(IndexKey(self.range, opclass=self.range_opclass))
+            keys.append(self.key(self.range, self.range_opclass))
         return keys
+
+    def narrowed(self, eq: list[str]) -> "Requirement":
+        return Requirement(eq, self.sort, self.range, self.range_opclass, self.in_after_sort, self.exprs)
 
 
 @dataclass
@@ -70,12 +87,35 @@ class Match:
     full: bool = False
 
 
-def requirement_for(access: TableAccess, rank: Callable[[str], tuple]) -> Optional[Requirement]:
-    """The best single B-tree for one access, or None when a B-tree cannot help."""
-    eq = [c for c in access.columns_of(*_EQ_KINDS)]
-    multi_in = [p.column for p in access.predicates if p.kind == PredKind.IN and p.column not in eq]
-    joins = [c for c in access.columns_of(PredKind.JOIN) if c not in eq and c not in multi_in]
-    if joins and (eq or multi_in or access.order_by or access.columns_of(*_RANGE_KINDS)):
+def key_ref(key: IndexKey) -> Optional[str]:
+    """What a key indexes, comparable with a predicate's `column`: the column, or the expression's signature."""
+    if key.column is not None:
+        return key.column
+    return signature(key.expression) if key.expression else None
+
+
+def requirement_for(access: TableAccess, rank: Callable[[str], tuple], expressions: bool = False,
+                    table: Optional[Table] = None) -> Optional[Requirement]:
+    """The best single B-tree for one access, or None when a B-tree cannot help.
+
+    Filters on expressions count only with `expressions` (an expression index is a
+    kind of its own, see kinds/expression.py); `table` picks the pattern operator
+    class of a LIKE prefix column by its type (varchar_pattern_ops for varchar).
+    """
+    preds = [p for p in access.predicates if expressions or p.expression is None]
+    exprs = {p.column: p.expression for p in preds if p.expression is not None}
+
+    def columns_of(*kinds: PredKind) -> list[str]:
+        seen: list[str] = []
+        for p in preds:
+            if p.kind in kinds and p.column not in seen:
+                seen.append(p.column)
+        return seen
+
+    eq = columns_of(*_EQ_KINDS)
+    multi_in = [p.column for p in preds if p.kind == PredKind.IN and p.column not in eq]
+    joins = [c for c in columns_of(PredKind.JOIN) if c not in eq and c not in multi_in]
+    if joins and (eq or multi_in or access.order_by or columns_of(*_RANGE_KINDS)):
         # a table with its own filters likely drives the join: index the filters;
         # a table reached only through join keys is the inner side: index the keys
         joins = []
@@ -90,13 +130,15 @@ def requirement_for(access: TableAccess, rank: Callable[[str], tuple]) -> Option
     range_col: Optional[str] = None
     range_opclass: Optional[str] = None
     sort_cols = {k.column for k in sort}
-    ranges = [p for p in access.predicates if p.kind in _RANGE_KINDS and p.column not in eq and p.column not in sort_cols]
+    ranges = [p for p in preds if p.kind in _RANGE_KINDS and p.column not in eq and p.column not in sort_cols]
     if ranges:
         chosen = sorted(ranges, key=lambda p: rank(p.column))[0]
         range_col = chosen.column
-        only_like = all(p.kind == PredKind.LIKE_PREFIX for p in access.predicates if p.column == range_col)
-        range_opclass = "text_pattern_ops" if only_like else None
-    req = Requirement(eq, sort, range_col, range_opclass, in_after_sort)
+        only_like = all(p.kind == PredKind.LIKE_PREFIX for p in preds if p.column == range_col)
+        column = table.columns.get(range_col) if table is not None and range_col not in exprs else None
+        range_opclass = (T.pattern_opclass(column.type) if column is not None else "text_pattern_ops") if only_like else None
+    used = set(eq) | set(in_after_sort) | ({range_col} if range_col else set())
+    req = Requirement(eq, sort, range_col, range_opclass, in_after_sort, {r: t for r, t in exprs.items() if r in used})
     return req if req.width else None
 
 
@@ -110,12 +152,13 @@ def match(index: Index, req: Requirement, access: Optional[TableAccess] = None) 
     # columns the index predicate pins (WHERE x IS NULL, WHERE s = 'a') need no key
     pinned = {p.column for p in _index_predicates(index.where)} if index.where else set()
     wanted = set(req.eq) - pinned
+    refs = [key_ref(k) for k in keys]
     matched: list[str] = []
     i = 0
-    while i < len(keys) and keys[i].column in wanted and keys[i].column not in matched:
+    while i < len(keys) and refs[i] in wanted and refs[i] not in matched:
         if keys[i].opclass and keys[i].opclass not in _PATTERN_OPCLASSES:
             break
-        matched.append(keys[i].column)  # type: ignore[arg-type]
+        matched.append(refs[i])  # type: ignore[arg-type]
         i += 1
     pinned_eq = sorted(pinned & set(req.eq))
     all_eq = len(matched) == len(wanted)
@@ -125,9 +168,9 @@ def match(index: Index, req: Requirement, access: Optional[TableAccess] = None) 
     if order:
         i += len(req.sort)
         for col in req.in_after_sort:
-            if i < len(keys) and keys[i].column == col:
+            if i < len(keys) and refs[i] == col:
                 i += 1
-    rng = bool(req.range) and i < len(keys) and keys[i].column == req.range and _range_opclass_ok(keys[i], req)
+    rng = bool(req.range) and i < len(keys) and refs[i] == req.range and _range_opclass_ok(keys[i], req)
     if not (matched or order or rng):
         return Match([])
     full = all_eq and (order or not req.sort) and (rng or not req.range)
@@ -220,6 +263,26 @@ def column_rank(accesses: Iterable[TableAccess], catalog: Catalog) -> Callable[[
     return rank
 
 
+def could_serve(index: Index, access: TableAccess) -> bool:
+    """Whether the index can take part in any plan for the access, whatever its kind.
+
+    B-trees (partial, covering, expression keys too) by the serve rule above; BRIN
+    for a range or equality on its leading column; GIN for the operators its
+    operator class supports (kinds/gin.py).
+    """
+    if not index.valid or access.kind == "insert":
+        return False
+    if index.method == "btree":
+        req = requirement_for(access, lambda col: (0, col), expressions=True)
+        if req is None:
+            return False
+        m = match(index, req, access)
+        return bool(m.eq or m.order or m.range)
+    from indexadvisor.kinds import serve
+
+    return bool(serve.served_predicates(index, access))
+
+
 def candidate_from(access: TableAccess, req: Requirement, fingerprint: str, reason: str) -> Candidate:
     return Candidate(access.table.schema, access.table.name, req.keys(), statements=[fingerprint], reasons=[reason])
 
@@ -232,11 +295,11 @@ def covers(bigger: list[IndexKey], smaller_req: Requirement) -> bool:
 
 def describe_keys(keys: list[IndexKey], req: Requirement) -> str:
     """What each part of a chosen index does for the statement that asked for it."""
-    cols = [k.column for k in keys]
+    cols = [key_ref(k) for k in keys]
     eq = [c for c in req.eq if c in cols]
     sort = [s for s in req.sort if s.column in cols]
     text = describe(Requirement(eq, sort, req.range if req.range in cols else None, req.range_opclass,
-                                [c for c in req.in_after_sort if c in cols]))
+                                [c for c in req.in_after_sort if c in cols], req.exprs))
     ideal = req.keys()
     if len(keys) < len(ideal):
         text += f"; narrower than the ideal ({', '.join(k.text for k in ideal)}), which did not pay for its size or width"
@@ -247,13 +310,13 @@ def describe(req: Requirement) -> str:
     """Why these keys, in words: what each part of the index does for the statement."""
     parts = []
     if req.eq:
-        parts.append("equality on " + ", ".join(req.eq))
+        parts.append("equality on " + ", ".join(req.exprs.get(c, c) for c in req.eq))
     if req.sort:
         parts.append("delivers ORDER BY " + ", ".join(s.column + (" DESC" if s.desc else "") for s in req.sort))
     if req.in_after_sort:
         parts.append("IN-list filter on " + ", ".join(req.in_after_sort) + " kept after the sort keys")
     if req.range:
-        parts.append(("LIKE prefix on " if req.range_opclass else "range on ") + req.range)
+        parts.append(("LIKE prefix on " if req.range_opclass else "range on ") + req.exprs.get(req.range, req.range))
     return "; ".join(parts)
 
 
@@ -268,7 +331,7 @@ def variants(req: Requirement, max_width: int) -> list[list[IndexKey]]:
         eq = list(req.eq)
         while eq and len(eq) + (len(keys) - len(req.eq)) > max_width:
             eq.pop()
-        narrowed = Requirement(eq, req.sort, req.range, req.range_opclass, req.in_after_sort).keys()
+        narrowed = req.narrowed(eq).keys()
         keys = narrowed[:max_width] if narrowed else keys[:max_width]
     out = [keys[:w] for w in range(len(keys), 0, -1)]
     tail = req.keys()[len(req.eq):]  # the sort keys and the range alone: an index that needs no equality

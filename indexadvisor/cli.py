@@ -58,8 +58,18 @@ EnableHypopgOpt = Annotated[bool, typer.Option("--enable-hypopg", help="CREATE E
 NoHypopgOpt = Annotated[bool, typer.Option("--no-hypopg", help="Do not use HypoPG even where installed: estimate from statistics.")]
 
 
+KindsOpt = Annotated[
+    Optional[list[str]],
+    typer.Option("--kinds", help="Index kinds to propose (repeatable, comma-separated): all (default), or any of btree, partial, "
+                                 "covering, expression, trigram, gin, brin; `--kinds btree` proposes plain B-trees only.",
+                 show_default=False),
+]
+
+
 def selection_options(budget: Optional[str], max_indexes: Optional[int], min_improvement: float, weight: Weight,
-                      max_width: int, no_write_cost: bool) -> SelectionOptions:
+                      max_width: int, no_write_cost: bool, kinds: Optional[list[str]] = None) -> SelectionOptions:
+    from indexadvisor.kinds import parse_kinds
+
     return SelectionOptions(
         budget_bytes=parse_size(budget) if budget else None,
         max_indexes=max_indexes,
@@ -67,6 +77,7 @@ def selection_options(budget: Optional[str], max_indexes: Optional[int], min_imp
         weight=weight.value,
         max_width=max_width,
         write_cost=not no_write_cost,
+        kinds=parse_kinds(kinds),
     )
 OutputOpt = Annotated[Optional[Path], typer.Option("--output", "-o", help="Write the report to this file instead of stdout.")]
 
@@ -135,11 +146,12 @@ def analyze(
     input_format: InputFormatOpt = InputFormat.auto,
     log_line_prefix: LogLinePrefixOpt = None,
     log_params: LogParamsOpt = LogParams.keep,
+    kinds: KindsOpt = None,
 ) -> None:
     """Propose indexes for a workload."""
 
     def body() -> str:
-        options = selection_options(budget, max_indexes, min_improvement, weight, max_width, no_write_cost)
+        options = selection_options(budget, max_indexes, min_improvement, weight, max_width, no_write_cost, kinds)
         report = api.analyze(paths or [], schema=schema or [], snapshot=snapshot, dsn=dsn, pg_stat_statements=pg_stat_statements,
                              options=options, hypopg=not no_hypopg, enable_hypopg=enable_hypopg,
                              input_format=input_format.value, log_line_prefix=log_line_prefix,

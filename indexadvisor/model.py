@@ -220,6 +220,16 @@ class PredKind(str, enum.Enum):
     IS_NOT_NULL = "is_not_null"
     LIKE_PREFIX = "like_prefix"
     JOIN = "join"
+    # operators a B-tree cannot serve (GIN: pg_trgm, jsonb, arrays); see indexadvisor/kinds/
+    LIKE = "like"  # LIKE with a leading wildcard, or a parameter pattern
+    ILIKE = "ilike"
+    CONTAINS = "contains"  # @> (jsonb, arrays)
+    CONTAINED = "contained"  # <@ (arrays)
+    HAS_KEY = "has_key"  # jsonb ?
+    HAS_ANY_KEY = "has_any_key"  # jsonb ?|
+    HAS_ALL_KEYS = "has_all_keys"  # jsonb ?&
+    OVERLAPS = "overlaps"  # arrays &&
+    ANY_ELEMENT = "any_element"  # value = ANY(array column)
 
 
 @dataclass(frozen=True)
@@ -228,6 +238,9 @@ class Predicate:
     kind: PredKind
     constant: Optional[str] = None  # SQL text of a literal operand; None for $n / expressions
     values: int = 1  # number of IN-list values
+    # the filtered operand is an expression (lower(email), data->>'k'): its SQL text as the query
+    # writes it; `column` then holds its canonical form (indexadvisor.kinds.exprtext.signature)
+    expression: Optional[str] = None
 
 
 @dataclass(frozen=True)
@@ -246,6 +259,7 @@ class TableAccess:
     order_by: list[SortKey] = field(default_factory=list)
     group_by: list[str] = field(default_factory=list)
     columns_read: set[str] = field(default_factory=set)
+    columns_output: set[str] = field(default_factory=set)  # read outside WHERE/ON: select list, ORDER/GROUP BY
     limit: Optional[int] = None
     kind: str = "select"  # select | update | delete | insert
     set_columns: set[str] = field(default_factory=set)  # columns an UPDATE changes (HOT updates need them unindexed)
@@ -305,6 +319,9 @@ class Candidate:
     method: str = "btree"
     statements: list[str] = field(default_factory=list)  # fingerprints
     reasons: list[str] = field(default_factory=list)
+    kind: str = "btree"  # btree | partial | covering | expression | trigram | gin | brin (kinds.KINDS); not identity
+    why: str = ""  # why this kind, with its evidence
+    rows_fraction: Optional[float] = None  # share of the table's rows a partial index holds
 
     @property
     def qname(self) -> QName:
@@ -332,6 +349,8 @@ class Recommendation:
     statements: list[str]  # fingerprints of the statements it serves
     reason: str
     estimate: Optional[Estimate] = None
+    kind: str = "btree"  # btree | partial | covering | expression | trigram | gin | brin
+    kind_reason: str = ""  # why this kind of index, with its evidence
 
     @property
     def columns(self) -> list[str]:
@@ -369,6 +388,8 @@ class StatementReport:
     notes: list[str] = field(default_factory=list)
     cost_before: Optional[float] = None  # per execution, with the existing indexes
     cost_after: Optional[float] = None  # per execution, with the whole proposed set
+    samples: list[tuple[str, ...]] = field(default_factory=list)  # sample literal sets (Statement.samples)
+    constants: Optional[list[Optional[str]]] = None  # literals that never changed (Statement.constants)
 
 
 @dataclass

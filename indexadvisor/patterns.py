@@ -7,6 +7,13 @@ LIMIT. Column references are resolved to a table through the alias, or, when
 unqualified, through the catalog (or the only table in scope). A column of an
 outer query inside a correlated subquery acts as a parameter, which is what it is
 for each execution of the subquery.
+
+Besides plain columns, a filter on an expression of one table's columns
+(`lower(email) = $1`, `data->>'k' = $1`, `created_at::date = $1`) is a predicate
+whose `expression` is its text as the query writes it, and the operators only a
+GIN index serves are predicates of their own kinds: LIKE/ILIKE with a leading
+wildcard (pg_trgm), jsonb `@>`, `?`, `?|`, `?&`, arrays `@>`, `<@`, `&&` and
+`value = ANY(array_column)`.
 """
 
 from __future__ import annotations
@@ -20,6 +27,7 @@ from sqlglot.errors import ParseError, TokenError
 from sqlglot.optimizer.normalize_identifiers import normalize_identifiers
 from sqlglot.optimizer.scope import Scope, traverse_scope
 
+from indexadvisor.kinds.exprtext import as_written, signature
 from indexadvisor.model import (
     Catalog,
     Predicate,
@@ -32,6 +40,15 @@ from indexadvisor.model import (
 
 _RANGE_OPS = (exp.GT, exp.GTE, exp.LT, exp.LTE)
 _CONSTANTS = (exp.Literal, exp.Boolean, exp.Parameter, exp.Placeholder, exp.Null)
+# operator node -> (predicate kind with the column on the left, kind with the column on the right)
+_GIN_OPS = {
+    exp.ArrayContainsAll: (PredKind.CONTAINS, PredKind.CONTAINED),  # @>
+    exp.ArrayContainedBy: (PredKind.CONTAINED, PredKind.CONTAINS),  # <@
+    exp.ArrayOverlaps: (PredKind.OVERLAPS, PredKind.OVERLAPS),  # &&
+    exp.JSONBContainsTopKey: (PredKind.HAS_KEY, None),  # ?
+    exp.JSONBContainsAnyTopKeys: (PredKind.HAS_ANY_KEY, None),  # ?|
+    exp.JSONBContainsAllTopKeys: (PredKind.HAS_ALL_KEYS, None),  # ?&
+}
 
 
 class UnsupportedStatement(Exception):
@@ -88,10 +105,12 @@ class Extractor:
 
     def __init__(self, catalog: Catalog) -> None:
         self.catalog = catalog
+        self._sql = ""  # the statement being read, for expressions' own text
 
     def extract(self, statement: Statement, tree: Optional[exp.Expression] = None) -> tuple[list[TableAccess], list[str]]:
         """Return the table accesses of a statement and notes about what was not understood."""
         tree = tree if tree is not None else parse(statement.sql)
+        self._sql = statement.sql
         notes: list[str] = []
         root = tree
         accesses: list[TableAccess] = []
@@ -272,25 +291,34 @@ class Extractor:
     def _condition(self, cond: exp.Expression, view: _ScopeView, notes: list[str]) -> None:
         cond = _unparen(cond)
         if isinstance(cond, exp.EQ):
-            self._equality(cond.this, cond.expression, view)
+            self._equality(cond.this, cond.expression, view, notes)
         elif isinstance(cond, _RANGE_OPS):
             for col, other in ((cond.this, cond.expression), (cond.expression, cond.this)):
                 src = self._local(col, view)
                 if src and self._is_constant(other, view):
-                    _add(src.access, Predicate(col.name, PredKind.RANGE, _literal(other)))
+                    _add(src.access, Predicate(_unparen(_uncast(col)).name, PredKind.RANGE, _literal(other)))
+                    return
+            for node, other in ((cond.this, cond.expression), (cond.expression, cond.this)):
+                if self._is_constant(other, view) and self._expression(node, view, PredKind.RANGE, _literal(other), notes):
                     return
             self._join_sides(cond.this, cond.expression, view, PredKind.RANGE)
         elif isinstance(cond, exp.Between):
+            low, high = cond.args.get("low"), cond.args.get("high")
             src = self._local(cond.this, view)
-            if src and self._is_constant(cond.args.get("low"), view) and self._is_constant(cond.args.get("high"), view):
-                _add(src.access, Predicate(cond.this.name, PredKind.RANGE))
+            if self._is_constant(low, view) and self._is_constant(high, view):
+                if src:
+                    _add(src.access, Predicate(_unparen(_uncast(cond.this)).name, PredKind.RANGE))
+                else:
+                    self._expression(cond.this, view, PredKind.RANGE, None, notes)
         elif isinstance(cond, exp.In):
             self._in(cond, view)
         elif isinstance(cond, exp.Is):
-            self._is_null(cond.this, view, negate=bool(cond.args.get("negate")))
+            if isinstance(cond.expression, exp.Null):  # IS TRUE / IS FALSE are not null tests
+                self._is_null(cond.this, view, negate=bool(cond.args.get("negate")))
         elif isinstance(cond, exp.Not) and isinstance(_unparen(cond.this), exp.Is):
             inner = _unparen(cond.this)
-            self._is_null(inner.this, view, negate=not inner.args.get("negate"))
+            if isinstance(inner.expression, exp.Null):
+                self._is_null(inner.this, view, negate=not inner.args.get("negate"))
         elif isinstance(cond, exp.Not) and isinstance(_unparen(cond.this), exp.Column):
             src = self._local(_unparen(cond.this), view)
             if src:
@@ -299,32 +327,106 @@ class Extractor:
             src = self._local(cond, view)
             if src:
                 _add(src.access, Predicate(cond.name, PredKind.EQ, "true"))
-        elif isinstance(cond, exp.Like):
-            src = self._local(cond.this, view)
-            pattern = cond.expression
-            if src and isinstance(pattern, exp.Literal) and pattern.is_string:
-                text = pattern.this
-                if text and text[0] not in "%_":
-                    _add(src.access, Predicate(cond.this.name, PredKind.LIKE_PREFIX, _literal(pattern)))
+        elif isinstance(cond, (exp.Like, exp.ILike)) and not cond.args.get("negate"):
+            self._like(cond, view, notes)
+        elif type(cond) in _GIN_OPS:
+            self._gin_operator(cond, view, notes)
         elif isinstance(cond, exp.Or):
-            notes.append("an OR condition was not used for index advice")
+            common = _common_conjuncts(cond)
+            for shared in common:  # (a AND x) OR (a AND y) implies a
+                self._condition(shared, view, notes)
+            if not common:
+                notes.append("an OR condition was not used for index advice")
         elif isinstance(cond, (exp.Exists,)):
             pass  # the subquery is its own scope
 
-    def _equality(self, left: exp.Expression, right: exp.Expression, view: _ScopeView) -> None:
+    def _equality(self, left: exp.Expression, right: exp.Expression, view: _ScopeView, notes: Optional[list[str]] = None) -> None:
         left, right = _unparen(_uncast(left)), _unparen(_uncast(right))
         if isinstance(right, exp.Any) or isinstance(left, exp.Any):
             col, any_ = (left, right) if isinstance(right, exp.Any) else (right, left)
             src = self._local(col, view)
             if src:
                 _add(src.access, Predicate(col.name, PredKind.IN, None, values=2))
+                return
+            array = _unparen(any_.this)
+            src = self._local(array, view)
+            if src and self._is_constant(col, view):  # $1 = ANY(tags): an element of an array column
+                _add(src.access, Predicate(_unparen(_uncast(array)).name, PredKind.ANY_ELEMENT, _literal(col)))
             return
         for col, other in ((left, right), (right, left)):
             src = self._local(col, view)
             if src and self._is_constant(other, view):
                 _add(src.access, Predicate(col.name, PredKind.EQ, _literal(other)))
                 return
+        for node, other in ((left, right), (right, left)):
+            if self._is_constant(other, view) and self._expression(node, view, PredKind.EQ, _literal(other), notes):
+                return
         self._join_sides(left, right, view, PredKind.JOIN)
+
+    def _expression(self, node: exp.Expression, view: _ScopeView, kind: PredKind, constant: Optional[str],
+                    notes: Optional[list[str]], values: int = 1) -> bool:
+        """A filter on an expression of one local table's columns: a predicate on the expression."""
+        found = self._local_expression(node, view)
+        if found is None:
+            return False
+        src, node = found
+        text = as_written(self._sql, node)
+        if text is None:
+            if notes is not None:
+                notes.append(f"the expression {node.sql(dialect='postgres')} could not be read back exactly: no expression index for it")
+            return True
+        _add(src.access, Predicate(signature(node), kind, constant, values=values, expression=text))
+        return True
+
+    def _local_expression(self, node: Optional[exp.Expression], view: _ScopeView) -> Optional[tuple[_Source, exp.Expression]]:
+        """The local source when the node is an expression (not a bare column) over its columns only."""
+        if node is None:
+            return None
+        node = _unparen(node)
+        if isinstance(node, (exp.Column, *_CONSTANTS)):
+            return None
+        columns = list(node.find_all(exp.Column))
+        if not columns or any(isinstance(n, (exp.Select, exp.Subquery, exp.AggFunc, exp.Window, exp.Parameter,
+                                             exp.Placeholder, exp.Star)) for n in node.walk()):
+            return None
+        sources = {id(s): s for s in (self._resolve(c, view) for c in columns)}
+        if len(sources) != 1:
+            return None
+        src = next(iter(sources.values()))
+        if not isinstance(src, _Source):
+            return None
+        if src.known_columns is not None and any(c.name not in src.known_columns for c in columns):
+            return None
+        return src, node
+
+    def _like(self, cond: Union[exp.Like, exp.ILike], view: _ScopeView, notes: list[str]) -> None:
+        """LIKE 'abc%' is a B-tree prefix search; LIKE '%abc%', ILIKE and parameter patterns need trigrams."""
+        pattern = _unparen(cond.expression)
+        if not self._is_constant(pattern, view):
+            return
+        literal = pattern.this if isinstance(pattern, exp.Literal) and pattern.is_string else None
+        ilike = isinstance(cond, exp.ILike)
+        prefix = literal is not None and bool(literal) and literal[0] not in "%_" and not ilike
+        kind = PredKind.LIKE_PREFIX if prefix else (PredKind.ILIKE if ilike else PredKind.LIKE)
+        constant = _literal(pattern)
+        src = self._local(cond.this, view)
+        if src:
+            _add(src.access, Predicate(_unparen(_uncast(cond.this)).name, kind, constant))
+        else:
+            self._expression(cond.this, view, kind, constant, notes)
+
+    def _gin_operator(self, cond: exp.Binary, view: _ScopeView, notes: list[str]) -> None:
+        """jsonb and array operators: @>, <@, &&, ?, ?|, ?& with a constant on the other side."""
+        left_kind, right_kind = _GIN_OPS[type(cond)]
+        for node, other, kind in ((cond.this, cond.expression, left_kind), (cond.expression, cond.this, right_kind)):
+            if kind is None or not self._is_constant(other, view):
+                continue
+            src = self._local(node, view)
+            if src:
+                _add(src.access, Predicate(_unparen(_uncast(node)).name, kind, _literal(other)))
+                return
+            if self._expression(node, view, kind, _literal(other), notes):
+                return
 
     def _join_sides(self, left: exp.Expression, right: exp.Expression, view: _ScopeView, kind: PredKind) -> None:
         """A column compared with a column of another source: a join key on each local side."""
@@ -340,6 +442,12 @@ class Extractor:
     def _in(self, cond: exp.In, view: _ScopeView) -> None:
         src = self._local(cond.this, view)
         if not src:
+            values = cond.expressions
+            if values and cond.args.get("query") is None and all(self._is_constant(v, view) for v in values):
+                constant = ", ".join(_literal(v) or "?" for v in values) if all(_literal(v) for v in values) else None
+                kind = PredKind.EQ if len(values) == 1 else PredKind.IN
+                self._expression(cond.this, view, kind, _literal(values[0]) if len(values) == 1 else constant, None,
+                                 values=len(values))
             return
         name = _unparen(_uncast(cond.this)).name
         if cond.args.get("query") is not None:
@@ -420,17 +528,22 @@ class Extractor:
         for extra in (view.order, view.group):
             if extra is not None:
                 nodes.append(extra)
+        conditions = {id(c) for c in view.conditions}
         for node in nodes:
+            output = id(node) not in conditions
             if isinstance(node, exp.Star) or (isinstance(node, exp.Column) and isinstance(node.this, exp.Star)):
                 targets = view.tables.values() if not node.args.get("table") else [view.tables.get(node.table)]
                 for src in targets:
                     if src:
                         src.access.columns_read.add("*")
+                        src.access.columns_output.add("*")
                 continue
             for col in _columns_in(node):
                 src = self._resolve(col, view)
                 if isinstance(src, _Source):
                     src.access.columns_read.add(col.name)
+                    if output:
+                        src.access.columns_output.add(col.name)
 
 
 def _columns_in(node: exp.Expression) -> Iterable[exp.Column]:
@@ -448,6 +561,20 @@ def _columns_in(node: exp.Expression) -> Iterable[exp.Column]:
             parent = parent.parent
         if not nested:
             yield col
+
+
+def _common_conjuncts(node: exp.Or) -> list[exp.Expression]:
+    """Conjuncts that every branch of an OR carries (TPC-H q19's join key, say)."""
+    branches: list[exp.Expression] = []
+    stack: list[exp.Expression] = [node]
+    while stack:
+        item = _unparen(stack.pop())
+        if isinstance(item, exp.Or):
+            stack += [item.this, item.expression]
+        else:
+            branches.append(item)
+    first, *rest = [{c.sql(dialect="postgres"): c for c in _conjuncts(b)} for b in branches]
+    return [c for text, c in first.items() if all(text in other for other in rest)]
 
 
 def _conjuncts(node: exp.Expression) -> list[exp.Expression]:

@@ -15,13 +15,16 @@ byte when a budget is set) is taken until the next one saves less than
 from __future__ import annotations
 
 import heapq
+import math
 from dataclasses import dataclass, field
 from typing import Callable, Optional
 
-from indexadvisor.candidates import Requirement, column_rank, describe_keys, match, requirement_for, variants
+from indexadvisor.candidates import Requirement, column_rank, could_serve, describe_keys, match, requirement_for, variants
 from indexadvisor.costing import Coster
 from indexadvisor.costing.model import StatsModel
 from indexadvisor.costing.stats import MIN_GAIN, key_columns
+from indexadvisor.kinds import ALL_KINDS, label, rules
+from indexadvisor.kinds.pool import KindAdvisor
 from indexadvisor.model import (
     Candidate,
     Catalog,
@@ -52,6 +55,8 @@ class SelectionOptions:
     # charge pg_stat_user_tables write counters, times this share (the workload's window
     # over the counters' window; set when the workload comes from pg_stat_statements)
     table_write_scale: Optional[float] = None
+    # index kinds to propose (indexadvisor.kinds.KINDS; the plain B-tree is always on)
+    kinds: frozenset[str] = field(default_factory=lambda: ALL_KINDS)
 
 
 @dataclass
@@ -88,6 +93,8 @@ class Advisor:
         served: dict[str, list[str]] = {}
         notes: dict[str, list[str]] = {}
         origins: dict[tuple, tuple[Candidate, list[Requirement]]] = {}
+        kinds = self.kinds = KindAdvisor(self.catalog, self.options.kinds, self.options.max_width, parsed,
+                                         self.model, self.coster, planner)
         for p in parsed:
             fp = p.statement.fingerprint
             for access in p.accesses:
@@ -97,13 +104,28 @@ class Advisor:
                 if self.model.is_tiny(table):
                     _note(notes, fp, f"{access.table} has about {int(self.model.rows(table))} rows: a sequential scan is as fast as an index")
                     continue
-                req = requirement_for(access, rank(access, table))
+                req = requirement_for(access, rank(access, table), table=table)
+                existing = _serving_index(table, req, access) if req is not None else None
+                # the other kinds (indexadvisor/kinds/): partial, covering, expression, BRIN here; GIN after the greedy
+                extra = kinds.propose(p, access, table, req, rank(access, table), existing)
+                for text in extra.notes:
+                    _note(notes, fp, text)
+                if extra.served_by:
+                    served.setdefault(fp, []).extend(extra.served_by)
+                for c, kind_req in extra.candidates:
+                    if _duplicates_existing(c, table):
+                        continue
+                    home = origins.setdefault(c.key, (c, []))
+                    home[1].append(kind_req)
+                    if fp not in home[0].statements:
+                        home[0].statements.append(fp)
                 if req is None:
                     continue
-                existing = _serving_index(table, req, access)
                 if existing is not None:
                     served.setdefault(fp, []).append(existing.name)
                     continue
+                if extra.supersede_plain:
+                    continue  # a partial or BRIN index is the better index for this access (kinds/)
                 if not planner and not self._worth_it(table, access, req, notes, fp, served):
                     continue
                 for keys in variants(req, self.options.max_width):
@@ -117,7 +139,17 @@ class Advisor:
                     home[1].append(req)
                     if fp not in home[0].statements:
                         home[0].statements.append(fp)
-        return self._choose(parsed, [c for c, _ in origins.values()], {k: r for k, (_, r) in origins.items()}, served, notes)
+                if planner:  # seeds the planner may prefer, and grows when they pay off
+                    # (no all-columns seed where kinds/covering.py proposes INCLUDE for the same index-only scan)
+                    wide = [] if extra.covering else [_covering(access, self.options.max_width)]
+                    for cols in [[col] for col in indexable_columns(access)] + wide:
+                        seed = Candidate(access.table.schema, access.table.name, [IndexKey(c) for c in cols], statements=[fp])
+                        if cols and not _duplicates_existing(seed, table) and seed.key not in origins:
+                            origins[seed.key] = (seed, [req])
+        kinds.prune(origins)  # one-column B-trees a partial or BRIN index supersedes
+        advice = self._choose(parsed, [c for c, _ in origins.values()], {k: r for k, (_, r) in origins.items()}, served, notes)
+        rules.choose(self, advice, kinds.gin_pool, parsed, rank)  # GIN: priced by rules, not by HypoPG
+        return advice
 
     # ------------------------------------------------------------------ screening
 
@@ -183,10 +215,9 @@ class Advisor:
         weight = self._weights(parsed, base)
         current = dict(base)
         total_before = sum(weight[fp] * c for fp, c in base.items())
-        floor = opts.min_improvement * total_before
         ms_per_unit = self._ms_per_unit(parsed, base) if opts.weight == "time" else 1.0
         writes = self._write_load(parsed, coster)
-        relevant = {c.key: self._relevant(c, by_table) for c in pool}
+        relevant = {c.key: self._relevant(c, by_table, broad=hasattr(coster, "ideal")) for c in pool}
         ideal: dict[str, float] = {}
         if hasattr(coster, "ideal"):
             # narrower prefixes stay where they may win: under a budget, or on written tables
@@ -196,72 +227,114 @@ class Advisor:
             coster.sizes(pool)  # one batch instead of one round trip per candidate
         sizes = {c.key: coster.size(c) or 0 for c in pool}
 
-        chosen: list[Candidate] = []
-        results: list[Chosen] = []
-        used = 0
+        def greedy(per_byte: bool):
+            chosen: list[Candidate] = []
+            results: list[Chosen] = []
+            now = dict(base)
+            used = 0
 
-        def evaluate(c: Candidate):
-            replaced = [x for x in chosen if _is_prefix(x, c)]
-            size = sizes[c.key] - sum(sizes[x.key] for x in replaced)
-            if opts.budget_bytes is not None and used + size > opts.budget_bytes:
-                return None
-            kept = [x for x in chosen if x not in replaced]
-            gain, per = 0.0, {}
-            for p in relevant[c.key]:
-                fp = p.statement.fingerprint
-                if fp not in current:
+            def evaluate(c: Candidate):
+                replaced = [x for x in chosen if _is_prefix(x, c)]
+                size = sizes[c.key] - sum(sizes[x.key] for x in replaced)
+                if opts.budget_bytes is not None and used + size > opts.budget_bytes:
+                    return None
+                kept = [x for x in chosen if x not in replaced]
+                gain, per = 0.0, {}
+                for p in relevant[c.key]:
+                    fp = p.statement.fingerprint
+                    if fp not in now:
+                        continue
+                    config = [x for x in kept if f"{x.schema}.{x.table}" in tables_of[fp]] + [c]
+                    new = coster.statement_cost(p, config)
+                    if new is not None and new < now[fp]:
+                        gain += weight[fp] * (now[fp] - new)
+                        per[fp] = (now[fp], new)
+                if gain <= 0:
+                    return None
+                wcost = self._write_cost(c, writes, replaced) * ms_per_unit if opts.write_cost else 0.0
+                net = gain - wcost
+                return (net / max(size, 8192) if per_byte else net), net, gain, wcost, per, replaced, size
+
+            # Start from an upper bound that costs no EXPLAIN: the index cannot save more
+            # than its statements' current cost above their ideal.
+            heap = []
+            # the floor is a share of the workload's cost at the time; it is never below
+            # that share of the cost with every statement at its ideal
+            lowest = opts.min_improvement * sum(weight[fp] * ideal.get(fp, 0.0) for fp in now)
+            for n, c in enumerate(pool):
+                bound = sum(weight[fp] * (now[fp] - ideal.get(fp, 0.0))
+                            for fp in (p.statement.fingerprint for p in relevant[c.key]) if fp in now)
+                if bound <= 0 or bound < lowest:
                     continue
-                config = [x for x in kept if f"{x.schema}.{x.table}" in tables_of[fp]] + [c]
-                new = coster.statement_cost(p, config)
-                if new is not None and new < current[fp]:
-                    gain += weight[fp] * (current[fp] - new)
-                    per[fp] = (current[fp], new)
-            if gain <= 0:
-                return None
-            wcost = self._write_cost(c, writes, replaced) * ms_per_unit if opts.write_cost else 0.0
-            net = gain - wcost
-            score = net / max(size, 8192) if opts.budget_bytes is not None else net
-            return score, net, gain, wcost, per, replaced, size
+                heapq.heappush(heap, (-(bound / max(sizes[c.key], 8192) if per_byte else bound), len(c.keys), n, -1, c, None, bound))
+            round_no = 0
+            floor = opts.min_improvement * sum(weight[fp] * c for fp, c in now.items())
+            while heap:
+                neg, width, n, computed, c, result, most = heapq.heappop(heap)
+                if most < floor:
+                    continue  # even its best case saves less than the threshold now
+                if computed != round_no:
+                    result = evaluate(c)
+                    if result is not None:
+                        heapq.heappush(heap, (-result[0], width, n, round_no, c, result, result[1]))
+                    continue
+                score, net, gain, wcost, per, replaced, size = result
+                if net <= 0:
+                    continue
+                for x in replaced:
+                    chosen.remove(x)
+                    results = [r for r in results if r.candidate is not x]
+                chosen.append(c)
+                used += size
+                for fp, (_, new) in per.items():
+                    now[fp] = new
+                floor = opts.min_improvement * sum(weight[fp] * c for fp, c in now.items())
+                results.append(self._describe(c, origins[c.key], per, weight, gain, wcost, sizes[c.key], parsed))
+                round_no += 1
+                for ext in (self._extensions(c, per, parsed, origins) if hasattr(coster, "ideal") else []):
+                    relevant[ext.key] = self._relevant(ext, by_table, broad=hasattr(coster, "ideal"))
+                    if hasattr(coster, "sizes"):
+                        coster.sizes([ext])
+                    sizes[ext.key] = coster.size(ext) or 0
+                    heapq.heappush(heap, (-math.inf, len(ext.keys), len(sizes), -1, ext, None, math.inf))
+                if opts.max_indexes is not None and len(chosen) >= opts.max_indexes:
+                    break
+            return chosen, results
 
-        # Start from an upper bound that costs no EXPLAIN: the index cannot save more than
-        # the whole current cost of the statements it could serve.
-        heap = []
-        for n, c in enumerate(pool):
-            bound = sum(weight[fp] * (current[fp] - ideal.get(fp, 0.0))
-                        for fp in (p.statement.fingerprint for p in relevant[c.key]) if fp in current)
-            if bound <= 0 or bound < floor:
-                continue
-            score = bound / max(sizes[c.key], 8192) if opts.budget_bytes is not None else bound
-            heapq.heappush(heap, (-score, len(c.keys), n, -1, c, None))
-        round_no = 0
-        while heap:
-            neg, width, n, computed, c, result = heapq.heappop(heap)
-            if computed != round_no:
-                result = evaluate(c)
-                if result is not None:
-                    heapq.heappush(heap, (-result[0], width, n, round_no, c, result))
-                continue
-            score, net, gain, wcost, per, replaced, size = result
-            if net <= 0 or net < floor:
-                continue  # not worth it; under a budget, a bigger one may still be
-            for x in replaced:
-                chosen.remove(x)
-                results = [r for r in results if r.candidate is not x]
-            chosen.append(c)
-            used += size
-            for fp, (_, new) in per.items():
-                current[fp] = new
-            results.append(self._describe(c, origins[c.key], per, weight, gain, wcost, sizes[c.key], parsed))
-            round_no += 1
-            if opts.max_indexes is not None and len(chosen) >= opts.max_indexes:
-                break
-        self._final_attribution(results, chosen, by_table, tables_of, current, weight)
+        # Under a budget, benefit per byte can fill it with small indexes and leave out a
+        # big, better one: try both orders and keep the cheaper workload.
+        runs = [greedy(per_byte=False)]
+        if opts.budget_bytes is not None:
+            runs.append(greedy(per_byte=True))
+        best = None
+        for chosen, results in runs:
+            final = self._final_costs(chosen, by_table, tables_of, base)
+            total = sum(weight[fp] * c for fp, c in final.items())
+            if best is None or total < best[0] - 1e-9:
+                best = (total, chosen, results, final)
+        _, chosen, results, current = best
+        results = self._final_attribution(results, chosen, by_table, tables_of, current, weight)
         return Advice(
             results, served, notes,
             costs={fp: (base[fp], current[fp]) for fp in base},
             workload_before=total_before,
             workload_after=sum(weight[fp] * current[fp] for fp in current),
         )
+
+    def _final_costs(self, chosen, by_table, tables_of, base) -> dict[str, float]:
+        """Every statement on a chosen index's table, re-costed with the whole set."""
+        final = dict(base)
+        touched = {f"{c.schema}.{c.table}" for c in chosen}
+        for t in touched:
+            for p in by_table.get(t, []):
+                fp = p.statement.fingerprint
+                if fp not in base:
+                    continue
+                config = [x for x in chosen if f"{x.schema}.{x.table}" in tables_of[fp]]
+                cost = self.coster.statement_cost(p, config)
+                if cost is not None:
+                    final[fp] = min(cost, base[fp])
+        return final
 
     @staticmethod
     def _planner_picks(pool, relevant, current, coster, ideal: dict[str, float], keep_prefixes: set[str]) -> list[Candidate]:
@@ -291,14 +364,27 @@ class Advisor:
         kept = {c.key for c in keep}
         return [c for c in pool if c.key in kept]  # pool order: ties go to the hotter statement's variant
 
-    def _relevant(self, c: Candidate, by_table) -> list[ParsedStatement]:
-        """Statements with an access the candidate's leading keys can serve at all."""
+    def _relevant(self, c: Candidate, by_table, broad: bool = False) -> list[ParsedStatement]:
+        """Statements with an access the candidate's leading keys can serve at all.
+
+        `broad` (the planner decides): any access that filters, joins, groups or sorts
+        on the leading column; otherwise the access-pattern match rule.
+        """
         probe = Index("", c.schema, c.table, c.keys, c.include, c.where, c.method)
+        lead = c.keys[0].column if c.keys else None
         out = []
         for p in by_table.get(f"{c.schema}.{c.table}", []):
             for a in p.accesses:
                 if a.table.schema != c.schema or a.table.name != c.table or a.kind == "insert":
                     continue
+                if c.method != "btree" or any(k.expression for k in c.keys):  # kinds/serve.py, expression keys
+                    if could_serve(probe, a):
+                        out.append(p)
+                        break
+                    continue
+                if broad and lead in indexable_columns(a):
+                    out.append(p)
+                    break
                 req = requirement_for(a, lambda col: (0, col))
                 if req is None:
                     continue
@@ -306,6 +392,32 @@ class Advisor:
                 if m.eq or m.order or m.range:
                     out.append(p)
                     break
+        return out
+
+    def _extensions(self, c: Candidate, per, parsed, origins) -> list[Candidate]:
+        """Wider candidates grown from one that pays off: one more column its statements use.
+
+        Chosen, an extension replaces its parent (the parent would be a redundant prefix).
+        """
+        if len(c.keys) >= self.options.max_width or c.method != "btree":
+            return []
+        table = self.catalog.tables.get(f"{c.schema}.{c.table}")
+        have = {k.column for k in c.keys} | set(c.include)  # a key cannot repeat an INCLUDE column
+        columns: list[str] = []
+        for p in parsed:
+            if p.statement.fingerprint not in per:
+                continue
+            for a in p.accesses:
+                if a.table.schema == c.schema and a.table.name == c.table:
+                    read = [col for col in sorted(a.columns_read) if col != "*"]
+                    columns += [col for col in indexable_columns(a) + read if col not in have and col not in columns]
+        out = []
+        for col in columns:
+            ext = Candidate(c.schema, c.table, c.keys + [IndexKey(col)], list(c.include), c.where, c.method, list(c.statements))
+            if ext.key in origins or _duplicates_existing(ext, table):
+                continue
+            origins[ext.key] = origins[c.key]  # described by the parent's requirements
+            out.append(ext)
         return out
 
     def _weights(self, parsed, base) -> dict[str, float]:
@@ -353,7 +465,7 @@ class Advisor:
         entry = writes.get(f"{c.schema}.{c.table}")
         if not entry:
             return 0.0
-        cost = entry["rows"] * INDEX_WRITE_COST * (0 if replaced else 1)
+        cost = entry["rows"] * INDEX_WRITE_COST * (0 if replaced else 1) * (c.rows_fraction if c.rows_fraction is not None else 1.0)
         table = self.catalog.tables.get(f"{c.schema}.{c.table}")
         indexed_now = {k.column for i in (table.indexes if table else []) for k in i.keys if k.column}
         indexed_now |= {col for i in (table.indexes if table else []) for col in i.include}
@@ -383,7 +495,11 @@ class Advisor:
         )
         if method != "planner":
             self._rows(estimate, c, helps, parsed)
-        reason = describe_keys(c.keys, reqs[0])
+        kind = self.kinds.kind_of(c) if hasattr(self, "kinds") else c.kind
+        why = self.kinds.why_for(c) if hasattr(self, "kinds") else c.why
+        keys = describe_keys(c.keys, reqs[0]) if c.method == "btree" else ""
+        reason = f"{label(kind)}: " + "; ".join(part for part in (why, keys) if part)
+        c.kind, c.why = kind, why
         if len(helps) > 1:
             reason += f"; serves {len(helps)} statement shapes"
         if helps:
@@ -415,7 +531,7 @@ class Advisor:
                 estimate.rows_after = round(self.model.index_scan(table, access, req, m, key_columns=key_columns(c.keys)).rows, 1)
                 return
 
-    def _final_attribution(self, results, chosen, by_table, tables_of, current, weight) -> None:
+    def _final_attribution(self, results, chosen, by_table, tables_of, current, weight) -> list[Chosen]:
         """Leave-one-out: what each chosen index saves given all the others.
 
         The greedy order decides which index got credit for a statement; with a
@@ -423,7 +539,7 @@ class Advisor:
         honest figure is what the workload would lose without this one.
         """
         if len(results) < 2:
-            return
+            return results
         for r in results:
             c = r.candidate
             others = [x for x in chosen if x is not c]
@@ -443,6 +559,29 @@ class Advisor:
             r.estimate.benefit = round(r.estimate.cost_before - r.estimate.cost_after - r.estimate.write_cost, 2)
             r.served = [fp for fp, _ in helps]
         results.sort(key=lambda r: -r.estimate.benefit)
+        # an index the others make worthless is not advice (its statements are served anyway)
+        return [r for r in results if r.estimate.helps]
+
+
+def _covering(access: TableAccess, max_width: int) -> list[str]:
+    """Every column the access touches, searchable ones first, when few enough to allow an
+    index-only scan; else nothing."""
+    if "*" in access.columns_read:
+        return []
+    cols = indexable_columns(access)
+    cols += [c for c in sorted(access.columns_read) if c not in cols]
+    return cols if 1 < len(cols) <= max_width else []
+
+
+# what a key on a plain column can search (the other predicate kinds: expressions, GIN operators, in kinds/)
+_BTREE_KINDS = (PredKind.EQ, PredKind.IN, PredKind.RANGE, PredKind.IS_NULL, PredKind.LIKE_PREFIX, PredKind.JOIN)
+
+
+def indexable_columns(access: TableAccess) -> list[str]:
+    """Columns an index key could serve: filtered, joined, grouped or sorted on."""
+    cols = [p.column for p in access.predicates if p.kind in _BTREE_KINDS and p.expression is None]
+    cols += access.group_by + [k.column for k in access.order_by]
+    return list(dict.fromkeys(cols))
 
 
 def _serving_index(table: Optional[Table], req: Requirement, access: TableAccess) -> Optional[Index]:
@@ -501,11 +640,16 @@ def _duplicates_existing(c: Candidate, table: Optional[Table]) -> bool:
         pairs = list(zip(c.keys, index.keys))
         if not all(_same_key(a, b) for a, b in pairs):
             continue
-        forward = all(a.desc == b.desc for a, b in pairs)
-        backward = all(a.desc != b.desc for a, b in pairs)
+        # NULLS placement counts too: (a DESC) does not deliver ORDER BY a DESC NULLS LAST
+        forward = all(a.desc == b.desc and _nulls_first(a) == _nulls_first(b) for a, b in pairs)
+        backward = all(a.desc != b.desc and _nulls_first(a) != _nulls_first(b) for a, b in pairs)
         if forward or backward:
             return True
     return False
+
+
+def _nulls_first(key: IndexKey) -> bool:
+    return key.desc if key.nulls_first is None else key.nulls_first
 
 
 def _note(notes: dict[str, list[str]], fp: str, text: str) -> None:

@@ -120,11 +120,11 @@ def test_write_cost_removes_a_marginal_index(fresh_db, tmp_path):
 
 def test_hot_update_loss_is_charged(fresh_db, tmp_path):
     _db(fresh_db, *ORDERS)
-    reads = "SELECT id FROM orders WHERE status = 'paid' AND customer_id = 3;\n"
+    reads = "SELECT * FROM orders WHERE status = 'paid' AND customer_id = 3;\n"
     updates = "UPDATE orders SET status = 'shipped' WHERE id = 12;\n" * 3000
     workload = _workload(tmp_path, reads + updates)
     free = api.analyze([workload], dsn=fresh_db, options=SelectionOptions(write_cost=False))
-    assert [r.columns for r in free.recommendations] == [["customer_id", "status"]]
+    assert [set(r.columns) for r in free.recommendations] == [{"customer_id", "status"}]
     # indexing status would turn 3,000 HOT updates into non-HOT ones: customer_id alone does nearly as well
     charged = api.analyze([workload], dsn=fresh_db)
     assert [r.columns for r in charged.recommendations] == [["customer_id"]]

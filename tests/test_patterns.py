@@ -6,7 +6,7 @@ import pytest
 
 from casefiles import CASES, read_cases
 from indexadvisor.catalog.ddl import read_ddl
-from indexadvisor.model import Statement, TableAccess
+from indexadvisor.model import PredKind, Statement, TableAccess
 from indexadvisor.patterns import Extractor
 
 CATALOG = read_ddl([CASES / "patterns_schema.sql"], [])
@@ -16,7 +16,8 @@ def canonical(access: TableAccess) -> str:
     """One access as a line of sorted tokens, the format the case file uses."""
     tokens = []
     for p in access.predicates:
-        tokens.append(f"{p.kind.value}:{p.column}" + (f"={p.constant}" if p.constant is not None else ""))
+        operand = f"({p.expression})" if p.expression is not None else p.column  # an expression as the query writes it
+        tokens.append(f"{p.kind.value}:{operand}" + (f"={p.constant}" if p.constant is not None else ""))
     for k in access.order_by:
         nulls = "" if k.nulls_first is None else (" nullsfirst" if k.nulls_first else " nullslast")
         tokens.append(f"order:{k.column}{' desc' if k.desc else ''}{nulls}")
@@ -28,14 +29,15 @@ def canonical(access: TableAccess) -> str:
     return f"{access.table}: " + " | ".join(sorted(tokens))
 
 
+KINDS = {k.value for k in PredKind} | {"order", "group", "limit", "dml"}
+
+
 def _expected(line: str) -> str:
     table, _, rest = line.partition(":")
     tokens = []
     # tokens are separated by spaces, but a constant may hold spaces: re-join on kind prefixes
     for word in rest.split():
-        if ":" in word and word.split(":")[0] in {
-            "eq", "in", "range", "is_null", "is_not_null", "like_prefix", "join", "order", "group", "limit", "dml",
-        }:
+        if ":" in word and word.split(":")[0] in KINDS:
             tokens.append(word)
         elif tokens:
             tokens[-1] += " " + word

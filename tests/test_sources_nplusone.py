@@ -44,7 +44,7 @@ def test_a_burst_after_one_parent_is_an_n_plus_one():
 def test_sessions_are_told_apart():
     """Two sessions interleaved line by line: each one's burst is still found."""
     a, b = _burst("a", 0.0, 1, 10), [("b", 0.0005 + k * 0.001, OTHER.format(k)) for k in range(11)]
-    interleaved = [e for pair in zip(a, b) for e in pair]
+    interleaved = [e for pair in zip(a, b, strict=True) for e in pair]
     finding, = _feed(interleaved).findings
     assert finding.metrics["calls"] == 10
 
@@ -101,3 +101,13 @@ def test_batch_rewrite_targets_the_varying_key():
         'SELECT * FROM "Item" WHERE "Item"."orderId" = ANY($1) LIMIT $2'
     assert batch_rewrite("SELECT * FROM items WHERE order_id > 5", None) is None
     assert table_of('SELECT "public"."Item"."id" FROM "public"."Item" WHERE 1=1') == '"public"."Item"'
+
+
+def test_a_stray_earlier_child_does_not_swallow_the_parent():
+    """C once by chance, a few other statements, then P and C x 10: the parent is P, not what came before C."""
+    events = [("s", 0.000, CHILD.format(1)), ("s", 0.001, OTHER.format(1)), ("s", 0.002, "SELECT now()"),
+              ("s", 0.003, PARENT.format(9))]
+    events += [("s", 0.004 + k * 0.001, CHILD.format(900 + k)) for k in range(10)]
+    finding, = _feed(events).findings
+    assert finding.metrics["calls"] == 10
+    assert "orders" in finding.evidence.split("right after")[1]

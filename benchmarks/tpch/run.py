@@ -911,9 +911,9 @@ def main(argv: Optional[list[str]] = None) -> int:
     headline = [n for n in queries if n not in EXCLUDED]
 
     data, rowcounts = generate_data(args.sf, args.workdir / "data")
-    expected = {t: FIXED_ROWS.get(t) or int(round(ROWS_PER_SF.get(t, 0) * args.sf)) or rowcounts[t] for t in TABLES}
-    if any(expected[t] != rowcounts[t] for t in TABLES):
-        log(f"data: row counts {rowcounts} differ from the specification's {expected}; using the files'")
+    spec = {t: FIXED_ROWS.get(t) or round(ROWS_PER_SF.get(t, 0) * args.sf) or rowcounts[t] for t in TABLES}
+    if spec != rowcounts:
+        log(f"data: row counts {rowcounts} differ from the specification's {spec}; loading the files' as they are")
     expected = rowcounts
 
     cluster = None
@@ -934,7 +934,7 @@ def main(argv: Optional[list[str]] = None) -> int:
             server_version = own.execute("SHOW server_version").fetchone()[0]
             hypopg_version = own.execute("SELECT extversion FROM pg_extension WHERE extname = 'hypopg'").fetchone()[0]
             settings = dict(own.execute(
-                "SELECT name, setting || coalesce(unit, '') FROM pg_settings WHERE name = ANY(%s)",
+                "SELECT name, current_setting(name) FROM pg_settings WHERE name = ANY(%s)",
                 (["shared_buffers", "work_mem", "effective_cache_size", "random_page_cost",
                   "max_parallel_workers_per_gather", "jit"],)).fetchall())
             own.execute("SELECT hypopg_reset()")

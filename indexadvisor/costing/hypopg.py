@@ -24,7 +24,7 @@ import psycopg
 
 from indexadvisor import db
 from indexadvisor.errors import DatabaseError
-from indexadvisor.model import Candidate, ParsedStatement
+from indexadvisor.model import Candidate, Catalog, ParsedStatement
 from indexadvisor.render.ddl import create_index_sql
 
 _PARAM = re.compile(r"\$(\d+)")
@@ -50,6 +50,9 @@ class Plan:
     cost: float
     rows: float
     indexes_used: set[str] = field(default_factory=set)  # hypothetical index names in the plan
+    # table name -> the rows the planner expects its scan to return (all workers), for the
+    # tables scanned once; the selectivity of their filters by the planner's own statistics
+    scan_rows: dict[str, float] = field(default_factory=dict)
 
 
 class StatementNotExplainable(Exception):
@@ -183,18 +186,26 @@ def _plan(rows: list[dict[str, Any]]) -> Plan:
     doc = rows[0]["QUERY PLAN"]
     top = doc[0]["Plan"]
     used: set[str] = set()
+    scans: dict[str, list[float]] = {}
 
-    def walk(node: dict[str, Any]) -> None:
+    def walk(node: dict[str, Any], workers: int) -> None:
         if "Index Name" in node:
             used.add(node["Index Name"])
+        if node.get("Node Type") in ("Gather", "Gather Merge"):
+            workers = int(node.get("Workers Planned", 0))
+        if "Relation Name" in node and node.get("Node Type") != "ModifyTable":
+            rows = float(node.get("Plan Rows", 0))
+            if node.get("Parallel Aware") and workers:
+                rows *= workers + max(0.0, 1.0 - 0.3 * workers)  # the planner's per-process share, undone
+            scans.setdefault(node["Relation Name"], []).append(rows)
         for child in node.get("Plans", []):
-            walk(child)
+            walk(child, workers)
 
-    walk(top)
+    walk(top, 0)
     rows_out = float(top.get("Plan Rows", 0))
     if top.get("Node Type") == "ModifyTable" and top.get("Plans"):
         rows_out = float(top["Plans"][0].get("Plan Rows", 0))
-    return Plan(float(top["Total Cost"]), rows_out, used)
+    return Plan(float(top["Total Cost"]), rows_out, used, {t: r[0] for t, r in scans.items() if len(r) == 1})
 
 
 def _literal(text: str) -> str:
@@ -217,9 +228,19 @@ class PlannerCoster:
 
     method = "planner"
 
-    def __init__(self, whatif: WhatIf) -> None:
+    def __init__(self, whatif: WhatIf, catalog: Optional[Catalog] = None) -> None:
         self.whatif = whatif
         self.failures: dict[str, str] = {}  # fingerprint -> why the planner refused it
+        # HypoPG prices a hypothetical index below an identical real one (its size and
+        # height estimates are not the real ones), so every configuration, the baseline
+        # too, carries hypothetical copies of the existing B-trees: a candidate then only
+        # gains what it really adds over them.
+        self.copies: dict[str, list[HypoIndex]] = {}
+        for name, table in (catalog.tables.items() if catalog else []):
+            self.copies[name] = [
+                hypo_index(i.schema, i.table, i.keys, i.include, i.where, i.method)
+                for i in table.indexes if i.method == "btree" and i.valid
+            ]
 
     @staticmethod
     def hypo(candidate: Candidate) -> HypoIndex:
@@ -231,6 +252,7 @@ class PlannerCoster:
             return None
         tables = {str(a.table) for a in parsed.accesses}
         hypos = [self.hypo(c) for c in config if f"{c.schema}.{c.table}" in tables]
+        hypos += [copy for t in sorted(tables) for copy in self.copies.get(t, [])]
         try:
             return self.whatif.cost(fp, parsed.statement.sql, hypos)
         except StatementNotExplainable as exc:

@@ -1,16 +1,32 @@
-"""The offline coster: statement costs from the statistics model (costing/model.py)."""
+"""The offline coster: statement costs from the statistics model (costing/model.py).
+
+Every index kind is priced here: B-trees (partial, covering, expression keys) by
+the serve rule of candidates.match, as an index-only scan when the index holds
+every column the access reads; BRIN and GIN by the predicates they answer
+(kinds/serve.py). GIN is priced only here: HypoPG cannot create it.
+"""
 
 from __future__ import annotations
 
+import math
 from typing import Callable, Iterable, Optional
 
-from indexadvisor.candidates import Requirement, match, requirement_for
-from indexadvisor.costing.model import StatsModel
+from indexadvisor.candidates import Requirement, key_ref, match, requirement_for
+from indexadvisor.costing.model import BRIN_PAGES_PER_RANGE, AccessCost, StatsModel
+from indexadvisor.kinds import serve
+from indexadvisor.kinds.covering import index_only_possible
 from indexadvisor.model import Candidate, Catalog, Index, ParsedStatement, Table, TableAccess
 
 MIN_GAIN = 2.0  # an index must make an access at least this many times cheaper to count for it
 _KEY_OVERHEAD = 16  # index tuple header and item pointer, bytes
 _FILL = 1.0 / 0.9  # B-tree leaf fill factor
+_EXPRESSION_WIDTH = 16  # bytes assumed for an expression key's value
+# GIN: one entry per trigram (about one per character), per jsonb key and value (jsonb_ops)
+# or leaf path (jsonb_path_ops), per array element; the row pointers of an entry are kept
+# as compressed posting lists, about GIN_BYTES_PER_ITEM each. Entries per row from the
+# column's average width (pg_stats.avg_width): bytes per entry, and the fixed overhead.
+_GIN_ENTRY_WIDTH = {"gin_trgm_ops": (1.0, 0), "jsonb_path_ops": (20.0, 4), "jsonb_ops": (10.0, 4), None: (6.0, 20)}
+GIN_BYTES_PER_ITEM = 1.8
 
 
 class StatsCoster:
@@ -23,6 +39,9 @@ class StatsCoster:
         self.rank = rank
         self.method = "statistics" if catalog.has_stats else "rules"
         self._access: dict[int, tuple[Optional[Requirement], float]] = {}
+        self._reqs: dict[int, list[Requirement]] = {}
+        # id(access) -> rows its filters match, where known better than from the defaults (rules.py)
+        self.matched_rows: dict[int, float] = {}
 
     def table(self, access: TableAccess) -> Optional[Table]:
         return self.catalog.tables.get(str(access.table))
@@ -33,49 +52,112 @@ class StatsCoster:
     def before(self, access: TableAccess) -> float:
         return self._info(access)[1]
 
+    def requirements(self, access: TableAccess) -> list[Requirement]:
+        """The B-tree requirements to match indexes against: on plain columns, and with expressions."""
+        reqs = self._reqs.get(id(access))
+        if reqs is None:
+            table = self.table(access)
+            rank = self.rank(access, table)
+            reqs = []
+            for expressions in (False, True):
+                req = requirement_for(access, rank, expressions=expressions)
+                if req is not None and all(req.keys() != r.keys() for r in reqs):
+                    reqs.append(req)
+            self._reqs[id(access)] = reqs
+        return reqs
+
     def _info(self, access: TableAccess) -> tuple[Optional[Requirement], float]:
         cached = self._access.get(id(access))
         if cached is None:
             table = self.table(access)
-            req = requirement_for(access, self.rank(access, table))
+            reqs = self.requirements(access)
             best = self.model.seq_scan(table, access).cost
-            for index in (table.indexes if table and req else []):
-                m = match(index, req, access)
-                if m.eq or m.order or m.range:
-                    one = index.unique and not index.where and len(m.eq) == len(index.keys)
-                    best = min(best, self.model.index_scan(table, access, req, m, one_row=one, key_columns=key_columns(index.keys)).cost)
-            cached = (req, best)
+            for index in (table.indexes if table else []):
+                cost = self.index_cost(table, access, index)
+                if cost is not None:
+                    best = min(best, cost.cost)
+            cached = (reqs[0] if reqs else None, best)
             self._access[id(access)] = cached
         return cached
 
+    def index_cost(self, table: Optional[Table], access: TableAccess, index: Index) -> Optional[AccessCost]:
+        """The cheapest scan of the access through this index, or None when it cannot serve it."""
+        if not index.valid:
+            return None
+        if index.method in ("gin", "brin"):
+            used = serve.served_predicates(index, access, table)
+            if not used:
+                return None
+            if index.method == "gin":
+                return self.model.gin_scan(table, access, used, self.matched_rows.get(id(access)))
+            column = table.columns.get(index.keys[0].column or "") if table is not None else None
+            stats = column.stats if column is not None else None
+            correlation = stats.correlation if stats is not None and stats.correlation is not None else 0.0
+            return self.model.brin_scan(table, access, used, correlation)
+        if index.method != "btree":
+            return None
+        best: Optional[AccessCost] = None
+        only = index_only_possible(index, access)
+        width = self.entry_width(table, index)
+        for req in self.requirements(access):
+            m = match(index, req, access)
+            if not (m.eq or m.order or m.range):
+                continue
+            one = index.unique and not index.where and len(m.eq) == len(index.keys)
+            cost = self.model.index_scan(table, access, req, m, one_row=one, key_columns=key_columns(index.keys),
+                                         index_only=only, entry_width=width)
+            if best is None or cost.cost < best.cost:
+                best = cost
+        return best
+
     def access_cost(self, access: TableAccess, config: Iterable[Candidate]) -> float:
-        req, best = self._info(access)
-        if req is None:
-            return best
+        _, best = self._info(access)
         table = self.table(access)
         current = best
         for c in config:
             if c.schema != access.table.schema or c.table != access.table.name:
                 continue
-            m = match(Index("", c.schema, c.table, c.keys, c.include, c.where, c.method), req, access)
-            if not (m.eq or m.order or m.range):
-                continue
-            cost = self.model.index_scan(table, access, req, m, key_columns=key_columns(c.keys)).cost
-            if cost * MIN_GAIN <= best:
-                current = min(current, cost)
+            cost = self.index_cost(table, access, probe(c))
+            if cost is not None and cost.cost * MIN_GAIN <= best:
+                current = min(current, cost.cost)
         return current
 
     def statement_cost(self, parsed: ParsedStatement, config: Iterable[Candidate]) -> Optional[float]:
         config = list(config)
         return sum(self.access_cost(a, config) for a in parsed.accesses if a.kind != "insert")
 
+    def entry_width(self, table: Optional[Table], index: Index) -> float:
+        """Average bytes of an index entry's keys and INCLUDE columns."""
+        width = 0.0
+        names = [k.column for k in index.keys] + list(index.include)
+        for name in names:
+            col = table.columns.get(name) if table and name else None
+            if name is None:
+                width += _EXPRESSION_WIDTH
+            else:
+                width += col.stats.avg_width if col is not None and col.stats is not None else 8
+        return width
+
     def size(self, candidate: Candidate) -> Optional[int]:
         table = self.catalog.tables.get(f"{candidate.schema}.{candidate.table}")
-        width = 0
-        for name in [k.column for k in candidate.keys] + list(candidate.include):
-            col = table.columns.get(name) if table and name else None
-            width += col.stats.avg_width if col is not None and col.stats is not None else 8
-        return int(self.model.rows(table) * (width + _KEY_OVERHEAD) * _FILL)
+        rows = self.model.rows(table) * (candidate.rows_fraction if candidate.rows_fraction is not None else 1.0)
+        if candidate.method == "brin":
+            ranges = math.ceil(self.model.pages(table) / BRIN_PAGES_PER_RANGE)
+            width = self.entry_width(table, probe(candidate))
+            return int(max(3, 2 + math.ceil(ranges * (2 * width + 24) / 8000.0)) * 8192)
+        if candidate.method == "gin":
+            total = 0.0
+            for key in candidate.keys:
+                col = table.columns.get(key.column) if table and key.column else None
+                width = col.stats.avg_width if col is not None and col.stats is not None else 32
+                opclass = key.opclass if key.opclass in _GIN_ENTRY_WIDTH else (
+                    "jsonb_ops" if col is not None and col.type == "jsonb" else None)
+                per_entry, overhead = _GIN_ENTRY_WIDTH[opclass]
+                entries = max(1.0, (width - overhead) / per_entry)
+                total += rows * entries * GIN_BYTES_PER_ITEM
+            return int(max(total, 16384))
+        width = self.entry_width(table, probe(candidate))
+        return int(rows * (width + _KEY_OVERHEAD) * _FILL)
 
     def rows(self, parsed: ParsedStatement) -> Optional[float]:
         total = 0.0
@@ -88,5 +170,9 @@ class StatsCoster:
         return total
 
 
+def probe(c: Candidate) -> Index:
+    return Index("", c.schema, c.table, c.keys, c.include, c.where, c.method)
+
+
 def key_columns(keys) -> frozenset[str]:
-    return frozenset(k.column for k in keys if k.column)
+    return frozenset(r for r in (key_ref(k) for k in keys) if r)

@@ -81,7 +81,7 @@ def _name_part(key: IndexKey) -> str:
     if key.column is not None:
         return key.column
     words = re.findall(r"[A-Za-z0-9]+", key.expression or "expr")
-    return "_".join(words)[:20] or "expr"
+    return "_".join(words).lower()[:20] or "expr"  # lower case: no quotes needed for a name made up here
 
 
 def _truncate(text: str, max_bytes: int) -> str:

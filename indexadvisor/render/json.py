@@ -54,6 +54,8 @@ def _recommendation(r: Recommendation, by_fp: dict) -> dict[str, Any]:
         "include": r.include,
         "where": r.where,
         "method": r.method,
+        "kind": r.kind,
+        "kind_reason": r.kind_reason,
         "ddl": r.ddl,
         "statements": [
             {"fingerprint": fp, "location": by_fp[fp].location, "calls": by_fp[fp].calls}

@@ -104,6 +104,8 @@ def _recommendation(r: dict) -> Recommendation:
         statements=[s["fingerprint"] for s in r.get("statements") or []],
         reason=r.get("reason") or "",
         estimate=estimate,
+        kind=r.get("kind") or "btree",
+        kind_reason=r.get("kind_reason") or "",
     )
 
 

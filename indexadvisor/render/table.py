@@ -39,7 +39,8 @@ def render(report: Report) -> str:
             rows.append([
                 i,
                 f"{r.schema}.{r.table}",
-                textwrap.fill(", ".join(r.columns), 30),
+                f"[{r.kind}]\n" + textwrap.fill(", ".join(r.columns) + (f" INCLUDE ({', '.join(r.include)})" if r.include else "")
+                                                 + (f" WHERE {r.where}" if r.where else ""), 30),
                 benefit,
                 format_size(r.estimate.size_bytes if r.estimate else None),
                 f"{len(served)} ({sum(s.calls for s in served)} calls)\n" + textwrap.fill(where, 30),
@@ -71,7 +72,8 @@ def render(report: Report) -> str:
     if report.findings:
         out.append("")
         out.append("Findings:")
-        rows = [[f.severity, f.kind, f.table, f.index or f.related or "", textwrap.fill(f.evidence, _WRAP)] for f in report.findings]
+        rows = [[f.severity, f.kind, f.table, f.index or f.related or "",
+                 textwrap.fill(f.evidence + (f" Fix: {f.fix}" if f.fix else ""), _WRAP)] for f in report.findings]
         out.append(tabulate(rows, headers=["severity", "kind", "table", "index / key", "evidence"], tablefmt="simple_grid"))
         fixes = list(dict.fromkeys(f.ddl for f in report.findings if f.ddl))
         if fixes:

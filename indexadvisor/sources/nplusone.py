@@ -30,17 +30,19 @@ MIN_BURST = 5
 MAX_GAP_S = 1.0
 MAX_FIRST_PASS = 8  # shapes remembered while looking for the loop body
 MAX_SESSIONS = 20_000
-CHANCE = 0.05  # a burst expected by chance less often than this is an N+1
+CHANCE = 0.001  # a burst expected by chance less often than this is an N+1
 
 
 class _Session:
-    __slots__ = ("seq", "shapes", "body", "parent", "last_ts", "first_ts", "line")
+    __slots__ = ("seq", "shapes", "body", "parent", "prev", "last_ts", "first_ts", "line", "fresh")
 
     def __init__(self) -> None:
         self.seq: list[tuple] = []  # (shape, variant, line, ts) since the last burst, before a repeat
         self.shapes: list[Any] = []  # the shapes of seq
         self.body: Optional[dict[Any, list]] = None  # shape -> [count, varied, first variant]
         self.parent: Any = None
+        self.prev: Any = None  # the shape of the session's previous statement
+        self.fresh: Optional[tuple] = None  # the body was just formed: (parent, variant, line, ts) of the repeat
         self.last_ts: Optional[float] = None
         self.first_ts: Optional[float] = None
         self.line: Optional[int] = None
@@ -85,21 +87,28 @@ class NPlusOneDetector:
             self._close(session, s)  # a pause: whatever comes next starts afresh
             s.seq.clear()
             s.shapes.clear()
-            s.parent = None
+            s.parent = s.prev = None
         s.last_ts = ts
+        prev, s.prev = s.prev, shape
         body = s.body
         if body is not None:
             stats = body.get(shape)
+            fresh, s.fresh = s.fresh, None
+            if fresh is not None and shape is prev and len(body) > 1:
+                # the same shape twice in a row right after the body was formed: the
+                # body is that shape alone, and the statement before the pair its parent
+                s.parent, s.line, s.first_ts = fresh[0], fresh[2], fresh[3]
+                s.body = {shape: [2, variant != fresh[1], fresh[1]]}
+                return
             if stats is not None:
                 stats[0] += 1
                 if not stats[1] and variant != stats[2]:
                     stats[1] = True
                 return
-            # a shape outside the loop body ends the burst; the body's last shape
-            # may be the parent of what follows (nested loops)
-            last = next(reversed(body))
+            # a shape outside the loop body ends the burst; the statement just
+            # before it is its parent if it starts a loop of its own (nested loops)
             self._close(session, s)
-            s.parent = last  # the parent if this shape starts a loop of its own (nested loops)
+            s.parent = prev
             s.seq = [(shape, variant, line, ts)]
             s.shapes = [shape]
             return
@@ -121,6 +130,7 @@ class NPlusOneDetector:
         stats[1] = variant != stats[2]
         s.seq = []
         s.shapes = []
+        s.fresh = (prev, variant, line, ts)
 
     def _close(self, session: Hashable, s: _Session) -> None:
         body, parent = s.body, s.parent

@@ -179,7 +179,7 @@ def _fill_percent_s(sql: str, args: list) -> Optional[str]:
     if len(parts) - 1 != len(args):
         return None
     out = [parts[0]]
-    for value, part in zip(args, parts[1:]):
+    for value, part in zip(args, parts[1:], strict=True):
         out.append(sql_literal(value))
         out.append(part)
     return "".join(out).replace("%%", "%")

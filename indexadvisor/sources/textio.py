@@ -12,7 +12,6 @@ up in the workload's errors and notes. Nothing here raises on bad content.
 from __future__ import annotations
 
 import bz2
-import gzip
 import io
 import lzma
 import re
@@ -67,12 +66,54 @@ def _snippet(text: str, width: int = 80) -> str:
     return repr(text[:width] + ("..." if len(text) > width else ""))
 
 
+class _Gunzip(io.RawIOBase):
+    """gzip decompression that keeps what it could decompress when the file is cut short.
+
+    (GzipFile.read() raises EOFError and drops the data of that read.) Handles
+    concatenated members, as logrotate's copies can be.
+    """
+
+    def __init__(self, raw: BinaryIO) -> None:
+        self.raw = raw
+        self._d = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        self._buf = b""
+        self._done = False
+        self._truncated = False
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, n: int = -1) -> bytes:  # type: ignore[override]
+        """Up to n bytes; b"" at the end; EOFError once, after the data, if the file was cut short."""
+        while not self._done and (n < 0 or len(self._buf) < n):
+            data = self.raw.read(CHUNK)
+            if not data:
+                self._done = True
+                self._buf += self._d.flush()
+                self._truncated = not self._d.eof
+                break
+            out = self._d.decompress(data)
+            while self._d.eof and self._d.unused_data:  # another member follows
+                rest = self._d.unused_data
+                self._d = zlib.decompressobj(16 + zlib.MAX_WBITS)
+                out += self._d.decompress(rest)
+            self._buf += out
+        if not self._buf and self._truncated:
+            self._truncated = False
+            raise EOFError("compressed file ended before the end-of-stream marker")
+        if n < 0:
+            out, self._buf = self._buf, b""
+        else:
+            out, self._buf = self._buf[:n], self._buf[n:]
+        return out
+
+
 def open_binary(path: Path) -> tuple[BinaryIO, BinaryIO, str]:
     """Open a file, decompressing by magic number; returns (stream, raw file, compression)."""
     raw = open(path, "rb")
     head = raw.peek(6)[:6] if hasattr(raw, "peek") else b""
     if head.startswith(b"\x1f\x8b"):
-        return gzip.GzipFile(fileobj=raw, mode="rb"), raw, "gzip"  # type: ignore[return-value]
+        return _Gunzip(raw), raw, "gzip"  # type: ignore[return-value]
     if head.startswith(b"BZh"):
         return bz2.BZ2File(raw, "rb"), raw, "bzip2"  # type: ignore[return-value]
     if head.startswith(b"\xfd7zXZ\x00"):

@@ -100,7 +100,6 @@ class WorkloadBuilder:
         self.skipped: dict[tuple[str, str], int] = {}  # (source, reason) -> statements
         self.substitute_params = substitute_params
         self.detector: Optional[NPlusOneDetector] = NPlusOneDetector() if n_plus_one else None
-        self.sessions_seen = False
 
     # ------------------------------------------------------------------ adding
 
@@ -153,7 +152,6 @@ class WorkloadBuilder:
         else:
             variant = shape.first
         if session is not None and self.detector is not None:
-            self.sessions_seen = True
             self.detector.observe(session, ts, shape, variant, line)
         return st
 

@@ -8,3 +8,4 @@ CREATE TABLE "Task" (id int PRIMARY KEY, "projectId" int, "isDeleted" boolean, a
 CREATE TABLE "user" (id int PRIMARY KEY, email text);
 CREATE SCHEMA shop;
 CREATE TABLE shop.products (id int PRIMARY KEY, sku text);
+CREATE TABLE docs (id bigint PRIMARY KEY, tenant_id int, payload jsonb, tags text[], title varchar(200), body text, created_at timestamp, published boolean);

@@ -1,0 +1,150 @@
+"""Partial indexes: a constant every execution carries goes into the index's WHERE.
+
+A predicate qualifies when
+
+- every execution of the statement shape carries the same constant: a literal
+  that never changed across the executions seen (Statement.constants), a boolean
+  (`"isDeleted" = false`, `NOT archived`), or `IS [NOT] NULL`; never a parameter
+  (`$1`), whose value can change from one execution to the next;
+- the column holds few distinct values (a flag, a status; at most
+  PARTIAL_MAX_DISTINCT), or the test is IS [NOT] NULL;
+- pg_stats says the constant selects a small part of the table (at most
+  PARTIAL_MAX_FRACTION): most_common_freqs for the value(s), null_frac for the
+  null tests. Without statistics nothing qualifies: the share is unknown.
+
+The WHERE is written in the form the queries use, since the planner uses a
+partial index only when it can prove the query's predicate implies it (`status IN
+('a', 'b')` stays an IN list); booleans are written `col` / `NOT col`, because
+HypoPG does not match a hypothetical `WHERE col = false` to a query's `col =
+false` while both HypoPG and the planner match `WHERE NOT col`. The column
+leaves the key: every entry has the same value. Shapes that share the constant
+get the same WHERE, so one partial index serves them all.
+
+Anti-pattern: `CREATE INDEX ON jobs (queue, state)` for `WHERE queue = $1 AND
+state = 'failed'` when 1% of jobs have failed. Fix: `CREATE INDEX ON jobs (queue)
+WHERE state = 'failed'`, a hundredth of the size.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Optional
+
+from indexadvisor.kinds import types as T
+from indexadvisor.model import Predicate, PredKind, Statement, Table, TableAccess
+from indexadvisor.render.ddl import quote_ident
+
+PARTIAL_MAX_FRACTION = 0.2
+PARTIAL_MAX_DISTINCT = 200
+_KINDS = (PredKind.EQ, PredKind.IN, PredKind.IS_NULL, PredKind.IS_NOT_NULL)
+
+
+def _values(constant: str) -> list[str]:
+    """The literals of an IN list's constant text ("'a', 'b'")."""
+    out, current, quoted = [], "", False
+    for ch in constant:
+        if ch == "'":
+            quoted = not quoted
+        if ch == "," and not quoted:
+            out.append(current.strip())
+            current = ""
+            continue
+        current += ch
+    if current.strip():
+        out.append(current.strip())
+    return out
+
+
+def is_boolean(pred: Predicate) -> bool:
+    return pred.kind == PredKind.EQ and (pred.constant or "").lower() in ("true", "false")
+
+
+def fixed(pred: Predicate, statement: Statement) -> bool:
+    """Whether every execution of the shape carries this predicate's constant."""
+    if pred.expression is not None or pred.kind not in _KINDS:
+        return False
+    if pred.kind in (PredKind.IS_NULL, PredKind.IS_NOT_NULL) or is_boolean(pred):
+        return True  # part of the statement's shape: the fingerprint keeps booleans and NULL
+    if pred.constant is None:
+        return False  # a parameter or an expression
+    from indexadvisor.sources.fingerprint import literals
+
+    if statement.constants is None:
+        return False
+    texts = literals(statement.sql)
+    if len(texts) != len(statement.constants):
+        return False
+    for value in _values(pred.constant) if pred.kind == PredKind.IN else [pred.constant]:
+        positions = [i for i, t in enumerate(texts) if t == value]
+        if not positions or any(statement.constants[i] != value for i in positions):
+            return False
+    return True
+
+
+def fraction(pred: Predicate, table: Optional[Table]) -> Optional[float]:
+    """Share of the table's rows the predicate selects, from pg_stats; None when unknown."""
+    from indexadvisor.costing.model import StatsModel
+
+    if table is None or not table.has_stats:
+        return None
+    column = table.columns.get(pred.column)
+    stats = column.stats if column is not None else None
+    if stats is None:
+        return None
+    if pred.kind == PredKind.IS_NULL:
+        return stats.null_frac
+    if pred.kind == PredKind.IS_NOT_NULL:
+        return 1.0 - stats.null_frac
+    distinct = stats.n_distinct if stats.n_distinct >= 0 else -stats.n_distinct * (table.row_estimate or 0)
+    if not T.is_bool(column.type) and not (0 < distinct <= PARTIAL_MAX_DISTINCT):
+        return None  # not a flag or a status: a constant of it is an id, not a subset worth an index
+    model = StatsModel()
+    values = _values(pred.constant or "") if pred.kind == PredKind.IN else [pred.constant]
+    return min(1.0, sum(model._eq(stats, model.rows(table), v) for v in values))  # noqa: SLF001
+
+
+def where_text(preds: list[Predicate]) -> str:
+    """The WHERE of the partial index, in the form the queries write it (booleans as col / NOT col)."""
+    parts = []
+    for p in preds:
+        col = quote_ident(p.column)
+        if p.kind == PredKind.IS_NULL:
+            parts.append(f"{col} IS NULL")
+        elif p.kind == PredKind.IS_NOT_NULL:
+            parts.append(f"{col} IS NOT NULL")
+        elif is_boolean(p):
+            parts.append(col if (p.constant or "").lower() == "true" else f"NOT {col}")
+        elif p.kind == PredKind.IN:
+            parts.append(f"{col} IN ({p.constant})")
+        else:
+            parts.append(f"{col} = {p.constant}")
+    return " AND ".join(parts)
+
+
+def qualifying(access: TableAccess, statement: Statement, table: Optional[Table]) -> list[tuple[Predicate, float]]:
+    """The access's predicates that belong in a partial index's WHERE, with the share each selects."""
+    out = []
+    for p in access.predicates:
+        if not fixed(p, statement):
+            continue
+        share = fraction(p, table)
+        if share is not None and share <= PARTIAL_MAX_FRACTION:
+            out.append((p, share))
+    return out
+
+
+def without(access: TableAccess, preds: list[Predicate]) -> TableAccess:
+    """The access with these predicates taken out (the index's WHERE answers them)."""
+    return replace(access, predicates=[p for p in access.predicates if p not in preds])
+
+
+def evidence(pred: Predicate, share: float, statement: Statement) -> str:
+    if pred.kind in (PredKind.IS_NULL, PredKind.IS_NOT_NULL):
+        source = "pg_stats.null_frac"
+        constant = "the null test"
+    else:
+        source = "pg_stats most_common_freqs"
+        constant = "a boolean" if is_boolean(pred) else f"the literal {pred.constant}"
+        if not is_boolean(pred) and statement.calls > 1:
+            constant += f" in all {statement.calls:,} executions"
+    return f"{where_text([pred])} is {constant}, not a parameter, and selects {share:.1%} of the rows ({source})"

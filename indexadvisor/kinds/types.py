@@ -1,0 +1,88 @@
+"""Column type tests on the type names the catalogs give.
+
+A live catalog names types as format_type() does (`timestamp with time zone`,
+`character varying(20)`, `integer[]`); DDL files as they were written
+(`timestamptz`, `varchar(20)`, `int[]`). These helpers accept both.
+"""
+
+from __future__ import annotations
+
+from typing import Optional
+
+
+def _norm(type_name: Optional[str]) -> str:
+    return (type_name or "").strip().lower().strip('"')
+
+
+def is_array(t: Optional[str]) -> bool:
+    t = _norm(t)
+    return t.endswith("]") or t.startswith("_")
+
+
+def is_jsonb(t: Optional[str]) -> bool:
+    return _norm(t) == "jsonb"
+
+
+def is_json(t: Optional[str]) -> bool:
+    return _norm(t) == "json"
+
+
+def is_bool(t: Optional[str]) -> bool:
+    return _norm(t).startswith("bool")
+
+
+def is_timestamptz(t: Optional[str]) -> bool:
+    t = _norm(t)
+    return t.startswith("timestamptz") or (t.startswith("timestamp") and "with time zone" in t and "without" not in t)
+
+
+def is_timestamp(t: Optional[str]) -> bool:
+    t = _norm(t)
+    return t.startswith("timestamp") and not is_timestamptz(t)
+
+
+def is_date(t: Optional[str]) -> bool:
+    return _norm(t) == "date"
+
+
+def is_datetime(t: Optional[str]) -> bool:
+    t = _norm(t)
+    return is_timestamp(t) or is_timestamptz(t) or is_date(t) or t.startswith(("time", "interval"))
+
+
+def is_varchar(t: Optional[str]) -> bool:
+    t = _norm(t)
+    return t.startswith(("varchar", "character varying"))
+
+
+def is_bpchar(t: Optional[str]) -> bool:
+    t = _norm(t)
+    return (t.startswith(("char", "character", "bpchar")) and not is_varchar(t)) and not is_array(t)
+
+
+def is_textual(t: Optional[str]) -> bool:
+    t = _norm(t)
+    return not is_array(t) and (t in ("text", "name", "citext") or is_varchar(t) or is_bpchar(t))
+
+
+def is_numeric(t: Optional[str]) -> bool:
+    t = _norm(t)
+    return not is_array(t) and t.startswith((
+        "int", "bigint", "smallint", "numeric", "decimal", "real", "double", "float", "serial", "bigserial", "money", "oid",
+    ))
+
+
+def is_wide(t: Optional[str]) -> bool:
+    """Types that are wide or variable by nature: never worth carrying in an index's INCLUDE."""
+    t = _norm(t)
+    return is_array(t) or t in ("json", "jsonb", "bytea", "xml", "tsvector", "hstore", "geometry", "geography") \
+        or (t in ("text", "citext") and False)
+
+
+def pattern_opclass(t: Optional[str]) -> str:
+    """The B-tree operator class that serves LIKE 'abc%' on a column of this type in any collation."""
+    if is_varchar(t):
+        return "varchar_pattern_ops"
+    if is_bpchar(t):
+        return "bpchar_pattern_ops"
+    return "text_pattern_ops"
