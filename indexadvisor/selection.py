@@ -233,8 +233,26 @@ class Advisor:
             now = dict(base)
             used = 0
 
+            def effective(c: Candidate) -> tuple[Candidate, list[Candidate]]:
+                """The index c really adds given what is chosen, and what it replaces.
+
+                A chosen index with the same keys but other INCLUDE columns is merged into
+                one (two would be duplicates); a chosen left prefix is replaced.
+                """
+                twins = [x for x in chosen if _same_definition_but_include(x, c)]
+                if twins:
+                    include = list(c.include) + [col for x in twins for col in x.include if col not in c.include]
+                    merged = Candidate(c.schema, c.table, c.keys, include, c.where, c.method,
+                                       list(dict.fromkeys(c.statements + [fp for x in twins for fp in x.statements])))
+                    if merged.key not in sizes:
+                        origins[merged.key] = origins[c.key]
+                        relevant[merged.key] = list({id(p): p for x in twins + [c] for p in relevant[x.key]}.values())
+                        sizes[merged.key] = coster.size(merged) or 0
+                    c = merged
+                return c, twins + [x for x in chosen if _is_prefix(x, c)]
+
             def evaluate(c: Candidate):
-                replaced = [x for x in chosen if _is_prefix(x, c)]
+                c, replaced = effective(c)
                 size = sizes[c.key] - sum(sizes[x.key] for x in replaced)
                 if opts.budget_bytes is not None and used + size > opts.budget_bytes:
                     return None
@@ -253,7 +271,7 @@ class Advisor:
                     return None
                 wcost = self._write_cost(c, writes, replaced) * ms_per_unit if opts.write_cost else 0.0
                 net = gain - wcost
-                return (net / max(size, 8192) if per_byte else net), net, gain, wcost, per, replaced, size
+                return (net / max(size, 8192) if per_byte else net), net, gain, wcost, per, replaced, size, c
 
             # Start from an upper bound that costs no EXPLAIN: the index cannot save more
             # than its statements' current cost above their ideal.
@@ -278,8 +296,8 @@ class Advisor:
                     if result is not None:
                         heapq.heappush(heap, (-result[0], width, n, round_no, c, result, result[1]))
                     continue
-                score, net, gain, wcost, per, replaced, size = result
-                if net <= 0:
+                score, net, gain, wcost, per, replaced, size, c = result
+                if net <= 0 or c in chosen:
                     continue
                 for x in replaced:
                     chosen.remove(x)
@@ -499,7 +517,7 @@ class Advisor:
         why = self.kinds.why_for(c) if hasattr(self, "kinds") else c.why
         keys = describe_keys(c.keys, reqs[0]) if c.method == "btree" else ""
         reason = f"{label(kind)}: " + "; ".join(part for part in (why, keys) if part)
-        c.kind, c.why = kind, why
+        c.kind, c.why = kind, why or keys  # a plain B-tree: what its keys do is why
         if len(helps) > 1:
             reason += f"; serves {len(helps)} statement shapes"
         if helps:
@@ -610,6 +628,12 @@ def _is_prefix(narrow: Candidate, wide: Candidate) -> bool:
         return False
     return all(_same_key(a, b) and a.desc == b.desc and a.nulls_first == b.nulls_first
                for a, b in zip(narrow.keys, wide.keys))
+
+
+def _same_definition_but_include(a: Candidate, b: Candidate) -> bool:
+    return (a.schema, a.table, a.method, a.where) == (b.schema, b.table, b.method, b.where) \
+        and len(a.keys) == len(b.keys) and set(a.include) != set(b.include) \
+        and all(_same_key(x, y) and x.desc == y.desc and x.nulls_first == y.nulls_first for x, y in zip(a.keys, b.keys))
 
 
 def _columns_of(c: Candidate) -> tuple:
