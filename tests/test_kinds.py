@@ -211,6 +211,10 @@ def test_cli_kinds_option_and_json_kind(tmp_path):
     assert json.loads(result.stdout)["recommendations"] == []
     result = runner.invoke(app, ["analyze", str(tmp_path), "--kinds", "bogus"])
     assert result.exit_code == 2 and "unknown kind" in result.output
+    (tmp_path / "w.sql").write_text("SELECT id FROM users WHERE email = $1;\n")
+    [plain] = json.loads(runner.invoke(app, ["analyze", str(tmp_path), "--format", "json"]).stdout)["recommendations"]
+    assert plain["kind"] == "btree" and plain["kind_reason"] == "equality on email"
+    assert plain["reason"].startswith("B-tree: equality on email")
 
 
 # --------------------------------------------------------------------------- expression text and predicates

@@ -125,10 +125,12 @@ class KindAdvisor:
         """Why this kind: the candidate's own reason, or that of the candidate it was grown from."""
         if c.why or self.kind_of(c) == "btree":
             return c.why
-        for other in self._made:
-            if (other.schema, other.table, other.method, other.where, other.include) == \
-                    (c.schema, c.table, c.method, c.where, c.include) and other.keys == c.keys[:len(other.keys)]:
-                return other.why
+        same = [o for o in self._made if (o.schema, o.table, o.method, o.where) == (c.schema, c.table, c.method, c.where)
+                and o.keys == c.keys[:len(o.keys)] and self.kind_of(o) == self.kind_of(c)]
+        # the same INCLUDE first; a covering index merged with another's INCLUDE columns keeps its reason
+        for o in sorted(same, key=lambda o: (o.include != c.include, -len(o.keys))):
+            if o.why:
+                return o.why
         return ""
 
     # ------------------------------------------------------------------ kinds

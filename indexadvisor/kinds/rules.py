@@ -66,6 +66,10 @@ def choose(advisor, advice, pool: dict, parsed: list[ParsedStatement], rank: Cal
         else:
             weight[fp] = float(p.statement.calls)
     floor = opts.min_improvement * sum(weight[fp] * c for fp, c in base.items())
+    # --weight time: gains are in ms, so write costs (in cost units) are converted as the greedy does
+    timed = [(p.statement.total_time_ms, p.statement.calls * base[p.statement.fingerprint]) for p in parsed
+             if opts.weight == "time" and p.statement.total_time_ms and base.get(p.statement.fingerprint)]
+    ms_per_unit = sum(t for t, _ in timed) / sum(u for _, u in timed) if timed else 1.0
     writes = advisor._write_load(parsed, advisor.coster)  # noqa: SLF001
     used = sum((r.estimate.size_bytes or 0) for r in advice.chosen)
     remaining = {c.key: (c, served) for c, served in pool.values()}
@@ -85,7 +89,7 @@ def choose(advisor, advice, pool: dict, parsed: list[ParsedStatement], rank: Cal
             if not per:
                 continue
             entry = writes.get(f"{c.schema}.{c.table}")
-            wcost = (entry["rows"] * INDEX_WRITE_COST * GIN_WRITE_FACTOR if entry else 0.0) if opts.write_cost else 0.0
+            wcost = (entry["rows"] * INDEX_WRITE_COST * GIN_WRITE_FACTOR * ms_per_unit if entry else 0.0) if opts.write_cost else 0.0
             size = stats.size(c) or 0
             net = gain - wcost
             score = net / max(size, 8192) if opts.budget_bytes is not None else net
