@@ -23,6 +23,7 @@ from indexadvisor.candidates import Requirement, column_rank, could_serve, descr
 from indexadvisor.costing import Coster
 from indexadvisor.costing.model import StatsModel
 from indexadvisor.costing.stats import MIN_GAIN, key_columns
+from indexadvisor.health.common import serves_scans_of
 from indexadvisor.kinds import ALL_KINDS, label, rules
 from indexadvisor.kinds.pool import KindAdvisor
 from indexadvisor.model import (
@@ -227,11 +228,20 @@ class Advisor:
             coster.sizes(pool)  # one batch instead of one round trip per candidate
         sizes = {c.key: coster.size(c) or 0 for c in pool}
 
-        def greedy(per_byte: bool):
-            chosen: list[Candidate] = []
-            results: list[Chosen] = []
-            now = dict(base)
-            used = 0
+        grown: list[Candidate] = []  # extensions made by any run, offered to the later ones
+        work = [0]  # statements re-costed by the greedy runs, to bound the local search
+
+        def effort() -> int:
+            """Work spent so far: EXPLAINs sent when the planner costs, else statements re-costed."""
+            whatif = getattr(coster, "whatif", None)
+            return whatif.explains if whatif is not None else work[0]
+
+        def greedy(per_byte: bool, start: tuple[list[Candidate], list[Chosen]] = ([], []), banned: frozenset = frozenset()):
+            """Add indexes to `start` (chosen, their descriptions) while one pays off."""
+            chosen: list[Candidate] = list(start[0])
+            results: list[Chosen] = list(start[1])
+            now = self._final_costs(chosen, by_table, tables_of, base) if chosen else dict(base)
+            used = sum(sizes[c.key] for c in chosen)
 
             def effective(c: Candidate) -> tuple[Candidate, list[Candidate]]:
                 """The index c really adds given what is chosen, and what it replaces.
@@ -249,7 +259,7 @@ class Advisor:
                         relevant[merged.key] = list({id(p): p for x in twins + [c] for p in relevant[x.key]}.values())
                         sizes[merged.key] = coster.size(merged) or 0
                     c = merged
-                return c, twins + [x for x in chosen if _is_prefix(x, c)]
+                return c, twins + [x for x in chosen if x not in twins and serves_scans_of(_probe(x), _probe(c))]
 
             def evaluate(c: Candidate):
                 c, replaced = effective(c)
@@ -257,6 +267,8 @@ class Advisor:
                 if opts.budget_bytes is not None and used + size > opts.budget_bytes:
                     return None
                 kept = [x for x in chosen if x not in replaced]
+                if any(serves_scans_of(_probe(c), _probe(x)) for x in kept):
+                    return None  # health would call it redundant next to one already chosen
                 gain, per = 0.0, {}
                 for p in relevant[c.key]:
                     fp = p.statement.fingerprint
@@ -264,6 +276,7 @@ class Advisor:
                         continue
                     config = [x for x in kept if f"{x.schema}.{x.table}" in tables_of[fp]] + [c]
                     new = coster.statement_cost(p, config)
+                    work[0] += 1
                     if new is not None and new < now[fp]:
                         gain += weight[fp] * (now[fp] - new)
                         per[fp] = (now[fp], new)
@@ -279,7 +292,9 @@ class Advisor:
             # the floor is a share of the workload's cost at the time; it is never below
             # that share of the cost with every statement at its ideal
             lowest = opts.min_improvement * sum(weight[fp] * ideal.get(fp, 0.0) for fp in now)
-            for n, c in enumerate(pool):
+            for n, c in enumerate(pool + grown):
+                if c.key in banned or c in chosen:
+                    continue
                 bound = sum(weight[fp] * (now[fp] - ideal.get(fp, 0.0))
                             for fp in (p.statement.fingerprint for p in relevant[c.key]) if fp in now)
                 if bound <= 0 or bound < lowest:
@@ -310,6 +325,7 @@ class Advisor:
                 results.append(self._describe(c, origins[c.key], per, weight, gain, wcost, sizes[c.key], parsed))
                 round_no += 1
                 for ext in (self._extensions(c, per, parsed, origins) if hasattr(coster, "ideal") else []):
+                    grown.append(ext)
                     relevant[ext.key] = self._relevant(ext, by_table, broad=hasattr(coster, "ideal"))
                     if hasattr(coster, "sizes"):
                         coster.sizes([ext])
@@ -319,17 +335,16 @@ class Advisor:
                     break
             return chosen, results
 
+        def outcome(run):
+            final = self._final_costs(run[0], by_table, tables_of, base)
+            return sum(weight[fp] * c for fp, c in final.items()), run[0], run[1], final
+
         # Under a budget, benefit per byte can fill it with small indexes and leave out a
         # big, better one: try both orders and keep the cheaper workload.
-        runs = [greedy(per_byte=False)]
+        best = outcome(greedy(per_byte=False))
         if opts.budget_bytes is not None:
-            runs.append(greedy(per_byte=True))
-        best = None
-        for chosen, results in runs:
-            final = self._final_costs(chosen, by_table, tables_of, base)
-            total = sum(weight[fp] * c for fp, c in final.items())
-            if best is None or total < best[0] - 1e-9:
-                best = (total, chosen, results, final)
+            best = min(best, outcome(greedy(per_byte=True)), key=lambda o: o[0])
+            best = self._swaps(best, greedy, outcome, sizes, effort)
         _, chosen, results, current = best
         results = self._final_attribution(results, chosen, by_table, tables_of, current, weight)
         return Advice(
@@ -338,6 +353,39 @@ class Advisor:
             workload_before=total_before,
             workload_after=sum(weight[fp] * current[fp] for fp in current),
         )
+
+    @staticmethod
+    def _swaps(best, greedy, outcome, sizes, effort: Callable[[], int], rounds: int = 3):
+        """Local search under a size budget (a knapsack, where greedy has no guarantee):
+        drop one chosen index and let the greedy refill what it frees; keep the result
+        when the workload is cheaper.
+
+        A greedy pick that was best alone can crowd out a pair that is better together
+        (a big index taking the room of two smaller ones that serve more). The search
+        may spend as much work (EXPLAINs) as everything before it did, no more.
+        """
+        limit = 2 * effort()
+        for _ in range(rounds):
+            total, chosen, results, _ = best
+            improved = False
+            # the smallest contribution per byte first: the likeliest to be worth trading
+            order = sorted(chosen, key=lambda c: next((r.estimate.benefit for r in results if r.candidate is c), 0.0)
+                           / max(sizes.get(c.key, 0), 8192))
+            for x in order:
+                if effort() >= limit:
+                    return best
+                keep = [c for c in chosen if c is not x]
+                start = (keep, [r for r in results if r.candidate is not x])
+                for per_byte in (False, True):
+                    trial = outcome(greedy(per_byte, start, banned=frozenset({x.key})))
+                    if trial[0] < total * (1 - 1e-4):
+                        best, improved = trial, True
+                        break
+                if improved:
+                    break
+            if not improved:
+                break
+        return best
 
     def _final_costs(self, chosen, by_table, tables_of, base) -> dict[str, float]:
         """Every statement on a chosen index's table, re-costed with the whole set."""
@@ -378,7 +426,7 @@ class Advisor:
         columns = {_columns_of(c) for c in keep}  # the same columns in other directions are as good
         keep += [c for c in pool if c.key not in picked and _columns_of(c) in columns]
         if keep_prefixes:
-            keep += [c for c in pool if c not in keep and c.table in keep_prefixes and any(_is_prefix(c, k) for k in keep)]
+            keep += [c for c in pool if c not in keep and c.table in keep_prefixes and any(_narrower(c, k) for k in keep)]
         kept = {c.key for c in keep}
         return [c for c in pool if c.key in kept]  # pool order: ties go to the hotter statement's variant
 
@@ -388,7 +436,7 @@ class Advisor:
         `broad` (the planner decides): any access that filters, joins, groups or sorts
         on the leading column; otherwise the access-pattern match rule.
         """
-        probe = Index("", c.schema, c.table, c.keys, c.include, c.where, c.method)
+        probe = _probe(c)
         lead = c.keys[0].column if c.keys else None
         out = []
         for p in by_table.get(f"{c.schema}.{c.table}", []):
@@ -616,6 +664,10 @@ def _serving_index(table: Optional[Table], req: Requirement, access: TableAccess
     return None
 
 
+def _probe(c: Candidate) -> Index:
+    return Index("", c.schema, c.table, c.keys, list(c.include), c.where, c.method)
+
+
 def _same_key(a, b) -> bool:
     return (a.column, a.expression, a.opclass, a.collation) == (b.column, b.expression, b.opclass, b.collation)
 
@@ -628,6 +680,14 @@ def _is_prefix(narrow: Candidate, wide: Candidate) -> bool:
         return False
     return all(_same_key(a, b) and a.desc == b.desc and a.nulls_first == b.nulls_first
                for a, b in zip(narrow.keys, wide.keys))
+
+
+def _narrower(narrow: Candidate, wide: Candidate) -> bool:
+    """Whether `narrow` is `wide` with fewer columns: a left prefix of its keys, or its
+    keys with fewer INCLUDE columns (a cheaper option under a budget)."""
+    if _is_prefix(narrow, wide):
+        return True
+    return _same_definition_but_include(narrow, wide) and set(narrow.include) < set(wide.include)
 
 
 def _same_definition_but_include(a: Candidate, b: Candidate) -> bool:

@@ -613,12 +613,12 @@ def run_budget(label: str, budget: int, workload: Path, starts: dict[int, str], 
         anomalies.append(f"copy of an existing index: {d}")
     res["copy_check"] = copy_check(own, queries, headline, baseline, recs, existing)
     for c in res["copy_check"]:
-        if c["copy_share"] is not None and c["copy_share"] >= 0.9:
+        if c["beyond_share"] is not None and c["beyond_share"] < 0.1:
             anomalies.append(
                 f"{c['name']} shares its leading column with {c['existing']} ({', '.join(c['existing_keys'])}), and "
-                f"a hypothetical copy of {c['existing']} alone saves {c['copy_gain']:,.0f} of the "
-                f"{c['gain']:,.0f} cost units {c['name']} saves alone on the headline queries "
-                f"({100 * c['copy_share']:.0f}%): its estimated gain is mostly HypoPG pricing a copy below the real index")
+                f"next to a hypothetical copy of {c['existing']} it saves only {c['gain_beyond_copy']:,.0f} of the "
+                f"{c['gain']:,.0f} cost units it saves alone on the headline queries: its estimated gain is mostly "
+                f"HypoPG pricing a copy below the real index")
 
     # our own cross-check: every query costed in our session with the set as hypothetical indexes
     w = whatif_costs(own, queries, [r["ddl"] for r in recs])
@@ -639,9 +639,11 @@ def run_budget(label: str, budget: int, workload: Path, starts: dict[int, str], 
         adv_b, adv_a = before.get(n), after.get(n)
         if None in (ours_b, ours_a, adv_b, adv_a):
             continue
-        if abs(ours_b - adv_b) > 0.01 * ours_b or abs(ours_a - adv_a) > 0.01 * ours_a:
-            anomalies.append(f"{n}: advisor's costs {adv_b:,.0f} -> {adv_a:,.0f} differ from our EXPLAIN "
-                             f"{ours_b:,.0f} -> {ours_a:,.0f}")
+        # the advisor prices against hypothetical copies of the existing indexes (HypoPG costs a
+        # copy below the real one), so its absolute costs sit a little below ours: compare ratios
+        if ours_b and adv_b and abs(ours_a / ours_b - adv_a / adv_b) > 0.02:
+            anomalies.append(f"{n}: advisor's ratio {adv_a / adv_b:.3f} ({adv_b:,.0f} -> {adv_a:,.0f}) differs from "
+                             f"our EXPLAIN's {ours_a / ours_b:.3f} ({ours_b:,.0f} -> {ours_a:,.0f})")
     return res
 
 
@@ -665,11 +667,15 @@ def copy_check(own: psycopg.Connection, queries: dict[str, str], headline: list[
                 continue  # a plain duplicate/prefix, reported as such
             mine = whatif_costs(own, sub, [r["ddl"]])["costs"]
             copy = whatif_costs(own, sub, [ix["definition"]])["costs"]
+            both = whatif_costs(own, sub, [ix["definition"], r["ddl"]])["costs"]
             gain = sum((baseline[n] or 0) - (mine[n] or baseline[n] or 0) for n in headline)
             copy_gain = sum((baseline[n] or 0) - (copy[n] or baseline[n] or 0) for n in headline)
+            # what it saves where the copy is there too: the part of its gain that is a new access path
+            beyond = sum((copy[n] or baseline[n] or 0) - (both[n] or copy[n] or baseline[n] or 0) for n in headline)
             out.append({"name": r["name"], "columns": r["columns"], "existing": ix["name"],
-                        "existing_keys": ix["keys"], "gain": gain, "copy_gain": copy_gain,
+                        "existing_keys": ix["keys"], "gain": gain, "copy_gain": copy_gain, "gain_beyond_copy": beyond,
                         "copy_share": (copy_gain / gain) if gain > 0 else None,
+                        "beyond_share": (beyond / gain) if gain > 0 else None,
                         "per_query": {n: {"alone": mine[n], "copy_alone": copy[n]} for n in headline
                                       if (mine[n] or 0) < (baseline[n] or 0) or (copy[n] or 0) < (baseline[n] or 0)}})
     return out
@@ -802,14 +808,15 @@ def markdown(results: dict[str, Any]) -> str:
     out.append("Cross-check, our own EXPLAIN under HypoPG with the chosen set (same 19 queries), and the "
                "excluded queries (outside the headline):\n")
     out.append("| budget | own sum ratio | own geo-mean | " + " | ".join(f"{n} ratio" for n in EXCLUDED)
-               + " | copies of an existing index (duplicate, left prefix, or gain reproduced by a hypothetical copy) |")
+               + " | copies of an existing index (duplicate, left prefix, or gain that a hypothetical copy reproduces) |")
     out.append("| --- | ---: | ---: | " + " | ".join("---:" for _ in EXCLUDED) + " | --- |")
     for b in results["budgets"]:
         if b.get("error"):
             continue
         ex = " | ".join(fmt_ratio(b["excluded"][n]["ratio"]) for n in EXCLUDED)
         dup = "; ".join(b["prefix_of_existing"]) or "none"
-        copies = [f"{c['name']}: {100 * c['copy_share']:.0f}% of its gain from a copy of {c['existing']}"
+        copies = [f"{c['name']}: a copy of {c['existing']} saves {100 * c['copy_share']:.0f}% of its gain alone; "
+                  f"next to the copy it still saves {100 * c['beyond_share']:.0f}%"
                   for c in b.get("copy_check", []) if c["copy_share"] is not None and c["copy_share"] >= 0.5]
         if copies:
             dup += "; " + "; ".join(copies)

@@ -28,6 +28,7 @@ from indexadvisor.health.common import (
     is_constraint,
     key_signature,
     qname,
+    serves_scans_of,
 )
 from indexadvisor.health.fk import covers
 from indexadvisor.model import Catalog, Finding, Index, IndexKey, ParsedStatement, Recommendation, StatementReport
@@ -89,19 +90,8 @@ def _probe(r: Recommendation) -> Index:
     return Index(r.name, r.schema, r.table, r.keys, list(r.include), r.where, r.method)
 
 
-def _prefix_of(narrow: Index, wide: Index) -> bool:
-    """narrow's scans are all served by wide: keys a left prefix, predicate implied, INCLUDE covered."""
-    if narrow.method != "btree" or wide.method != "btree" or not wide.valid or not narrow.keys:
-        return False
-    n, w = key_signature(narrow), key_signature(wide)
-    if len(n) > len(w) or w[:len(n)] != n or not implies(narrow.where, wide.where):
-        return False
-    columns = {k.column for k in wide.keys} | set(wide.include)
-    return all(c in columns for c in narrow.include)
-
-
 def _narrower(a: Index, b: Index) -> bool:
-    return _prefix_of(a, b) and not _prefix_of(b, a)
+    return serves_scans_of(a, b) and not serves_scans_of(b, a)
 
 
 def _same(a: Index, b: Index) -> bool:
@@ -117,14 +107,14 @@ def _reconcile(out: Audit, catalog: Catalog) -> None:
         table = catalog.tables.get(f"{rec.schema}.{rec.table}")
         existing = [i for i in (table.indexes if table else []) if i.valid and not i.parent]
         # an existing index serves all its scans, or one with the same keys that health would keep over it
-        served = next((i for i in existing if _prefix_of(probe, i)
+        served = next((i for i in existing if serves_scans_of(probe, i)
                        or (_same(probe, i) and (i.unique or is_constraint(i)))), None)
         if served is not None:
             out.existing[rec.name] = served.name
             out.notes.append(f"not proposed: {rec.name} {_keys(rec.keys)} would be a duplicate or left prefix of "
                              f"existing index {qname(served)} (duplicate_index/redundant_index), which serves its statements")
             continue
-        wider = next((k for k in kept if (k.schema, k.table) == (rec.schema, rec.table) and _prefix_of(probe, _probe(k))), None)
+        wider = next((k for k in kept if (k.schema, k.table) == (rec.schema, rec.table) and serves_scans_of(probe, _probe(k))), None)
         if wider is not None:
             out.merged[rec.name] = wider.name
             wider.statements.extend(fp for fp in rec.statements if fp not in wider.statements)
@@ -139,7 +129,7 @@ def _reconcile(out: Audit, catalog: Catalog) -> None:
             out.notes.append(f"not proposed: {rec.name} {_keys(rec.keys)} is a left prefix of the index proposed for "
                              f"foreign key {fk_index.related} of {fk_index.table} (see findings), which serves its statements")
             continue
-        made_redundant = [i for i in existing if not i.unique and not is_constraint(i) and _prefix_of(i, probe)
+        made_redundant = [i for i in existing if not i.unique and not is_constraint(i) and serves_scans_of(i, probe)
                           and qname(i) not in dropped]
         for i in made_redundant:
             rec.reason += (f"; once built, it makes existing {qname(i)} {_keys(i.keys)} redundant"

@@ -284,6 +284,19 @@ def key_signature(index: Index) -> tuple:
     return tuple(out)
 
 
+def serves_scans_of(narrow: Index, wide: Index) -> bool:
+    """Whether `wide` serves every scan of `narrow`: B-tree keys a left prefix, predicate
+    implied, INCLUDE columns covered. Health calls `narrow` redundant then, so the advisor
+    never proposes the two together either."""
+    if narrow.method != "btree" or wide.method != "btree" or not wide.valid or not narrow.keys:
+        return False
+    n, w = key_signature(narrow), key_signature(wide)
+    if len(n) > len(w) or w[:len(n)] != n or not implies(narrow.where, wide.where):
+        return False
+    columns = {k.column for k in wide.keys} | set(wide.include)
+    return all(c in columns for c in narrow.include)
+
+
 @functools.lru_cache(maxsize=None)
 def conjuncts(where: Optional[str]) -> frozenset[str]:
     """The AND-ed conditions of an index predicate, each in one normal form."""

@@ -1,0 +1,63 @@
+"""The local search that follows the greedy choice under a budget (pure logic, no server)."""
+
+from __future__ import annotations
+
+from indexadvisor.model import Candidate, Estimate, IndexKey
+from indexadvisor.selection import Advisor, Chosen
+
+# one big index that is the best single pick, and two smaller ones that are better together
+ITEMS = {"big": (7, 7.0), "left": (5, 4.9), "right": (5, 4.9)}  # name -> (size, saving)
+BUDGET = 10
+BEFORE = 100.0
+
+
+def _candidate(name: str) -> Candidate:
+    return Candidate("public", name, [IndexKey("a")])
+
+
+CANDIDATES = {name: _candidate(name) for name in ITEMS}
+
+
+def _knapsack(spent: list[int]):
+    """A greedy that adds the best-saving items that fit, from `start`, skipping `banned`."""
+
+    def greedy(per_byte, start=([], []), banned=frozenset()):
+        chosen, results = list(start[0]), list(start[1])
+        used = sum(ITEMS[c.table][0] for c in chosen)
+        order = sorted(ITEMS, key=lambda n: -(ITEMS[n][1] / ITEMS[n][0] if per_byte else ITEMS[n][1]))
+        for name in order:
+            c = CANDIDATES[name]
+            spent[0] += 1
+            if c in chosen or c.key in banned or used + ITEMS[name][0] > BUDGET:
+                continue
+            chosen.append(c)
+            results.append(Chosen(c, Estimate("planner", benefit=ITEMS[name][1]), [], ""))
+            used += ITEMS[name][0]
+        return chosen, results
+
+    return greedy
+
+
+def _outcome(run):
+    return BEFORE - sum(ITEMS[c.table][1] for c in run[0]), run[0], run[1], {}
+
+
+def test_a_swap_trades_the_big_pick_for_two_that_are_better_together():
+    spent = [0]
+    greedy = _knapsack(spent)
+    first = min(_outcome(greedy(False)), _outcome(greedy(True)), key=lambda o: o[0])
+    assert [c.table for c in first[1]] == ["big"]  # both greedy orders take the big one
+    sizes = {c.key: ITEMS[c.table][0] for c in CANDIDATES.values()}
+    best = Advisor._swaps(first, greedy, _outcome, sizes, lambda: spent[0])
+    assert sorted(c.table for c in best[1]) == ["left", "right"]
+    assert best[0] == BEFORE - 9.8
+
+
+def test_the_search_spends_no_more_work_than_came_before_it():
+    spent = [0]
+    greedy = _knapsack(spent)
+    first = _outcome(greedy(False))
+    sizes = {c.key: ITEMS[c.table][0] for c in CANDIDATES.values()}
+    spent[0] = 0  # nothing spent before the search: no allowance, no trial
+    best = Advisor._swaps(first, greedy, _outcome, sizes, lambda: spent[0])
+    assert [c.table for c in best[1]] == ["big"] and spent[0] == 0
