@@ -55,6 +55,7 @@ class Requirement:
     range_opclass: Optional[str] = None  # pattern opclass needed for LIKE 'abc%'
     in_after_sort: list[str] = field(default_factory=list)  # multi-valued IN kept after the sort keys
     exprs: dict[str, str] = field(default_factory=dict)  # ref -> expression text as written, for expression keys
+    range_like: bool = False  # the range is only LIKE 'abc%' (with no opclass needed in a C collation)
 
     @property
     def width(self) -> int:
@@ -74,7 +75,7 @@ class Requirement:
         return keys
 
     def narrowed(self, eq: list[str]) -> "Requirement":
-        return Requirement(eq, self.sort, self.range, self.range_opclass, self.in_after_sort, self.exprs)
+        return Requirement(eq, self.sort, self.range, self.range_opclass, self.in_after_sort, self.exprs, self.range_like)
 
 
 @dataclass
@@ -129,6 +130,7 @@ def requirement_for(access: TableAccess, rank: Callable[[str], tuple], expressio
     eq = sorted(eq, key=rank) + sorted(joins, key=rank)
     range_col: Optional[str] = None
     range_opclass: Optional[str] = None
+    only_like = False
     sort_cols = {k.column for k in sort}
     ranges = [p for p in preds if p.kind in _RANGE_KINDS and p.column not in eq and p.column not in sort_cols]
     if ranges:
@@ -136,9 +138,9 @@ def requirement_for(access: TableAccess, rank: Callable[[str], tuple], expressio
         range_col = chosen.column
         only_like = all(p.kind == PredKind.LIKE_PREFIX for p in preds if p.column == range_col)
         column = table.columns.get(range_col) if table is not None and range_col not in exprs else None
-        range_opclass = (T.pattern_opclass(column.type) if column is not None else "text_pattern_ops") if only_like else None
+        range_opclass = (T.pattern_opclass(column.type, column.collation) if column is not None else "text_pattern_ops") if only_like else None
     used = set(eq) | set(in_after_sort) | ({range_col} if range_col else set())
-    req = Requirement(eq, sort, range_col, range_opclass, in_after_sort, {r: t for r, t in exprs.items() if r in used})
+    req = Requirement(eq, sort, range_col, range_opclass, in_after_sort, {r: t for r, t in exprs.items() if r in used}, only_like)
     return req if req.width else None
 
 
@@ -194,7 +196,7 @@ def _sort_matches(keys: list[IndexKey], sort: list[SortKey]) -> bool:
 def _range_opclass_ok(key: IndexKey, req: Requirement) -> bool:
     if req.range_opclass:
         return key.opclass in _PATTERN_OPCLASSES or (key.collation or "").lower() in ("c", "posix")
-    return key.opclass is None
+    return key.opclass is None or (req.range_like and key.opclass in _PATTERN_OPCLASSES)
 
 
 def predicate_implied(where: str, access: TableAccess) -> bool:
@@ -299,7 +301,7 @@ def describe_keys(keys: list[IndexKey], req: Requirement) -> str:
     eq = [c for c in req.eq if c in cols]
     sort = [s for s in req.sort if s.column in cols]
     text = describe(Requirement(eq, sort, req.range if req.range in cols else None, req.range_opclass,
-                                [c for c in req.in_after_sort if c in cols], req.exprs))
+                                [c for c in req.in_after_sort if c in cols], req.exprs, req.range_like))
     ideal = req.keys()
     if len(keys) < len(ideal):
         text += f"; narrower than the ideal ({', '.join(k.text for k in ideal)}), which did not pay for its size or width"
@@ -316,7 +318,8 @@ def describe(req: Requirement) -> str:
     if req.in_after_sort:
         parts.append("IN-list filter on " + ", ".join(req.in_after_sort) + " kept after the sort keys")
     if req.range:
-        parts.append(("LIKE prefix on " if req.range_opclass else "range on ") + req.exprs.get(req.range, req.range))
+        parts.append(("LIKE prefix on " if req.range_like else "range on ") + req.exprs.get(req.range, req.range)
+                     + (" (C collation: the default operator class serves it)" if req.range_like and not req.range_opclass else ""))
     return "; ".join(parts)
 
 

@@ -96,6 +96,9 @@ class Column:
     type: str
     not_null: bool = False
     stats: Optional[ColumnStats] = None
+    # the collation its comparisons use ("C", "en_US.utf8", "und-x-icu"); None: not known.
+    # In C/POSIX a plain B-tree serves LIKE 'abc%', elsewhere only a *_pattern_ops one does
+    collation: Optional[str] = None
 
 
 @dataclass

@@ -451,7 +451,7 @@ class Advisor:
                 if broad and lead in indexable_columns(a):
                     out.append(p)
                     break
-                req = requirement_for(a, lambda col: (0, col))
+                req = requirement_for(a, lambda col: (0, col), table=self.catalog.tables.get(f"{c.schema}.{c.table}"))
                 if req is None:
                     continue
                 m = match(probe, req, a)
@@ -584,11 +584,11 @@ class Advisor:
             return
         target = next(p for p in parsed if p.statement.fingerprint == helps[0].fingerprint)
         table = self.catalog.tables.get(f"{c.schema}.{c.table}")
-        probe = Index("", c.schema, c.table, c.keys)
+        probe = _probe(c)
         for access in target.accesses:
             if access.table.schema != c.schema or access.table.name != c.table:
                 continue
-            req = requirement_for(access, lambda col: (0, col))
+            req = requirement_for(access, lambda col: (0, col), table=table)
             if req is None:
                 continue
             m = match(probe, req, access)

@@ -276,3 +276,18 @@ def test_existing_index_serving_an_expression_is_reported():
     report = advise([users], ["SELECT id FROM users WHERE LOWER(email) = $1"])
     assert not report.recommendations
     assert report.statements[0].served_by_existing == ["users_lower_email"]
+
+
+def test_like_prefix_opclass_follows_the_collation_in_ddl(tmp_path):
+    (tmp_path / "schema.sql").write_text(
+        'CREATE TABLE parts (id bigint PRIMARY KEY, code text COLLATE "C", name text, '
+        'label varchar(40) COLLATE pg_catalog."default");')
+    (tmp_path / "w.sql").write_text("SELECT id FROM parts WHERE code LIKE 'AB%';\nSELECT id FROM parts WHERE name LIKE 'ab%';\n"
+                                    "SELECT id FROM parts WHERE label LIKE 'x1%';\n")
+    from indexadvisor import api
+
+    report = api.analyze([tmp_path / "w.sql"], schema=[tmp_path / "schema.sql"])
+    opclass = {r.keys[0].column: r.keys[0].opclass for r in report.recommendations}
+    # C compares bytes, so the default operator class serves LIKE 'AB%'; an unknown (the
+    # database default, not in the DDL) collation gets the pattern class, which serves in any
+    assert opclass == {"code": None, "name": "text_pattern_ops", "label": "varchar_pattern_ops"}

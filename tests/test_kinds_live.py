@@ -57,10 +57,12 @@ SELECT 'User' || g || '@Example.com',
 FROM generate_series(1, 100000) g;
 
 -- text search
-CREATE TABLE products (id bigserial PRIMARY KEY, name text NOT NULL, sku varchar(32) NOT NULL);
-INSERT INTO products (name, sku)
+-- (the test cluster's default collation is C: name and sku take a linguistic one, code keeps C)
+CREATE TABLE products (id bigserial PRIMARY KEY, name text COLLATE "und-x-icu" NOT NULL,
+                       sku varchar(32) COLLATE "und-x-icu" NOT NULL, code text NOT NULL);
+INSERT INTO products (name, sku, code)
 SELECT (ARRAY['red', 'blue', 'green', 'black'])[1 + g % 4] || ' ' || (ARRAY['lamp', 'desk', 'chair', 'sofa', 'shelf'])[1 + (g / 4) % 5]
-       || ' model ' || g, 'SKU-' || lpad(g::text, 7, '0')
+       || ' model ' || g, 'SKU-' || lpad(g::text, 7, '0'), 'C-' || lpad(g::text, 7, '0')
 FROM generate_series(1, 100000) g;
 
 -- jsonb and arrays
@@ -268,6 +270,15 @@ def test_trigram_for_substring_search_and_pattern_ops_for_a_varchar_prefix(kinds
     with Built(kinds_db, trgm), Built(kinds_db, prefix):
         assert uses(kinds_db, "SELECT id, name FROM products WHERE name ILIKE '%model 1234%'", trgm, "Bitmap Index Scan")
         assert uses(kinds_db, "SELECT * FROM products WHERE sku LIKE 'SKU-00012%'", prefix)
+
+
+def test_a_prefix_in_the_c_collation_needs_no_pattern_opclass(kinds_db, tmp_path):
+    report = analyze(kinds_db, tmp_path, "SELECT id, code FROM products WHERE code LIKE 'C-00012%';\n")
+    [rec] = recs(report, "products")
+    assert rec.keys[0].column == "code" and rec.keys[0].opclass is None
+    assert "C collation" in rec.reason
+    with Built(kinds_db, rec):
+        assert uses(kinds_db, "SELECT id, code FROM products WHERE code LIKE 'C-00012%'", rec)
 
 
 def test_no_trigram_for_a_prefix_or_a_too_short_pattern(kinds_db, tmp_path):

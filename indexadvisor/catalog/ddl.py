@@ -100,7 +100,10 @@ def _column(item: exp.ColumnDef, table: Table, catalog: Catalog) -> None:
     table.columns[col.name] = col
     for cc in item.args.get("constraints") or []:
         c = cc.args.get("kind")
-        if isinstance(c, exp.NotNullColumnConstraint) and not c.args.get("allow_null"):
+        if isinstance(c, exp.CollateColumnConstraint):
+            name = c.this.name if isinstance(c.this, (exp.Identifier, exp.Column, exp.Literal)) else c.this.sql()
+            col.collation = None if name == "default" else name  # the database's default: not known here
+        elif isinstance(c, exp.NotNullColumnConstraint) and not c.args.get("allow_null"):
             col.not_null = True
         elif isinstance(c, exp.PrimaryKeyColumnConstraint):
             col.not_null = True

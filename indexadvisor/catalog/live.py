@@ -37,7 +37,14 @@ SELECT current_setting('server_version_num')::int AS server_version,
          WHERE d.datname = current_database()) AS stats_reset,
        now() AS captured_at,
        pg_catalog.pg_postmaster_start_time() AS server_started,
-       current_schemas(false)::text[] AS search_path
+       current_schemas(false)::text[] AS search_path,
+       -- the database's default collation; through to_jsonb because the provider columns
+       -- differ between versions (datlocprovider 15+, daticulocale 15-16, datlocale 17+)
+       (SELECT CASE to_jsonb(d) ->> 'datlocprovider'
+                 WHEN 'i' THEN 'icu:' || coalesce(to_jsonb(d) ->> 'datlocale', to_jsonb(d) ->> 'daticulocale')
+                 WHEN 'b' THEN 'builtin:' || (to_jsonb(d) ->> 'datlocale')
+                 ELSE d.datcollate::text END
+          FROM pg_catalog.pg_database d WHERE d.datname = current_database()) AS default_collation
 """
 
 _TABLES = (
@@ -64,9 +71,11 @@ _COLUMNS = (
     + """
 SELECT a.attrelid AS oid, a.attname::text AS name,
        pg_catalog.format_type(a.atttypid, a.atttypmod) AS type,
-       a.attnotnull AS not_null
+       a.attnotnull AS not_null,
+       coll.collname::text AS collation
 FROM rels r
 JOIN pg_catalog.pg_attribute a ON a.attrelid = r.oid
+LEFT JOIN pg_catalog.pg_collation coll ON coll.oid = a.attcollation
 WHERE a.attnum > 0 AND NOT a.attisdropped
 ORDER BY a.attrelid, a.attnum
 """
@@ -219,6 +228,7 @@ def _read(fetch: Fetch) -> Catalog:
         search_path=list(server["search_path"] or []),
     )
 
+    default_collation = server["default_collation"]
     by_oid: dict[int, Table] = {}
     for row in sorted(fetch(_TABLES, "tables"), key=lambda r: (r["schema"], r["name"])):
         table = Table(
@@ -243,7 +253,8 @@ def _read(fetch: Fetch) -> Catalog:
     for row in fetch(_COLUMNS, "columns"):
         table = by_oid.get(row["oid"])
         if table is not None:
-            table.columns[row["name"]] = Column(row["name"], row["type"], bool(row["not_null"]))
+            collation = default_collation if row["collation"] == "default" else row["collation"]
+            table.columns[row["name"]] = Column(row["name"], row["type"], bool(row["not_null"]), collation=collation)
 
     for row in fetch(_STATS, "column statistics"):
         table = by_oid.get(row["oid"])

@@ -60,7 +60,7 @@ class StatsCoster:
             rank = self.rank(access, table)
             reqs = []
             for expressions in (False, True):
-                req = requirement_for(access, rank, expressions=expressions)
+                req = requirement_for(access, rank, expressions=expressions, table=table)
                 if req is not None and all(req.keys() != r.keys() for r in reqs):
                     reqs.append(req)
             self._reqs[id(access)] = reqs

@@ -384,7 +384,7 @@ def usage_by_index(catalog: Catalog, parsed: Sequence[ParsedStatement]) -> dict[
             table = catalog.tables.get(str(access.table))
             if table is None or not table.indexes:
                 continue
-            req = requirement_for(access, rank)
+            req = requirement_for(access, rank, table=table)
             if req is None:
                 continue
             for index in table.indexes:

@@ -39,7 +39,7 @@ def column_for(access: TableAccess, table: Optional[Table], req, model: StatsMod
     """The column a BRIN index should serve for this access, and the evidence; (None, note or None) otherwise."""
     if req is None or not req.range or req.eq or req.in_after_sort or req.range in req.exprs:
         return None, None
-    if req.range_opclass or (access.order_by and access.limit is not None):
+    if req.range_like or (access.order_by and access.limit is not None):
         return None, None
     if table is None or not table.has_stats:
         return None, None

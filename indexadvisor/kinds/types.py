@@ -75,12 +75,14 @@ def is_numeric(t: Optional[str]) -> bool:
 def is_wide(t: Optional[str]) -> bool:
     """Types that are wide or variable by nature: never worth carrying in an index's INCLUDE."""
     t = _norm(t)
-    return is_array(t) or t in ("json", "jsonb", "bytea", "xml", "tsvector", "hstore", "geometry", "geography") \
-        or (t in ("text", "citext") and False)
+    return is_array(t) or t in ("json", "jsonb", "bytea", "xml", "tsvector", "hstore", "geometry", "geography")
 
 
-def pattern_opclass(t: Optional[str]) -> str:
-    """The B-tree operator class that serves LIKE 'abc%' on a column of this type in any collation."""
+def pattern_opclass(t: Optional[str], collation: Optional[str] = None) -> Optional[str]:
+    """The B-tree operator class that serves LIKE 'abc%' on a column of this type and
+    collation: none in C/POSIX, where the default one does; else the pattern class."""
+    if collation in ("C", "POSIX"):
+        return None
     if is_varchar(t):
         return "varchar_pattern_ops"
     if is_bpchar(t):
