@@ -549,16 +549,8 @@ class Advisor:
         table = self.catalog.tables.get(f"{c.schema}.{c.table}")
         if method != "planner" and not (table is not None and table.has_stats):
             method = "rules"
-        helps = [StatementCost(fp, round(b, 2), round(a, 2)) for fp, (b, a) in sorted(per.items(), key=lambda kv: -weight[kv[0]] * (kv[1][0] - kv[1][1]))]
-        estimate = Estimate(
-            method,
-            cost_before=round(sum(weight[h.fingerprint] * h.cost_before for h in helps), 2),
-            cost_after=round(sum(weight[h.fingerprint] * h.cost_after for h in helps), 2),
-            benefit=round(gain - wcost, 2),
-            size_bytes=size or None,
-            write_cost=round(wcost, 2),
-            helps=helps,
-        )
+        estimate = estimate_for(method, per, weight, gain, wcost, size)
+        helps = estimate.helps
         if method != "planner":
             self._rows(estimate, c, helps, parsed)
         kind = self.kinds.kind_of(c) if hasattr(self, "kinds") else c.kind
@@ -627,6 +619,23 @@ class Advisor:
         results.sort(key=lambda r: -r.estimate.benefit)
         # an index the others make worthless is not advice (its statements are served anyway)
         return [r for r in results if r.estimate.helps]
+
+
+def estimate_for(method: str, per: dict[str, tuple[float, float]], weight: dict[str, float], gain: float,
+                 wcost: float, size: int) -> Estimate:
+    """An index's estimate: the statements it helps (biggest weighted gain first), their
+    weighted costs before and after, its net benefit, size and write cost."""
+    helps = [StatementCost(fp, round(b, 2), round(a, 2))
+             for fp, (b, a) in sorted(per.items(), key=lambda kv: -weight[kv[0]] * (kv[1][0] - kv[1][1]))]
+    return Estimate(
+        method,
+        cost_before=round(sum(weight[h.fingerprint] * h.cost_before for h in helps), 2),
+        cost_after=round(sum(weight[h.fingerprint] * h.cost_after for h in helps), 2),
+        benefit=round(gain - wcost, 2),
+        size_bytes=size or None,
+        write_cost=round(wcost, 2),
+        helps=helps,
+    )
 
 
 def _covering(access: TableAccess, max_width: int) -> list[str]:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 
 import psycopg
-import pytest
 import sqlglot
 
 from indexadvisor import api

@@ -24,7 +24,6 @@ from indexadvisor.health.common import (
     HealthOptions,
     HealthResult,
     conjuncts,
-    implies,
     is_constraint,
     key_signature,
     qname,

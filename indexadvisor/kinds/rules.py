@@ -28,7 +28,7 @@ from typing import Callable
 
 from indexadvisor.costing.stats import StatsCoster
 from indexadvisor.kinds import gin, label, serve
-from indexadvisor.model import Candidate, Estimate, ParsedStatement, PredKind, StatementCost
+from indexadvisor.model import Candidate, ParsedStatement, PredKind
 
 GIN_WRITE_FACTOR = 3.0
 
@@ -142,21 +142,12 @@ def _planner_rows(advisor, stats: StatsCoster, p: ParsedStatement, access, rewri
 
 
 def _chosen(advisor, c: Candidate, per, weight, gain: float, wcost: float, size: int, planner: bool, stats: StatsCoster):
-    from indexadvisor.selection import Chosen
+    from indexadvisor.selection import Chosen, estimate_for
 
     table = advisor.catalog.tables.get(f"{c.schema}.{c.table}")
     method = "statistics" if table is not None and table.has_stats else "rules"
-    helps = [StatementCost(fp, round(b, 2), round(a, 2))
-             for fp, (b, a) in sorted(per.items(), key=lambda kv: -weight[kv[0]] * (kv[1][0] - kv[1][1]))]
-    estimate = Estimate(
-        method,
-        cost_before=round(sum(weight[h.fingerprint] * h.cost_before for h in helps), 2),
-        cost_after=round(sum(weight[h.fingerprint] * h.cost_after for h in helps), 2),
-        benefit=round(gain - wcost, 2),
-        size_bytes=size or None,
-        write_cost=round(wcost, 2),
-        helps=helps,
-    )
+    estimate = estimate_for(method, per, weight, gain, wcost, size)
+    helps = estimate.helps
     rows = table.row_estimate if table is not None and table.has_stats else None
     reason = f"{label(c.kind)}: {c.why}"
     if len(helps) > 1:
