@@ -362,9 +362,9 @@ class Advisor:
 
         A greedy pick that was best alone can crowd out a pair that is better together
         (a big index taking the room of two smaller ones that serve more). The search
-        may spend as much work (EXPLAINs) as everything before it did, no more.
+        may spend twice the work (EXPLAINs) of everything before it, no more.
         """
-        limit = 2 * effort()
+        limit = 3 * effort()
         for _ in range(rounds):
             total, chosen, results, _ = best
             improved = False

@@ -285,13 +285,19 @@ def key_signature(index: Index) -> tuple:
 
 
 def serves_scans_of(narrow: Index, wide: Index) -> bool:
-    """Whether `wide` serves every scan of `narrow`: B-tree keys a left prefix, predicate
-    implied, INCLUDE columns covered. Health calls `narrow` redundant then, so the advisor
-    never proposes the two together either."""
+    """Whether `wide` serves every scan of `narrow` as well: B-tree keys a left prefix, the
+    same predicate, INCLUDE columns covered. Health calls `narrow` redundant then, so the
+    advisor never proposes the two together either.
+
+    Only the same predicate: an index with a narrower one (`(created_at) WHERE NOT
+    processed` beside `(created_at)`) can be used wherever the wider one can, but it holds
+    only the rows its queries want, so a scan of it skips what the wider one must read
+    past (a queue's processed rows): dropping it can make those queries much slower.
+    """
     if narrow.method != "btree" or wide.method != "btree" or not wide.valid or not narrow.keys:
         return False
     n, w = key_signature(narrow), key_signature(wide)
-    if len(n) > len(w) or w[:len(n)] != n or not implies(narrow.where, wide.where):
+    if len(n) > len(w) or w[:len(n)] != n or conjuncts(narrow.where) != conjuncts(wide.where):
         return False
     columns = {k.column for k in wide.keys} | set(wide.include)
     return all(c in columns for c in narrow.include)
@@ -306,19 +312,6 @@ def conjuncts(where: Optional[str]) -> frozenset[str]:
     if tree is None:
         return frozenset({" ".join(where.split())})
     return frozenset(c.sql(dialect="postgres") for c in _flatten_and(tree))
-
-
-def implies(narrow_where: Optional[str], wide_where: Optional[str]) -> bool:
-    """Whether every row in an index WHERE narrow_where is also in one WHERE wide_where.
-
-    True when the wide predicate's conditions are all among the narrow one's (so the
-    planner can use the wide index wherever it could use the narrow one).
-    """
-    if not wide_where:
-        return True
-    if not narrow_where:
-        return False
-    return conjuncts(wide_where) <= conjuncts(narrow_where)
 
 
 @functools.lru_cache(maxsize=None)

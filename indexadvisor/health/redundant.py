@@ -14,11 +14,11 @@ Fix::
 
 Redundant when, on the same table, both are valid B-trees, the keys (columns or
 expressions, opclasses, collations, directions read forwards or backwards) are a
-left prefix of the other's, the other index's predicate is implied by this one's
-(the same, or none), and the other covers this one's INCLUDE columns. Never for
-an index that backs a constraint, nor for a unique index: it enforces a
-uniqueness the wider index does not. Same keys with the same predicate are a
-duplicate_index instead.
+left prefix of the other's, the predicates are the same (one with a narrower
+predicate is not redundant: see health.common.serves_scans_of), and the other covers
+this one's INCLUDE columns. Never for an index that backs a constraint, nor for a
+unique index: it enforces a uniqueness the wider index does not. Same keys with the
+same predicate are a duplicate_index instead.
 """
 
 from __future__ import annotations
@@ -30,10 +30,10 @@ from indexadvisor.health.common import (
     conjuncts,
     definition,
     describe,
-    implies,
     is_constraint,
     key_signature,
     qname,
+    serves_scans_of,
     size_text,
 )
 from indexadvisor.model import Finding, Index
@@ -74,21 +74,14 @@ def run(ctx: Context) -> list[Finding]:
 
 
 def _covers(wide: Index, narrow: Index, s: tuple, sig: dict[str, tuple]) -> bool:
-    if len(sig[qname(wide)]) == len(s) and conjuncts(wide.where) == conjuncts(narrow.where):
-        return False  # the same index: duplicate_index
-    if not implies(narrow.where, wide.where):
-        return False
-    columns = {k.column for k in wide.keys} | set(wide.include)
-    return all(c in columns for c in narrow.include)
+    if len(sig[qname(wide)]) == len(s):
+        return False  # the same keys and predicate: duplicate_index
+    return serves_scans_of(narrow, wide)
 
 
 def _finding(ctx: Context, table, narrow: Index, wide: Index) -> Finding:
     q, w = qname(narrow), qname(wide)
-    if len(wide.keys) > len(narrow.keys):
-        why = "its keys are a left prefix of"
-    else:
-        why = "its predicate implies that of"
-    evidence = f"{describe(narrow)}: {why} {describe(wide)}, which serves every scan this one does"
+    evidence = f"{describe(narrow)}: its keys are a left prefix of {describe(wide)}, which serves every scan this one does"
     severity = "medium"
     scans = ctx.scans(narrow)
     if scans is not None:
