@@ -42,3 +42,15 @@ def read_cases(filename: str, default_section: str = "sql") -> list[Case]:
             continue
         current.sections.setdefault(section, []).append(line)
     return cases
+
+
+def run_advice_case(case: Case, tmp_path: Path):
+    """Analyze a case's schema and workload offline: the report, its DDL, and the expected DDL."""
+    from indexadvisor import api
+
+    (tmp_path / "schema.sql").write_text(case.text("schema"))
+    (tmp_path / "workload.sql").write_text(case.text("workload"))
+    report = api.analyze([tmp_path])
+    got = [r.ddl for r in report.recommendations] or ["(none)"]
+    want = [line for line in case.text("expect").splitlines() if line.strip()]
+    return report, got, want

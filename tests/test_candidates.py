@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from casefiles import read_cases
+from casefiles import read_cases, run_advice_case
 from indexadvisor import api
 from indexadvisor.render.ddl import MAX_IDENT_BYTES
 
@@ -13,11 +13,7 @@ CASE_LIST = read_cases("candidates.txt", default_section="schema")
 
 @pytest.mark.parametrize("case", CASE_LIST, ids=[c.name for c in CASE_LIST])
 def test_candidates(case, tmp_path):
-    (tmp_path / "schema.sql").write_text(case.text("schema"))
-    (tmp_path / "workload.sql").write_text(case.text("workload"))
-    report = api.analyze([tmp_path])
-    got = [r.ddl for r in report.recommendations] or ["(none)"]
-    want = [line for line in case.text("expect").splitlines() if line.strip()]
+    report, got, want = run_advice_case(case, tmp_path)
     assert got == want
     for r in report.recommendations:
         assert len(r.name.encode()) <= MAX_IDENT_BYTES

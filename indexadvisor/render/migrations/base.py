@@ -242,6 +242,13 @@ def timestamps(options: MigrateOptions, existing: Iterable[str], count: int) -> 
     return [(start + timedelta(seconds=i)).strftime("%Y%m%d%H%M%S") for i in range(count)]
 
 
+def versions_in(out: Path, pattern: re.Pattern[str]) -> list[str]:
+    """The version numbers (the pattern's first group) of the migration files already in `out`."""
+    if not out.is_dir():
+        return []
+    return [m.group(1) for m in (pattern.match(p.name) for p in out.iterdir()) if m]
+
+
 def sequence(existing: Iterable[int], count: int) -> list[int]:
     start = max(existing, default=0) + 1
     return list(range(start, start + count))

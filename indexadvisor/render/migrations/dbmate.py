@@ -17,6 +17,7 @@ from indexadvisor.render.migrations.base import (
     single_statement_units,
     timestamps,
     write_file,
+    versions_in,
 )
 
 _FILE = re.compile(r"^(\d+)_.+\.sql$")
@@ -24,7 +25,7 @@ _FILE = re.compile(r"^(\d+)_.+\.sql$")
 
 def write(changes: list[Change], out: Path, options: MigrateOptions, result: MigrateResult) -> None:
     units = single_statement_units(changes, options)
-    existing = [m.group(1) for m in (_FILE.match(p.name) for p in out.glob("*.sql")) if m] if out.is_dir() else []
+    existing = versions_in(out, _FILE)
     for unit, version in zip(units, timestamps(options, existing, len(units))):
         text = (
             "-- migrate:up transaction:false\n"

@@ -20,6 +20,7 @@ from indexadvisor.render.migrations.base import (
     sequence,
     unique_slugs,
     write_file,
+    versions_in,
 )
 from indexadvisor.render.migrations.sql import render as render_sql
 
@@ -35,7 +36,7 @@ CONF = (
 
 
 def write(changes: list[Change], out: Path, options: MigrateOptions, result: MigrateResult) -> None:
-    existing = [int(m.group(1)) for m in (_FILE.match(p.name) for p in out.glob("*.sql")) if m] if out.is_dir() else []
+    existing = [int(v) for v in versions_in(out, _FILE)]
     for change, version, slug in zip(changes, sequence(existing, len(changes)), unique_slugs(changes)):
         for prefix, direction in (("V", "up"), ("U", "down")):
             name = f"{prefix}{version}__{slug}.sql"

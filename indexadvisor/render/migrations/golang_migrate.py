@@ -20,6 +20,7 @@ from indexadvisor.render.migrations.base import (
     single_statement_units,
     timestamps,
     write_file,
+    versions_in,
 )
 
 _FILE = re.compile(r"^(\d+)_.+\.(?:up|down)\.sql$")
@@ -27,7 +28,7 @@ _FILE = re.compile(r"^(\d+)_.+\.(?:up|down)\.sql$")
 
 def write(changes: list[Change], out: Path, options: MigrateOptions, result: MigrateResult) -> None:
     units = single_statement_units(changes, options)
-    existing = [m.group(1) for m in (_FILE.match(p.name) for p in out.glob("*.sql")) if m] if out.is_dir() else []
+    existing = versions_in(out, _FILE)
     if any(len(v) >= 14 for v in existing):
         versions = timestamps(options, existing, len(units))
     else:

@@ -23,6 +23,7 @@ from indexadvisor.render.migrations.base import (
     set_lock_timeout,
     unique_slugs,
     write_file,
+    versions_in,
 )
 
 _FILE = re.compile(r"^(\d+)_.+\.(?:up|down)\.sql$")
@@ -33,9 +34,9 @@ RUN_HINT = [
 
 
 def write(changes: list[Change], out: Path, options: MigrateOptions, result: MigrateResult) -> None:
-    existing = [m for m in (_FILE.match(p.name) for p in out.glob("*.sql")) if m] if out.is_dir() else []
-    width = max((len(m.group(1)) for m in existing), default=4)
-    numbers = sequence((int(m.group(1)) for m in existing), len(changes))
+    existing = versions_in(out, _FILE)
+    width = max((len(v) for v in existing), default=4)
+    numbers = sequence((int(v) for v in existing), len(changes))
     for change, number, slug in zip(changes, numbers, unique_slugs(changes)):
         base = f"{number:0{width}d}_{slug}"
         write_file(out / f"{base}.up.sql", render(change, "up", options), result)
