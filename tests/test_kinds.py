@@ -176,6 +176,9 @@ def test_gin_key_test_estimated_from_jsonb_most_common_values():
     # an existence test that every row passes is not worth an index
     report = advise([docs], ["SELECT id FROM docs WHERE meta ? 'v'"])
     assert not report.recommendations
+    [statement] = report.statements
+    assert any(n.startswith("GIN index on docs (meta) not proposed: it would not make the statement cheaper")
+               for n in statement.notes), statement.notes
 
 
 def test_kinds_btree_switches_the_other_kinds_off():

@@ -87,6 +87,7 @@ def choose(advisor, advice, pool: dict, parsed: list[ParsedStatement], rank: Cal
                     per[fp] = (before, after)
                     gain += weight[fp] * (before - after)
             if not per:
+                _no_gain_notes(advisor, advice, c, served, stats)
                 continue
             entry = writes.get(f"{c.schema}.{c.table}")
             wcost = (entry["rows"] * INDEX_WRITE_COST * GIN_WRITE_FACTOR * ms_per_unit if entry else 0.0) if opts.write_cost else 0.0
@@ -125,6 +126,22 @@ def choose(advisor, advice, pool: dict, parsed: list[ParsedStatement], rank: Cal
                 if after < now:
                     advice.workload_after -= weight[fp] * (now - after)
                     advice.costs[fp] = (before_all, after)
+
+
+def _no_gain_notes(advisor, advice, c: Candidate, served, stats: StatsCoster) -> None:
+    """Say why a GIN-kind index that a statement asked for is not proposed: it would not
+    make the statement cheaper, with the rows its filter is expected to match."""
+    from indexadvisor.selection import _note
+
+    table = advisor.catalog.tables.get(f"{c.schema}.{c.table}")
+    total = table.row_estimate if table is not None and table.has_stats else None
+    for p, access in served:
+        rows = stats.matched_rows.get(id(access))
+        expected = (f": the filter is expected to match {rows:,.0f} of {total:,.0f} rows"
+                    if rows is not None and total else "")
+        _note(advice.notes, p.statement.fingerprint,
+              f"{label(c.kind)} on {c.table} ({c.keys[0].text}) not proposed: it would not make the statement "
+              f"cheaper{expected}, so a scan of the table stays the better plan")
 
 
 def _planner_rows(advisor, stats: StatsCoster, p: ParsedStatement, access, rewritten: ParsedStatement) -> None:
