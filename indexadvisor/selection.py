@@ -556,7 +556,10 @@ class Advisor:
         kind = self.kinds.kind_of(c) if hasattr(self, "kinds") else c.kind
         why = self.kinds.why_for(c) if hasattr(self, "kinds") else c.why
         keys = describe_keys(c.keys, reqs[0]) if c.method == "btree" else ""
-        reason = f"{label(kind)}: " + "; ".join(part for part in (why, keys) if part)
+        if not keys and not why and c.method == "btree":
+            keys = _used_for(c, [p for p in parsed if p.statement.fingerprint in per])
+        # described before (by an earlier greedy run), a plain B-tree's why is already its keys' text
+        reason = f"{label(kind)}: " + "; ".join(dict.fromkeys(part for part in (why, keys) if part))
         c.kind, c.why = kind, why or keys  # a plain B-tree: what its keys do is why
         if len(helps) > 1:
             reason += f"; serves {len(helps)} statement shapes"
@@ -743,6 +746,25 @@ def _duplicates_existing(c: Candidate, table: Optional[Table]) -> bool:
 
 def _nulls_first(key: IndexKey) -> bool:
     return key.desc if key.nulls_first is None else key.nulls_first
+
+
+_USE_WORDS = {PredKind.JOIN: "join key", PredKind.EQ: "equality", PredKind.IN: "IN list", PredKind.RANGE: "range",
+              PredKind.LIKE_PREFIX: "LIKE prefix", PredKind.IS_NULL: "IS NULL", PredKind.IS_NOT_NULL: "IS NOT NULL"}
+
+
+def _used_for(c: Candidate, helped: list[ParsedStatement]) -> str:
+    """What the statements an index helps do with its leading column, for a candidate that
+    no single statement's requirement asked for (the planner picked it, e.g. a join key)."""
+    lead = c.keys[0].column
+    uses: list[str] = []
+    for p in helped:
+        for a in p.accesses:
+            if a.table.schema != c.schema or a.table.name != c.table:
+                continue
+            uses += [_USE_WORDS[q.kind] for q in a.predicates if q.column == lead and q.kind in _USE_WORDS]
+            uses += ["ORDER BY" for k in a.order_by if k.column == lead] + ["GROUP BY" for g in a.group_by if g == lead]
+    words = list(dict.fromkeys(uses))
+    return f"{' and '.join(words) if words else 'access'} on {lead}, as the planner uses it for these statements"
 
 
 def _note(notes: dict[str, list[str]], fp: str, text: str) -> None:

@@ -70,7 +70,9 @@ JOBS = table("jobs", 1_000_000,
              col("startedAt", "timestamp with time zone", null_frac=0.97),
              col("isDeleted", "boolean", distinct=2, width=1, mcv={"f": 0.98, "t": 0.02}),
              col("customer_id", "integer", distinct=100_000, width=4),
-             col("created_at", "timestamp with time zone", correlation=0.2), col("email", "text", width=24))
+             col("created_at", "timestamp with time zone", correlation=0.2), col("email", "text", width=24),
+             col("kind", "text", distinct=3, width=6, mcv={"import": 0.4, "export": 0.3, "sync": 0.3}),
+             col("region", "text", distinct=4, width=2, mcv={"us": 0.25, "eu": 0.25, "ap": 0.25, "sa": 0.25}))
 
 
 @pytest.mark.parametrize("statements, want", [
@@ -82,7 +84,11 @@ JOBS = table("jobs", 1_000_000,
      ['public.jobs (queue) WHERE "startedAt" IS NOT NULL;']),
     (['SELECT * FROM jobs WHERE "isDeleted" = true AND queue = $1'],
      ['public.jobs (queue) WHERE "isDeleted";']),
-], ids=["literal", "in-list", "is-not-null", "boolean"])
+    (["SELECT * FROM jobs WHERE kind = 'export' AND region = 'eu' AND queue = $1"],  # 30% and 25%: 7.5% together
+     ["public.jobs (queue) WHERE region = 'eu' AND kind = 'export';"]),
+    (["SELECT * FROM jobs WHERE state = 'failed' AND kind = 'export' AND queue = $1"],  # 1%, and 30% shrinks it more
+     ["public.jobs (queue) WHERE state = 'failed' AND kind = 'export';"]),
+], ids=["literal", "in-list", "is-not-null", "boolean", "combined", "selective-and-wide"])
 def test_partial_from_pg_stats(statements, want):
     report = advise([JOBS], statements)
     assert ddl(report) == [f"{w[:-1]};" for w in want]
@@ -94,7 +100,9 @@ def test_partial_from_pg_stats(statements, want):
     ["SELECT * FROM jobs WHERE queue = 1 AND state = 'failed'", "SELECT * FROM jobs WHERE queue = 2 AND state = 'done'"],  # changes
     ["SELECT * FROM jobs WHERE queue = 1 AND state = 'done'"],  # 90% of the rows
     ["SELECT * FROM jobs WHERE queue = $1 AND customer_id = 42"],  # an id, not a status
-], ids=["parameter", "changing-literal", "large-share", "not-a-status"])
+    ["SELECT * FROM jobs WHERE queue = $1 AND kind = 'export'"],  # 30%, and nothing to combine it with
+    ["SELECT * FROM jobs WHERE queue = $1 AND kind = 'export' AND state = 'done'"],  # 30% x 90%: 27%
+], ids=["parameter", "changing-literal", "large-share", "not-a-status", "one-wide-share", "wide-together"])
 def test_no_partial_index(statements):
     report = advise([JOBS], statements)
     assert report.recommendations and all(r.where is None for r in report.recommendations)

@@ -14,6 +14,7 @@ import psycopg
 
 from indexadvisor.db import run
 from indexadvisor.errors import AdvisorError
+from indexadvisor.kinds.types import is_bpchar
 from indexadvisor.model import Catalog, Column, ColumnStats, ForeignKey, Index, IndexKey, Table
 
 # The relations we read, shared by every query below: ordinary and partitioned
@@ -260,12 +261,16 @@ def _read(fetch: Fetch) -> Catalog:
         table = by_oid.get(row["oid"])
         column = table.columns.get(row["name"]) if table is not None else None
         if column is not None:
+            mcv = row["most_common_vals"]
+            if mcv is not None and is_bpchar(column.type):
+                # character(n) values come padded ('AIR       '); they compare without the padding
+                mcv = [v.rstrip(" ") if v is not None else v for v in mcv]
             column.stats = ColumnStats(
                 null_frac=float(row["null_frac"]),
                 n_distinct=float(row["n_distinct"]),
                 avg_width=int(row["avg_width"]),
                 correlation=_float(row["correlation"]),
-                most_common_vals=row["most_common_vals"],
+                most_common_vals=mcv,
                 most_common_freqs=(
                     [float(f) for f in row["most_common_freqs"]]
                     if row["most_common_freqs"] is not None

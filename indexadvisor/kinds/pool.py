@@ -166,7 +166,8 @@ class KindAdvisor:
             return []
         preds = [q for q, _ in qualifying]
         shares = dict((q, s) for q, s in qualifying)
-        groups = [preds] + ([[q] for q in preds] if len(preds) > 1 else [])
+        # the whole set, and each constant that is selective enough alone
+        groups = [preds] + ([[q] for q in preds if shares[q] <= partial.PARTIAL_MAX_FRACTION] if len(preds) > 1 else [])
         made: list[Candidate] = []
         for group in groups:
             where = partial.where_text(group)

@@ -432,3 +432,14 @@ def _show(conn: psycopg.Connection[Any], name: str) -> str:
     row = conn.execute(psycopg.sql.SQL("SHOW {}").format(psycopg.sql.Identifier(name))).fetchone()
     assert row is not None
     return str(row[0])
+
+
+def test_padded_character_values_compare_without_their_padding(fresh_db: str) -> None:
+    with psycopg.connect(fresh_db, autocommit=True) as conn:
+        conn.execute("CREATE TABLE shipments (id int, mode char(10))")
+        conn.execute("INSERT INTO shipments SELECT g, (ARRAY['AIR', 'RAIL', 'SHIP'])[1 + g % 3] FROM generate_series(1, 3000) g")
+        conn.execute("ANALYZE shipments")
+    with db.connect(fresh_db) as conn:
+        catalog = read_catalog(conn)
+    stats = catalog.tables["public.shipments"].columns["mode"].stats
+    assert stats is not None and sorted(stats.most_common_vals or []) == ["AIR", "RAIL", "SHIP"]
