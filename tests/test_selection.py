@@ -1,9 +1,11 @@
-"""The local search that follows the greedy choice under a budget (pure logic, no server)."""
+"""The local search that follows the greedy choice under a budget, and how a chosen index is
+described (pure logic, no server)."""
 
 from __future__ import annotations
 
-from indexadvisor.model import Candidate, Estimate, IndexKey
-from indexadvisor.selection import Advisor, Chosen
+from indexadvisor.model import Candidate, Catalog, Column, Estimate, IndexKey, ParsedStatement, Statement, Table
+from indexadvisor.patterns import Extractor
+from indexadvisor.selection import Advisor, Chosen, _used_for
 
 # one big index that is the best single pick, and two smaller ones that are better together
 ITEMS = {"big": (7, 7.0), "left": (5, 4.9), "right": (5, 4.9)}  # name -> (size, saving)
@@ -61,3 +63,14 @@ def test_the_search_spends_no_more_work_than_came_before_it():
     spent[0] = 0  # nothing spent before the search: no allowance, no trial
     best = Advisor._swaps(first, greedy, _outcome, sizes, lambda: spent[0])
     assert [c.table for c in best[1]] == ["big"] and spent[0] == 0
+
+
+def test_a_key_no_requirement_asked_for_says_what_the_statements_do_with_it():
+    catalog = Catalog(source="ddl")
+    catalog.add(Table("public", "orders", {n: Column(n, "integer") for n in ("o_orderkey", "o_custkey")}))
+    catalog.add(Table("public", "customer", {n: Column(n, "integer") for n in ("c_custkey", "c_nationkey")}))
+    sql = "SELECT count(*) FROM customer JOIN orders ON o_custkey = c_custkey WHERE c_nationkey = 3"
+    accesses, _ = Extractor(catalog).extract(Statement("fp", sql, "w.sql", 1))
+    helped = [ParsedStatement(Statement("fp", sql, "w.sql", 1), accesses, [])]
+    text = _used_for(Candidate("public", "orders", [IndexKey("o_custkey")]), helped)
+    assert text == "join key on o_custkey, as the planner uses it for these statements"
