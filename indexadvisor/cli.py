@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import enum
+import functools
+import inspect
 import sys
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Callable, Optional
+from typing import Annotated, Any, Callable, Optional
 
 import typer
 
 from indexadvisor import __version__, api
 from indexadvisor.errors import AdvisorError, ExitCode
+from indexadvisor.model import Report
 from indexadvisor.selection import SelectionOptions
 from indexadvisor.sizes import parse_size
 
@@ -104,6 +108,76 @@ LogLinePrefixOpt = Annotated[Optional[str], typer.Option("--log-line-prefix", he
 LogParamsOpt = Annotated[LogParams, typer.Option("--log-params", help="Logged parameter values ($1 = '...'): keep the statement's $n (values are samples) or substitute them into its text.")]
 
 
+@dataclass
+class AnalysisArgs:
+    """The sources and options of an analysis, shared by analyze, migrate and report."""
+
+    paths: Optional[list[Path]]
+    schema: Optional[list[Path]]
+    snapshot: Optional[Path]
+    dsn: Optional[str]
+    pg_stat_statements: bool
+    budget: Optional[str]
+    max_indexes: Optional[int]
+    min_improvement: float
+    weight: Weight
+    max_width: int
+    no_write_cost: bool
+    enable_hypopg: bool
+    no_hypopg: bool
+    input_format: InputFormat
+    log_line_prefix: Optional[str]
+    log_params: LogParams
+    kinds: Optional[list[str]]
+
+    def given(self) -> list[str]:
+        """The options given other than their defaults, as on the command line."""
+        return [f"--{name.replace('_', '-')}" for name, (_, default) in _ANALYSIS_PARAMETERS.items()
+                if name != "paths" and getattr(self, name) not in (default, [])]
+
+    def run(self) -> Report:
+        options = selection_options(self.budget, self.max_indexes, self.min_improvement, self.weight, self.max_width,
+                                    self.no_write_cost, self.kinds)
+        report = api.analyze(self.paths or [], schema=self.schema or [], snapshot=self.snapshot, dsn=self.dsn,
+                             pg_stat_statements=self.pg_stat_statements, options=options, hypopg=not self.no_hypopg,
+                             enable_hypopg=self.enable_hypopg, input_format=self.input_format.value,
+                             log_line_prefix=self.log_line_prefix,
+                             substitute_params=self.log_params is LogParams.substitute)
+        for error in report.errors[:20]:
+            typer.echo(f"indexadvisor: warning: {error.location}: {error.message}", err=True)
+        return report
+
+
+# each AnalysisArgs field as a command-line parameter: (annotation, default), in --help order
+_ANALYSIS_PARAMETERS: dict[str, tuple[Any, Any]] = {
+    "paths": (PathsArg, None), "schema": (SchemaOpt, None), "snapshot": (SnapshotOpt, None), "dsn": (DsnOpt, None),
+    "pg_stat_statements": (PgssOpt, False), "budget": (BudgetOpt, None), "max_indexes": (MaxIndexesOpt, None),
+    "min_improvement": (MinImprovementOpt, 0.01), "weight": (WeightOpt, Weight.calls), "max_width": (MaxWidthOpt, 3),
+    "no_write_cost": (NoWriteCostOpt, False), "enable_hypopg": (EnableHypopgOpt, False),
+    "no_hypopg": (NoHypopgOpt, False), "input_format": (InputFormatOpt, InputFormat.auto),
+    "log_line_prefix": (LogLinePrefixOpt, None), "log_params": (LogParamsOpt, LogParams.keep), "kinds": (KindsOpt, None),
+}
+
+
+def with_analysis(command: Callable[..., None]) -> Callable[..., None]:
+    """Give a command the sources and options of `analyze`, as one `args: AnalysisArgs`.
+
+    The command's own signature declares its other parameters; typer reads the combined
+    one, so the three commands that analyse accept the same options without listing them.
+    """
+    own = [p for p in inspect.signature(command, eval_str=True).parameters.values() if p.name != "args"]
+    added = [inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=annotation)
+             for name, (annotation, default) in _ANALYSIS_PARAMETERS.items()]
+
+    @functools.wraps(command)
+    def wrapper(**values: Any) -> None:
+        args = AnalysisArgs(**{name: values.pop(name) for name in _ANALYSIS_PARAMETERS})
+        command(args=args, **values)
+
+    wrapper.__signature__ = inspect.Signature(own + added)  # type: ignore[attr-defined]
+    return wrapper
+
+
 def _run(action: Callable[[], Optional[str]], output: Optional[Path] = None) -> None:
     """Run a command body: user errors become one line on stderr and exit code 2."""
     try:
@@ -127,37 +201,12 @@ def _run(action: Callable[[], Optional[str]], output: Optional[Path] = None) -> 
 
 
 @app.command()
-def analyze(
-    paths: PathsArg = None,
-    schema: SchemaOpt = None,
-    snapshot: SnapshotOpt = None,
-    dsn: DsnOpt = None,
-    pg_stat_statements: PgssOpt = False,
-    format: FormatOpt = Format.table,
-    output: OutputOpt = None,
-    budget: BudgetOpt = None,
-    max_indexes: MaxIndexesOpt = None,
-    min_improvement: MinImprovementOpt = 0.01,
-    weight: WeightOpt = Weight.calls,
-    max_width: MaxWidthOpt = 3,
-    no_write_cost: NoWriteCostOpt = False,
-    enable_hypopg: EnableHypopgOpt = False,
-    no_hypopg: NoHypopgOpt = False,
-    input_format: InputFormatOpt = InputFormat.auto,
-    log_line_prefix: LogLinePrefixOpt = None,
-    log_params: LogParamsOpt = LogParams.keep,
-    kinds: KindsOpt = None,
-) -> None:
+@with_analysis
+def analyze(args: AnalysisArgs, format: FormatOpt = Format.table, output: OutputOpt = None) -> None:
     """Propose indexes for a workload."""
 
     def body() -> str:
-        options = selection_options(budget, max_indexes, min_improvement, weight, max_width, no_write_cost, kinds)
-        report = api.analyze(paths or [], schema=schema or [], snapshot=snapshot, dsn=dsn, pg_stat_statements=pg_stat_statements,
-                             options=options, hypopg=not no_hypopg, enable_hypopg=enable_hypopg,
-                             input_format=input_format.value, log_line_prefix=log_line_prefix,
-                             substitute_params=log_params is LogParams.substitute)
-        for error in report.errors[:20]:
-            typer.echo(f"indexadvisor: warning: {error.location}: {error.message}", err=True)
+        report = args.run()
         if format is Format.json:
             from indexadvisor.render import json as renderer
         else:
@@ -209,29 +258,27 @@ class CIFormat(str, enum.Enum):
 FromOpt = Annotated[Optional[Path], typer.Option("--from", help="Use a saved JSON report (analyze --format json) instead of analysing.")]
 
 
-def _report_from(from_: Optional[Path], paths, schema, snapshot, dsn, pg_stat_statements):  # type: ignore[no-untyped-def]
-    """The advice: read from --from, or analysed from the same sources as `analyze`."""
+def _report_from(from_: Optional[Path], args: AnalysisArgs) -> Report:
+    """The advice: read from --from, or analysed with the same options as `analyze`."""
     from indexadvisor.errors import InputError
 
     if from_ is not None:
-        if paths or schema or snapshot or dsn or pg_stat_statements:
-            raise InputError("--from reads a saved report: give it without workload files, --schema, --snapshot, --dsn or --pg-stat-statements")
+        given = (["workload files"] if args.paths else []) + args.given()
+        if given:
+            raise InputError(f"--from reads a saved report: give it without {', '.join(given)}")
         from indexadvisor.render.load import load_report
 
         return load_report(from_)
-    return api.analyze(paths or [], schema=schema or [], snapshot=snapshot, dsn=dsn, pg_stat_statements=pg_stat_statements)
+    return args.run()
 
 
 @app.command()
+@with_analysis
 def migrate(
+    args: AnalysisArgs,
     tool: Annotated[Tool, typer.Option("--tool", "-t", help="Migration tool to write files for.")],
     out: Annotated[Path, typer.Option("--out", help="Migrations folder (alembic: versions/, django: app/migrations/, prisma: prisma/migrations/, rails: db/migrate/).")],
-    paths: PathsArg = None,
     from_: FromOpt = None,
-    schema: SchemaOpt = None,
-    snapshot: SnapshotOpt = None,
-    dsn: DsnOpt = None,
-    pg_stat_statements: PgssOpt = False,
     include_drops: Annotated[bool, typer.Option("--include-drops", help="Also drop the indexes health findings name (unused, duplicate, redundant, invalid).")] = False,
     lock_timeout: Annotated[str, typer.Option("--lock-timeout", help="lock_timeout for each concurrent statement, e.g. 5s or 500ms; 0 for none.")] = "5s",
 ) -> None:
@@ -242,7 +289,7 @@ def migrate(
         from indexadvisor.render.migrations.base import MigrateOptions, parse_lock_timeout
 
         options = MigrateOptions(include_drops=include_drops, lock_timeout=parse_lock_timeout(lock_timeout))
-        result = generate(_report_from(from_, paths, schema, snapshot, dsn, pg_stat_statements), tool.value, out, options)
+        result = generate(_report_from(from_, args), tool.value, out, options)
         lines = [f"indexadvisor: {tool.value}: wrote {len(result.written)} file(s) to {out}; "
                  f"{len(result.unchanged)} change(s) already there"]
         lines += [f"  {p}" for p in result.written]
@@ -253,13 +300,10 @@ def migrate(
 
 
 @app.command()
+@with_analysis
 def report(
-    paths: PathsArg = None,
+    args: AnalysisArgs,
     from_: FromOpt = None,
-    schema: SchemaOpt = None,
-    snapshot: SnapshotOpt = None,
-    dsn: DsnOpt = None,
-    pg_stat_statements: PgssOpt = False,
     format: Annotated[CIFormat, typer.Option("--format", "-f", help="CI output format.")] = CIFormat.markdown,
     output: OutputOpt = None,
     fail_on: Annotated[Optional[list[str]], typer.Option("--fail-on", help="Exit 1 on: none, any, proposals, findings, benefit:N, or finding kinds (repeatable, comma-separated).")] = None,
@@ -276,7 +320,7 @@ def report(
 
         policy = parse_fail_on(fail_on or [])
         old = load_report(baseline) if baseline is not None else None
-        current = _report_from(from_, paths, schema, snapshot, dsn, pg_stat_statements)
+        current = _report_from(from_, args)
         result = evaluate(current, policy, old, str(baseline) if baseline is not None else None)
         failed = result.failed
         if format is not CIFormat.github or output is not None:

@@ -151,3 +151,23 @@ def test_cli_no_progress_bar_when_piped(tmp_path: Path):
     result = runner.invoke(app, ["analyze", str(path)])
     assert result.exit_code == 0
     assert "\r" not in result.stderr and "MB/s" not in result.stderr
+
+
+def test_report_and_migrate_read_logs_with_the_same_options(tmp_path: Path):
+    path = tmp_path / "server.txt"
+    path.write_text(LOG)
+    (tmp_path / "schema.sql").write_text("CREATE TABLE t (id int, note text);")
+    source = [str(path), "--schema", str(tmp_path / "schema.sql"), "--log-line-prefix", "<%l> [%p] "]
+    result = runner.invoke(app, ["report", *source, "--format", "json"])
+    assert result.exit_code == 0, result.output
+    assert [r["columns"] for r in json.loads(result.stdout)["recommendations"]] == [["id"]]
+    result = runner.invoke(app, ["migrate", *source, "--tool", "sql", "--out", str(tmp_path / "migrations")])
+    assert result.exit_code == 0, result.output
+    assert [p.name for p in sorted((tmp_path / "migrations").iterdir())] == ["0001_add_index_t_id_idx.down.sql", "0001_add_index_t_id_idx.up.sql"]
+    # the selection options too; and none of them beside --from, which reads a finished report
+    result = runner.invoke(app, ["report", *source, "--format", "json", "--kinds", "btree", "--max-indexes", "1"])
+    assert result.exit_code == 0, result.output
+    saved = tmp_path / "report.json"
+    saved.write_text(result.stdout)
+    result = runner.invoke(app, ["migrate", "--from", str(saved), "--tool", "sql", "--out", str(tmp_path / "m2"), "--budget", "1GB"])
+    assert result.exit_code == 2 and "--from reads a saved report: give it without --budget" in result.stderr
