@@ -208,7 +208,7 @@ def advise(workload: Workload, catalog: Catalog, catalog_errors: Sequence[Source
         ddl = create_index_sql(name, c.schema, c.table, c.keys, c.include, c.where, c.method)
         recommendations.append(
             Recommendation(name, c.schema, c.table, c.keys, c.include, c.where, c.method, ddl,
-                           chosen.served, chosen.reason, chosen.estimate, kind=c.kind, kind_reason=c.why)
+                           chosen.served, chosen.reason, chosen.estimate, kind=chosen.kind, kind_reason=chosen.kind_reason)
         )
         for fp in chosen.served:
             reports[fp].recommendations.append(name)

@@ -66,6 +66,8 @@ class Chosen:
     estimate: Estimate
     served: list[str]  # fingerprints, biggest gain first
     reason: str
+    kind: str = "btree"  # kinds.KINDS
+    kind_reason: str = ""  # why this kind; for a plain B-tree, what its keys do
 
 
 @dataclass
@@ -558,9 +560,7 @@ class Advisor:
         keys = describe_keys(c.keys, reqs[0]) if c.method == "btree" else ""
         if not keys and not why and c.method == "btree":
             keys = _used_for(c, [p for p in parsed if p.statement.fingerprint in per])
-        # described before (by an earlier greedy run), a plain B-tree's why is already its keys' text
-        reason = f"{label(kind)}: " + "; ".join(dict.fromkeys(part for part in (why, keys) if part))
-        c.kind, c.why = kind, why or keys  # a plain B-tree: what its keys do is why
+        reason = f"{label(kind)}: " + "; ".join(part for part in (why, keys) if part)
         if len(helps) > 1:
             reason += f"; serves {len(helps)} statement shapes"
         if helps:
@@ -571,7 +571,7 @@ class Advisor:
             reason += f"; write cost {wcost:,.0f} charged"
         if method == "rules":
             reason += "; no statistics for this table: ranked by structure and call frequency"
-        return Chosen(c, estimate, [h.fingerprint for h in helps], reason)
+        return Chosen(c, estimate, [h.fingerprint for h in helps], reason, kind, why or keys)
 
     def _rows(self, estimate: Estimate, c: Candidate, helps: list[StatementCost], parsed) -> None:
         """Rows read per call before/after, for the hottest helped statement (statistics mode)."""

@@ -179,4 +179,4 @@ def _chosen(advisor, c: Candidate, per, weight, gain: float, wcost: float, size:
                + (" in the statistics model's units, not the planner's" if planner else ""))
     if wcost:
         reason += f"; write cost {wcost:,.0f} charged ({GIN_WRITE_FACTOR:g}x a B-tree's: one entry per trigram, key or element)"
-    return Chosen(c, estimate, [h.fingerprint for h in helps], reason)
+    return Chosen(c, estimate, [h.fingerprint for h in helps], reason, c.kind, c.why)
