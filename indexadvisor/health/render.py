@@ -16,6 +16,7 @@ from tabulate import tabulate
 from indexadvisor import __version__
 from indexadvisor.health.common import SEVERITIES, HealthResult, format_time
 from indexadvisor.render.json import FORMAT_VERSION, finding_to_dict
+from indexadvisor.render.table import errors_block
 
 _WRAP = 70
 
@@ -97,9 +98,5 @@ def render_table(result: HealthResult) -> str:
         for ddl, what in fixes.items():
             out.extend(f"-- {w}" for w in what)
             out.append(ddl)
-    if result.errors:
-        out.append("")
-        out.append(f"Could not use ({len(result.errors)}):")
-        for e in result.errors[:20]:
-            out.append(f"  {e.location}: {e.message}")
+    out += errors_block(result.errors)
     return "\n".join(out) + "\n"

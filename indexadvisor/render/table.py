@@ -6,7 +6,7 @@ import textwrap
 
 from tabulate import tabulate
 
-from indexadvisor.model import Report
+from indexadvisor.model import Report, SourceError
 from indexadvisor.sizes import format_size
 
 _WRAP = 60
@@ -80,13 +80,7 @@ def render(report: Report) -> str:
             out.append("")
             out.append("Findings DDL (one statement at a time):")
             out.extend(fixes)
-    if report.errors:
-        out.append("")
-        out.append(f"Could not use ({len(report.errors)}):")
-        for e in report.errors[:20]:
-            out.append(f"  {e.location}: {e.message}")
-        if len(report.errors) > 20:
-            out.append(f"  ... and {len(report.errors) - 20} more (see --format json)")
+    out += errors_block(report.errors)
     notes = [(s.location, n) for s in report.statements for n in s.notes if not n.startswith("not analysed")]
     if notes:
         out.append("")
@@ -96,3 +90,14 @@ def render(report: Report) -> str:
         if len(notes) > 20:
             out.append(f"  ... and {len(notes) - 20} more (see --format json)")
     return "\n".join(out) + "\n"
+
+
+def errors_block(errors: list[SourceError], shown: int = 20) -> list[str]:
+    """The inputs that could not be used, the first `shown` of them, for a table report."""
+    if not errors:
+        return []
+    out = ["", f"Could not use ({len(errors)}):"]
+    out += [f"  {e.location}: {e.message}" for e in errors[:shown]]
+    if len(errors) > shown:
+        out.append(f"  ... and {len(errors) - shown} more (see --format json)")
+    return out
