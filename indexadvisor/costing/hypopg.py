@@ -23,6 +23,7 @@ from typing import Any, Iterable, Optional
 import psycopg
 
 from indexadvisor import db
+from indexadvisor.costing.leading import lead_with
 from indexadvisor.errors import DatabaseError
 from indexadvisor.model import Candidate, Catalog, ParsedStatement
 from indexadvisor.render.ddl import create_index_sql
@@ -231,6 +232,7 @@ class PlannerCoster:
     def __init__(self, whatif: WhatIf, catalog: Optional[Catalog] = None) -> None:
         self.whatif = whatif
         self.failures: dict[str, str] = {}  # fingerprint -> why the planner refused it
+        self._leading: dict[tuple[str, str, str], Optional[str]] = {}  # (fingerprint, schema, table) -> rewrite
         # HypoPG prices a hypothetical index below an identical real one (its size and
         # height estimates are not the real ones), so every configuration, the baseline
         # too, carries hypothetical copies of the existing B-trees: a candidate then only
@@ -247,28 +249,59 @@ class PlannerCoster:
         return hypo_index(candidate.schema, candidate.table, candidate.keys, candidate.include, candidate.where, candidate.method)
 
     def plan(self, parsed: ParsedStatement, config: Iterable[Candidate]) -> Optional[Plan]:
+        plans = self._plans(parsed, config)
+        return min(plans, key=lambda p: p.cost) if plans else None
+
+    def _plans(self, parsed: ParsedStatement, config: Iterable[Candidate]) -> list[Plan]:
+        """The statement's plan, and for each table that a partial or expression candidate
+        of the configuration is on, the plan of the statement led by that table when
+        that plan uses one of them (leading.py: HypoPG matches those on the first table only)."""
         fp = parsed.statement.fingerprint
         if fp in self.failures:
-            return None
+            return []
         tables = {str(a.table) for a in parsed.accesses}
-        hypos = [self.hypo(c) for c in config if f"{c.schema}.{c.table}" in tables]
+        mine = [c for c in config if f"{c.schema}.{c.table}" in tables]
+        hypos = [self.hypo(c) for c in mine]
         hypos += [copy for t in sorted(tables) for copy in self.copies.get(t, [])]
         try:
-            return self.whatif.cost(fp, parsed.statement.sql, hypos)
+            plans = [self.whatif.cost(fp, parsed.statement.sql, hypos)]
         except StatementNotExplainable as exc:
             self.failures[fp] = str(exc)
-            return None
+            return []
+        sensitive: dict[tuple[str, str], set[HypoIndex]] = {}
+        for c in mine:
+            if c.where or any(k.expression for k in c.keys):
+                sensitive.setdefault((c.schema, c.table), set()).add(self.hypo(c))
+        for (schema, table), wanted in sorted(sensitive.items()):
+            led = self._led(parsed, schema, table)
+            if led is None:
+                continue
+            try:
+                plan = self.whatif.cost(f"{fp}@{schema}.{table}", led, hypos)
+            except StatementNotExplainable:
+                self._leading[(fp, schema, table)] = None  # the rewrite is the advisor's; the statement is fine
+                continue
+            if plan.indexes_used & wanted:
+                plans.append(plan)
+        return plans
+
+    def _led(self, parsed: ParsedStatement, schema: str, table: str) -> Optional[str]:
+        key = (parsed.statement.fingerprint, schema, table)
+        if key not in self._leading:
+            self._leading[key] = lead_with(parsed.statement.sql, schema, table)
+        return self._leading[key]
 
     def statement_cost(self, parsed: ParsedStatement, config: Iterable[Candidate]) -> Optional[float]:
         plan = self.plan(parsed, config)
         return plan.cost if plan else None
 
     def ideal(self, parsed: ParsedStatement, candidates: list[Candidate]) -> tuple[Optional[float], list[Candidate]]:
-        """The statement's cost with every candidate available, and the ones its plan uses."""
-        plan = self.plan(parsed, candidates)
-        if plan is None:
+        """The statement's cost with every candidate available, and the ones its plans use."""
+        plans = self._plans(parsed, candidates)
+        if not plans:
             return None, []
-        return plan.cost, [c for c in candidates if self.hypo(c) in plan.indexes_used]
+        used = set().union(*(p.indexes_used for p in plans))
+        return min(p.cost for p in plans), [c for c in candidates if self.hypo(c) in used]
 
     def size(self, candidate: Candidate) -> Optional[int]:
         index = self.hypo(candidate)

@@ -1,0 +1,46 @@
+"""The costing-only rewrite that puts a table first in a statement's FROM (costing/leading.py):
+moved only where the result cannot change, and the rewrite parses back."""
+
+from __future__ import annotations
+
+import pytest
+
+from indexadvisor.costing.leading import lead_with
+from indexadvisor.patterns import parse
+
+
+@pytest.mark.parametrize("sql, table, want", [
+    ("SELECT l_shipmode FROM orders, lineitem WHERE o_orderkey = l_orderkey AND l_commitdate < l_receiptdate",
+     "lineitem",
+     "SELECT l_shipmode FROM lineitem, orders WHERE (o_orderkey = l_orderkey AND l_commitdate < l_receiptdate)"),
+    ("SELECT 1 FROM supplier, lineitem l1, nation WHERE s_suppkey = l1.l_suppkey AND s_nationkey = n_nationkey",
+     "lineitem",
+     "SELECT 1 FROM lineitem AS l1, supplier, nation WHERE (s_suppkey = l1.l_suppkey AND s_nationkey = n_nationkey)"),
+    # inner joins: their ON conditions join the WHERE, a later LEFT JOIN stays as it is
+    ("SELECT 1 FROM a JOIN b ON a.i = b.i JOIN c ON c.j = b.j LEFT JOIN d ON d.k = c.k WHERE a.x = 1", "c",
+     "SELECT 1 FROM c CROSS JOIN a CROSS JOIN b LEFT JOIN d ON d.k = c.k WHERE (a.i = b.i) AND (c.j = b.j) AND (a.x = 1)"),
+    ('SELECT 1 FROM a, public."Order" o WHERE o."createdAt" > $1 AND a.id = o.a_id', "Order",
+     'SELECT 1 FROM public."Order" AS o, a WHERE (o."createdAt" > $1 AND a.id = o.a_id)'),
+], ids=["commas", "alias", "inner-joins", "quoted-and-parameter"])
+def test_the_table_moves_to_the_front(sql, table, want):
+    got = lead_with(sql, "public", table)
+    assert got == want
+    parse(got)
+
+
+@pytest.mark.parametrize("sql, table", [
+    ("SELECT 1 FROM lineitem, orders WHERE o_orderkey = l_orderkey", "lineitem"),  # first already
+    ("SELECT 1 FROM lineitem WHERE l_quantity > 3", "lineitem"),  # alone
+    ("SELECT 1 FROM a LEFT JOIN b ON a.i = b.i", "b"),  # moving the nullable side ahead changes the rows
+    ("SELECT 1 FROM a JOIN b USING (i)", "b"),  # USING merges columns by position
+    ("SELECT 1 FROM a NATURAL JOIN b", "b"),
+    ("SELECT 1 FROM a JOIN b ON a.i = b.i RIGHT JOIN c ON c.i = a.i", "b"),  # a later right join keeps the ON where it is
+    ("SELECT 1 FROM a, (SELECT * FROM lineitem) s", "lineitem"),  # only a subquery reads it
+    ("SELECT 1 FROM orders WHERE EXISTS (SELECT 1 FROM lineitem WHERE l_orderkey = o_orderkey)", "lineitem"),
+    ("SELECT 1 FROM a, other.lineitem", "lineitem"),  # another schema
+    ("UPDATE lineitem SET l_tax = 0 FROM orders WHERE o_orderkey = l_orderkey", "lineitem"),  # the target is first
+    ("SELECT 1 FROM a UNION SELECT 1 FROM b, lineitem", "lineitem"),
+    ("SELECT FROM WHERE", "lineitem"),
+])
+def test_nothing_is_moved_where_the_meaning_could_change(sql, table):
+    assert lead_with(sql, "public", table) is None
