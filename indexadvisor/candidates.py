@@ -221,6 +221,8 @@ def _implies(have: Predicate, need: Predicate) -> bool:
     """Whether one query predicate implies one conjunct of an index predicate."""
     if have.column != need.column:
         return False
+    if need.kind == PredKind.ROW_COMPARE:
+        return have.kind == PredKind.ROW_COMPARE and have.compared == need.compared
     if need.kind == PredKind.IS_NOT_NULL:
         return have.kind != PredKind.IS_NULL  # every other operator is strict: it rejects NULL
     if need.kind == PredKind.IS_NULL:

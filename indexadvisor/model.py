@@ -233,6 +233,9 @@ class PredKind(str, enum.Enum):
     HAS_ALL_KEYS = "has_all_keys"  # jsonb ?&
     OVERLAPS = "overlaps"  # arrays &&
     ANY_ELEMENT = "any_element"  # value = ANY(array column)
+    # two columns of the same row compared (`l_commitdate < l_receiptdate`): no index key can
+    # search it, but it is the same test in every execution, so it can be a partial index's WHERE
+    ROW_COMPARE = "row_compare"
 
 
 @dataclass(frozen=True)
@@ -244,6 +247,8 @@ class Predicate:
     # the filtered operand is an expression (lower(email), data->>'k'): its SQL text as the query
     # writes it; `column` then holds its canonical form (indexadvisor.kinds.exprtext.signature)
     expression: Optional[str] = None
+    # ROW_COMPARE: the operator (< or <=; `a > b` is kept as `b < a`) and the other column
+    compared: Optional[tuple[str, str]] = None
 
 
 @dataclass(frozen=True)

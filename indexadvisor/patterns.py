@@ -293,6 +293,8 @@ class Extractor:
         if isinstance(cond, exp.EQ):
             self._equality(cond.this, cond.expression, view, notes)
         elif isinstance(cond, _RANGE_OPS):
+            if self._row_compare(cond, view):
+                return
             for col, other in ((cond.this, cond.expression), (cond.expression, cond.this)):
                 src = self._local(col, view)
                 if src and self._is_constant(other, view):
@@ -427,6 +429,20 @@ class Extractor:
                 return
             if self._expression(node, view, kind, _literal(other), notes):
                 return
+
+    def _row_compare(self, cond: exp.Expression, view: _ScopeView) -> bool:
+        """Two bare columns of the same table occurrence compared (`a < b`), kept as `<`/`<=`."""
+        left, right = _unparen(cond.this), _unparen(cond.expression)
+        if not isinstance(left, exp.Column) or not isinstance(right, exp.Column):
+            return False
+        src = self._local(left, view)
+        if src is None or self._local(right, view) is not src:
+            return False
+        op = "<=" if isinstance(cond, (exp.LTE, exp.GTE)) else "<"
+        if isinstance(cond, (exp.GT, exp.GTE)):
+            left, right = right, left
+        _add(src.access, Predicate(left.name, PredKind.ROW_COMPARE, compared=(op, right.name)))
+        return True
 
     def _join_sides(self, left: exp.Expression, right: exp.Expression, view: _ScopeView, kind: PredKind) -> None:
         """A column compared with a column of another source: a join key on each local side."""

@@ -88,7 +88,9 @@ JOBS = table("jobs", 1_000_000,
      ["public.jobs (queue) WHERE region = 'eu' AND kind = 'export';"]),
     (["SELECT * FROM jobs WHERE state = 'failed' AND kind = 'export' AND queue = $1"],  # 1%, and 30% shrinks it more
      ["public.jobs (queue) WHERE state = 'failed' AND kind = 'export';"]),
-], ids=["literal", "in-list", "is-not-null", "boolean", "combined", "selective-and-wide"])
+    (["SELECT * FROM jobs WHERE kind = 'export' AND created_at > \"startedAt\" AND queue = $1"],  # 30% x a third
+     ['public.jobs (queue) WHERE kind = \'export\' AND "startedAt" < created_at;']),
+], ids=["literal", "in-list", "is-not-null", "boolean", "combined", "selective-and-wide", "column-comparison"])
 def test_partial_from_pg_stats(statements, want):
     report = advise([JOBS], statements)
     assert ddl(report) == [f"{w[:-1]};" for w in want]
@@ -102,7 +104,9 @@ def test_partial_from_pg_stats(statements, want):
     ["SELECT * FROM jobs WHERE queue = $1 AND customer_id = 42"],  # an id, not a status
     ["SELECT * FROM jobs WHERE queue = $1 AND kind = 'export'"],  # 30%, and nothing to combine it with
     ["SELECT * FROM jobs WHERE queue = $1 AND kind = 'export' AND state = 'done'"],  # 30% x 90%: 27%
-], ids=["parameter", "changing-literal", "large-share", "not-a-status", "one-wide-share", "wide-together"])
+    ["SELECT * FROM jobs WHERE queue = $1 AND created_at > \"startedAt\""],  # a third of the rows, by assumption
+], ids=["parameter", "changing-literal", "large-share", "not-a-status", "one-wide-share", "wide-together",
+        "column-comparison-alone"])
 def test_no_partial_index(statements):
     report = advise([JOBS], statements)
     assert report.recommendations and all(r.where is None for r in report.recommendations)

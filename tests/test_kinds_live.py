@@ -37,6 +37,14 @@ CREATE TABLE outbox (id bigserial PRIMARY KEY, topic text NOT NULL, processed bo
 INSERT INTO outbox (topic, processed, created_at)
 SELECT 't' || (g % 20), g % 100 <> 0, timestamptz '2024-01-01' + g * interval '1 second' FROM generate_series(1, 200000) g;
 
+-- partial on a comparison of two columns: a tenth of the shipments arrive late, 40% go by post or courier
+CREATE TABLE shipments (id bigserial PRIMARY KEY, order_id bigint NOT NULL, carrier text NOT NULL, shipped_at date NOT NULL,
+                        promised_at date NOT NULL, delivered_at date NOT NULL);
+INSERT INTO shipments (order_id, carrier, shipped_at, promised_at, delivered_at)
+SELECT 1 + g % 200000, (ARRAY['post', 'courier', 'freight', 'drone', 'pickup'])[1 + g % 5], date '2024-01-01' + g % 365,
+       date '2024-01-01' + g % 365 + 5, date '2024-01-01' + g % 365 + CASE WHEN g % 10 = 0 THEN 9 ELSE 3 END
+FROM generate_series(1, 200000) g;
+
 -- covering: 40 orders per customer, a wide note; orders_fresh has never been vacuumed
 CREATE TABLE orders (id bigserial PRIMARY KEY, customer_id int NOT NULL, status text NOT NULL, total numeric(10, 2) NOT NULL,
                      created_at timestamptz NOT NULL, note text NOT NULL);
@@ -83,7 +91,7 @@ SELECT g % 50, timestamp '2024-01-01' + g * interval '10 seconds', (g % 1000) / 
 CREATE TABLE readings_shuffled (id bigint PRIMARY KEY, sensor int NOT NULL, at timestamp NOT NULL, value float8 NOT NULL);
 INSERT INTO readings_shuffled SELECT * FROM readings ORDER BY md5(id::text);
 """
-VACUUMED = ["jobs", "outbox", "orders", "users", "products", "docs", "docs_small", "readings", "readings_shuffled"]
+VACUUMED = ["jobs", "outbox", "shipments", "orders", "users", "products", "docs", "docs_small", "readings", "readings_shuffled"]
 
 
 @pytest.fixture(scope="module")
@@ -194,6 +202,29 @@ def test_no_partial_index_for_a_parameter_or_a_changing_literal(kinds_db, tmp_pa
     assert recs(report, "jobs"), "a plain B-tree still serves these"
     assert all(r.where is None for r in report.recommendations)
     assert all(r.kind in ("btree", "covering") for r in report.recommendations)
+
+
+def test_partial_and_expression_indexes_on_a_table_a_join_names_second(kinds_db, tmp_path):
+    """HypoPG matches a hypothetical partial or expression index only on the first table a
+    query names; the advisor also prices the statement led by the index's table."""
+    late = ("SELECT o.customer_id, s.id FROM orders o, shipments s WHERE s.order_id = o.id "
+            "AND s.carrier IN ('post', 'courier') AND s.delivered_at > s.promised_at "
+            "AND s.shipped_at >= date '2024-03-01' AND s.shipped_at < date '2024-03-08'")
+    by_email = "SELECT o.topic FROM outbox o, users u WHERE o.id = u.id AND lower(u.email) = $1"
+    report = analyze(kinds_db, tmp_path, f"{late};\n" * 5 + f"{by_email};\n" * 5)
+    assert report.costing == "planner"
+    [ship] = recs(report, "shipments")
+    assert ship.kind in ("partial", "partial+covering")
+    assert "carrier IN ('post', 'courier')" in ship.where and "promised_at < delivered_at" in ship.where
+    assert "compares two columns of the same row" in ship.kind_reason
+    [email] = recs(report, "users", "expression")
+    assert email.keys[0].expression == "lower(email)"
+    for rec in (ship, email):
+        assert rec.estimate.method == "planner" and rec.estimate.cost_after < 0.9 * rec.estimate.cost_before
+    with Built(kinds_db, ship), Built(kinds_db, email):
+        assert uses(kinds_db, late, ship)
+        assert uses(kinds_db, "SELECT o.topic FROM outbox o, users u WHERE o.id = u.id AND lower(u.email) = 'user7@example.com'",
+                    email)
 
 
 # --------------------------------------------------------------------------- covering

@@ -17,6 +17,8 @@ def canonical(access: TableAccess) -> str:
     tokens = []
     for p in access.predicates:
         operand = f"({p.expression})" if p.expression is not None else p.column  # an expression as the query writes it
+        if p.compared is not None:  # a comparison of two columns of the row: column, operator, other column
+            operand += "".join(p.compared)
         tokens.append(f"{p.kind.value}:{operand}" + (f"={p.constant}" if p.constant is not None else ""))
     for k in access.order_by:
         nulls = "" if k.nulls_first is None else (" nullsfirst" if k.nulls_first else " nullslast")

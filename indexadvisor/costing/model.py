@@ -104,6 +104,8 @@ class StatsModel:
         """Expressions and the GIN operators; None for the plain column predicates."""
         if pred.kind in (PredKind.LIKE, PredKind.ILIKE):
             return like_selectivity(pred.constant)
+        if pred.kind == PredKind.ROW_COMPARE:
+            return DEFAULT_INEQ_SEL  # the planner's assumption too: no statistic spans two columns
         if (table is None or not table.has_stats) and (pred.expression is not None or pred.kind in _GIN_ONLY):
             # no statistics: filters people index are selective, as for plain columns (the rules fallback)
             if pred.kind == PredKind.IN:

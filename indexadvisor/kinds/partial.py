@@ -6,6 +6,9 @@ A predicate qualifies when
   that never changed across the executions seen (Statement.constants), a boolean
   (`"isDeleted" = false`, `NOT archived`), or `IS [NOT] NULL`; never a parameter
   (`$1`), whose value can change from one execution to the next;
+- or it compares two columns of the same row (`l_commitdate < l_receiptdate`): no
+  constant at all, so the same in every execution; it keeps ROW_COMPARE_SHARE of the
+  rows by the planner's default, and so only joins a WHERE with other filters;
 - the column holds few distinct values (a flag, a status; at most
   PARTIAL_MAX_DISTINCT), or the test is IS [NOT] NULL;
 - pg_stats says the constant selects a small part of the table (at most
@@ -39,6 +42,10 @@ PARTIAL_MAX_FRACTION = 0.2
 # with the others (taken as independent), the index holds at most PARTIAL_MAX_FRACTION
 PARTIAL_COMBINED_MAX = 0.5
 PARTIAL_MAX_DISTINCT = 200
+# the share of rows a comparison of two columns of the same row keeps: pg_stats has no
+# statistic across two columns, so this is the planner's own assumption for it
+# (DEFAULT_INEQ_SEL), which HypoPG's size estimate of the partial index uses too
+ROW_COMPARE_SHARE = 1 / 3
 _KINDS = (PredKind.EQ, PredKind.IN, PredKind.IS_NULL, PredKind.IS_NOT_NULL)
 
 
@@ -64,6 +71,8 @@ def is_boolean(pred: Predicate) -> bool:
 
 def fixed(pred: Predicate, statement: Statement) -> bool:
     """Whether every execution of the shape carries this predicate's constant."""
+    if pred.kind == PredKind.ROW_COMPARE:
+        return True  # no constant at all: `a < b` is the same test in every execution
     if pred.expression is not None or pred.kind not in _KINDS:
         return False
     if pred.kind in (PredKind.IS_NULL, PredKind.IS_NOT_NULL) or is_boolean(pred):
@@ -90,6 +99,8 @@ def fraction(pred: Predicate, table: Optional[Table]) -> Optional[float]:
 
     if table is None or not table.has_stats:
         return None
+    if pred.kind == PredKind.ROW_COMPARE:
+        return ROW_COMPARE_SHARE
     column = table.columns.get(pred.column)
     stats = column.stats if column is not None else None
     if stats is None:
@@ -111,7 +122,9 @@ def where_text(preds: list[Predicate]) -> str:
     parts = []
     for p in preds:
         col = quote_ident(p.column)
-        if p.kind == PredKind.IS_NULL:
+        if p.kind == PredKind.ROW_COMPARE and p.compared:
+            parts.append(f"{col} {p.compared[0]} {quote_ident(p.compared[1])}")
+        elif p.kind == PredKind.IS_NULL:
             parts.append(f"{col} IS NULL")
         elif p.kind == PredKind.IS_NOT_NULL:
             parts.append(f"{col} IS NOT NULL")
@@ -146,6 +159,9 @@ def without(access: TableAccess, preds: list[Predicate]) -> TableAccess:
 
 
 def evidence(pred: Predicate, share: float, statement: Statement) -> str:
+    if pred.kind == PredKind.ROW_COMPARE:
+        return (f"{where_text([pred])} compares two columns of the same row, the same test in every execution, "
+                f"and keeps about {share:.0%} of the rows by the planner's default (no statistic spans two columns)")
     if pred.kind in (PredKind.IS_NULL, PredKind.IS_NOT_NULL):
         source = "pg_stats.null_frac"
         constant = "the null test"

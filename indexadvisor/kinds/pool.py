@@ -177,9 +177,10 @@ class KindAdvisor:
             for q in group:
                 share *= shares[q]
             evidence = "; ".join(partial.evidence(q, shares[q], p.statement) for q in group)
-            columns = ", ".join(dict.fromkeys(q.column for q in group))
-            why = (f"WHERE {where}: {evidence}; so the index holds about {share:.1%} of the table and "
-                   f"{columns} {'leaves' if len(group) == 1 else 'leave'} the key")
+            leaving = list(dict.fromkeys(q.column for q in group if q.kind != PredKind.ROW_COMPARE))
+            why = f"WHERE {where}: {evidence}; so the index holds about {share:.1%} of the table"
+            if leaving:
+                why += f" and {', '.join(leaving)} {'leaves' if len(leaving) == 1 else 'leave'} the key"
             if req is None:
                 keys_list = [[IndexKey(group[0].column)]]
                 req = Requirement([group[0].column])
