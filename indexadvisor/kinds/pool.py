@@ -181,9 +181,10 @@ class KindAdvisor:
             why = f"WHERE {where}: {evidence}; so the index holds about {share:.1%} of the table"
             if leaving:
                 why += f" and {', '.join(leaving)} {'leaves' if len(leaving) == 1 else 'leave'} the key"
-            if req is None:
-                keys_list = [[IndexKey(group[0].column)]]
-                req = Requirement([group[0].column])
+            if req is None:  # nothing else to search: key on a constant's column, a comparison's when none
+                lead = next((q.column for q in group if q.kind != PredKind.ROW_COMPARE), group[0].column)
+                keys_list = [[IndexKey(lead)]]
+                req = Requirement([lead])
             else:
                 keys_list = variants(req, self.max_width)
             for keys in keys_list:
