@@ -167,7 +167,8 @@ def evidence(pred: Predicate, share: float, statement: Statement) -> str:
         constant = "the null test"
     else:
         source = "pg_stats most_common_freqs"
-        constant = "a boolean" if is_boolean(pred) else f"the literal {pred.constant}"
+        constant = "a boolean" if is_boolean(pred) else \
+            f"the literal{'s' if pred.kind == PredKind.IN and len(_values(pred.constant or '')) > 1 else ''} {pred.constant}"
         if not is_boolean(pred) and statement.calls > 1:
             constant += f" in all {statement.calls:,} executions"
     return f"{where_text([pred])} is {constant}, not a parameter, and selects {share:.1%} of the rows ({source})"

@@ -177,10 +177,7 @@ class KindAdvisor:
             for q in group:
                 share *= shares[q]
             evidence = "; ".join(partial.evidence(q, shares[q], p.statement) for q in group)
-            leaving = list(dict.fromkeys(q.column for q in group if q.kind != PredKind.ROW_COMPARE))
-            why = f"WHERE {where}: {evidence}; so the index holds about {share:.1%} of the table"
-            if leaving:
-                why += f" and {', '.join(leaving)} {'leaves' if len(leaving) == 1 else 'leave'} the key"
+            constants = list(dict.fromkeys(q.column for q in group if q.kind != PredKind.ROW_COMPARE))
             if req is None:  # nothing else to search: key on a constant's column, a comparison's when none
                 lead = next((q.column for q in group if q.kind != PredKind.ROW_COMPARE), group[0].column)
                 keys_list = [[IndexKey(lead)]]
@@ -188,6 +185,11 @@ class KindAdvisor:
             else:
                 keys_list = variants(req, self.max_width)
             for keys in keys_list:
+                # (a constant's column stays in the key where the statement sorts or groups by it)
+                leaving = [col for col in constants if col not in {k.column for k in keys}]
+                why = f"WHERE {where}: {evidence}; so the index holds about {share:.1%} of the table"
+                if leaving:
+                    why += f" and {', '.join(leaving)} {'leaves' if len(leaving) == 1 else 'leave'} the key"
                 c = Candidate(access.table.schema, access.table.name, keys, where=where, kind="partial", why=why,
                               rows_fraction=share)
                 out.candidates.append((c, req))
