@@ -7,6 +7,7 @@ import pytest
 
 from indexadvisor import api, db
 from indexadvisor.costing.hypopg import WhatIf, hypo_index
+from indexadvisor.costing.leading import lead_with
 from indexadvisor.health.common import serves_scans_of
 from indexadvisor.model import Index, IndexKey
 from indexadvisor.selection import SelectionOptions
@@ -55,6 +56,23 @@ def test_generic_plans_for_parameters_leave_nothing_behind(fresh_db):
         assert conn.execute("SELECT count(*) FROM hypopg_list_indexes").fetchone()[0] == 0
         size = whatif.sizes([index])[index]
         assert 1_000_000 < size < 20_000_000
+
+
+def test_a_statement_led_by_another_table_costs_the_same_and_sees_partial_indexes(fresh_db):
+    """costing/leading.py: the rewrite changes nothing the planner sees but HypoPG's matching."""
+    _db(fresh_db, *ORDERS,
+        "CREATE TABLE customers (id int PRIMARY KEY, region text NOT NULL)",
+        "INSERT INTO customers SELECT g, (ARRAY['eu', 'us', 'ap'])[1 + g % 3] FROM generate_series(0, 4999) g")
+    sql = ("SELECT c.region, count(*) FROM customers c JOIN orders o ON o.customer_id = c.id "
+           "WHERE o.status = 'new' AND o.created_at > now() - interval '1 hour' GROUP BY c.region")
+    led = lead_with(sql, "public", "orders")
+    assert led is not None and led.startswith("SELECT c.region, COUNT(*) FROM orders AS o CROSS JOIN customers AS c")
+    partial = hypo_index("public", "orders", [IndexKey("created_at")], where="status = 'new'")
+    with db.connect(fresh_db) as conn:
+        whatif = WhatIf(conn)
+        assert whatif.cost("as written", sql).cost == pytest.approx(whatif.cost("led", led).cost, rel=1e-9)
+        assert whatif.cost("led", led, [partial]).indexes_used == {partial}
+        assert whatif.cost("led", led, [partial]).cost < whatif.cost("led", led).cost / 5
 
 
 def test_update_and_delete_are_explained_read_only(fresh_db):
