@@ -12,10 +12,12 @@ the planner searches the same join orders (join_collapse_limit and
 from_collapse_limit are equal by default); the ON conditions of the inner joins
 moved ahead become WHERE conditions, which for inner joins is the same thing.
 
-Nothing is rewritten where that would change the statement's meaning: a right
-or full join anywhere, an outer join, USING or NATURAL join between the front
-and the table, or a table that only a subquery reads (its entry comes after the
-outer query's after pull-up whatever the text says).
+The second table simply swaps places with the first, whatever joins them (`a LEFT
+JOIN b ON c` is `b RIGHT JOIN a ON c`). Nothing is rewritten where that would change
+the statement's meaning: an outer, USING or NATURAL join between the front and a
+table further in, a right or full join after it (the ON conditions moved to the WHERE
+would then filter its unmatched rows), or a table that only a subquery reads (its
+entry comes after the outer query's after pull-up, whatever the text says).
 """
 
 from __future__ import annotations
@@ -44,6 +46,8 @@ def lead_with(sql: str, schema: str, table: str) -> Optional[str]:
     k = next((i for i, item in enumerate(items) if _names(item, schema, table)), None)
     if not k:  # not at the top level, or first already
         return None
+    if k == 1:
+        return _swap_first(tree, items, joins)
     if any(_outer_to_front(j) for j in joins[:k]) or any(j.args.get("side") in ("RIGHT", "FULL") for j in joins[k:]):
         return None
     commas = all(_is_comma(j) for j in joins)
@@ -58,6 +62,23 @@ def lead_with(sql: str, schema: str, table: str) -> Optional[str]:
     if parts:
         rewritten.set("where", exp.Where(this=exp.and_(*[exp.paren(p, copy=False) for p in parts], copy=False)))
     return rewritten.sql(dialect="postgres")
+
+
+def _swap_first(tree: exp.Select, items: list[exp.Expression], joins: list[exp.Join]) -> str:
+    """`a LEFT JOIN b ON c ...` as `b RIGHT JOIN a ON c ...` (`a, b` as `b, a`): the same join,
+    the other way round, its condition where it was."""
+    first = joins[0].copy()
+    first.set("this", items[0].copy())
+    side = (first.args.get("side") or "").upper()
+    if side in _FLIPPED:
+        first.set("side", _FLIPPED[side])
+    rewritten = tree.copy()
+    rewritten.set("from_" if "from_" in tree.args else "from", exp.From(this=items[1].copy()))
+    rewritten.set("joins", [first] + [j.copy() for j in joins[1:]])
+    return rewritten.sql(dialect="postgres")
+
+
+_FLIPPED = {"LEFT": "RIGHT", "RIGHT": "LEFT", "FULL": "FULL"}
 
 
 def _names(item: exp.Expression, schema: str, table: str) -> bool:
