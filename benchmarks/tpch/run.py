@@ -443,27 +443,28 @@ def real_ddl(ddl: str) -> str:
     return re.sub(r"\bINDEX\s+CONCURRENTLY\b", "INDEX", ddl.strip().rstrip(";"), count=1, flags=re.I)
 
 
-def explain_cost(conn: psycopg.Connection, query: str) -> float:
+def explain(conn: psycopg.Connection, query: str) -> dict:
+    """The top node of the query's JSON plan."""
     plan = conn.execute("EXPLAIN (FORMAT JSON) " + query).fetchone()[0]
     if isinstance(plan, str):
         plan = json.loads(plan)
-    return float(plan[0]["Plan"]["Total Cost"])
+    return plan[0]["Plan"]
+
+
+def explain_cost(conn: psycopg.Connection, query: str) -> float:
+    return float(explain(conn, query)["Total Cost"])
+
+
+def indexes_in(node: dict) -> set[str]:
+    """Every index a plan (node) scans."""
+    found = {node["Index Name"]} if "Index Name" in node else set()
+    for child in node.get("Plans", ()):
+        found |= indexes_in(child)
+    return found
 
 
 def plan_indexes(conn: psycopg.Connection, query: str) -> set[str]:
-    plan = conn.execute("EXPLAIN (FORMAT JSON) " + query).fetchone()[0]
-    if isinstance(plan, str):
-        plan = json.loads(plan)
-    found: set[str] = set()
-
-    def walk(node: dict) -> None:
-        if "Index Name" in node:
-            found.add(node["Index Name"])
-        for child in node.get("Plans", ()):
-            walk(child)
-
-    walk(plan[0]["Plan"])
-    return found
+    return indexes_in(explain(conn, query))
 
 
 def cost_all(conn: psycopg.Connection, queries: dict[str, str], lead: Sequence[str] = ()) -> dict[str, Optional[float]]:
@@ -476,8 +477,9 @@ def cost_all(conn: psycopg.Connection, queries: dict[str, str], lead: Sequence[s
             out[name] = explain_cost(conn, q)
             for table in lead:
                 led = lead_with(q, "public", table)
-                if led is not None and any(f"btree_{table}" in i for i in plan_indexes(conn, led)):
-                    out[name] = min(out[name], explain_cost(conn, led))
+                plan = explain(conn, led) if led is not None else None
+                if plan is not None and any(f"btree_{table}" in i for i in indexes_in(plan)):
+                    out[name] = min(out[name], float(plan["Total Cost"]))
         except psycopg.Error as e:
             log(f"EXPLAIN {name} failed: {e}")
             out[name] = None

@@ -260,18 +260,17 @@ class PlannerCoster:
         if fp in self.failures:
             return []
         tables = {str(a.table) for a in parsed.accesses}
-        mine = [c for c in config if f"{c.schema}.{c.table}" in tables]
-        hypos = [self.hypo(c) for c in mine]
-        hypos += [copy for t in sorted(tables) for copy in self.copies.get(t, [])]
+        mine = [(c, self.hypo(c)) for c in config if f"{c.schema}.{c.table}" in tables]
+        hypos = [h for _, h in mine] + [copy for t in sorted(tables) for copy in self.copies.get(t, [])]
         try:
             plans = [self.whatif.cost(fp, parsed.statement.sql, hypos)]
         except StatementNotExplainable as exc:
             self.failures[fp] = str(exc)
             return []
         sensitive: dict[tuple[str, str], set[HypoIndex]] = {}
-        for c in mine:
+        for c, h in mine:
             if c.where or any(k.expression for k in c.keys):
-                sensitive.setdefault((c.schema, c.table), set()).add(self.hypo(c))
+                sensitive.setdefault((c.schema, c.table), set()).add(h)
         for (schema, table), wanted in sorted(sensitive.items()):
             led = self._led(parsed, schema, table)
             if led is None:

@@ -38,7 +38,7 @@ def lead_with(sql: str, schema: str, table: str) -> Optional[str]:
         return None
     if not isinstance(tree, exp.Select):
         return None
-    from_ = tree.args.get("from_") or tree.args.get("from")
+    from_ = tree.args.get(_from_key(tree))
     joins = list(tree.args.get("joins") or [])
     if from_ is None or not joins:
         return None
@@ -54,7 +54,7 @@ def lead_with(sql: str, schema: str, table: str) -> Optional[str]:
     moved = [items[0]] + [j.this for j in joins[:k - 1]]
     conditions = [j.args["on"] for j in joins[:k] if j.args.get("on") is not None]
     rewritten = tree.copy()
-    rewritten.set("from_" if "from_" in tree.args else "from", exp.From(this=items[k].copy()))
+    rewritten.set(_from_key(tree), exp.From(this=items[k].copy()))
     front = [exp.Join(this=m.copy()) if commas else exp.Join(this=m.copy(), kind="CROSS") for m in moved]
     rewritten.set("joins", front + [j.copy() for j in joins[k:]])
     where = tree.args.get("where")
@@ -73,12 +73,17 @@ def _swap_first(tree: exp.Select, items: list[exp.Expression], joins: list[exp.J
     if side in _FLIPPED:
         first.set("side", _FLIPPED[side])
     rewritten = tree.copy()
-    rewritten.set("from_" if "from_" in tree.args else "from", exp.From(this=items[1].copy()))
+    rewritten.set(_from_key(tree), exp.From(this=items[1].copy()))
     rewritten.set("joins", [first] + [j.copy() for j in joins[1:]])
     return rewritten.sql(dialect="postgres")
 
 
 _FLIPPED = {"LEFT": "RIGHT", "RIGHT": "LEFT", "FULL": "FULL"}
+
+
+def _from_key(tree: exp.Select) -> str:
+    """The FROM clause's key in the tree's args: "from_" in newer sqlglot, "from" before."""
+    return "from_" if "from_" in tree.args else "from"
 
 
 def _names(item: exp.Expression, schema: str, table: str) -> bool:

@@ -179,7 +179,7 @@ class KindAdvisor:
             evidence = "; ".join(partial.evidence(q, shares[q], p.statement) for q in group)
             constants = list(dict.fromkeys(q.column for q in group if q.kind != PredKind.ROW_COMPARE))
             if req is None:  # nothing else to search: key on a constant's column, a comparison's when none
-                lead = next((q.column for q in group if q.kind != PredKind.ROW_COMPARE), group[0].column)
+                lead = constants[0] if constants else group[0].column
                 keys_list = [[IndexKey(lead)]]
                 req = Requirement([lead])
             else:
