@@ -294,6 +294,8 @@ def serves_scans_of(narrow: Index, wide: Index) -> bool:
     only the rows its queries want, so a scan of it skips what the wider one must read
     past (a queue's processed rows): dropping it can make those queries much slower.
     """
+    if (narrow.schema, narrow.table) != (wide.schema, wide.table):
+        return False  # an index serves only the scans of its own table
     if narrow.method != "btree" or wide.method != "btree" or not wide.valid or not narrow.keys:
         return False
     n, w = key_signature(narrow), key_signature(wide)
