@@ -41,7 +41,7 @@ sys.path.insert(0, str(REPO))
 from indexadvisor import health  # noqa: E402
 from indexadvisor.catalog.snapshot import read_snapshot, write_snapshot  # noqa: E402
 from indexadvisor.model import Catalog, Column, ForeignKey, Index, IndexKey, Table  # noqa: E402
-from indexadvisor.render.ddl import create_index_sql, qualified, quote_ident  # noqa: E402
+from indexadvisor.pg.sql import create_index_sql, qualified, quote_ident  # noqa: E402
 
 COLUMNS = [("id", "bigint"), ("a", "int"), ("b", "int"), ("c", "text"), ("d", "text"), ("e", "int"),
            ("parent_id", "bigint"), ("owner_id", "bigint"), ("note", "text"), ("created_at", "timestamptz")]

@@ -19,10 +19,10 @@ from indexadvisor.model import (
     StatementReport,
     Workload,
 )
-from indexadvisor.patterns import Extractor, StatementParseError, UnsupportedStatement
-from indexadvisor.render.ddl import create_index_sql, index_name
+from indexadvisor.extract.patterns import Extractor, StatementParseError, UnsupportedStatement
+from indexadvisor.pg.sql import create_index_sql, index_name
 from indexadvisor.costing.stats import StatsCoster
-from indexadvisor.selection import Advisor, SelectionOptions
+from indexadvisor.select.advisor import Advisor, SelectionOptions
 from indexadvisor.sources.files import WORKLOAD_SUFFIXES, SourceOptions, check_options, read_workload_file
 from indexadvisor.sources.workload import WorkloadBuilder
 
@@ -130,7 +130,7 @@ def analyze(
         raise InputError("no workload given: pass .sql files or a folder, or --pg-stat-statements with a database")
     options = options or SelectionOptions()
     if inputs.live:
-        from indexadvisor import db
+        from indexadvisor.pg import session as db
 
         with db.connect(inputs.dsn) as conn:
             return _analyze(inputs, conn, options, hypopg, enable_hypopg)
@@ -272,7 +272,7 @@ def health(
     inputs = resolve_inputs((), schema, snapshot, dsn)
     errors: list[SourceError] = []
     if inputs.live:
-        from indexadvisor import db
+        from indexadvisor.pg import session as db
 
         with db.connect(inputs.dsn) as conn:
             catalog = load_catalog(inputs, errors, conn)

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import psycopg
 
-from indexadvisor.render.load import load_report
-from indexadvisor.render.migrations import generate
-from indexadvisor.render.migrations.base import MigrateOptions
+from indexadvisor.report.load import load_report
+from indexadvisor.report.migrations import generate
+from indexadvisor.report.migrations.base import MigrateOptions
 from indexadvisor.sources.sqlfile import split_statements
 
 CASES = Path(__file__).parent / "cases" / "migrate"

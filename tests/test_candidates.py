@@ -6,7 +6,7 @@ import pytest
 
 from casefiles import read_cases, run_advice_case
 from indexadvisor import api
-from indexadvisor.render.ddl import MAX_IDENT_BYTES
+from indexadvisor.pg.sql import MAX_IDENT_BYTES
 
 CASE_LIST = read_cases("candidates.txt", default_section="schema")
 

@@ -11,7 +11,8 @@ import pytest
 from typer.testing import CliRunner
 
 from casefiles import read_cases
-from indexadvisor import api, db, health
+from indexadvisor import api, health
+from indexadvisor.pg import session as db
 from indexadvisor.catalog.ddl import read_ddl
 from indexadvisor.catalog.live import read_catalog
 from indexadvisor.cli import app

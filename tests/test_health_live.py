@@ -10,7 +10,8 @@ import psycopg
 import pytest
 from typer.testing import CliRunner
 
-from indexadvisor import api, db, health
+from indexadvisor import api, health
+from indexadvisor.pg import session as db
 from indexadvisor.catalog.live import read_catalog
 from indexadvisor.catalog.snapshot import write_snapshot
 from indexadvisor.cli import app
@@ -232,7 +233,7 @@ def test_analyze_reports_findings_and_spares_what_the_workload_could_use(shop_db
         assert payments[0].columns[0] == "order_id" and fk.ddl is None and payments[0].name in fk.evidence
     else:
         assert fk.ddl is not None
-    document = json.loads(__import__("indexadvisor.render.json", fromlist=["render"]).render(report))
+    document = json.loads(__import__("indexadvisor.report.json", fromlist=["render"]).render(report))
     assert [f["kind"] for f in document["findings"]] == [f.kind for f in report.findings]
     assert all(f["id"].startswith(f["kind"] + ":") for f in document["findings"])
 

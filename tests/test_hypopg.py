@@ -5,12 +5,13 @@ from __future__ import annotations
 import psycopg
 import pytest
 
-from indexadvisor import api, db
+from indexadvisor import api
+from indexadvisor.pg import session as db
 from indexadvisor.costing.hypopg import WhatIf, hypo_index
 from indexadvisor.costing.leading import lead_with
-from indexadvisor.health.common import serves_scans_of
+from indexadvisor.candidates.serve import serves_scans_of
 from indexadvisor.model import Index, IndexKey
-from indexadvisor.selection import SelectionOptions
+from indexadvisor.select.advisor import SelectionOptions
 
 
 def _db(dsn: str, *sql: str, hypopg: bool = True) -> None:

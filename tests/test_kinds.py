@@ -26,11 +26,12 @@ from typer.testing import CliRunner  # noqa: E402
 
 from indexadvisor.cli import app  # noqa: E402
 from indexadvisor.errors import InputError  # noqa: E402
-from indexadvisor.kinds import ALL_KINDS, exprtext, parse_kinds, partial  # noqa: E402
+from indexadvisor.candidates.kinds import ALL_KINDS, parse_kinds, partial
+from indexadvisor.pg import exprtext  # noqa: E402
 from indexadvisor.model import Catalog, Column, ColumnStats, Index, IndexKey, Predicate, PredKind, Statement, Table  # noqa: E402
-from indexadvisor.patterns import parse  # noqa: E402
-from indexadvisor.selection import SelectionOptions  # noqa: E402
-from indexadvisor.sizes import parse_size  # noqa: E402
+from indexadvisor.extract.patterns import parse  # noqa: E402
+from indexadvisor.select.advisor import SelectionOptions  # noqa: E402
+from indexadvisor.pg.sizes import parse_size  # noqa: E402
 from indexadvisor.sources.workload import WorkloadBuilder  # noqa: E402
 
 

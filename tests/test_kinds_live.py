@@ -18,9 +18,9 @@ from psycopg.conninfo import make_conninfo
 from indexadvisor import api
 from indexadvisor.catalog.live import read_catalog
 from indexadvisor.catalog.snapshot import write_snapshot
-from indexadvisor.kinds import parse_kinds
+from indexadvisor.candidates.kinds import parse_kinds
 from indexadvisor.model import Recommendation, Report
-from indexadvisor.selection import SelectionOptions
+from indexadvisor.select.advisor import SelectionOptions
 
 SETUP = """
 CREATE EXTENSION IF NOT EXISTS hypopg;

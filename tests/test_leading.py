@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from indexadvisor.costing.leading import lead_with
-from indexadvisor.patterns import parse
+from indexadvisor.extract.patterns import parse
 
 
 @pytest.mark.parametrize("sql, table, want", [

@@ -11,7 +11,7 @@ import sqlglot
 from indexadvisor import api
 from indexadvisor.catalog.live import read_catalog
 from indexadvisor.catalog.snapshot import write_snapshot
-from indexadvisor import db
+from indexadvisor.pg import session as db
 
 SCHEMA = """
 CREATE SCHEMA app;
@@ -145,7 +145,7 @@ def test_never_analysed_tables_are_flagged(fresh_db, tmp_path):
 
 
 def test_reserved_words_match_the_server(pg_dsn):
-    from indexadvisor.render.ddl import RESERVED
+    from indexadvisor.pg.sql import RESERVED
 
     with psycopg.connect(pg_dsn) as conn:
         server = {r[0] for r in conn.execute("SELECT word FROM pg_get_keywords() WHERE catcode IN ('R', 'T')")}

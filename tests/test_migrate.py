@@ -19,10 +19,10 @@ from typer.testing import CliRunner
 
 from indexadvisor.cli import app
 from indexadvisor.model import IndexKey, Recommendation
-from indexadvisor.render.ddl import create_index_sql
-from indexadvisor.render.load import load_report
-from indexadvisor.render.migrations import TOOLS, generate
-from indexadvisor.render.migrations.base import MigrateOptions, plan, recreate_sql
+from indexadvisor.pg.sql import create_index_sql
+from indexadvisor.report.load import load_report
+from indexadvisor.report.migrations import TOOLS, generate
+from indexadvisor.report.migrations.base import MigrateOptions, plan, recreate_sql
 from migrate_support import (
     NOW,
     REPORT,

@@ -17,8 +17,8 @@ import psycopg
 import pytest
 from psycopg.conninfo import conninfo_to_dict
 
-from indexadvisor.render.migrations.alembic import heads
-from indexadvisor.render.migrations.django import django_name, read_app, where_to_q
+from indexadvisor.report.migrations.alembic import heads
+from indexadvisor.report.migrations.django import django_name, read_app, where_to_q
 from migrate_support import (
     CASES,
     CREATED,

@@ -7,7 +7,7 @@ import pytest
 from casefiles import CASES, read_cases
 from indexadvisor.catalog.ddl import read_ddl
 from indexadvisor.model import PredKind, Statement, TableAccess
-from indexadvisor.patterns import Extractor
+from indexadvisor.extract.patterns import Extractor
 
 CATALOG = read_ddl([CASES / "patterns_schema.sql"], [])
 

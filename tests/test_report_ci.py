@@ -18,11 +18,11 @@ import pytest
 from typer.testing import CliRunner
 
 from indexadvisor.cli import app
-from indexadvisor.gate import evaluate, parse_fail_on
+from indexadvisor.report.gate import evaluate, parse_fail_on
 from indexadvisor.model import Finding, Report
-from indexadvisor.render.json import render as render_json
-from indexadvisor.render.json import to_dict
-from indexadvisor.render.load import from_dict, load_report
+from indexadvisor.report.json import render as render_json
+from indexadvisor.report.json import to_dict
+from indexadvisor.report.load import from_dict, load_report
 
 HERE = Path(__file__).parent
 REPORT = HERE / "cases" / "migrate" / "report.json"
@@ -206,7 +206,7 @@ def test_sarif_without_any_file_is_still_valid():
     report.catalog_files = []
     for s in report.statements:
         s.location = "pg_stat_statements"
-    from indexadvisor.render.ci import sarif
+    from indexadvisor.report.ci import sarif
 
     document = json.loads(sarif.render(report, evaluate(report, parse_fail_on(["any"]))))
     jsonschema.Draft4Validator(SARIF_SCHEMA).validate(document)

@@ -4,8 +4,8 @@ described (pure logic, no server)."""
 from __future__ import annotations
 
 from indexadvisor.model import Candidate, Catalog, Column, Estimate, IndexKey, ParsedStatement, Statement, Table
-from indexadvisor.patterns import Extractor
-from indexadvisor.selection import Advisor, Chosen, _used_for
+from indexadvisor.extract.patterns import Extractor
+from indexadvisor.select.advisor import Advisor, Chosen, _used_for
 
 # one big index that is the best single pick, and two smaller ones that are better together
 ITEMS = {"big": (7, 7.0), "left": (5, 4.9), "right": (5, 4.9)}  # name -> (size, saving)

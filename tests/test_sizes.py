@@ -1,7 +1,7 @@
 import pytest
 
 from indexadvisor.errors import InputError
-from indexadvisor.sizes import format_size, parse_size
+from indexadvisor.pg.sizes import format_size, parse_size
 
 
 @pytest.mark.parametrize("text, expected", [("500MB", 500 * 1024**2), ("2GB", 2 * 1024**3), ("1.5 gb", int(1.5 * 1024**3)),

@@ -12,9 +12,9 @@ from typing import Any, Callable, Optional
 
 import psycopg
 
-from indexadvisor.db import run
+from indexadvisor.pg.session import run
 from indexadvisor.errors import AdvisorError
-from indexadvisor.kinds.types import is_bpchar
+from indexadvisor.pg.types import is_bpchar
 from indexadvisor.model import Catalog, Column, ColumnStats, ForeignKey, Index, IndexKey, Table
 
 # The relations we read, shared by every query below: ordinary and partitioned

@@ -22,11 +22,11 @@ from typing import Any, Iterable, Optional
 
 import psycopg
 
-from indexadvisor import db
+from indexadvisor.pg import session as db
 from indexadvisor.costing.leading import lead_with
 from indexadvisor.errors import DatabaseError
 from indexadvisor.model import Candidate, Catalog, ParsedStatement
-from indexadvisor.render.ddl import create_index_sql
+from indexadvisor.pg.sql import create_index_sql
 
 _PARAM = re.compile(r"\$(\d+)")
 _UNTYPED = re.compile(r"could not determine data type of parameter \$(\d+)")

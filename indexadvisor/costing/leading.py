@@ -26,7 +26,7 @@ from typing import Optional
 
 from sqlglot import exp
 
-from indexadvisor.patterns import StatementParseError, parse
+from indexadvisor.extract.patterns import StatementParseError, parse
 
 
 def lead_with(sql: str, schema: str, table: str) -> Optional[str]:

@@ -24,7 +24,8 @@ import math
 from dataclasses import dataclass
 from typing import Optional
 
-from indexadvisor.candidates import Match, Requirement
+from indexadvisor.candidates.requirements import Requirement
+from indexadvisor.candidates.serve import Match
 from indexadvisor.model import Predicate, PredKind, Table, TableAccess
 
 # PostgreSQL's defaults (costsize.c, selfuncs.h)

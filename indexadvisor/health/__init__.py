@@ -95,7 +95,7 @@ def check(catalog: Catalog, workload: Union[Sequence[ParsedStatement], Workload,
 
 
 def _parse(catalog: Catalog, workload: Workload) -> list[ParsedStatement]:
-    from indexadvisor.patterns import Extractor, StatementParseError, UnsupportedStatement
+    from indexadvisor.extract.patterns import Extractor, StatementParseError, UnsupportedStatement
 
     extractor = Extractor(catalog)
     out = []

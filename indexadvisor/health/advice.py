@@ -19,15 +19,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Optional, Sequence
 
+from indexadvisor.candidates.serve import key_signature, serves_scans_of
+from indexadvisor.extract.where import conjuncts
 from indexadvisor.health.common import (
     REPLICA_NOTE,
     HealthOptions,
     HealthResult,
-    conjuncts,
     is_constraint,
-    key_signature,
     qname,
-    serves_scans_of,
 )
 from indexadvisor.health.fk import covers
 from indexadvisor.model import Catalog, Finding, Index, IndexKey, ParsedStatement, Recommendation, StatementReport

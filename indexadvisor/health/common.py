@@ -9,18 +9,15 @@ finding and the index another finding relies on is never called droppable.
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Iterable, Iterator, Optional, Sequence
 
-import sqlglot
-from sqlglot import exp
-from sqlglot.errors import ParseError, TokenError
 
+from indexadvisor.candidates.serve import could_serve
 from indexadvisor.model import Catalog, Finding, Index, IndexKey, ParsedStatement, SourceError, Table
-from indexadvisor.render.ddl import create_index_sql, drop_index_sql, index_name, qualified
-from indexadvisor.sizes import format_size
+from indexadvisor.pg.sql import create_index_sql, drop_index_sql, index_name, qualified, render_key
+from indexadvisor.pg.sizes import format_size
 
 SEVERITIES = ("high", "medium", "low")
 REPLICA_NOTE = (
@@ -231,8 +228,6 @@ def is_constraint(index: Index) -> bool:
 
 
 def key_text(keys: Iterable[IndexKey]) -> str:
-    from indexadvisor.render.ddl import render_key
-
     return "(" + ", ".join(render_key(k) for k in keys) + ")"
 
 
@@ -256,135 +251,22 @@ def definition(index: Index) -> str:
                             index.method, unique=index.unique, concurrently=False, if_not_exists=False)
 
 
-def key_signature(index: Index) -> tuple:
-    """The keys as the planner sees them, comparable between indexes.
-
-    Each key is its column or expression, opclass and collation; for a B-tree also its
-    direction and NULLS placement, taken relative to the first key: a B-tree is scanned
-    backwards as readily as forwards, so (a DESC, b) and (a, b DESC) are the same index.
-    A left prefix of the signature is the signature of the index's left prefix.
-    """
-    btree = index.method == "btree"
-    flip = btree and bool(index.keys) and index.keys[0].desc
-    out = []
-    for k in index.keys:
-        ident: tuple = (
-            k.column,
-            " ".join(k.expression.split()) if k.column is None and k.expression else None,
-            k.opclass.lower() if k.opclass else None,
-            k.collation,
-        )
-        if btree:
-            nulls_first = k.desc if k.nulls_first is None else k.nulls_first
-            desc = k.desc
-            if flip:
-                desc, nulls_first = not desc, not nulls_first
-            ident += (desc, nulls_first)
-        out.append(ident)
-    return tuple(out)
-
-
-def serves_scans_of(narrow: Index, wide: Index) -> bool:
-    """Whether `wide` serves every scan of `narrow` as well: B-tree keys a left prefix, the
-    same predicate, INCLUDE columns covered. Health calls `narrow` redundant then, so the
-    advisor never proposes the two together either.
-
-    Only the same predicate: an index with a narrower one (`(created_at) WHERE NOT
-    processed` beside `(created_at)`) can be used wherever the wider one can, but it holds
-    only the rows its queries want, so a scan of it skips what the wider one must read
-    past (a queue's processed rows): dropping it can make those queries much slower.
-    """
-    if (narrow.schema, narrow.table) != (wide.schema, wide.table):
-        return False  # an index serves only the scans of its own table
-    if narrow.method != "btree" or wide.method != "btree" or not wide.valid or not narrow.keys:
-        return False
-    n, w = key_signature(narrow), key_signature(wide)
-    if len(n) > len(w) or w[:len(n)] != n or conjuncts(narrow.where) != conjuncts(wide.where):
-        return False
-    columns = {k.column for k in wide.keys} | set(wide.include)
-    return all(c in columns for c in narrow.include)
-
-
-@functools.lru_cache(maxsize=None)
-def conjuncts(where: Optional[str]) -> frozenset[str]:
-    """The AND-ed conditions of an index predicate, each in one normal form."""
-    if not where:
-        return frozenset()
-    tree = _parse(where)
-    if tree is None:
-        return frozenset({" ".join(where.split())})
-    return frozenset(c.sql(dialect="postgres") for c in _flatten_and(tree))
-
-
-@functools.lru_cache(maxsize=None)
-def not_null_columns(where: Optional[str]) -> Optional[frozenset[str]]:
-    """The columns of a predicate made only of `col IS NOT NULL` tests; None if it has others."""
-    if not where:
-        return frozenset()
-    tree = _parse(where)
-    if tree is None:
-        return None
-    cols = set()
-    for c in _flatten_and(tree):
-        negated = isinstance(c, exp.Not)
-        test = _unparen(c.this) if negated else c
-        if isinstance(test, exp.Is) and (negated or test.args.get("negate")) and not (negated and test.args.get("negate")):
-            if isinstance(test.this, exp.Column) and isinstance(test.expression, exp.Null):
-                cols.add(test.this.name)
-                continue
-        return None
-    return frozenset(cols)
-
-
-@functools.lru_cache(maxsize=None)
-def _parse(where: str) -> Optional[exp.Expression]:
-    try:
-        return sqlglot.parse_one(where, dialect="postgres")
-    except (ParseError, TokenError):
-        return None
-
-
-def _unparen(node: exp.Expression) -> exp.Expression:
-    while isinstance(node, exp.Paren):
-        node = node.this
-    return node
-
-
-def _flatten_and(node: exp.Expression) -> list[exp.Expression]:
-    node = _unparen(node)
-    if isinstance(node, exp.And):
-        return _flatten_and(node.this) + _flatten_and(node.expression)
-    return [node]
-
-
 # --------------------------------------------------------------------------- workload
 
 
 def usage_by_index(catalog: Catalog, parsed: Sequence[ParsedStatement]) -> dict[str, int]:
-    """For each index, the calls of workload statements whose predicates or order it could serve.
+    """For each index, the calls of workload statements whose scans it could serve.
 
-    Uses the advisor's own serve rule (candidates.match), so "could use" means what it
-    means everywhere else: leading equality columns, a delivered order, or a range.
+    Uses the advisor's own serve rule (candidates.serve.could_serve), so "could use"
+    means what it means everywhere else, for every kind of index: a B-tree's leading
+    equality columns, a delivered order or a range; a GIN or BRIN index's operators.
     """
-    from indexadvisor.candidates import match, requirement_for
-
-    def rank(column: str) -> tuple:
-        return (0, column)
-
     usage: dict[str, int] = {}
     for p in parsed:
         for access in p.accesses:
-            if access.kind == "insert":
-                continue
             table = catalog.tables.get(str(access.table))
-            if table is None or not table.indexes:
-                continue
-            req = requirement_for(access, rank, table=table)
-            if req is None:
-                continue
-            for index in table.indexes:
-                m = match(index, req, access)
-                if m.eq or m.order or m.range:
+            for index in table.indexes if table is not None else []:
+                if could_serve(index, access, table):
                     q = qname(index)
                     usage[q] = usage.get(q, 0) + max(p.statement.calls, 1)
     return usage

@@ -24,7 +24,9 @@ from __future__ import annotations
 
 from typing import Optional
 
-from indexadvisor.health.common import Context, conjuncts, definition, describe, is_constraint, key_signature, qname
+from indexadvisor.candidates.serve import key_signature
+from indexadvisor.extract.where import conjuncts
+from indexadvisor.health.common import Context, definition, describe, is_constraint, qname
 from indexadvisor.model import Finding, Index
 
 KIND = "duplicate_index"

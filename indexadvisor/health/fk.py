@@ -30,11 +30,11 @@ from __future__ import annotations
 
 from typing import Optional, Sequence
 
+from indexadvisor.candidates.serve import key_signature
+from indexadvisor.extract.where import not_null_columns
 from indexadvisor.health.common import (
     Context,
     is_constraint,
-    key_signature,
-    not_null_columns,
     qname,
     size_text,
 )

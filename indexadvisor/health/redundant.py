@@ -25,15 +25,14 @@ from __future__ import annotations
 
 from typing import Optional
 
+from indexadvisor.candidates.serve import key_signature, serves_scans_of
+from indexadvisor.extract.where import conjuncts
 from indexadvisor.health.common import (
     Context,
-    conjuncts,
     definition,
     describe,
     is_constraint,
-    key_signature,
     qname,
-    serves_scans_of,
     size_text,
 )
 from indexadvisor.model import Finding, Index

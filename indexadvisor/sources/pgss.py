@@ -10,7 +10,7 @@ import re
 
 import psycopg
 
-from indexadvisor import db
+from indexadvisor.pg import session as db
 from indexadvisor.errors import DatabaseError
 from indexadvisor.sources.workload import WorkloadBuilder
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from indexadvisor import db
+from indexadvisor.pg import session as db
 from indexadvisor.catalog.live import read_catalog
 from indexadvisor.catalog.snapshot import FORMAT, VERSION, read_snapshot, write_snapshot
 from indexadvisor.errors import InputError

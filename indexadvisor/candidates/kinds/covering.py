@@ -1,0 +1,106 @@
+"""Covering indexes: INCLUDE the few narrow columns a hot statement reads beyond the key.
+
+With every column the statement needs in the index, the planner can use an
+index-only scan, which reads the heap only for rows on pages not yet marked
+all-visible by VACUUM. So a covering index pays when
+
+- the statement is hot (at least COVER_HOT_SHARE of the workload's calls);
+- it reads at most COVER_MAX_COLUMNS columns beyond the key, each narrow
+  (pg_stats.avg_width at most COVER_MAX_WIDTH bytes; never json/jsonb, arrays,
+  bytea or other types wide by nature): every one is copied into every entry;
+- the table is mostly all-visible (relallvisible / relpages at least
+  COVER_MIN_VISIBLE); on a table that VACUUM has not caught up with, the
+  "index-only" scan still visits the heap for most rows, and the report says so
+  instead of proposing it.
+
+Anti-pattern: `SELECT id, total FROM orders WHERE customer_id = $1` with an index
+on (customer_id): every matching row costs a heap visit to read total.
+Fix: `CREATE INDEX ... ON orders (customer_id) INCLUDE (total)`.
+"""
+
+from __future__ import annotations
+
+from typing import Optional
+
+from indexadvisor.extract.where import index_predicates
+from indexadvisor.pg import types as T
+from indexadvisor.model import Index, IndexKey, Statement, Table, TableAccess
+
+COVER_HOT_SHARE = 0.01
+COVER_MAX_COLUMNS = 3
+COVER_MAX_WIDTH = 24
+COVER_MIN_VISIBLE = 0.5
+
+
+def needed_columns(access: TableAccess, where: Optional[str]) -> Optional[set[str]]:
+    """Columns an index-only scan of the access must return; None when it reads every column.
+
+    A column the query only filters on with a predicate the index's WHERE implies
+    needs no place in the index (the planner drops such implied quals).
+    """
+    if "*" in access.columns_read:
+        return None
+    pinned: set[str] = set()
+    if where:
+        pinned = {p.column for p in index_predicates(where)}
+    filter_only = access.columns_read - access.columns_output
+    return set(access.columns_output) | {c for c in filter_only if c not in pinned}
+
+
+def index_only_possible(index: Index, access: TableAccess) -> bool:
+    """Whether every column the access needs is stored in the index (a B-tree, so it can return them)."""
+    if index.method != "btree" or access.kind != "select":
+        return False
+    needed = needed_columns(access, index.where)
+    if needed is None:
+        return False
+    stored = {k.column for k in index.keys if k.column is not None} | set(index.include)
+    return needed <= stored
+
+
+def include_for(access: TableAccess, statement: Statement, table: Optional[Table], keys: list[IndexKey],
+                where: Optional[str], total_calls: int) -> tuple[list[str], str, Optional[str]]:
+    """The INCLUDE columns that make the access index-only, why, and a note when it does not pay.
+
+    Returns ([], "", note-or-None) when no covering index is proposed.
+    """
+    if access.kind != "select" or table is None or not table.has_stats or any(k.column is None for k in keys):
+        return [], "", None  # without pg_stats and the visibility map, nothing to say either way
+    share = statement.calls / total_calls if total_calls else 0.0
+    if share < COVER_HOT_SHARE:
+        return [], "", None
+    needed = needed_columns(access, where)
+    if needed is None:
+        return [], "", None
+    beyond = needed - {k.column for k in keys}
+    if not beyond or any(c not in table.columns for c in beyond):
+        return [], "", None
+    extra = [c for c in table.columns if c in beyond]  # in the table's column order
+    label = f"INCLUDE ({', '.join(extra)})"
+    if len(extra) > COVER_MAX_COLUMNS:
+        return [], "", None  # reads too much of the row for a covering index to be the answer
+    widths = []
+    for name in extra:
+        column = table.columns[name]
+        stats = column.stats
+        if T.is_wide(column.type):
+            return [], "", f"no covering index: {label} would copy {name} ({column.type}), a wide type, into every entry"
+        if stats is None:
+            return [], "", None  # no pg_stats: the width is unknown, so say nothing either way
+        if stats.avg_width > COVER_MAX_WIDTH:
+            return [], "", (f"no covering index: {label} would copy {name} (average {stats.avg_width} bytes per pg_stats, "
+                            f"over {COVER_MAX_WIDTH}) into every entry")
+        widths.append(f"{name} {stats.avg_width} bytes")
+    if not table.pages or table.all_visible_pages is None:
+        return [], "", None
+    visible = table.all_visible_pages / table.pages
+    evidence = f"relallvisible {table.all_visible_pages:,} / relpages {table.pages:,}"
+    if visible < COVER_MIN_VISIBLE:
+        return [], "", (f"no covering index yet: {label} would make this an index-only scan, but only {visible:.0%} of "
+                        f"the pages of {table.name} are all-visible ({evidence}), so it would still visit the heap for most "
+                        f"rows; once VACUUM (or autovacuum) has caught up, analyse again")
+    why = (f"{label}: the statement ({statement.calls:,} calls, {share:.0%} of the workload) reads only "
+           f"{'this column' if len(extra) == 1 else 'these columns'} beyond the key, so it can run as an index-only "
+           f"scan; narrow ({', '.join(widths)} on average, pg_stats); {visible:.0%} of the pages of {table.name} are "
+           f"all-visible ({evidence}), so the scan rarely visits the heap")
+    return extra, why, None

@@ -1,0 +1,197 @@
+"""From access patterns to candidate B-tree indexes, minus what existing indexes serve.
+
+The key order follows DESIGN.md: equality columns first, then the ORDER BY
+columns in the query's order and directions, then at most one range column.
+Equality columns are ordered by how many statements of the workload filter on
+them (then by selectivity), so that candidates from different statements line
+up and one index can serve several of them.
+
+A key is identified by its "ref": the column name, or for an expression key the
+expression's canonical form (kinds.exprtext.signature), which is also what a
+predicate on an expression carries as its `column`. So the same rules serve
+expression indexes (`requirement_for(..., expressions=True)`); the other kinds
+(partial, covering, GIN, BRIN) are built on these rules in indexadvisor/kinds/.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Callable, Iterable, Optional
+
+from indexadvisor.model import (
+    Catalog,
+    IndexKey,
+    PredKind,
+    SortKey,
+    Table,
+    TableAccess,
+)
+from indexadvisor.pg import types as T
+from indexadvisor.pg.exprtext import signature
+
+_EQ_KINDS = (PredKind.EQ, PredKind.IS_NULL)
+_RANGE_KINDS = (PredKind.RANGE, PredKind.LIKE_PREFIX)
+PATTERN_OPCLASSES = ("text_pattern_ops", "varchar_pattern_ops", "bpchar_pattern_ops")
+
+
+@dataclass
+class Requirement:
+    """What an index must deliver to serve one access in full.
+
+    `eq` is a set (any order serves), `sort` must follow in order with consistent
+    directions (a B-tree scans backwards too), `range` may follow the sort keys.
+    """
+
+    eq: list[str]
+    sort: list[SortKey] = field(default_factory=list)
+    range: Optional[str] = None
+    range_opclass: Optional[str] = None  # pattern opclass needed for LIKE 'abc%'
+    in_after_sort: list[str] = field(default_factory=list)  # multi-valued IN kept after the sort keys
+    exprs: dict[str, str] = field(default_factory=dict)  # ref -> expression text as written, for expression keys
+    range_like: bool = False  # the range is only LIKE 'abc%' (with no opclass needed in a C collation)
+
+    @property
+    def width(self) -> int:
+        return len(self.eq) + len(self.sort) + (1 if self.range else 0) + len(self.in_after_sort)
+
+    def key(self, ref: str, opclass: Optional[str] = None) -> IndexKey:
+        if ref in self.exprs:
+            return IndexKey(None, expression=self.exprs[ref], opclass=opclass)
+        return IndexKey(ref, opclass=opclass)
+
+    def keys(self) -> list[IndexKey]:
+        keys = [self.key(c) for c in self.eq]
+        keys += [IndexKey(s.column, desc=s.desc, nulls_first=s.nulls_first) for s in self.sort]
+        keys += [self.key(c) for c in self.in_after_sort]
+        if self.range:
+            keys.append(self.key(self.range, self.range_opclass))
+        return keys
+
+    def narrowed(self, eq: list[str]) -> "Requirement":
+        return Requirement(eq, self.sort, self.range, self.range_opclass, self.in_after_sort, self.exprs, self.range_like)
+
+
+def key_ref(key: IndexKey) -> Optional[str]:
+    """What a key indexes, comparable with a predicate's `column`: the column, or the expression's signature."""
+    if key.column is not None:
+        return key.column
+    return signature(key.expression) if key.expression else None
+
+
+def requirement_for(access: TableAccess, rank: Callable[[str], tuple], expressions: bool = False,
+                    table: Optional[Table] = None) -> Optional[Requirement]:
+    """The best single B-tree for one access, or None when a B-tree cannot help.
+
+    Filters on expressions count only with `expressions` (an expression index is a
+    kind of its own, see kinds/expression.py); `table` picks the pattern operator
+    class of a LIKE prefix column by its type (varchar_pattern_ops for varchar).
+    """
+    preds = [p for p in access.predicates if expressions or p.expression is None]
+    exprs = {p.column: p.expression for p in preds if p.expression is not None}
+
+    def columns_of(*kinds: PredKind) -> list[str]:
+        seen: list[str] = []
+        for p in preds:
+            if p.kind in kinds and p.column not in seen:
+                seen.append(p.column)
+        return seen
+
+    eq = columns_of(*_EQ_KINDS)
+    multi_in = [p.column for p in preds if p.kind == PredKind.IN and p.column not in eq]
+    joins = [c for c in columns_of(PredKind.JOIN) if c not in eq and c not in multi_in]
+    if joins and (eq or multi_in or access.order_by or columns_of(*_RANGE_KINDS)):
+        # a table with its own filters likely drives the join: index the filters;
+        # a table reached only through join keys is the inner side: index the keys
+        joins = []
+    sort = [k for k in access.order_by if k.column not in eq]
+    in_after_sort: list[str] = []
+    if sort:
+        # a multi-valued IN before the sort keys breaks the delivered order
+        in_after_sort = [c for c in multi_in if c not in {k.column for k in sort}]
+    else:
+        eq = eq + [c for c in multi_in if c not in eq]
+    eq = sorted(eq, key=rank) + sorted(joins, key=rank)
+    range_col: Optional[str] = None
+    range_opclass: Optional[str] = None
+    only_like = False
+    sort_cols = {k.column for k in sort}
+    ranges = [p for p in preds if p.kind in _RANGE_KINDS and p.column not in eq and p.column not in sort_cols]
+    if ranges:
+        chosen = sorted(ranges, key=lambda p: rank(p.column))[0]
+        range_col = chosen.column
+        only_like = all(p.kind == PredKind.LIKE_PREFIX for p in preds if p.column == range_col)
+        column = table.columns.get(range_col) if table is not None and range_col not in exprs else None
+        range_opclass = (T.pattern_opclass(column.type, column.collation) if column is not None else "text_pattern_ops") if only_like else None
+    used = set(eq) | set(in_after_sort) | ({range_col} if range_col else set())
+    req = Requirement(eq, sort, range_col, range_opclass, in_after_sort, {r: t for r, t in exprs.items() if r in used}, only_like)
+    return req if req.width else None
+
+
+def column_rank(accesses: Iterable[TableAccess], catalog: Catalog) -> Callable[[str, str], tuple]:
+    """Order equality columns: used by more statements first, then more distinct values first."""
+    uses: Counter[tuple[str, str]] = Counter()
+    for access in accesses:
+        for col in set(access.columns_of(*_EQ_KINDS, PredKind.IN, PredKind.JOIN)):
+            uses[(str(access.table), col)] += 1
+
+    def rank(table: str, column: str) -> tuple:
+        t = catalog.tables.get(table)
+        distinct = 0.0
+        if t is not None and column in t.columns and t.columns[column].stats is not None:
+            stats = t.columns[column].stats
+            distinct = stats.n_distinct if stats.n_distinct >= 0 else -stats.n_distinct * (t.row_estimate or 0)
+        return (-uses[(table, column)], -distinct, column)
+
+    return rank
+
+
+def describe_keys(keys: list[IndexKey], req: Requirement) -> str:
+    """What each part of a chosen index does for the statement that asked for it."""
+    cols = [key_ref(k) for k in keys]
+    eq = [c for c in req.eq if c in cols]
+    sort = [s for s in req.sort if s.column in cols]
+    text = describe(Requirement(eq, sort, req.range if req.range in cols else None, req.range_opclass,
+                                [c for c in req.in_after_sort if c in cols], req.exprs, req.range_like))
+    ideal = req.keys()
+    if len(keys) < len(ideal):
+        text += f"; narrower than the ideal ({', '.join(k.text for k in ideal)}), which did not pay for its size or width"
+    return text
+
+
+def describe(req: Requirement) -> str:
+    """Why these keys, in words: what each part of the index does for the statement."""
+    parts = []
+    if req.eq:
+        parts.append("equality on " + ", ".join(req.exprs.get(c, c) for c in req.eq))
+    if req.sort:
+        parts.append("delivers ORDER BY " + ", ".join(s.column + (" DESC" if s.desc else "") for s in req.sort))
+    if req.in_after_sort:
+        parts.append("IN-list filter on " + ", ".join(req.in_after_sort) + " kept after the sort keys")
+    if req.range:
+        parts.append(("LIKE prefix on " if req.range_like else "range on ") + req.exprs.get(req.range, req.range)
+                     + (" (C collation: the default operator class serves it)" if req.range_like and not req.range_opclass else ""))
+    return "; ".join(parts)
+
+
+def variants(req: Requirement, max_width: int) -> list[list[IndexKey]]:
+    """Candidate keys for one requirement: the full index, narrowed to max_width, and its left prefixes.
+
+    Narrowing drops the lowest-ranked equality columns (flags, IS NULL tests) before
+    the sort and range keys: with the rest pinned, (a, sort) still delivers the order.
+    """
+    keys = req.keys()
+    if len(keys) > max_width:
+        eq = list(req.eq)
+        while eq and len(eq) + (len(keys) - len(req.eq)) > max_width:
+            eq.pop()
+        narrowed = req.narrowed(eq).keys()
+        keys = narrowed[:max_width] if narrowed else keys[:max_width]
+    out = [keys[:w] for w in range(len(keys), 0, -1)]
+    tail = req.keys()[len(req.eq):]  # the sort keys and the range alone: an index that needs no equality
+    if req.eq and tail:
+        sort_only = tail[:len(req.sort)] if req.sort else []
+        for extra in (sort_only[:max_width], tail[-1:] if req.range else []):
+            if extra and extra not in out:
+                out.append(extra)
+    return [k for k in out if k]

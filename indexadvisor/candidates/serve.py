@@ -1,0 +1,284 @@
+"""The rule "index I serves access A": one place, used by every stage.
+
+Candidates (what an existing index already serves), the costers (which index a scan
+can use), the selection (what a chosen index makes worthless) and the health checks
+(what a workload could use, what is redundant) all ask here, so they cannot drift.
+Every answer is table-aware: an index serves only scans of its own table.
+
+B-trees: the leading keys match the equality columns in any order, then the ORDER BY
+keys in order (either direction), then a range (DESIGN.md); a partial index only when
+the access's predicates imply its WHERE. GIN and BRIN by their operator classes
+(PostgreSQL docs, "Built-in Operator Classes"; pg_trgm):
+
+| opclass | type | operators |
+| --- | --- | --- |
+| jsonb_ops (default) | jsonb | @> ? ?| ?& (and @? @@) |
+| jsonb_path_ops | jsonb | @> (and @? @@) |
+| array_ops (default) | anyarray | @> <@ && = |
+| gin_trgm_ops | text | LIKE ILIKE (and ~ ~*) |
+
+`value = ANY(array_column)` is served by none of them: rewritten as
+`array_column @> ARRAY[value]` it is.
+"""
+
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional
+
+from indexadvisor.candidates.requirements import PATTERN_OPCLASSES, Requirement, key_ref, requirement_for
+from indexadvisor.extract.where import conjuncts, index_predicates
+from indexadvisor.model import Candidate, Index, IndexKey, Predicate, PredKind, SortKey, Table, TableAccess
+from indexadvisor.pg import types as T
+
+JSONB_OPS = frozenset({PredKind.CONTAINS, PredKind.HAS_KEY, PredKind.HAS_ANY_KEY, PredKind.HAS_ALL_KEYS})
+JSONB_PATH_OPS = frozenset({PredKind.CONTAINS})
+ARRAY_OPS = frozenset({PredKind.CONTAINS, PredKind.CONTAINED, PredKind.OVERLAPS})
+TRGM_OPS = frozenset({PredKind.LIKE, PredKind.ILIKE, PredKind.LIKE_PREFIX})
+GIN_KINDS = JSONB_OPS | ARRAY_OPS | TRGM_OPS | {PredKind.ANY_ELEMENT}
+BRIN_KINDS = frozenset({PredKind.RANGE, PredKind.EQ, PredKind.IN})
+
+
+def gin_operators(key: IndexKey, column_type: Optional[str]) -> frozenset[PredKind]:
+    """The predicate kinds a GIN key with this opclass answers."""
+    opclass = (key.opclass or "").lower()
+    if opclass == "gin_trgm_ops":
+        return TRGM_OPS
+    if opclass == "jsonb_path_ops":
+        return JSONB_PATH_OPS
+    if opclass == "jsonb_ops" or T.is_jsonb(column_type):
+        return JSONB_OPS
+    if opclass in ("array_ops",) or T.is_array(column_type):
+        return ARRAY_OPS
+    if column_type is None and not opclass:
+        return JSONB_OPS | ARRAY_OPS  # type unknown (no catalog): either default opclass
+    return frozenset()
+
+
+def served_predicates(index: Index, access: TableAccess, table: Optional[Table] = None) -> list[Predicate]:
+    """The access's predicates a GIN or BRIN index answers (empty for other methods)."""
+    if not index.valid or not index.keys or index.method not in ("gin", "brin") or not same_table(index, access):
+        return []
+    if index.where and not predicate_implied(index.where, access):
+        return []
+    out: list[Predicate] = []
+    if index.method == "brin":
+        ref = key_ref(index.keys[0])
+        return [p for p in access.predicates if p.column == ref and p.kind in BRIN_KINDS]
+    for key in index.keys:
+        ref = key_ref(key)
+        column = table.columns.get(ref) if table is not None and key.column else None
+        ops = gin_operators(key, column.type if column is not None else None)
+        out += [p for p in access.predicates if p.column == ref and p.kind in ops and p not in out]
+    return out
+
+
+def same_table(index: Index, access: TableAccess) -> bool:
+    """An index serves only the scans of its own table."""
+    return (index.schema, index.table) == (access.table.schema, access.table.name)
+
+
+@dataclass
+class Match:
+    """How far an index's leading keys go in serving a requirement."""
+
+    eq: list[str]  # equality columns matched by leading keys
+    range: bool = False
+    order: bool = False  # the index delivers the requested order
+    full: bool = False
+
+
+def match(index: Index, req: Requirement, access: Optional[TableAccess] = None) -> Match:
+    """Match an index's leading keys against a requirement (the serve rule of DESIGN.md)."""
+    if index.method != "btree" or not index.valid or (access is not None and not same_table(index, access)):
+        return Match([])
+    if index.where and (access is None or not predicate_implied(index.where, access)):
+        return Match([])
+    keys = index.keys
+    # columns the index predicate pins (WHERE x IS NULL, WHERE s = 'a') need no key
+    pinned = {p.column for p in index_predicates(index.where)} if index.where else set()
+    wanted = set(req.eq) - pinned
+    refs = [key_ref(k) for k in keys]
+    matched: list[str] = []
+    i = 0
+    while i < len(keys) and refs[i] in wanted and refs[i] not in matched:
+        if keys[i].opclass and keys[i].opclass not in PATTERN_OPCLASSES:
+            break
+        matched.append(refs[i])  # type: ignore[arg-type]
+        i += 1
+    pinned_eq = sorted(pinned & set(req.eq))
+    all_eq = len(matched) == len(wanted)
+    # after the pinned prefix, an index can still deliver the order (unmatched equality
+    # columns become filters) or search the range
+    order = bool(req.sort) and _sort_matches(keys[i:i + len(req.sort)], req.sort)
+    if order:
+        i += len(req.sort)
+        for col in req.in_after_sort:
+            if i < len(keys) and refs[i] == col:
+                i += 1
+    rng = bool(req.range) and i < len(keys) and refs[i] == req.range and _range_opclass_ok(keys[i], req)
+    if not (matched or order or rng):
+        return Match([])
+    full = all_eq and (order or not req.sort) and (rng or not req.range)
+    return Match(matched + pinned_eq, rng, order, full)
+
+
+def _sort_matches(keys: list[IndexKey], sort: list[SortKey]) -> bool:
+    if len(keys) < len(sort):
+        return False
+    forward = backward = True
+    for key, want in zip(keys, sort):
+        if key.column != want.column or key.opclass:
+            return False
+        key_nulls_first = key.desc if key.nulls_first is None else key.nulls_first
+        want_nulls_first = want.desc if want.nulls_first is None else want.nulls_first
+        forward &= key.desc == want.desc and key_nulls_first == want_nulls_first
+        backward &= key.desc != want.desc and key_nulls_first != want_nulls_first
+    return forward or backward
+
+
+def _range_opclass_ok(key: IndexKey, req: Requirement) -> bool:
+    if req.range_opclass:
+        return key.opclass in PATTERN_OPCLASSES or (key.collation or "").lower() in ("c", "posix")
+    return key.opclass is None or (req.range_like and key.opclass in PATTERN_OPCLASSES)
+
+
+def predicate_implied(where: str, access: TableAccess) -> bool:
+    """Whether an access's predicates imply a partial index's WHERE (simple conjunctions)."""
+    required = index_predicates(where)
+    if not required:
+        return False
+    return all(any(_implies(have, need) for have in access.predicates) for need in required)
+
+
+def _implies(have: Predicate, need: Predicate) -> bool:
+    """Whether one query predicate implies one conjunct of an index predicate."""
+    if have.column != need.column:
+        return False
+    if need.kind == PredKind.ROW_COMPARE:
+        return have.kind == PredKind.ROW_COMPARE and have.compared == need.compared
+    if need.kind == PredKind.IS_NOT_NULL:
+        return have.kind != PredKind.IS_NULL  # every other operator is strict: it rejects NULL
+    if need.kind == PredKind.IS_NULL:
+        return have.kind == PredKind.IS_NULL
+    if need.constant is None or have.constant is None:
+        return False
+    if need.kind == PredKind.EQ:
+        return have.kind == PredKind.EQ and have.constant.lower() == need.constant.lower()
+    if need.kind == PredKind.IN:
+        allowed = {v.strip().lower() for v in need.constant.split(",")}
+        if have.kind == PredKind.EQ:
+            return have.constant.lower() in allowed
+        return have.kind == PredKind.IN and {v.strip().lower() for v in have.constant.split(",")} <= allowed
+    return False
+
+
+def could_serve(index: Index, access: TableAccess, table: Optional[Table] = None) -> bool:
+    """Whether the index can take part in any plan for the access, whatever its kind.
+
+    B-trees (partial, covering, expression keys too) by the serve rule above; BRIN
+    for a range or equality on its leading column; GIN for the operators its
+    operator class supports (served_predicates).
+    """
+    if not index.valid or access.kind == "insert" or not same_table(index, access):
+        return False
+    if index.method == "btree":
+        req = requirement_for(access, lambda col: (0, col), expressions=True)
+        if req is None:
+            return False
+        m = match(index, req, access)
+        return bool(m.eq or m.order or m.range)
+    return bool(served_predicates(index, access, table))
+
+
+def serving_index(table: Optional[Table], req: Requirement, access: TableAccess) -> Optional[Index]:
+    """An existing index that serves the access in full, or a unique one pinning it to one row."""
+    if table is None:
+        return None
+    eq_cols = set(access.columns_of(PredKind.EQ))
+    for index in table.indexes:
+        if match(index, req, access).full:
+            return index
+        if (index.unique and index.valid and not index.where and index.method == "btree"
+                and all(k.column is not None and k.column in eq_cols for k in index.keys)):
+            return index
+    return None
+
+
+def key_signature(index: Index) -> tuple:
+    """The keys as the planner sees them, comparable between indexes.
+
+    Each key is its column or expression, opclass and collation; for a B-tree also its
+    direction and NULLS placement, taken relative to the first key: a B-tree is scanned
+    backwards as readily as forwards, so (a DESC, b) and (a, b DESC) are the same index.
+    A left prefix of the signature is the signature of the index's left prefix.
+    """
+    btree = index.method == "btree"
+    flip = btree and bool(index.keys) and index.keys[0].desc
+    out = []
+    for k in index.keys:
+        ident: tuple = (
+            k.column,
+            " ".join(k.expression.split()) if k.column is None and k.expression else None,
+            k.opclass.lower() if k.opclass else None,
+            k.collation,
+        )
+        if btree:
+            nulls_first = k.desc if k.nulls_first is None else k.nulls_first
+            desc = k.desc
+            if flip:
+                desc, nulls_first = not desc, not nulls_first
+            ident += (desc, nulls_first)
+        out.append(ident)
+    return tuple(out)
+
+
+def serves_scans_of(narrow: Index, wide: Index) -> bool:
+    """Whether `wide` serves every scan of `narrow` as well: B-tree keys a left prefix, the
+    same predicate, INCLUDE columns covered. Health calls `narrow` redundant then, so the
+    advisor never proposes the two together either.
+
+    Only the same predicate: an index with a narrower one (`(created_at) WHERE NOT
+    processed` beside `(created_at)`) can be used wherever the wider one can, but it holds
+    only the rows its queries want, so a scan of it skips what the wider one must read
+    past (a queue's processed rows): dropping it can make those queries much slower.
+    """
+    if (narrow.schema, narrow.table) != (wide.schema, wide.table):
+        return False  # an index serves only the scans of its own table
+    if narrow.method != "btree" or wide.method != "btree" or not wide.valid or not narrow.keys:
+        return False
+    n, w = key_signature(narrow), key_signature(wide)
+    if len(n) > len(w) or w[:len(n)] != n or conjuncts(narrow.where) != conjuncts(wide.where):
+        return False
+    columns = {k.column for k in wide.keys} | set(wide.include)
+    return all(c in columns for c in narrow.include)
+
+
+def copies_existing(c: Candidate, table: Optional[Table]) -> bool:
+    """The guard: never propose a copy or a left prefix of an existing index or key.
+
+    HypoPG may price a hypothetical copy of an existing index below the real one;
+    such gains are not real. Directions count as equal when all are reversed.
+    """
+    for index in table.indexes if table else []:
+        if index.method != c.method or not index.valid or index.where != c.where or len(index.keys) < len(c.keys):
+            continue
+        pairs = list(zip(c.keys, index.keys))
+        if not all(same_key(a, b) for a, b in pairs):
+            continue
+        # NULLS placement counts too: (a DESC) does not deliver ORDER BY a DESC NULLS LAST
+        forward = all(a.desc == b.desc and nulls_first(a) == nulls_first(b) for a, b in pairs)
+        backward = all(a.desc != b.desc and nulls_first(a) != nulls_first(b) for a, b in pairs)
+        if forward or backward:
+            return True
+    return False
+
+
+def same_key(a: IndexKey, b: IndexKey) -> bool:
+    """The same column or expression, opclass and collation (direction aside)."""
+    return (a.column, a.expression, a.opclass, a.collation) == (b.column, b.expression, b.opclass, b.collation)
+
+
+def nulls_first(key: IndexKey) -> bool:
+    return key.desc if key.nulls_first is None else key.nulls_first

@@ -1,0 +1,83 @@
+"""Access patterns: how one statement reads each table (predicates, order, columns)."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import Optional
+
+from indexadvisor.model.catalog import QName
+from indexadvisor.model.workload import Statement
+
+
+class PredKind(str, enum.Enum):
+    EQ = "eq"
+    IN = "in"
+    RANGE = "range"
+    IS_NULL = "is_null"
+    IS_NOT_NULL = "is_not_null"
+    LIKE_PREFIX = "like_prefix"
+    JOIN = "join"
+    # operators a B-tree cannot serve (GIN: pg_trgm, jsonb, arrays); see indexadvisor/candidates/kinds/
+    LIKE = "like"  # LIKE with a leading wildcard, or a parameter pattern
+    ILIKE = "ilike"
+    CONTAINS = "contains"  # @> (jsonb, arrays)
+    CONTAINED = "contained"  # <@ (arrays)
+    HAS_KEY = "has_key"  # jsonb ?
+    HAS_ANY_KEY = "has_any_key"  # jsonb ?|
+    HAS_ALL_KEYS = "has_all_keys"  # jsonb ?&
+    OVERLAPS = "overlaps"  # arrays &&
+    ANY_ELEMENT = "any_element"  # value = ANY(array column)
+    # two columns of the same row compared (`l_commitdate < l_receiptdate`): no index key can
+    # search it, but it is the same test in every execution, so it can be a partial index's WHERE
+    ROW_COMPARE = "row_compare"
+
+
+@dataclass(frozen=True)
+class Predicate:
+    column: str
+    kind: PredKind
+    constant: Optional[str] = None  # SQL text of a literal operand; None for $n / expressions
+    values: int = 1  # number of IN-list values
+    # the filtered operand is an expression (lower(email), data->>'k'): its SQL text as the query
+    # writes it; `column` then holds its canonical form (indexadvisor.pg.exprtext.signature)
+    expression: Optional[str] = None
+    # ROW_COMPARE: the operator (< or <=; `a > b` is kept as `b < a`) and the other column
+    compared: Optional[tuple[str, str]] = None
+
+
+@dataclass(frozen=True)
+class SortKey:
+    column: str
+    desc: bool = False
+    nulls_first: Optional[bool] = None
+
+
+@dataclass
+class TableAccess:
+    """How one statement reads one table (one occurrence of it in the FROM tree)."""
+
+    table: QName
+    predicates: list[Predicate] = field(default_factory=list)
+    order_by: list[SortKey] = field(default_factory=list)
+    group_by: list[str] = field(default_factory=list)
+    columns_read: set[str] = field(default_factory=set)
+    columns_output: set[str] = field(default_factory=set)  # read outside WHERE/ON: select list, ORDER/GROUP BY
+    limit: Optional[int] = None
+    kind: str = "select"  # select | update | delete | insert
+    set_columns: set[str] = field(default_factory=set)  # columns an UPDATE changes (HOT updates need them unindexed)
+    rows_written: Optional[int] = None  # rows an INSERT ... VALUES writes per call
+
+    def columns_of(self, *kinds: PredKind) -> list[str]:
+        seen: list[str] = []
+        for p in self.predicates:
+            if p.kind in kinds and p.column not in seen:
+                seen.append(p.column)
+        return seen
+
+
+@dataclass
+class ParsedStatement:
+    statement: Statement
+    accesses: list[TableAccess]
+    notes: list[str] = field(default_factory=list)

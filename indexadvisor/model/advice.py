@@ -1,0 +1,137 @@
+"""Advice: candidates, recommendations with their estimates, findings, and the Report renderers read."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Optional
+
+from indexadvisor.model.catalog import IndexKey, QName
+from indexadvisor.model.workload import SourceError
+
+
+@dataclass
+class StatementCost:
+    """One statement's cost per execution before and after an index (or the whole set)."""
+
+    fingerprint: str
+    cost_before: float
+    cost_after: float
+
+
+@dataclass
+class Estimate:
+    """A statistics-based or planner-based estimate of what an index buys."""
+
+    method: str  # "statistics" | "rules" | "planner"
+    cost_before: Optional[float] = None  # weighted workload cost of the served statements
+    cost_after: Optional[float] = None
+    benefit: float = 0.0  # weighted gain minus write cost; comparable within one report
+    rows_before: Optional[float] = None  # per execution, for the hottest served statement
+    rows_after: Optional[float] = None
+    size_bytes: Optional[int] = None
+    write_cost: float = 0.0  # weighted cost of maintaining the index under the workload's writes
+    helps: list[StatementCost] = field(default_factory=list)
+
+
+@dataclass
+class Candidate:
+    """A proposed index before selection: keys in order, and who asked for it."""
+
+    schema: str
+    table: str
+    keys: list[IndexKey]
+    include: list[str] = field(default_factory=list)
+    where: Optional[str] = None
+    method: str = "btree"
+    statements: list[str] = field(default_factory=list)  # fingerprints
+    reasons: list[str] = field(default_factory=list)
+    kind: str = "btree"  # btree | partial | covering | expression | trigram | gin | brin (kinds.KINDS); not identity
+    why: str = ""  # why this kind, with its evidence
+    rows_fraction: Optional[float] = None  # share of the table's rows a partial index holds
+
+    @property
+    def qname(self) -> QName:
+        return QName(self.schema, self.table)
+
+    @property
+    def key(self) -> tuple:
+        """Identity of the index definition (two candidates with equal keys are one index)."""
+        return (
+            self.schema, self.table, self.method, self.where, tuple(self.include),
+            tuple((k.column, k.expression, k.desc, k.nulls_first, k.opclass, k.collation) for k in self.keys),
+        )
+
+
+@dataclass
+class Recommendation:
+    name: str
+    schema: str
+    table: str
+    keys: list[IndexKey]
+    include: list[str]
+    where: Optional[str]
+    method: str
+    ddl: str
+    statements: list[str]  # fingerprints of the statements it serves
+    reason: str
+    estimate: Optional[Estimate] = None
+    kind: str = "btree"  # btree | partial | covering | expression | trigram | gin | brin
+    kind_reason: str = ""  # why this kind of index, with its evidence
+
+    @property
+    def columns(self) -> list[str]:
+        return [k.text for k in self.keys]
+
+
+@dataclass
+class Finding:
+    kind: str
+    table: str
+    index: Optional[str] = None
+    related: Optional[str] = None
+    evidence: str = ""
+    severity: str = "info"
+    ddl: Optional[str] = None
+    # CREATE INDEX text of the finding's index (pg_get_indexdef), so a migration that drops it can recreate it
+    definition: Optional[str] = None
+    fix: Optional[str] = None  # what to do instead, when it is not DDL (n_plus_one: batch or join)
+    statements: list[str] = field(default_factory=list)  # fingerprints involved (n_plus_one: parent, child)
+    metrics: dict[str, Optional[float]] = field(default_factory=dict)  # n_plus_one: bursts, calls, sizes, rate
+
+
+@dataclass
+class StatementReport:
+    """What the report says about one statement shape."""
+
+    fingerprint: str
+    sql: str
+    location: str
+    calls: int
+    total_time_ms: Optional[float]
+    tables: list[str]
+    served_by_existing: list[str] = field(default_factory=list)
+    recommendations: list[str] = field(default_factory=list)  # names
+    notes: list[str] = field(default_factory=list)
+    cost_before: Optional[float] = None  # per execution, with the existing indexes
+    cost_after: Optional[float] = None  # per execution, with the whole proposed set
+    samples: list[tuple[str, ...]] = field(default_factory=list)  # sample literal sets (Statement.samples)
+    constants: Optional[list[Optional[str]]] = None  # literals that never changed (Statement.constants)
+
+
+@dataclass
+class Report:
+    recommendations: list[Recommendation]
+    findings: list[Finding]
+    statements: list[StatementReport]
+    seen: int
+    analysed: int
+    skipped: int
+    errors: list[SourceError]
+    catalog_source: str
+    costing: str  # statistics | rules | planner
+    notes: list[str] = field(default_factory=list)
+    server_version: Optional[int] = None
+    explain_count: int = 0  # EXPLAINs sent for planner costing
+    workload_cost_before: Optional[float] = None  # weighted, with the existing indexes
+    workload_cost_after: Optional[float] = None  # weighted, with the proposed set
+    catalog_files: list[str] = field(default_factory=list)  # schema (DDL) or snapshot files read, for CI locations

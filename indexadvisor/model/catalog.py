@@ -1,0 +1,155 @@
+"""The catalog: tables, columns with their planner statistics, indexes and keys.
+
+Identifiers are stored as PostgreSQL sees them: unquoted names folded to lower
+case, quoted names exactly as written. Quoting happens only when SQL is rendered.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Optional
+
+
+@dataclass(frozen=True)
+class QName:
+    """A schema-qualified relation name."""
+
+    schema: str
+    name: str
+
+    def __str__(self) -> str:
+        return f"{self.schema}.{self.name}"
+
+
+@dataclass
+class ColumnStats:
+    """The planner statistics of one column (pg_stats)."""
+
+    null_frac: float = 0.0
+    n_distinct: float = 0.0  # negative: fraction of rows, as in pg_stats
+    avg_width: int = 0
+    correlation: Optional[float] = None
+    most_common_vals: Optional[list[str]] = None
+    most_common_freqs: Optional[list[float]] = None
+
+
+@dataclass
+class Column:
+    name: str
+    type: str
+    not_null: bool = False
+    stats: Optional[ColumnStats] = None
+    # the collation its comparisons use ("C", "en_US.utf8", "und-x-icu"); None: not known.
+    # In C/POSIX a plain B-tree serves LIKE 'abc%', elsewhere only a *_pattern_ops one does
+    collation: Optional[str] = None
+
+
+@dataclass
+class IndexKey:
+    """One key of an index: a column or an expression, with its ordering."""
+
+    column: Optional[str]  # None when the key is an expression
+    expression: Optional[str] = None  # SQL text of an expression key
+    desc: bool = False
+    nulls_first: Optional[bool] = None  # None: the default for the direction
+    opclass: Optional[str] = None  # only when not the default opclass
+    collation: Optional[str] = None
+
+    @property
+    def text(self) -> str:
+        return self.column if self.column is not None else f"({self.expression})"
+
+
+@dataclass
+class Index:
+    name: str
+    schema: str
+    table: str
+    keys: list[IndexKey]
+    include: list[str] = field(default_factory=list)
+    where: Optional[str] = None
+    method: str = "btree"
+    unique: bool = False
+    primary: bool = False
+    constraint: Optional[str] = None  # name of the constraint it backs
+    constraint_type: Optional[str] = None  # p, u, x
+    valid: bool = True
+    definition: Optional[str] = None
+    size_bytes: Optional[int] = None
+    idx_scan: Optional[int] = None
+    parent: Optional[str] = None  # "schema.name" of the partitioned index this one is attached to
+
+    @property
+    def qname(self) -> QName:
+        return QName(self.schema, self.name)
+
+    @property
+    def key_columns(self) -> list[Optional[str]]:
+        return [k.column for k in self.keys]
+
+
+@dataclass
+class ForeignKey:
+    name: str
+    columns: list[str]
+    ref_schema: str
+    ref_table: str
+    ref_columns: list[str]
+
+
+@dataclass
+class Table:
+    schema: str
+    name: str
+    columns: dict[str, Column] = field(default_factory=dict)
+    indexes: list[Index] = field(default_factory=list)
+    foreign_keys: list[ForeignKey] = field(default_factory=list)
+    row_estimate: Optional[float] = None  # pg_class.reltuples; None when unknown
+    pages: Optional[int] = None
+    all_visible_pages: Optional[int] = None
+    size_bytes: Optional[int] = None
+    seq_scan: Optional[int] = None
+    n_tup_ins: Optional[int] = None
+    n_tup_upd: Optional[int] = None
+    n_tup_del: Optional[int] = None
+    n_tup_hot_upd: Optional[int] = None
+    last_analyze: Optional[str] = None
+    partitioned: bool = False  # a partitioned table (relkind p): its rows live in its partitions
+    partition_of: Optional[str] = None  # "schema.name" of the parent, for a partition
+
+    @property
+    def qname(self) -> QName:
+        return QName(self.schema, self.name)
+
+    @property
+    def has_stats(self) -> bool:
+        return self.row_estimate is not None and self.row_estimate >= 0
+
+
+@dataclass
+class Catalog:
+    tables: dict[str, Table] = field(default_factory=dict)  # key: "schema.name"
+    source: str = "none"  # live | snapshot | ddl | none
+    server_version: Optional[int] = None  # server_version_num
+    stats_reset: Optional[str] = None
+    captured_at: Optional[str] = None
+    server_started: Optional[str] = None  # pg_postmaster_start_time(): usage evidence age when stats_reset is null
+    search_path: list[str] = field(default_factory=lambda: ["public"])
+
+    def add(self, table: Table) -> None:
+        self.tables[str(table.qname)] = table
+
+    def find(self, name: str, schema: Optional[str] = None) -> Optional[Table]:
+        """Resolve a table the way the search path would."""
+        if schema:
+            return self.tables.get(f"{schema}.{name}")
+        for s in self.search_path:
+            table = self.tables.get(f"{s}.{name}")
+            if table:
+                return table
+        matches = [t for t in self.tables.values() if t.name == name]
+        return matches[0] if len(matches) == 1 else None
+
+    @property
+    def has_stats(self) -> bool:
+        return any(t.has_stats for t in self.tables.values())

@@ -1,0 +1,52 @@
+"""What was read: statement shapes with their calls and time, and what could not be used."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Optional
+
+if TYPE_CHECKING:
+    from indexadvisor.model.advice import Finding
+
+
+@dataclass
+class SourceError:
+    """A piece of input that could not be used, with where it came from."""
+
+    source: str
+    line: Optional[int]
+    message: str
+
+    @property
+    def location(self) -> str:
+        return f"{self.source}:{self.line}" if self.line else self.source
+
+
+@dataclass
+class Statement:
+    """One statement shape: every execution with the same fingerprint, merged."""
+
+    fingerprint: str
+    sql: str  # one representative text (the first seen)
+    source: str  # file path, or "pg_stat_statements"
+    line: Optional[int]  # line of the first occurrence, where known
+    calls: int = 1
+    total_time_ms: Optional[float] = None
+    rows: Optional[int] = None
+    # a few distinct sets of the literal values seen, each in text order ($n filled from logged parameters)
+    samples: list[tuple[str, ...]] = field(default_factory=list)
+    # per literal of the representative: its value when every execution checked had the same, else None
+    constants: Optional[list[Optional[str]]] = None
+
+    @property
+    def location(self) -> str:
+        return f"{self.source}:{self.line}" if self.line else self.source
+
+
+@dataclass
+class Workload:
+    statements: list[Statement] = field(default_factory=list)
+    seen: int = 0  # statements read, before dedupe
+    errors: list[SourceError] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # what the sources want said (skipped lines, no statements ...)
+    findings: list["Finding"] = field(default_factory=list)  # found while reading (n_plus_one)

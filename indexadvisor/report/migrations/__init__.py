@@ -1,0 +1,41 @@
+"""Migration files for the tool a project already uses: one small module per tool.
+
+`generate(report, tool, out, options)` plans the changes (indexadvisor.report.migrations.base),
+leaves out those already written to `out` by an earlier run, and has the tool's module
+write the rest following that tool's conventions.
+"""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+
+from indexadvisor.model import Report
+from indexadvisor.report.migrations.base import (
+    MigrateOptions,
+    MigrateResult,
+    ensure_out,
+    pending,
+    plan,
+)
+
+TOOLS = ("sql", "alembic", "django", "prisma", "flyway", "rails", "golang-migrate", "dbmate")
+
+
+def generate(report: Report, tool: str, out: Path, options: MigrateOptions | None = None) -> MigrateResult:
+    if tool not in TOOLS:
+        raise ValueError(f"unknown migration tool {tool!r}")
+    options = options or MigrateOptions()
+    out = Path(out)
+    ensure_out(out)
+    result = MigrateResult(tool, out)
+    changes = pending(plan(report, options.include_drops), out, result)
+    if not options.include_drops:
+        droppable = sum(1 for f in report.findings if f.index and f.kind in ("unused_index", "duplicate_index",
+                                                                           "redundant_index", "invalid_index"))
+        if droppable:
+            result.notes.append(f"{droppable} health finding(s) name indexes to drop: pass --include-drops to add them")
+    if changes:
+        module = importlib.import_module(f"indexadvisor.report.migrations.{tool.replace('-', '_')}")
+        module.write(changes, out, options, result)
+    return result

@@ -1,0 +1,309 @@
+"""What every migration writer shares: the plan of changes, markers, numbering and file writing.
+
+A *change* is one index to create (a proposal) or to drop (a health finding, only
+with --include-drops), with the one SQL statement that does it and the one that
+undoes it. Every writer puts one change in one migration, so a failed concurrent
+build is retried alone, and marks each file with the change it holds
+(`indexadvisor-change: create schema.name`): a later run reads those markers in
+--out and writes only what is new, so unchanged advice makes no churn.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Iterable, Optional
+
+from indexadvisor.errors import InputError
+from indexadvisor.model import Finding, Recommendation, Report
+from indexadvisor.pg.sql import create_index_sql, drop_index_sql, qualified
+
+DROP_KINDS = ("unused_index", "duplicate_index", "redundant_index", "invalid_index")
+MARKER = "indexadvisor-change:"
+_MARKER_RE = re.compile(r"indexadvisor-change: (create|drop) (.+?)\s*$", re.M)
+_LOCK_TIMEOUT_RE = re.compile(r"^\d+(\.\d+)?\s*(us|ms|s|min|h|d)?$")
+_CREATE_INDEX_RE = re.compile(r"^\s*CREATE\s+(UNIQUE\s+)?INDEX\s+(?!CONCURRENTLY\b)", re.I)
+_DROP_INDEX_RE = re.compile(r"^\s*DROP\s+INDEX\s", re.I)
+_SCANNED_SUFFIXES = (".sql", ".py", ".rb")
+
+
+@dataclass
+class Change:
+    action: str  # create | drop
+    schema: str
+    table: str
+    name: str  # the index
+    up: str  # one SQL statement
+    down: Optional[str]  # one SQL statement; None when it cannot be undone (drop without a definition)
+    comment: list[str]  # why, a few short lines
+    recommendation: Optional[Recommendation] = None
+    finding: Optional[Finding] = None
+
+    @property
+    def qualified_name(self) -> str:
+        return qualified(self.schema, self.name)
+
+    @property
+    def qualified_table(self) -> str:
+        return qualified(self.schema, self.table)
+
+    @property
+    def marker(self) -> str:
+        return f"{MARKER} {self.action} {self.qualified_name}"
+
+    @property
+    def slug(self) -> str:
+        return slugify(f"{'add' if self.action == 'create' else 'drop'}_index_{self.name}")
+
+    @property
+    def irreversible_reason(self) -> str:
+        return f"cannot recreate index {self.qualified_name}: the report did not carry its definition"
+
+
+@dataclass
+class MigrateOptions:
+    include_drops: bool = False
+    lock_timeout: Optional[str] = "5s"  # None: no SET lock_timeout
+    now: Optional[datetime] = None  # for timestamped file names; default SOURCE_DATE_EPOCH, else the clock
+
+
+@dataclass
+class MigrateResult:
+    tool: str
+    out: Path
+    written: list[Path] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)  # changes already in --out
+    notes: list[str] = field(default_factory=list)
+
+
+def parse_lock_timeout(value: Optional[str]) -> Optional[str]:
+    """'5s', '500ms', '1min' ...; '0', 'off' or 'none' for no lock_timeout."""
+    if value is None:
+        return None
+    text = value.strip().lower()
+    if text in ("0", "off", "none", ""):
+        return None
+    if not _LOCK_TIMEOUT_RE.match(text):
+        raise InputError(f"--lock-timeout: {value!r} is not a duration like 5s, 500ms or 1min (0 for none)")
+    return text.replace(" ", "")
+
+
+def set_lock_timeout(timeout: str) -> str:
+    return f"SET lock_timeout = '{timeout}';"
+
+
+RESET_LOCK_TIMEOUT = "RESET lock_timeout;"
+
+
+def plan(report: Report, include_drops: bool = False) -> list[Change]:
+    """The changes a report asks for: creates in the report's order (best first), then drops."""
+    by_fp = {s.fingerprint: s for s in report.statements}
+    changes: list[Change] = []
+    for r in report.recommendations:
+        up = create_index_sql(r.name, r.schema, r.table, r.keys, r.include, r.where, r.method,
+                              concurrently=True, if_not_exists=False)
+        served = [by_fp[fp] for fp in r.statements if fp in by_fp]
+        comment = [f"Proposed by indexadvisor for {r.schema}.{r.table}: serves {len(served)} statement shape(s)"
+                   + (f", estimated benefit {r.estimate.benefit:,.0f}" if r.estimate else "") + "."]
+        comment += [f"Why: {r.reason}"] if r.reason else []
+        comment += [f"Statement: {s.location}" for s in served[:3]]
+        changes.append(Change("create", r.schema, r.table, r.name, up, drop_index_sql(r.schema, r.name),
+                              comment, recommendation=r))
+    if include_drops:
+        creating = {c.qualified_name for c in changes}
+        seen: set[str] = set()
+        for f in sorted(report.findings, key=lambda f: (f.table, f.index or "", f.kind)):
+            if f.kind not in DROP_KINDS or not f.index:
+                continue
+            schema, table = split_table(f.table)
+            name = f.index[len(schema) + 1:] if f.index.startswith(schema + ".") else f.index  # "schema.name"
+            q = qualified(schema, name)
+            if q in seen or q in creating:
+                continue
+            seen.add(q)
+            comment = [f"Health check ({f.kind}) on {schema}.{table}: {f.evidence}".rstrip()]
+            if f.related:
+                comment.append(f"Related index: {f.related}")
+            # the finding's own DROP when it has one: it knows when CONCURRENTLY is refused (a partitioned index)
+            up = f.ddl.strip() if f.ddl and _DROP_INDEX_RE.match(f.ddl) and f.ddl.count(";") <= 1 else drop_index_sql(schema, name)
+            changes.append(Change("drop", schema, table, name, up if up.endswith(";") else up + ";",
+                                  recreate_sql(f.definition), comment, finding=f))
+    return changes
+
+
+def split_table(table: str) -> tuple[str, str]:
+    """'schema.table' (as findings name tables) into its parts; no schema means public."""
+    schema, dot, name = table.partition(".")
+    return (schema, name) if dot else ("public", table)
+
+
+def recreate_sql(definition: Optional[str]) -> Optional[str]:
+    """An index definition (pg_get_indexdef) as a concurrent CREATE; parents of partitions cannot be built concurrently."""
+    if not definition or not definition.strip():
+        return None
+    text = definition.strip().rstrip(";").strip()
+    if " ON ONLY " not in text.upper():
+        text = _CREATE_INDEX_RE.sub(lambda m: m.group(0) + "CONCURRENTLY ", text, count=1)
+    return text + ";"
+
+
+def is_concurrent(sql: Optional[str]) -> bool:
+    return bool(sql) and " CONCURRENTLY " in f" {sql.upper()} "  # type: ignore[union-attr]
+
+
+def irreversible_sql(change: Change) -> str:
+    """A down statement that refuses, loudly, instead of silently doing nothing."""
+    message = f"indexadvisor: {change.irreversible_reason}".replace("'", "''")
+    return f"DO $indexadvisor$ BEGIN RAISE EXCEPTION '{message}'; END $indexadvisor$;"
+
+
+def existing_markers(out: Path) -> set[str]:
+    """The changes already written to --out (by any earlier run), by marker."""
+    found: set[str] = set()
+    if not out.is_dir():
+        return found
+    for path in sorted(out.rglob("*")):
+        if path.suffix in _SCANNED_SUFFIXES and path.is_file():
+            try:
+                text = path.read_text(encoding="utf-8", errors="replace")
+            except OSError:
+                continue
+            for m in _MARKER_RE.finditer(text):
+                found.add(f"{MARKER} {m.group(1)} {m.group(2)}")
+    return found
+
+
+def pending(changes: list[Change], out: Path, result: MigrateResult) -> list[Change]:
+    """Changes not yet in --out; the others are listed as unchanged."""
+    have = existing_markers(out)
+    todo = []
+    for c in changes:
+        if c.marker in have:
+            result.unchanged.append(f"{c.action} {c.qualified_name}")
+        else:
+            todo.append(c)
+    return todo
+
+
+def slugify(text: str, limit: int = 80) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")
+    if len(slug) > limit:
+        slug = slug[: limit - 9].rstrip("_") + "_" + hashlib.sha1(text.encode()).hexdigest()[:8]
+    return slug or "indexadvisor"
+
+
+def unique_slugs(changes: Iterable[Change]) -> list[str]:
+    """Slugs for a batch, made unique where two names fold to the same one."""
+    out: list[str] = []
+    for c in changes:
+        slug = c.slug
+        if slug in out:
+            slug = f"{slug}_{hashlib.sha1(c.qualified_name.encode()).hexdigest()[:6]}"
+        out.append(slug)
+    return out
+
+
+def comment_block(lines: Iterable[str], prefix: str = "--") -> str:
+    """Comment lines; text from the report cannot break out of the comment (its newlines start new comment lines)."""
+    split = [part for line in lines for part in str(line).splitlines() or [""]]
+    return "\n".join(f"{prefix} {line}".rstrip() for line in split) + "\n"
+
+
+def failure_hint(change: Change) -> list[str]:
+    if change.action == "create":
+        return [
+            "CREATE INDEX CONCURRENTLY cannot run in a transaction block. If it fails it leaves an INVALID index",
+            f"behind: DROP INDEX CONCURRENTLY IF EXISTS {change.qualified_name}; then run this migration again.",
+        ]
+    return ["DROP INDEX CONCURRENTLY cannot run in a transaction block."]
+
+
+def now_utc(options: MigrateOptions) -> datetime:
+    if options.now is not None:
+        return options.now.astimezone(timezone.utc) if options.now.tzinfo else options.now.replace(tzinfo=timezone.utc)
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch and epoch.isdigit():
+        return datetime.fromtimestamp(int(epoch), timezone.utc)
+    return datetime.now(timezone.utc)
+
+
+def timestamps(options: MigrateOptions, existing: Iterable[str], count: int) -> list[str]:
+    """`count` YYYYMMDDHHMMSS versions, one second apart, all after every existing version."""
+    start = now_utc(options).replace(microsecond=0)
+    latest = max((v for v in existing if len(v) == 14 and v.isdigit()), default=None)
+    if latest is not None:
+        last = datetime.strptime(latest, "%Y%m%d%H%M%S").replace(tzinfo=timezone.utc)
+        if start <= last:
+            start = last + timedelta(seconds=1)
+    return [(start + timedelta(seconds=i)).strftime("%Y%m%d%H%M%S") for i in range(count)]
+
+
+def versions_in(out: Path, pattern: re.Pattern[str]) -> list[str]:
+    """The version numbers (the pattern's first group) of the migration files already in `out`."""
+    if not out.is_dir():
+        return []
+    return [m.group(1) for m in (pattern.match(p.name) for p in out.iterdir()) if m]
+
+
+def sequence(existing: Iterable[int], count: int) -> list[int]:
+    start = max(existing, default=0) + 1
+    return list(range(start, start + count))
+
+
+def write_file(path: Path, text: str, result: MigrateResult) -> None:
+    if path.exists():
+        if path.read_text(encoding="utf-8") == text:
+            return
+        raise InputError(f"{path}: exists with other content; not overwriting it")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    result.written.append(path)
+
+
+def ensure_out(out: Path) -> None:
+    if out.exists() and not out.is_dir():
+        raise InputError(f"{out}: not a folder")
+
+
+@dataclass
+class Unit:
+    """One migration holding exactly one statement each way, for runners that send a file as one message."""
+
+    slug: str
+    up: str
+    down: str
+    comment: list[str]
+
+
+ONE_MESSAGE_HINT = [
+    "This runner sends a file as one message, and PostgreSQL runs the statements of one message as one",
+    "transaction, where CONCURRENTLY is refused: so this file holds exactly one statement.",
+]
+
+
+def single_statement_units(changes: list[Change], options: MigrateOptions) -> list[Unit]:
+    """The changes as one-statement migrations, between two that set and reset lock_timeout.
+
+    The runners that send a file as one message (golang-migrate, dbmate, Prisma) run
+    a whole `up` on one session, so a lock_timeout set by its own migration holds for
+    the concurrent builds after it; the last migration resets it, and the downs run in
+    reverse order, so the reset's down sets the timeout again for the drops.
+    """
+    units = [
+        Unit(slug, c.up, c.down or irreversible_sql(c), [c.marker, *c.comment, *failure_hint(c), *ONE_MESSAGE_HINT])
+        for c, slug in zip(changes, unique_slugs(changes))
+    ]
+    if options.lock_timeout and units:
+        set_sql, why = set_lock_timeout(options.lock_timeout), [
+            "indexadvisor: lock_timeout for the concurrent index migrations of this batch, in a migration of its",
+            "own because CREATE INDEX CONCURRENTLY must be alone in its message. A build that waits longer than",
+            "this for its lock fails instead of queueing the table's writers behind it.",
+        ]
+        units.insert(0, Unit("indexadvisor_set_lock_timeout", set_sql, RESET_LOCK_TIMEOUT, why))
+        units.append(Unit("indexadvisor_reset_lock_timeout", RESET_LOCK_TIMEOUT, set_sql,
+                          ["indexadvisor: end of the batch; resets the lock_timeout set at its start."]))
+    return units

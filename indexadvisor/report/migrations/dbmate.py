@@ -1,0 +1,37 @@
+"""dbmate: `<YYYYMMDDHHMMSS>_<name>.sql` with `-- migrate:up` / `-- migrate:down` sections.
+
+Each section is marked `transaction:false` (dbmate's way out of its transaction)
+and holds exactly one statement, because dbmate sends a section as one message.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from indexadvisor.report.migrations.base import (
+    Change,
+    MigrateOptions,
+    MigrateResult,
+    comment_block,
+    single_statement_units,
+    timestamps,
+    write_file,
+    versions_in,
+)
+
+_FILE = re.compile(r"^(\d+)_.+\.sql$")
+
+
+def write(changes: list[Change], out: Path, options: MigrateOptions, result: MigrateResult) -> None:
+    units = single_statement_units(changes, options)
+    existing = versions_in(out, _FILE)
+    for unit, version in zip(units, timestamps(options, existing, len(units))):
+        text = (
+            "-- migrate:up transaction:false\n"
+            + comment_block(unit.comment)
+            + unit.up + "\n\n"
+            + "-- migrate:down transaction:false\n"
+            + unit.down + "\n"
+        )
+        write_file(out / f"{version}_{unit.slug}.sql", text, result)

@@ -1,0 +1,131 @@
+"""Rails (Active Record): `db/migrate/<YYYYMMDDHHMMSS>_add_index_x.rb`.
+
+Each migration calls `disable_ddl_transaction!` (Rails' way out of its transaction)
+and `add_index ... algorithm: :concurrently`; Active Record sends each call as its
+own statement, so the lock_timeout is an `execute` before it and a reset after.
+The class name is the file name camelized, as Rails requires; the migration
+version (`Migration[7.1]`) follows the newest one already in the folder.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from indexadvisor.model import IndexKey
+from indexadvisor.pg.sql import render_key
+from indexadvisor.report.migrations.base import (
+    Change,
+    MigrateOptions,
+    MigrateResult,
+    comment_block,
+    failure_hint,
+    is_concurrent,
+    timestamps,
+    unique_slugs,
+    write_file,
+)
+
+_FILE = re.compile(r"^(\d+)_.+\.rb$")
+_VERSION = re.compile(r"ActiveRecord::Migration\[(\d+)\.(\d+)\]")
+DEFAULT_VERSION = "7.1"
+
+
+def write(changes: list[Change], out: Path, options: MigrateOptions, result: MigrateResult) -> None:
+    files = sorted(out.glob("*.rb")) if out.is_dir() else []
+    existing = [m.group(1) for m in (_FILE.match(p.name) for p in files) if m]
+    ar_version = _ar_version(files)
+    for change, version, slug in zip(changes, timestamps(options, existing, len(changes)), unique_slugs(changes)):
+        write_file(out / f"{version}_{slug}.rb", render(change, camelize(slug), ar_version, options), result)
+    if any(c.recommendation and c.recommendation.include for c in changes) and tuple(map(int, ar_version.split("."))) < (7, 1):
+        result.notes.append(f"add_index include: needs Rails 7.1 or newer; {out} uses Migration[{ar_version}]")
+
+
+def camelize(slug: str) -> str:
+    return "".join(part[:1].upper() + part[1:] for part in slug.split("_") if part)
+
+
+def render(change: Change, class_name: str, ar_version: str, options: MigrateOptions) -> str:
+    if change.action == "create":
+        up = _add_index(change)
+        down = f"remove_index {_rb(_table(change))}, name: {_rb(change.name)}, algorithm: :concurrently"
+    else:
+        up = (f"remove_index {_rb(_table(change))}, name: {_rb(change.name)}, algorithm: :concurrently, if_exists: true"
+              if is_concurrent(change.up) else f"execute {_rb(change.up.rstrip(';'))}")
+        down = f"execute {_rb(change.down.rstrip(';'))}" if change.down else None
+    lines = [comment_block([change.marker, *change.comment, *failure_hint(change)], "#").rstrip("\n")]
+    lines += [f"class {class_name} < ActiveRecord::Migration[{ar_version}]",
+              "  # CONCURRENTLY cannot run inside a transaction block",
+              "  disable_ddl_transaction!", "", "  def up"]
+    lines += _body(up, options)
+    lines += ["  end", "", "  def down"]
+    if down is None:
+        lines.append(f"    raise ActiveRecord::IrreversibleMigration, {_rb('indexadvisor: ' + change.irreversible_reason)}")
+    else:
+        lines += _body(down, options)
+    lines += ["  end", "end"]
+    return "\n".join(lines) + "\n"
+
+
+def _body(statement: str, options: MigrateOptions) -> list[str]:
+    out = []
+    if options.lock_timeout:
+        out.append(f"    execute {_rb(f'SET lock_timeout = {chr(39)}{options.lock_timeout}{chr(39)}')}")
+    out.append(f"    {statement}")
+    if options.lock_timeout:
+        out.append(f"    execute {_rb('RESET lock_timeout')}")
+    return out
+
+
+def _add_index(change: Change) -> str:
+    r = change.recommendation
+    assert r is not None
+    args = [_rb(_table(change))]
+    opts: list[str] = []
+    if any(k.column is None or k.collation for k in r.keys):
+        # Rails passes a string of key SQL through unquoted when it is not a plain name
+        args.append(_rb(", ".join(render_key(k) for k in r.keys)))
+    else:
+        args.append("[" + ", ".join(_rb(k.column or "") for k in r.keys) + "]")
+        order = {k.column: _order(k) for k in r.keys if _order(k)}
+        if order:
+            opts.append("order: { " + ", ".join(f"{_rb(c or '')} => {v}" for c, v in order.items()) + " }")
+        opclass = {k.column: k.opclass for k in r.keys if k.opclass}
+        if opclass:
+            opts.append("opclass: { " + ", ".join(f"{_rb(c or '')} => :{v}" for c, v in opclass.items()) + " }")
+    opts.insert(0, f"name: {_rb(r.name)}")
+    if r.method != "btree":
+        opts.append(f"using: :{r.method}")
+    if r.include:
+        opts.append("include: [" + ", ".join(_rb(c) for c in r.include) + "]")
+    if r.where:
+        opts.append(f"where: {_rb(r.where)}")
+    opts.append("algorithm: :concurrently")
+    return "add_index " + ", ".join(args + opts)
+
+
+def _order(k: IndexKey) -> str:
+    if k.nulls_first is None:
+        return ":desc" if k.desc else ""
+    return _rb(("DESC" if k.desc else "ASC") + (" NULLS FIRST" if k.nulls_first else " NULLS LAST"))
+
+
+def _table(change: Change) -> str:
+    return f"{change.schema}.{change.table}"
+
+
+def _rb(text: str) -> str:
+    """A Ruby double-quoted string literal."""
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("#{", "\\#{") + '"'
+
+
+def _ar_version(files: list[Path]) -> str:
+    versions = []
+    for path in files:
+        try:
+            m = _VERSION.search(path.read_text(encoding="utf-8", errors="replace"))
+        except OSError:
+            continue
+        if m:
+            versions.append((int(m.group(1)), int(m.group(2))))
+    return "%d.%d" % max(versions) if versions else DEFAULT_VERSION
