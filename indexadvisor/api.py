@@ -9,7 +9,16 @@ from typing import Optional, Sequence
 
 from indexadvisor import health as _health
 from indexadvisor.catalog.ddl import read_ddl
+from indexadvisor.catalog.live import read_catalog
+from indexadvisor.catalog.snapshot import read_snapshot
+from indexadvisor.costing.hypopg import PlannerCoster, WhatIf, enable, hypopg_version
+from indexadvisor.costing.stats import StatsCoster
 from indexadvisor.errors import InputError
+from indexadvisor.extract.patterns import (
+    Extractor,
+    StatementParseError,
+    UnsupportedStatement,
+)
 from indexadvisor.model import (
     Catalog,
     ParsedStatement,
@@ -19,11 +28,16 @@ from indexadvisor.model import (
     StatementReport,
     Workload,
 )
-from indexadvisor.extract.patterns import Extractor, StatementParseError, UnsupportedStatement
+from indexadvisor.pg import session as db
 from indexadvisor.pg.sql import create_index_sql, index_name
-from indexadvisor.costing.stats import StatsCoster
 from indexadvisor.select.advisor import Advisor, SelectionOptions
-from indexadvisor.sources.files import WORKLOAD_SUFFIXES, SourceOptions, check_options, read_workload_file
+from indexadvisor.sources.files import (
+    WORKLOAD_SUFFIXES,
+    SourceOptions,
+    check_options,
+    read_workload_file,
+)
+from indexadvisor.sources.pgss import counter_scale, read_pg_stat_statements
 from indexadvisor.sources.workload import WorkloadBuilder
 
 SCHEMA_FILE = "schema.sql"
@@ -77,13 +91,11 @@ def resolve_inputs(
 
 def load_catalog(inputs: Inputs, errors: list[SourceError], conn=None) -> Catalog:
     if inputs.snapshot:
-        from indexadvisor.catalog.snapshot import read_snapshot
 
         return read_snapshot(inputs.snapshot)
     if inputs.schema_files:
         return read_ddl(inputs.schema_files, errors)
     if conn is not None:
-        from indexadvisor.catalog.live import read_catalog
 
         return read_catalog(conn)
     return Catalog(source="none")
@@ -94,7 +106,6 @@ def load_workload(inputs: Inputs, conn=None) -> Workload:
     for path in inputs.workload_files:
         read_workload_file(path, builder, inputs.sources)
     if inputs.pg_stat_statements and conn is not None:
-        from indexadvisor.sources.pgss import read_pg_stat_statements
 
         read_pg_stat_statements(conn, builder)
     return builder.build()
@@ -130,7 +141,6 @@ def analyze(
         raise InputError("no workload given: pass .sql files or a folder, or --pg-stat-statements with a database")
     options = options or SelectionOptions()
     if inputs.live:
-        from indexadvisor.pg import session as db
 
         with db.connect(inputs.dsn) as conn:
             return _analyze(inputs, conn, options, hypopg, enable_hypopg)
@@ -142,13 +152,11 @@ def _analyze(inputs: Inputs, conn, options: SelectionOptions, hypopg: bool, enab
     catalog = load_catalog(inputs, catalog_errors, conn)
     workload = load_workload(inputs, conn)
     if inputs.pg_stat_statements and conn is not None:
-        from indexadvisor.sources.pgss import counter_scale
 
         options.table_write_scale = counter_scale(conn)
     whatif = None
     notes: list[str] = []
     if conn is not None and hypopg:
-        from indexadvisor.costing.hypopg import WhatIf, enable, hypopg_version
 
         if hypopg_version(conn) is None and enable_hypopg:
             enable(conn)
@@ -193,7 +201,6 @@ def advise(workload: Workload, catalog: Catalog, catalog_errors: Sequence[Source
         parsed.append(ParsedStatement(st, accesses, notes))
 
     if whatif is not None:
-        from indexadvisor.costing.hypopg import PlannerCoster
 
         factory = lambda rank: PlannerCoster(whatif, catalog)  # noqa: E731
     else:
@@ -272,7 +279,6 @@ def health(
     inputs = resolve_inputs((), schema, snapshot, dsn)
     errors: list[SourceError] = []
     if inputs.live:
-        from indexadvisor.pg import session as db
 
         with db.connect(inputs.dsn) as conn:
             catalog = load_catalog(inputs, errors, conn)

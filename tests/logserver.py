@@ -31,7 +31,6 @@ import psycopg
 import pytest
 from psycopg import sql
 
-
 GENERATION = "idle_in_transaction_session_timeout"  # changed at each reload, to know it was applied
 GENERATION_BASE = 86_400_000
 OWN = "/* indexadvisor */ "  # the advisor's own marker: readers leave these statements out

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-
 from casefiles import read_cases, run_advice_case
+
 from indexadvisor import api
 from indexadvisor.pg.sql import MAX_IDENT_BYTES
 

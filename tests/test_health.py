@@ -8,11 +8,10 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from casefiles import read_cases
 from typer.testing import CliRunner
 
-from casefiles import read_cases
 from indexadvisor import api, health
-from indexadvisor.pg import session as db
 from indexadvisor.catalog.ddl import read_ddl
 from indexadvisor.catalog.live import read_catalog
 from indexadvisor.cli import app
@@ -29,6 +28,7 @@ from indexadvisor.model import (
     Table,
     Workload,
 )
+from indexadvisor.pg import session as db
 
 ROOT = Path(__file__).resolve().parent.parent
 CASE_LIST = read_cases("health.txt", default_section="schema")

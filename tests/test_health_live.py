@@ -11,11 +11,11 @@ import pytest
 from typer.testing import CliRunner
 
 from indexadvisor import api, health
-from indexadvisor.pg import session as db
 from indexadvisor.catalog.live import read_catalog
 from indexadvisor.catalog.snapshot import write_snapshot
 from indexadvisor.cli import app
 from indexadvisor.health import HealthOptions
+from indexadvisor.pg import session as db
 
 runner = CliRunner()
 

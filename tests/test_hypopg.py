@@ -6,11 +6,11 @@ import psycopg
 import pytest
 
 from indexadvisor import api
-from indexadvisor.pg import session as db
+from indexadvisor.candidates.serve import serves_scans_of
 from indexadvisor.costing.hypopg import WhatIf, hypo_index
 from indexadvisor.costing.leading import lead_with
-from indexadvisor.candidates.serve import serves_scans_of
 from indexadvisor.model import Index, IndexKey
+from indexadvisor.pg import session as db
 from indexadvisor.select.advisor import SelectionOptions
 
 

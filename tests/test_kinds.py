@@ -4,8 +4,8 @@ statistics (partial, covering, BRIN), on catalogs built here with the pg_stats t
 from __future__ import annotations
 
 import pytest
-
 from casefiles import read_cases, run_advice_case
+
 from indexadvisor import api
 
 CASE_LIST = read_cases("kinds.txt", default_section="schema")
@@ -24,14 +24,24 @@ from typing import Optional  # noqa: E402
 
 from typer.testing import CliRunner  # noqa: E402
 
+from indexadvisor.candidates.kinds import ALL_KINDS, parse_kinds, partial
 from indexadvisor.cli import app  # noqa: E402
 from indexadvisor.errors import InputError  # noqa: E402
-from indexadvisor.candidates.kinds import ALL_KINDS, parse_kinds, partial
-from indexadvisor.pg import exprtext  # noqa: E402
-from indexadvisor.model import Catalog, Column, ColumnStats, Index, IndexKey, Predicate, PredKind, Statement, Table  # noqa: E402
 from indexadvisor.extract.patterns import parse  # noqa: E402
-from indexadvisor.select.advisor import SelectionOptions  # noqa: E402
+from indexadvisor.model import (  # noqa: E402
+    Catalog,
+    Column,
+    ColumnStats,
+    Index,
+    IndexKey,
+    Predicate,
+    PredKind,
+    Statement,
+    Table,
+)
+from indexadvisor.pg import exprtext  # noqa: E402
 from indexadvisor.pg.sizes import parse_size  # noqa: E402
+from indexadvisor.select.advisor import SelectionOptions  # noqa: E402
 from indexadvisor.sources.workload import WorkloadBuilder  # noqa: E402
 
 

@@ -16,9 +16,9 @@ from psycopg import sql
 from psycopg.conninfo import make_conninfo
 
 from indexadvisor import api
+from indexadvisor.candidates.kinds import parse_kinds
 from indexadvisor.catalog.live import read_catalog
 from indexadvisor.catalog.snapshot import write_snapshot
-from indexadvisor.candidates.kinds import parse_kinds
 from indexadvisor.model import Recommendation, Report
 from indexadvisor.select.advisor import SelectionOptions
 

@@ -15,6 +15,18 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from migrate_support import (
+    NOW,
+    REPORT,
+    assert_down,
+    assert_up,
+    create_schema,
+    make,
+    statements,
+)
+from migrate_support import (
+    key as _key,
+)
 from typer.testing import CliRunner
 
 from indexadvisor.cli import app
@@ -23,16 +35,6 @@ from indexadvisor.pg.sql import create_index_sql
 from indexadvisor.report.load import load_report
 from indexadvisor.report.migrations import TOOLS, generate
 from indexadvisor.report.migrations.base import MigrateOptions, plan, recreate_sql
-from migrate_support import (
-    NOW,
-    REPORT,
-    key as _key,
-    assert_down,
-    assert_up,
-    create_schema,
-    make,
-    statements,
-)
 
 # --------------------------------------------------------------------------- the trap
 

@@ -15,10 +15,6 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from psycopg.conninfo import conninfo_to_dict
-
-from indexadvisor.report.migrations.alembic import heads
-from indexadvisor.report.migrations.django import django_name, read_app, where_to_q
 from migrate_support import (
     CASES,
     CREATED,
@@ -29,6 +25,10 @@ from migrate_support import (
     indexes,
     make,
 )
+from psycopg.conninfo import conninfo_to_dict
+
+from indexadvisor.report.migrations.alembic import heads
+from indexadvisor.report.migrations.django import django_name, read_app, where_to_q
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
-
 from casefiles import CASES, read_cases
+
 from indexadvisor.catalog.ddl import read_ddl
-from indexadvisor.model import PredKind, Statement, TableAccess
 from indexadvisor.extract.patterns import Extractor
+from indexadvisor.model import PredKind, Statement, TableAccess
 
 CATALOG = read_ddl([CASES / "patterns_schema.sql"], [])
 

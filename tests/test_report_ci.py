@@ -18,8 +18,8 @@ import pytest
 from typer.testing import CliRunner
 
 from indexadvisor.cli import app
-from indexadvisor.report.gate import evaluate, parse_fail_on
 from indexadvisor.model import Finding, Report
+from indexadvisor.report.gate import evaluate, parse_fail_on
 from indexadvisor.report.json import render as render_json
 from indexadvisor.report.json import to_dict
 from indexadvisor.report.load import from_dict, load_report

@@ -3,8 +3,17 @@ described (pure logic, no server)."""
 
 from __future__ import annotations
 
-from indexadvisor.model import Candidate, Catalog, Column, Estimate, IndexKey, ParsedStatement, Statement, Table
 from indexadvisor.extract.patterns import Extractor
+from indexadvisor.model import (
+    Candidate,
+    Catalog,
+    Column,
+    Estimate,
+    IndexKey,
+    ParsedStatement,
+    Statement,
+    Table,
+)
 from indexadvisor.select.advisor import Advisor, Chosen, _used_for
 
 # one big index that is the best single pick, and two smaller ones that are better together

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-
 from casefiles import CASES
+
 from indexadvisor.sources.fingerprint import fingerprint, normalize
 from indexadvisor.sources.sqlfile import read_sql_file, split_statements
 from indexadvisor.sources.workload import WorkloadBuilder

@@ -13,7 +13,13 @@ from typer.testing import CliRunner
 from indexadvisor.cli import app
 from indexadvisor.sources import progress
 from indexadvisor.sources.detect import detect_format, detect_text
-from indexadvisor.sources.pglog import COMMON_PREFIXES, compile_prefix, detect_prefix, parse_ts, plan_query
+from indexadvisor.sources.pglog import (
+    COMMON_PREFIXES,
+    compile_prefix,
+    detect_prefix,
+    parse_ts,
+    plan_query,
+)
 
 runner = CliRunner()
 

@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 import pytest
-
 from casefiles import CASES
-from indexadvisor.sources.fingerprint import fingerprint, literals, log_parameters, normalize, substitute
+
+from indexadvisor.sources.fingerprint import (
+    fingerprint,
+    literals,
+    log_parameters,
+    normalize,
+    substitute,
+)
 from indexadvisor.sources.workload import SAMPLES, WorkloadBuilder, statement_kind
 
 

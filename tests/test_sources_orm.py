@@ -15,8 +15,8 @@ from pathlib import Path
 
 import psycopg
 import pytest
-
 from casefiles import CASES
+
 from indexadvisor.sources.detect import detect_format
 from indexadvisor.sources.files import SourceOptions, read_workload_file
 from indexadvisor.sources.fingerprint import fingerprint

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from logserver import Logs, LogServer, log_server  # noqa: F401  (the fixture)
 from typer.testing import CliRunner
 
 from indexadvisor import api
@@ -17,7 +18,6 @@ from indexadvisor.model import Workload
 from indexadvisor.sources.files import SourceOptions, read_workload_file
 from indexadvisor.sources.fingerprint import fingerprint
 from indexadvisor.sources.workload import WorkloadBuilder
-from logserver import LogServer, Logs, log_server  # noqa: F401  (the fixture)
 
 pytestmark = pytest.mark.pg
 

@@ -15,12 +15,22 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Callable, Optional
 
+from indexadvisor.candidates import serve
+from indexadvisor.candidates.kinds import brin, covering, expression, gin, partial
 from indexadvisor.candidates.requirements import Requirement, requirement_for, variants
 from indexadvisor.candidates.serve import match
-from indexadvisor.costing.model import StatsModel
-from indexadvisor.candidates.kinds import brin, covering, expression, gin, partial
-from indexadvisor.candidates import serve
-from indexadvisor.model import Candidate, Catalog, Index, IndexKey, ParsedStatement, Predicate, PredKind, Table, TableAccess
+from indexadvisor.model import (
+    Candidate,
+    Catalog,
+    Index,
+    IndexKey,
+    ParsedStatement,
+    Predicate,
+    PredKind,
+    Table,
+    TableAccess,
+)
+from indexadvisor.pg.selectivity import TableStats
 from indexadvisor.pg.sizes import format_size
 
 
@@ -35,7 +45,7 @@ class Extra:
 
 class KindAdvisor:
     def __init__(self, catalog: Catalog, kinds: frozenset[str], max_width: int, parsed: list[ParsedStatement],
-                 model: StatsModel, coster, planner: bool) -> None:
+                 model: TableStats, coster, planner: bool) -> None:
         self.catalog = catalog
         self.kinds = kinds
         self.max_width = max_width

@@ -27,9 +27,23 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Optional
 
-from indexadvisor.candidates.requirements import PATTERN_OPCLASSES, Requirement, key_ref, requirement_for
+from indexadvisor.candidates.requirements import (
+    PATTERN_OPCLASSES,
+    Requirement,
+    key_ref,
+    requirement_for,
+)
 from indexadvisor.extract.where import conjuncts, index_predicates
-from indexadvisor.model import Candidate, Index, IndexKey, Predicate, PredKind, SortKey, Table, TableAccess
+from indexadvisor.model import (
+    Candidate,
+    Index,
+    IndexKey,
+    Predicate,
+    PredKind,
+    SortKey,
+    Table,
+    TableAccess,
+)
 from indexadvisor.pg import types as T
 
 JSONB_OPS = frozenset({PredKind.CONTAINS, PredKind.HAS_KEY, PredKind.HAS_ANY_KEY, PredKind.HAS_ALL_KEYS})

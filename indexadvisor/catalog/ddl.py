@@ -18,7 +18,15 @@ from sqlglot import exp
 from sqlglot.errors import ParseError, TokenError
 from sqlglot.optimizer.normalize_identifiers import normalize_identifiers
 
-from indexadvisor.model import Catalog, Column, ForeignKey, Index, IndexKey, SourceError, Table
+from indexadvisor.model import (
+    Catalog,
+    Column,
+    ForeignKey,
+    Index,
+    IndexKey,
+    SourceError,
+    Table,
+)
 from indexadvisor.sources.sqlfile import read_sql_file
 
 _RELEVANT = re.compile(

@@ -12,10 +12,18 @@ from typing import Any, Callable, Optional
 
 import psycopg
 
-from indexadvisor.pg.session import run
 from indexadvisor.errors import AdvisorError
+from indexadvisor.model import (
+    Catalog,
+    Column,
+    ColumnStats,
+    ForeignKey,
+    Index,
+    IndexKey,
+    Table,
+)
+from indexadvisor.pg.session import run
 from indexadvisor.pg.types import is_bpchar
-from indexadvisor.model import Catalog, Column, ColumnStats, ForeignKey, Index, IndexKey, Table
 
 # The relations we read, shared by every query below: ordinary and partitioned
 # tables outside the system and temporary schemas, optionally only some schemas.

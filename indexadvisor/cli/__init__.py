@@ -15,8 +15,8 @@ import typer
 from indexadvisor import __version__, api
 from indexadvisor.errors import AdvisorError, ExitCode
 from indexadvisor.model import Report
-from indexadvisor.select.advisor import SelectionOptions
 from indexadvisor.pg.sizes import parse_size
+from indexadvisor.select.advisor import SelectionOptions
 
 app = typer.Typer(
     name="indexadvisor",
@@ -224,9 +224,9 @@ def snapshot(
     """Write the live database's catalog and statistics to a file, for offline analysis."""
 
     def body() -> None:
-        from indexadvisor.pg import session as db
         from indexadvisor.catalog.live import read_catalog
         from indexadvisor.catalog.snapshot import write_snapshot
+        from indexadvisor.pg import session as db
 
         with db.connect(dsn) as conn:
             catalog = read_catalog(conn)
@@ -286,7 +286,10 @@ def migrate(
 
     def body() -> str:
         from indexadvisor.report.migrations import generate
-        from indexadvisor.report.migrations.base import MigrateOptions, parse_lock_timeout
+        from indexadvisor.report.migrations.base import (
+            MigrateOptions,
+            parse_lock_timeout,
+        )
 
         options = MigrateOptions(include_drops=include_drops, lock_timeout=parse_lock_timeout(lock_timeout))
         result = generate(_report_from(from_, args), tool.value, out, options)
@@ -314,8 +317,8 @@ def report(
 
     def body() -> str:
         nonlocal failed
-        from indexadvisor.report.gate import evaluate, parse_fail_on, summary_line
         from indexadvisor.report.ci import renderer
+        from indexadvisor.report.gate import evaluate, parse_fail_on, summary_line
         from indexadvisor.report.load import load_report
 
         policy = parse_fail_on(fail_on or [])

@@ -22,10 +22,10 @@ from typing import Any, Iterable, Optional
 
 import psycopg
 
-from indexadvisor.pg import session as db
 from indexadvisor.costing.leading import lead_with
 from indexadvisor.errors import DatabaseError
 from indexadvisor.model import Candidate, Catalog, ParsedStatement
+from indexadvisor.pg import session as db
 from indexadvisor.pg.sql import create_index_sql
 
 _PARAM = re.compile(r"\$(\d+)")

@@ -11,12 +11,20 @@ from __future__ import annotations
 import math
 from typing import Callable, Iterable, Optional
 
-from indexadvisor.candidates.requirements import Requirement, key_ref, requirement_for
-from indexadvisor.candidates.serve import match
-from indexadvisor.costing.model import BRIN_PAGES_PER_RANGE, AccessCost, StatsModel
 from indexadvisor.candidates import serve
 from indexadvisor.candidates.kinds.covering import index_only_possible
-from indexadvisor.model import Candidate, Catalog, Index, ParsedStatement, Table, TableAccess
+from indexadvisor.candidates.requirements import Requirement, key_ref, requirement_for
+from indexadvisor.candidates.serve import match
+from indexadvisor.costing.model import AccessCost, StatsModel
+from indexadvisor.model import (
+    Candidate,
+    Catalog,
+    Index,
+    ParsedStatement,
+    Table,
+    TableAccess,
+)
+from indexadvisor.pg.selectivity import BRIN_PAGES_PER_RANGE
 
 MIN_GAIN = 2.0  # an index must make an access at least this many times cheaper to count for it
 _KEY_OVERHEAD = 16  # index tuple header and item pointer, bytes

@@ -27,7 +27,6 @@ from sqlglot.errors import ParseError, TokenError
 from sqlglot.optimizer.normalize_identifiers import normalize_identifiers
 from sqlglot.optimizer.scope import Scope, traverse_scope
 
-from indexadvisor.pg.exprtext import as_written, signature
 from indexadvisor.model import (
     Catalog,
     Predicate,
@@ -37,6 +36,7 @@ from indexadvisor.model import (
     Statement,
     TableAccess,
 )
+from indexadvisor.pg.exprtext import as_written, signature
 
 _RANGE_OPS = (exp.GT, exp.GTE, exp.LT, exp.LTE)
 _CONSTANTS = (exp.Literal, exp.Boolean, exp.Parameter, exp.Placeholder, exp.Null)

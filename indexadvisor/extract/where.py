@@ -15,7 +15,11 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.errors import ParseError, TokenError
 
-from indexadvisor.extract.patterns import Extractor, StatementParseError, UnsupportedStatement
+from indexadvisor.extract.patterns import (
+    Extractor,
+    StatementParseError,
+    UnsupportedStatement,
+)
 from indexadvisor.model import Catalog, Predicate, Statement
 
 

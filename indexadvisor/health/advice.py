@@ -21,15 +21,25 @@ from typing import Optional, Sequence
 
 from indexadvisor.candidates.serve import key_signature, serves_scans_of
 from indexadvisor.extract.where import conjuncts
+from indexadvisor.health.checks import check
 from indexadvisor.health.common import (
     REPLICA_NOTE,
     HealthOptions,
     HealthResult,
     is_constraint,
+    key_text,
     qname,
 )
 from indexadvisor.health.fk import covers
-from indexadvisor.model import Catalog, Finding, Index, IndexKey, ParsedStatement, Recommendation, StatementReport
+from indexadvisor.model import (
+    Catalog,
+    Finding,
+    Index,
+    IndexKey,
+    ParsedStatement,
+    Recommendation,
+    StatementReport,
+)
 
 
 @dataclass
@@ -71,8 +81,6 @@ class Audit:
 def audit(catalog: Catalog, parsed: Optional[Sequence[ParsedStatement]], recommendations: list[Recommendation],
           options: Optional[HealthOptions] = None) -> Audit:
     """Health findings for an analyze report, with the proposals reconciled against them."""
-    from indexadvisor.health import check
-
     result = check(catalog, parsed, options)
     out = Audit(result, list(recommendations))
     if catalog.source != "none":
@@ -153,6 +161,4 @@ def _fk_columns(catalog: Catalog, finding: Finding) -> list[str]:
 
 
 def _keys(keys: list[IndexKey]) -> str:
-    from indexadvisor.health.common import key_text
-
     return key_text(keys)

@@ -13,11 +13,24 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Iterable, Iterator, Optional, Sequence
 
-
 from indexadvisor.candidates.serve import could_serve
-from indexadvisor.model import Catalog, Finding, Index, IndexKey, ParsedStatement, SourceError, Table
-from indexadvisor.pg.sql import create_index_sql, drop_index_sql, index_name, qualified, render_key
+from indexadvisor.model import (
+    Catalog,
+    Finding,
+    Index,
+    IndexKey,
+    ParsedStatement,
+    SourceError,
+    Table,
+)
 from indexadvisor.pg.sizes import format_size
+from indexadvisor.pg.sql import (
+    create_index_sql,
+    drop_index_sql,
+    index_name,
+    qualified,
+    render_key,
+)
 
 SEVERITIES = ("high", "medium", "low")
 REPLICA_NOTE = (

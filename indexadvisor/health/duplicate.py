@@ -26,7 +26,13 @@ from typing import Optional
 
 from indexadvisor.candidates.serve import key_signature
 from indexadvisor.extract.where import conjuncts
-from indexadvisor.health.common import Context, definition, describe, is_constraint, qname
+from indexadvisor.health.common import (
+    Context,
+    definition,
+    describe,
+    is_constraint,
+    qname,
+)
 from indexadvisor.model import Finding, Index
 
 KIND = "duplicate_index"

@@ -27,7 +27,14 @@ from __future__ import annotations
 
 from typing import Optional
 
-from indexadvisor.health.common import Context, definition, describe, is_constraint, qname, size_text
+from indexadvisor.health.common import (
+    Context,
+    definition,
+    describe,
+    is_constraint,
+    qname,
+    size_text,
+)
 from indexadvisor.health.fk import covers
 from indexadvisor.model import Finding, Index, Table
 

@@ -5,10 +5,33 @@ per part: the workload read, the catalog, the access patterns extracted from sta
 and the advice. Everything is importable from here.
 """
 
+from indexadvisor.model.access import (
+    ParsedStatement,
+    Predicate,
+    PredKind,
+    SortKey,
+    TableAccess,
+)
+from indexadvisor.model.advice import (
+    Candidate,
+    Estimate,
+    Finding,
+    Recommendation,
+    Report,
+    StatementCost,
+    StatementReport,
+)
+from indexadvisor.model.catalog import (
+    Catalog,
+    Column,
+    ColumnStats,
+    ForeignKey,
+    Index,
+    IndexKey,
+    QName,
+    Table,
+)
 from indexadvisor.model.workload import SourceError, Statement, Workload
-from indexadvisor.model.catalog import QName, ColumnStats, Column, IndexKey, Index, ForeignKey, Table, Catalog
-from indexadvisor.model.access import PredKind, Predicate, SortKey, TableAccess, ParsedStatement
-from indexadvisor.model.advice import StatementCost, Estimate, Candidate, Recommendation, Finding, StatementReport, Report
 
 __all__ = [
     "SourceError",

@@ -22,9 +22,9 @@ from dataclasses import dataclass, field
 from typing import Iterable, Optional, Sequence
 
 from indexadvisor.errors import InputError
-from indexadvisor.report.identity import PROPOSAL_RULE, finding_id, recommendation_id
 from indexadvisor.model import Finding, Recommendation, Report
 from indexadvisor.pg.sql import render_key
+from indexadvisor.report.identity import PROPOSAL_RULE, finding_id, recommendation_id
 
 FINDING_KINDS = ("unused_index", "duplicate_index", "redundant_index", "fk_without_index", "invalid_index", "n_plus_one")
 LEVELS = ("none", "any", "proposals", "findings", "benefit:N", *FINDING_KINDS)

@@ -7,8 +7,8 @@ from dataclasses import asdict
 from typing import Any
 
 from indexadvisor import __version__
-from indexadvisor.report.identity import finding_id, recommendation_id
 from indexadvisor.model import Finding, Recommendation, Report
+from indexadvisor.report.identity import finding_id, recommendation_id
 
 FORMAT_VERSION = 1
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import typing
 from pathlib import Path
 from typing import Any, Optional, TypeVar
 
@@ -126,7 +127,6 @@ def _nested(cls: type, name: str, value: Any) -> Any:
     """Rebuild lists of dataclasses (e.g. Estimate.helps) from the model's own type hints."""
     if not isinstance(value, list) or not value or not isinstance(value[0], dict):
         return value
-    import typing
 
     hint = typing.get_type_hints(cls).get(name)
     args = typing.get_args(hint)

@@ -19,14 +19,26 @@ import math
 from dataclasses import dataclass, field
 from typing import Callable, Optional
 
-from indexadvisor.candidates.requirements import Requirement, column_rank, describe_keys, requirement_for, variants
-from indexadvisor.candidates.serve import copies_existing, could_serve, match, same_key, serves_scans_of, serving_index
+from indexadvisor.candidates.kinds import ALL_KINDS, label
+from indexadvisor.candidates.pool import KindAdvisor
+from indexadvisor.candidates.requirements import (
+    Requirement,
+    column_rank,
+    describe_keys,
+    requirement_for,
+    variants,
+)
+from indexadvisor.candidates.serve import (
+    copies_existing,
+    could_serve,
+    match,
+    same_key,
+    serves_scans_of,
+    serving_index,
+)
 from indexadvisor.costing import Coster
 from indexadvisor.costing.model import StatsModel
 from indexadvisor.costing.stats import MIN_GAIN, key_columns
-from indexadvisor.candidates.kinds import ALL_KINDS, label
-from indexadvisor.select import gin as rules
-from indexadvisor.candidates.pool import KindAdvisor
 from indexadvisor.model import (
     Candidate,
     Catalog,
@@ -39,6 +51,7 @@ from indexadvisor.model import (
     Table,
     TableAccess,
 )
+from indexadvisor.select import gin as rules
 
 # Cost, in planner units, of maintaining one index entry for one written row: about
 # one buffer access to the leaf page plus the CPU to insert. Deletes are charged too,

@@ -26,9 +26,9 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Callable
 
-from indexadvisor.costing.stats import StatsCoster
-from indexadvisor.candidates.kinds import gin, label
 from indexadvisor.candidates import serve
+from indexadvisor.candidates.kinds import gin, label
+from indexadvisor.costing.stats import StatsCoster
 from indexadvisor.model import Candidate, ParsedStatement, PredKind
 
 GIN_WRITE_FACTOR = 3.0

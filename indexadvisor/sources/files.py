@@ -14,8 +14,11 @@ from pathlib import Path
 from typing import Optional
 
 from indexadvisor.errors import InputError
+from indexadvisor.sources import ormlog, pglog, pgss_export
 from indexadvisor.sources import progress as progress_mod
 from indexadvisor.sources.detect import FORMATS, detect_format
+from indexadvisor.sources.pglog import PrefixError, compile_prefix
+from indexadvisor.sources.sqlfile import read_sql_file
 from indexadvisor.sources.textio import Problems, file_size
 from indexadvisor.sources.workload import WorkloadBuilder
 
@@ -37,7 +40,6 @@ def check_options(options: SourceOptions) -> None:
     if fmt not in (None, "auto") and fmt not in FORMATS:
         raise InputError(f"unknown --input-format {fmt!r}: use one of auto, {', '.join(FORMATS)}")
     if options.log_line_prefix is not None:
-        from indexadvisor.sources.pglog import PrefixError, compile_prefix
 
         try:
             compile_prefix(options.log_line_prefix)
@@ -89,7 +91,6 @@ def read_workload_file(path: Path, builder: WorkloadBuilder, options: Optional[S
 def _dispatch(fmt: str, path: Path, builder: WorkloadBuilder, problems: Problems, options: SourceOptions,
               on_progress) -> None:
     if fmt == "sql":
-        from indexadvisor.sources.sqlfile import read_sql_file
 
         source = str(path)
         n = 0
@@ -98,14 +99,12 @@ def _dispatch(fmt: str, path: Path, builder: WorkloadBuilder, problems: Problems
             n += 1
         return
     if fmt in ("stderr", "csvlog", "jsonlog"):
-        from indexadvisor.sources import pglog
 
         log_options = pglog.LogOptions(options.log_line_prefix, on_progress)
         reader = {"stderr": pglog.read_stderr_log, "csvlog": pglog.read_csvlog, "jsonlog": pglog.read_jsonlog}[fmt]
         reader(path, builder, problems, log_options)
         return
     if fmt in ("pgss-csv", "pgss-json"):
-        from indexadvisor.sources import pgss_export
 
         read = pgss_export.read_pgss_csv if fmt == "pgss-csv" else pgss_export.read_pgss_json
         rows = read(path, builder, problems, on_progress)
@@ -114,7 +113,6 @@ def _dispatch(fmt: str, path: Path, builder: WorkloadBuilder, problems: Problems
             problems.empty = problems.empty or "the export has no statements in it"
         return
     if fmt in ("prisma", "django"):
-        from indexadvisor.sources import ormlog
 
         (ormlog.read_prisma_log if fmt == "prisma" else ormlog.read_django_log)(path, builder, problems, on_progress)
         return

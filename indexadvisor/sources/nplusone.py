@@ -25,6 +25,7 @@ import re
 from typing import Any, Hashable, Optional
 
 from indexadvisor.model import Finding
+from indexadvisor.sources.fingerprint import literal_spans
 
 MIN_BURST = 5
 MAX_GAP_S = 1.0
@@ -211,7 +212,6 @@ def _short(sql: str, width: int = 120) -> str:
 
 def batch_rewrite(sql: str, constants: Optional[list[Optional[str]]]) -> Optional[str]:
     """The child statement with its per-row key turned into ``= ANY($n)``, when it is a plain ``col = value``."""
-    from indexadvisor.sources.fingerprint import literal_spans
 
     spans = literal_spans(sql)
     order = list(range(len(spans)))

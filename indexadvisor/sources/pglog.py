@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import calendar
 import csv
+import html
 import json
 import re
 import time
@@ -247,7 +248,6 @@ def plan_query(body: str) -> tuple[Optional[str], Optional[str]]:
         m = _XML_QUERY.search(text)
         if not m:
             return None, None
-        import html
 
         return html.unescape(m.group(1)), None
     if text.startswith('Query Text: "'):

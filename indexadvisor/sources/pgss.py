@@ -10,8 +10,8 @@ import re
 
 import psycopg
 
-from indexadvisor.pg import session as db
 from indexadvisor.errors import DatabaseError
+from indexadvisor.pg import session as db
 from indexadvisor.sources.workload import WorkloadBuilder
 
 SOURCE = "pg_stat_statements"

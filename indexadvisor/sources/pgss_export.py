@@ -27,6 +27,7 @@ import re
 from pathlib import Path
 from typing import Any, Callable, Iterator, Optional
 
+from indexadvisor.sources.pgss import keep
 from indexadvisor.sources.textio import LineReader, Problems, file_size, text_stream
 from indexadvisor.sources.workload import WorkloadBuilder
 
@@ -83,7 +84,6 @@ def _number(value: Any) -> Optional[float]:
 
 class _Adder:
     def __init__(self, builder: WorkloadBuilder, source: str, problems: Problems) -> None:
-        from indexadvisor.sources.pgss import keep
 
         self.keep = keep
         self.builder = builder

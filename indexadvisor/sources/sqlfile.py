@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Callable, Iterator, Optional
 
 from indexadvisor.model import SourceError
+from indexadvisor.sources.textio import open_binary
 
 _DOLLAR_TAG = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)?\$")
 CHUNK = 1 << 20
@@ -160,7 +161,6 @@ def read_sql_file(path: Path, errors: list[SourceError],
                   on_progress: Optional[Callable[[int], None]] = None) -> Iterator[RawStatement]:
     """Yield the statements of one file, streaming; an unreadable file becomes one error."""
     try:
-        from indexadvisor.sources.textio import open_binary
 
         stream, raw, _ = open_binary(Path(path))
     except OSError as exc:

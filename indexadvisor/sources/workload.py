@@ -24,7 +24,14 @@ import re
 from typing import Any, Hashable, Mapping, Optional, Union
 
 from indexadvisor.model import Finding, SourceError, Statement, Workload
-from indexadvisor.sources.fingerprint import finish, hash_shape, literals, log_parameters, strip_literals, substitute
+from indexadvisor.sources.fingerprint import (
+    finish,
+    hash_shape,
+    literals,
+    log_parameters,
+    strip_literals,
+    substitute,
+)
 from indexadvisor.sources.nplusone import NPlusOneDetector
 
 SAMPLES = 5  # distinct literal sets kept per shape

@@ -11,10 +11,10 @@ from typing import Any
 import psycopg
 import pytest
 
-from indexadvisor.pg import session as db
 from indexadvisor.catalog.live import read_catalog
 from indexadvisor.errors import ConnectionFailed, DatabaseError
 from indexadvisor.model import Catalog, ForeignKey, IndexKey
+from indexadvisor.pg import session as db
 
 SCHEMA = """
 CREATE SCHEMA app;

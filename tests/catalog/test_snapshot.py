@@ -9,7 +9,6 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from indexadvisor.pg import session as db
 from indexadvisor.catalog.live import read_catalog
 from indexadvisor.catalog.snapshot import FORMAT, VERSION, read_snapshot, write_snapshot
 from indexadvisor.errors import InputError
@@ -22,6 +21,7 @@ from indexadvisor.model import (
     IndexKey,
     Table,
 )
+from indexadvisor.pg import session as db
 
 
 def _hand_made() -> Catalog:

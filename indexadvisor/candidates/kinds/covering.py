@@ -23,8 +23,8 @@ from __future__ import annotations
 from typing import Optional
 
 from indexadvisor.extract.where import index_predicates
-from indexadvisor.pg import types as T
 from indexadvisor.model import Index, IndexKey, Statement, Table, TableAccess
+from indexadvisor.pg import types as T
 
 COVER_HOT_SHARE = 0.01
 COVER_MAX_COLUMNS = 3

@@ -27,8 +27,8 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Optional
 
-from indexadvisor.pg import exprtext
 from indexadvisor.model import Predicate, PredKind, Table, TableAccess
+from indexadvisor.pg import exprtext
 
 _KINDS = (PredKind.EQ, PredKind.IN, PredKind.RANGE, PredKind.LIKE_PREFIX)
 

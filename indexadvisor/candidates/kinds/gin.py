@@ -22,11 +22,23 @@ the table's statistics.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Optional
 
-from indexadvisor.pg import types as T
+from sqlglot import exp
+
 from indexadvisor.candidates.serve import ARRAY_OPS, JSONB_OPS
-from indexadvisor.model import Candidate, IndexKey, Predicate, PredKind, Table, TableAccess
+from indexadvisor.model import (
+    Candidate,
+    IndexKey,
+    Predicate,
+    PredKind,
+    Table,
+    TableAccess,
+)
+from indexadvisor.pg import exprtext
+from indexadvisor.pg import types as T
+from indexadvisor.pg.exprtext import parse_expression
 
 TRGM_MIN_RUN = 3  # pg_trgm extracts nothing useful from fewer characters in a row
 _OPS_TEXT = {
@@ -69,9 +81,6 @@ def _key(pred: Predicate, opclass: Optional[str]) -> IndexKey:
 def _type(table: Optional[Table], pred: Predicate) -> Optional[str]:
     """The SQL type of the searched operand, where evident."""
     if pred.expression is not None:
-        from sqlglot import exp
-
-        from indexadvisor.pg.exprtext import parse_expression
 
         node = parse_expression(pred.expression)
         if isinstance(node, (exp.JSONExtract, exp.JSONBExtract)):
@@ -87,7 +96,6 @@ def _immutability(pred: Predicate, table: Optional[Table]) -> Optional[str]:
     """Why an expression operand cannot be indexed (None for a column, or an IMMUTABLE expression)."""
     if pred.expression is None:
         return None
-    from indexadvisor.pg import exprtext
 
     node = exprtext.parse_expression(pred.expression)
     if node is None:
@@ -191,7 +199,6 @@ def containment(access: TableAccess, table: Optional[Table], workload_ops: dict[
 
 def as_rewritten(access: TableAccess) -> TableAccess:
     """The access with `value = ANY(col)` written as `col @> ARRAY[value]`, as the GIN proposal asks."""
-    from dataclasses import replace
 
     if not any(p.kind == PredKind.ANY_ELEMENT for p in access.predicates):
         return access

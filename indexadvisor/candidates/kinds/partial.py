@@ -33,9 +33,11 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Optional
 
-from indexadvisor.pg import types as T
 from indexadvisor.model import Predicate, PredKind, Statement, Table, TableAccess
+from indexadvisor.pg import types as T
+from indexadvisor.pg.selectivity import TableStats
 from indexadvisor.pg.sql import quote_ident
+from indexadvisor.sources.fingerprint import literals
 
 PARTIAL_MAX_FRACTION = 0.2
 # a constant that keeps up to half the rows joins the WHERE of a partial index when,
@@ -79,7 +81,6 @@ def fixed(pred: Predicate, statement: Statement) -> bool:
         return True  # part of the statement's shape: the fingerprint keeps booleans and NULL
     if pred.constant is None:
         return False  # a parameter or an expression
-    from indexadvisor.sources.fingerprint import literals
 
     if statement.constants is None:
         return False
@@ -95,8 +96,6 @@ def fixed(pred: Predicate, statement: Statement) -> bool:
 
 def fraction(pred: Predicate, table: Optional[Table]) -> Optional[float]:
     """Share of the table's rows the predicate selects, from pg_stats; None when unknown."""
-    from indexadvisor.costing.model import StatsModel
-
     if table is None or not table.has_stats:
         return None
     if pred.kind == PredKind.ROW_COMPARE:
@@ -112,9 +111,9 @@ def fraction(pred: Predicate, table: Optional[Table]) -> Optional[float]:
     distinct = stats.n_distinct if stats.n_distinct >= 0 else -stats.n_distinct * (table.row_estimate or 0)
     if not T.is_bool(column.type) and not (0 < distinct <= PARTIAL_MAX_DISTINCT):
         return None  # not a flag or a status: a constant of it is an id, not a subset worth an index
-    model = StatsModel()
+    model = TableStats()
     values = _values(pred.constant or "") if pred.kind == PredKind.IN else [pred.constant]
-    return min(1.0, sum(model._eq(stats, model.rows(table), v) for v in values))  # noqa: SLF001
+    return min(1.0, sum(model.eq_selectivity(stats, model.rows(table), v) for v in values))
 
 
 def where_text(preds: list[Predicate]) -> str:

@@ -11,8 +11,8 @@ import os
 from pathlib import Path, PurePosixPath
 from typing import Callable
 
-from indexadvisor.report.gate import GateResult
 from indexadvisor.model import Report
+from indexadvisor.report.gate import GateResult
 
 FORMATS = ("markdown", "sarif", "junit", "github", "json")
 

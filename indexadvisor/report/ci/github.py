@@ -7,9 +7,9 @@ diff at that file and line. Gated problems (the ones that fail the build) are
 
 from __future__ import annotations
 
-from indexadvisor.report.gate import GateResult, summary_line, sorted_problems
 from indexadvisor.model import Report
 from indexadvisor.report.ci import repo_path
+from indexadvisor.report.gate import GateResult, sorted_problems, summary_line
 
 
 def render(report: Report, result: GateResult) -> str:

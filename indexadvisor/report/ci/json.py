@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from indexadvisor.report.gate import GateResult
 from indexadvisor.model import Report
+from indexadvisor.report.gate import GateResult
 from indexadvisor.report.json import to_dict
 
 

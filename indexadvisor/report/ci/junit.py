@@ -9,9 +9,9 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from collections import defaultdict
 
+from indexadvisor.model import Report
 from indexadvisor.report.gate import GateResult, Problem, parse_location
 from indexadvisor.report.identity import PROPOSAL_RULE
-from indexadvisor.model import Report
 
 STATEMENTS = "indexadvisor.statements"
 HEALTH = "indexadvisor.health"

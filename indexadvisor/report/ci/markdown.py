@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+from indexadvisor.model import Report
+from indexadvisor.pg.sql import render_key
+from indexadvisor.report.ci import repo_path
 from indexadvisor.report.gate import GateResult, Problem, sorted_problems, summary_line
 from indexadvisor.report.identity import PROPOSAL_RULE
-from indexadvisor.model import Report
-from indexadvisor.report.ci import repo_path
-from indexadvisor.pg.sql import render_key
 
 MAX_ROWS = 50  # a PR comment holds 65,536 characters: keep the tables short
 MAX_PLACES = 3

@@ -14,10 +14,10 @@ from typing import Any, Optional
 from urllib.parse import quote
 
 from indexadvisor import __version__
-from indexadvisor.report.gate import GateResult, Location, Problem
-from indexadvisor.report.identity import PROPOSAL_RULE
 from indexadvisor.model import Report
 from indexadvisor.report.ci import repo_path
+from indexadvisor.report.gate import GateResult, Location, Problem
+from indexadvisor.report.identity import PROPOSAL_RULE
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 FINGERPRINT_KEY = "indexadvisor/v1"

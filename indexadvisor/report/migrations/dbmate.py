@@ -16,8 +16,8 @@ from indexadvisor.report.migrations.base import (
     comment_block,
     single_statement_units,
     timestamps,
-    write_file,
     versions_in,
+    write_file,
 )
 
 _FILE = re.compile(r"^(\d+)_.+\.sql$")

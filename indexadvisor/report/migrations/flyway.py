@@ -19,8 +19,8 @@ from indexadvisor.report.migrations.base import (
     MigrateResult,
     sequence,
     unique_slugs,
-    write_file,
     versions_in,
+    write_file,
 )
 from indexadvisor.report.migrations.sql import render as render_sql
 

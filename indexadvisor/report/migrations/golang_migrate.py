@@ -19,8 +19,8 @@ from indexadvisor.report.migrations.base import (
     sequence,
     single_statement_units,
     timestamps,
-    write_file,
     versions_in,
+    write_file,
 )
 
 _FILE = re.compile(r"^(\d+)_.+\.(?:up|down)\.sql$")

@@ -22,8 +22,8 @@ from indexadvisor.report.migrations.base import (
     sequence,
     set_lock_timeout,
     unique_slugs,
-    write_file,
     versions_in,
+    write_file,
 )
 
 _FILE = re.compile(r"^(\d+)_.+\.(?:up|down)\.sql$")

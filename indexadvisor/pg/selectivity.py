@@ -1,0 +1,221 @@
+"""Selectivity from planner statistics (pg_stats), as PostgreSQL's planner estimates it.
+
+What share of a table's rows a predicate keeps: most-common values and their
+frequencies, n_distinct, the null fraction; the planner's default selectivities where
+there are no statistics for the operand (an expression, a GIN operator), and the
+advisor's assumptions where there are none at all (a schema from DDL files: large
+tables, selective filters, so advice falls back to structure and frequency). Used by
+the candidate rules (is a constant selective enough for a partial index, is a table
+big enough for BRIN) and by the offline cost model.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Optional
+
+from indexadvisor.model import ColumnStats, Predicate, PredKind, Table
+
+# PostgreSQL's defaults (selfuncs.h, brin.h)
+DEFAULT_EQ_SEL = 0.005
+DEFAULT_INEQ_SEL = 1.0 / 3.0
+DEFAULT_RANGE_SEL = 0.005  # a two-sided range (BETWEEN), as the planner assumes
+DEFAULT_MATCH_SEL = 0.005  # LIKE prefix
+DEFAULT_CONTAIN_SEL = 0.005  # array @>, <@, && (array_selfuncs.c)
+DEFAULT_MATCHING_SEL = 0.010  # jsonb @>, ? (matchingsel)
+FIXED_CHAR_SEL = 0.20  # per fixed character of a LIKE pattern (like_selectivity)
+BRIN_PAGES_PER_RANGE = 128
+
+# What a table without statistics is assumed to look like: big enough that an
+# index matters, with equality and prefix filters that pick few rows (as the
+# columns people filter on mostly do), so advice is ranked by structure and frequency.
+ASSUMED_ROWS = 1_000_000.0
+ROWS_PER_PAGE = 60.0
+ASSUMED_EQ_SEL = 0.001
+ASSUMED_FLAG_SEL = 0.5  # a boolean, or an IS NULL test
+ASSUMED_MATCH_SEL = 0.001
+TINY_TABLE_ROWS = 1_000  # below this a sequential scan is as fast as any index
+
+
+_GIN_ONLY = (PredKind.CONTAINS, PredKind.CONTAINED, PredKind.OVERLAPS, PredKind.HAS_KEY, PredKind.HAS_ANY_KEY,
+             PredKind.HAS_ALL_KEYS, PredKind.ANY_ELEMENT)
+
+_GIN_ONLY = (PredKind.CONTAINS, PredKind.CONTAINED, PredKind.OVERLAPS, PredKind.HAS_KEY, PredKind.HAS_ANY_KEY,
+             PredKind.HAS_ALL_KEYS, PredKind.ANY_ELEMENT)
+
+
+class TableStats:
+    """A table's size and the selectivity of predicates on it, from its statistics."""
+
+    def rows(self, table: Optional[Table]) -> float:
+        if table is not None and table.has_stats:
+            return max(float(table.row_estimate or 0.0), 1.0)
+        return ASSUMED_ROWS
+
+    def pages(self, table: Optional[Table]) -> float:
+        if table is not None and table.has_stats and table.pages:
+            return float(table.pages)
+        return max(self.rows(table) / ROWS_PER_PAGE, 1.0)
+
+    def is_tiny(self, table: Optional[Table]) -> bool:
+        return table is not None and table.has_stats and self.rows(table) < TINY_TABLE_ROWS
+
+    def selectivity(self, table: Optional[Table], pred: Predicate) -> float:
+        special = self._special_selectivity(table, pred)
+        if special is not None:
+            return special
+        column = table.columns.get(pred.column) if table is not None else None
+        stats = column.stats if column is not None and table is not None and table.has_stats else None
+        n = self.rows(table)
+        if stats is None:
+            return self._assumed(column, pred)
+        if pred.kind in (PredKind.EQ, PredKind.JOIN):
+            return self.eq_selectivity(stats, n, pred.constant)
+        if pred.kind == PredKind.IN:
+            return min(1.0, self.eq_selectivity(stats, n, None) * max(pred.values, 1))
+        if pred.kind == PredKind.IS_NULL:
+            return stats.null_frac
+        if pred.kind == PredKind.IS_NOT_NULL:
+            return 1.0 - stats.null_frac
+        if pred.kind == PredKind.LIKE_PREFIX:
+            return DEFAULT_MATCH_SEL
+        return DEFAULT_INEQ_SEL  # RANGE
+
+    def _special_selectivity(self, table: Optional[Table], pred: Predicate) -> Optional[float]:
+        """Expressions and the GIN operators; None for the plain column predicates."""
+        if pred.kind in (PredKind.LIKE, PredKind.ILIKE):
+            return like_selectivity(pred.constant)
+        if pred.kind == PredKind.ROW_COMPARE:
+            return DEFAULT_INEQ_SEL  # the planner's assumption too: no statistic spans two columns
+        if (table is None or not table.has_stats) and (pred.expression is not None or pred.kind in _GIN_ONLY):
+            # no statistics: filters people index are selective, as for plain columns (the rules fallback)
+            if pred.kind == PredKind.IN:
+                return min(1.0, ASSUMED_EQ_SEL * max(pred.values, 1))
+            return DEFAULT_INEQ_SEL if pred.kind == PredKind.RANGE else ASSUMED_EQ_SEL
+        if pred.kind in (PredKind.CONTAINS, PredKind.HAS_KEY, PredKind.HAS_ANY_KEY, PredKind.HAS_ALL_KEYS):
+            column = table.columns.get(pred.column) if table is not None else None
+            if column is not None and column.type.endswith("]"):
+                return DEFAULT_CONTAIN_SEL
+            stats = column.stats if column is not None and table is not None and table.has_stats else None
+            from_mcv = _jsonb_mcv_selectivity(stats, pred) if stats is not None else None
+            return from_mcv if from_mcv is not None else DEFAULT_MATCHING_SEL
+        if pred.kind in (PredKind.CONTAINED, PredKind.OVERLAPS, PredKind.ANY_ELEMENT):
+            return DEFAULT_CONTAIN_SEL
+        if pred.expression is None:
+            return None
+        if pred.kind in (PredKind.EQ, PredKind.IN):
+            # lower(email) keeps emails apart about as well as email does; other expressions: the default
+            stats = self._expression_column_stats(table, pred.expression)
+            one = self.eq_selectivity(stats, self.rows(table), None) if stats is not None else DEFAULT_EQ_SEL
+            return min(1.0, one * max(pred.values, 1))
+        if pred.kind == PredKind.LIKE_PREFIX:
+            return DEFAULT_MATCH_SEL
+        return DEFAULT_INEQ_SEL
+
+    @staticmethod
+    def _expression_column_stats(table: Optional[Table], expression: str) -> Optional[ColumnStats]:
+        if table is None or not table.has_stats:
+            return None
+        m = re.fullmatch(r"\s*(?:lower|upper|btrim|trim)\s*\(\s*\"?([^\s()\"]+)\"?\s*\)\s*", expression, re.I)
+        if not m:
+            return None
+        name = m.group(1) if '"' in expression else m.group(1).lower()
+        column = table.columns.get(name)
+        return column.stats if column is not None else None
+
+    @staticmethod
+    def _assumed(column, pred: Predicate) -> float:
+        """Selectivity with no statistics: the rules fallback."""
+        flag = column is not None and column.type.startswith("bool")
+        if pred.kind in (PredKind.EQ, PredKind.JOIN):
+            return ASSUMED_FLAG_SEL if flag else ASSUMED_EQ_SEL
+        if pred.kind == PredKind.IN:
+            return min(1.0, ASSUMED_EQ_SEL * max(pred.values, 1))
+        if pred.kind in (PredKind.IS_NULL, PredKind.IS_NOT_NULL):
+            return ASSUMED_FLAG_SEL
+        if pred.kind == PredKind.LIKE_PREFIX:
+            return ASSUMED_MATCH_SEL
+        return DEFAULT_INEQ_SEL
+
+    def eq_selectivity(self, stats, n: float, constant: Optional[str]) -> float:
+        if stats is None:
+            return DEFAULT_EQ_SEL
+        mcv = stats.most_common_vals or []
+        freqs = stats.most_common_freqs or []
+        if constant is not None and mcv:
+            value = _unquote(constant)
+            for v, f in zip(mcv, freqs):
+                if v == value or (v in ("t", "f") and value.lower() in ("true", "false") and (v == "t") == (value.lower() == "true")):
+                    return f
+        distinct = stats.n_distinct if stats.n_distinct >= 0 else -stats.n_distinct * n
+        if distinct <= 0:
+            return DEFAULT_EQ_SEL
+        rest = max(1.0 - stats.null_frac - sum(freqs), 0.0)
+        others = max(distinct - len(mcv), 1.0)
+        if constant is not None and mcv:
+            return rest / others  # a value not among the most common ones
+        return max((1.0 - stats.null_frac) / distinct, 1.0 / n)
+
+    def all_visible(self, table: Optional[Table]) -> float:
+        """Share of the table's pages marked all-visible (relallvisible / relpages); 0 when unknown."""
+        if table is None or not table.pages or table.all_visible_pages is None:
+            return 0.0
+        return max(0.0, min(1.0, table.all_visible_pages / table.pages))
+
+    def combined_selectivity(self, table: Optional[Table], preds: list[Predicate]) -> float:
+        sel = 1.0
+        for p in preds:
+            sel *= self.selectivity(table, p)
+        return sel
+
+
+def _jsonb_mcv_selectivity(stats, pred: Predicate) -> Optional[float]:
+    """A jsonb @> or ? filter evaluated on the column's most common values, as the planner's
+    matchingsel does; the rows outside them at the default. None without usable MCVs."""
+    if not stats.most_common_vals or not stats.most_common_freqs or pred.constant is None:
+        return None
+    try:
+        wanted = json.loads(_unquote(pred.constant)) if pred.kind == PredKind.CONTAINS else _unquote(pred.constant)
+        values = [json.loads(v) for v in stats.most_common_vals]
+    except (ValueError, TypeError):
+        return None
+    if pred.kind == PredKind.CONTAINS:
+        hits = [f for v, f in zip(values, stats.most_common_freqs) if _jsonb_contains(v, wanted)]
+    elif pred.kind == PredKind.HAS_KEY:
+        hits = [f for v, f in zip(values, stats.most_common_freqs)
+                if (isinstance(v, dict) and wanted in v) or (isinstance(v, list) and wanted in v) or v == wanted]
+    else:
+        return None
+    rest = max(1.0 - stats.null_frac - sum(stats.most_common_freqs), 0.0)
+    return min(1.0, sum(hits) + rest * DEFAULT_MATCHING_SEL)
+
+
+def _jsonb_contains(have, want) -> bool:
+    """jsonb @> on parsed JSON values (objects by key, arrays by any element, scalars by equality)."""
+    if isinstance(want, dict):
+        return isinstance(have, dict) and all(k in have and _jsonb_contains(have[k], v) for k, v in want.items())
+    if isinstance(want, list):
+        if not isinstance(have, list):
+            return False
+        return all(any(_jsonb_contains(h, w) for h in have) for w in want)
+    if isinstance(have, list):
+        return want in have
+    return have == want
+
+
+def like_selectivity(pattern: Optional[str]) -> float:
+    """A LIKE/ILIKE pattern's selectivity from its fixed characters, as the planner estimates it
+    (each fixed character FIXED_CHAR_SEL, a leading fixed prefix counted the same); a parameter:
+    the default."""
+    if pattern is None:
+        return DEFAULT_MATCH_SEL
+    text = _unquote(pattern)
+    fixed = sum(1 for ch in text if ch not in "%_")
+    return min(max(FIXED_CHAR_SEL ** fixed * 5.0, 1e-5), 0.5)
+
+
+def _unquote(constant: str) -> str:
+    if len(constant) >= 2 and constant[0] == "'" and constant[-1] == "'":
+        return constant[1:-1].replace("''", "'")
+    return constant
