@@ -58,7 +58,7 @@ def generate(n_tables: int, seed: int = 1) -> Catalog:
         table = Table("app", name, {c: Column(c, t, c == "id") for c, t in COLUMNS},
                       row_estimate=rows, pages=int(rows // 50), size_bytes=int(rows * 120) + 8192)
 
-        def index(suffix: str, keys: list[IndexKey], **kw) -> Index:
+        def index(suffix: str, keys: list[IndexKey], name: str = name, rows: float = rows, **kw) -> Index:
             scans = 0 if rng.random() < 0.3 else rng.randint(1, 10**6)
             return Index(f"{name}_{suffix}", "app", name, keys, idx_scan=scans,
                          size_bytes=int(rows * 30) + 8192, **kw)

@@ -35,7 +35,7 @@ from typing import BinaryIO
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import generate_workload as gw  # noqa: E402  (sibling module)
+import generate_workload as gw
 
 PREFIX = "%m [%p] %q%u@%d "
 USERS = [("app", "app"), ("app", "app"), ("worker", "app"), ("report", "analytics")]
@@ -118,7 +118,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--extended", type=float, default=0.15, help="share of extended-protocol executions (default 0.15)")
     ap.add_argument("--n-plus-one", type=float, default=0.01, help="share of steps that are N+1 bursts (default 0.01)")
     ap.add_argument("--garbage", type=float, default=0.0, help="share of bad lines (default 0)")
-    ap.add_argument("--prefix", default=PREFIX, help="log_line_prefix (default %r)" % PREFIX.replace("%", "%%"))
+    ap.add_argument("--prefix", default=PREFIX, help="log_line_prefix (default {!r})".format(PREFIX.replace("%", "%%")))
     ap.add_argument("-o", "--output", default="postgresql.log", help="log file ('.gz' compresses; '-' for stdout)")
     ap.add_argument("--schema-out", help="also write the schema DDL here")
     ap.add_argument("--stats-out", help="write what was generated (statements, bursts ...) as JSON here")

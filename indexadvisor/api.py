@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Optional, Sequence
 
 from indexadvisor import health as _health
 from indexadvisor.catalog.ddl import read_ddl
@@ -50,8 +50,8 @@ class Inputs:
 
     workload_files: list[Path] = field(default_factory=list)
     schema_files: list[Path] = field(default_factory=list)
-    snapshot: Optional[Path] = None
-    dsn: Optional[str] = None
+    snapshot: Path | None = None
+    dsn: str | None = None
     live: bool = False  # read the catalog from a live database
     pg_stat_statements: bool = False
     sources: SourceOptions = field(default_factory=SourceOptions)  # --input-format, --log-line-prefix
@@ -60,8 +60,8 @@ class Inputs:
 def resolve_inputs(
     paths: Sequence[str | Path] = (),
     schema: Sequence[str | Path] = (),
-    snapshot: Optional[str | Path] = None,
-    dsn: Optional[str] = None,
+    snapshot: str | Path | None = None,
+    dsn: str | None = None,
     pg_stat_statements: bool = False,
 ) -> Inputs:
     """Expand folders and decide the catalog source, in this order: snapshot, DDL files, live."""
@@ -115,14 +115,14 @@ def analyze(
     paths: Sequence[str | Path] = (),
     *,
     schema: Sequence[str | Path] = (),
-    snapshot: Optional[str | Path] = None,
-    dsn: Optional[str] = None,
+    snapshot: str | Path | None = None,
+    dsn: str | None = None,
     pg_stat_statements: bool = False,
-    options: Optional[SelectionOptions] = None,
+    options: SelectionOptions | None = None,
     hypopg: bool = True,
     enable_hypopg: bool = False,
-    input_format: Optional[str] = None,
-    log_line_prefix: Optional[str] = None,
+    input_format: str | None = None,
+    log_line_prefix: str | None = None,
     substitute_params: bool = False,
 ) -> Report:
     """Read a workload and a catalog, and return the advice as a Report.
@@ -174,7 +174,7 @@ def _analyze(inputs: Inputs, conn, options: SelectionOptions, hypopg: bool, enab
 
 
 def advise(workload: Workload, catalog: Catalog, catalog_errors: Sequence[SourceError] = (),
-           options: Optional[SelectionOptions] = None, whatif=None) -> Report:
+           options: SelectionOptions | None = None, whatif=None) -> Report:
     """Parse each statement shape once, find candidates, choose a set, and build the report."""
     extractor = Extractor(catalog)
     errors = list(catalog_errors) + list(workload.errors)
@@ -271,9 +271,9 @@ def advise(workload: Workload, catalog: Catalog, catalog_errors: Sequence[Source
 def health(
     *,
     schema: Sequence[str | Path] = (),
-    snapshot: Optional[str | Path] = None,
-    dsn: Optional[str] = None,
-    options: Optional[_health.HealthOptions] = None,
+    snapshot: str | Path | None = None,
+    dsn: str | None = None,
+    options: _health.HealthOptions | None = None,
 ) -> _health.HealthResult:
     """Check the existing indexes of a catalog (live, snapshot or DDL files); no workload needed."""
     inputs = resolve_inputs((), schema, snapshot, dsn)

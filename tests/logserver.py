@@ -23,9 +23,9 @@ import subprocess
 import tempfile
 import time
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator, Optional
 
 import psycopg
 import pytest
@@ -40,7 +40,7 @@ OWN = "/* indexadvisor */ "  # the advisor's own marker: readers leave these sta
 class Logs:
     stderr: Path
     csvlog: Path
-    jsonlog: Optional[Path]  # None before PostgreSQL 15
+    jsonlog: Path | None  # None before PostgreSQL 15
 
 
 class LogServer:
@@ -81,7 +81,7 @@ class LogServer:
         """Log into fresh files ``name.log/.csv/.json`` with these settings while the block runs."""
         name = f"{name}-{uuid.uuid4().hex[:6]}"
         with self.quiet() as admin:
-            admin.execute("ALTER SYSTEM SET log_filename = %s" % _quote(f"{name}.log"))
+            admin.execute("ALTER SYSTEM SET log_filename = {}".format(_quote(f"{name}.log")))
             for key, value in settings.items():
                 admin.execute(sql.SQL("ALTER SYSTEM SET {} = {}").format(sql.Identifier(key), sql.Literal(value)))
             self._reload(admin, name)

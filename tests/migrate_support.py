@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import psycopg
@@ -15,7 +15,7 @@ from indexadvisor.sources.sqlfile import split_statements
 
 CASES = Path(__file__).parent / "cases" / "migrate"
 REPORT = CASES / "report.json"
-NOW = datetime(2024, 5, 1, 12, 0, 0, tzinfo=timezone.utc)
+NOW = datetime(2024, 5, 1, 12, 0, 0, tzinfo=UTC)
 CREATED = [
     "orders_customer_id_created_at_idx",
     "Task_projectId_createdAt_idx",

@@ -3,10 +3,32 @@ statistics (partial, covering, BRIN), on catalogs built here with the pg_stats t
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from casefiles import read_cases, run_advice_case
+from typer.testing import CliRunner
 
 from indexadvisor import api
+from indexadvisor.candidates.kinds import ALL_KINDS, parse_kinds, partial
+from indexadvisor.cli import app
+from indexadvisor.errors import InputError
+from indexadvisor.extract.patterns import parse
+from indexadvisor.model import (
+    Catalog,
+    Column,
+    ColumnStats,
+    Index,
+    IndexKey,
+    Predicate,
+    PredKind,
+    Statement,
+    Table,
+)
+from indexadvisor.pg import exprtext
+from indexadvisor.pg.sizes import parse_size
+from indexadvisor.select.advisor import SelectionOptions
+from indexadvisor.sources.workload import WorkloadBuilder
 
 CASE_LIST = read_cases("kinds.txt", default_section="schema")
 
@@ -19,34 +41,8 @@ def test_kind_cases(case, tmp_path):
 
 # --------------------------------------------------------------------------- with statistics, offline
 
-import re  # noqa: E402
-from typing import Optional  # noqa: E402
-
-from typer.testing import CliRunner  # noqa: E402
-
-from indexadvisor.candidates.kinds import ALL_KINDS, parse_kinds, partial
-from indexadvisor.cli import app  # noqa: E402
-from indexadvisor.errors import InputError  # noqa: E402
-from indexadvisor.extract.patterns import parse  # noqa: E402
-from indexadvisor.model import (  # noqa: E402
-    Catalog,
-    Column,
-    ColumnStats,
-    Index,
-    IndexKey,
-    Predicate,
-    PredKind,
-    Statement,
-    Table,
-)
-from indexadvisor.pg import exprtext  # noqa: E402
-from indexadvisor.pg.sizes import parse_size  # noqa: E402
-from indexadvisor.select.advisor import SelectionOptions  # noqa: E402
-from indexadvisor.sources.workload import WorkloadBuilder  # noqa: E402
-
-
 def col(name: str, type_: str, distinct: float = -1.0, width: int = 8, null_frac: float = 0.0,
-        mcv: Optional[dict] = None, correlation: Optional[float] = None) -> Column:
+        mcv: dict | None = None, correlation: float | None = None) -> Column:
     stats = ColumnStats(null_frac=null_frac, n_distinct=distinct, avg_width=width, correlation=correlation,
                         most_common_vals=list(mcv) if mcv else None, most_common_freqs=list(mcv.values()) if mcv else None)
     return Column(name, type_, stats=stats)
@@ -59,7 +55,7 @@ def table(name: str, rows: float, *columns: Column, visible: float = 1.0, width:
                  all_visible_pages=int(pages * visible))
 
 
-def advise(tables: list[Table], statements: list[str], kinds: Optional[list[str]] = None):
+def advise(tables: list[Table], statements: list[str], kinds: list[str] | None = None):
     catalog = Catalog(source="snapshot")
     for t in tables:
         catalog.add(t)

@@ -8,7 +8,7 @@ test that builds a real index drops it again, so the tests do not see each other
 from __future__ import annotations
 
 import uuid
-from typing import Iterator, Optional
+from collections.abc import Iterator
 
 import psycopg
 import pytest
@@ -117,18 +117,18 @@ def kinds_db(pg_dsn: str) -> Iterator[str]:
             admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
 
 
-def analyze(dsn: str, tmp_path, workload: str, kinds: Optional[str] = None, **kw) -> Report:
+def analyze(dsn: str, tmp_path, workload: str, kinds: str | None = None, **kw) -> Report:
     path = tmp_path / f"w{uuid.uuid4().hex[:6]}.sql"
     path.write_text(workload)
     options = SelectionOptions(kinds=parse_kinds([kinds] if kinds else None))
     return api.analyze([path], dsn=dsn, options=options, **kw)
 
 
-def plan_nodes(dsn: str, query: str) -> list[tuple[str, Optional[str]]]:
+def plan_nodes(dsn: str, query: str) -> list[tuple[str, str | None]]:
     """(node type, index name) of every node of the real plan."""
     with psycopg.connect(dsn, autocommit=True) as conn:
         doc = conn.execute(f"EXPLAIN (FORMAT JSON) {query}").fetchone()[0]
-    out: list[tuple[str, Optional[str]]] = []
+    out: list[tuple[str, str | None]] = []
 
     def walk(node: dict) -> None:
         out.append((node["Node Type"], node.get("Index Name")))
@@ -145,7 +145,7 @@ class Built:
     def __init__(self, dsn: str, rec: Recommendation) -> None:
         self.dsn, self.rec = dsn, rec
 
-    def __enter__(self) -> "Built":
+    def __enter__(self) -> Built:
         assert "CONCURRENTLY" in self.rec.ddl
         with psycopg.connect(self.dsn, autocommit=True) as conn:
             conn.execute(self.rec.ddl)
@@ -157,12 +157,12 @@ class Built:
             conn.execute(sql.SQL("DROP INDEX IF EXISTS {}.{}").format(sql.Identifier(self.rec.schema), sql.Identifier(self.rec.name)))
 
 
-def uses(dsn: str, query: str, rec: Recommendation, node: Optional[str] = None) -> bool:
+def uses(dsn: str, query: str, rec: Recommendation, node: str | None = None) -> bool:
     nodes = plan_nodes(dsn, query)
     return any(name == rec.name and (node is None or kind == node) for kind, name in nodes)
 
 
-def recs(report: Report, table: str, kind: Optional[str] = None) -> list[Recommendation]:
+def recs(report: Report, table: str, kind: str | None = None) -> list[Recommendation]:
     return [r for r in report.recommendations if r.table == table and (kind is None or r.kind == kind)]
 
 

@@ -37,7 +37,7 @@ import sys
 import time
 from collections import Counter
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 import psycopg
 from psycopg import sql
@@ -261,7 +261,7 @@ def drop(dsn: str, report: Report) -> None:
 # --------------------------------------------------------------------------- main
 
 
-def main(argv: Optional[list[str]] = None) -> int:
+def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--dsn", help="an existing server (the benchmark creates --dbname on it); default: a local cluster")
     p.add_argument("--dbname", default="app_kinds")

@@ -38,9 +38,10 @@ import sys
 import threading
 import time
 import traceback
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, Optional, Sequence
+from typing import Any
 
 import psycopg
 from psycopg import sql
@@ -184,7 +185,7 @@ class LocalCluster:
         self.bindir = _find_bindir()
         self.as_root = hasattr(os, "geteuid") and os.geteuid() == 0
         self.prefix = ["runuser", "-u", "postgres", "--"] if self.as_root else []
-        self.port: Optional[int] = None
+        self.port: int | None = None
 
     def _pg(self, tool: str, *args: str, check: bool = True, timeout: int = 300) -> subprocess.CompletedProcess:
         cmd = self.prefix + [os.path.join(self.bindir, tool), *args]
@@ -283,7 +284,7 @@ def _tail(path: Path, lines: int = 5) -> str:
 
 def schema_statements() -> tuple[dict[str, str], list[str]]:
     """CREATE TABLE per table, and the ALTER TABLE ... ADD PRIMARY KEY statements."""
-    text = "\n".join(l for l in SCHEMA_FILE.read_text().splitlines() if not l.strip().startswith("--"))
+    text = "\n".join(line for line in SCHEMA_FILE.read_text().splitlines() if not line.strip().startswith("--"))
     creates: dict[str, str] = {}
     keys: list[str] = []
     for stmt in (s.strip() for s in text.split(";")):
@@ -467,11 +468,11 @@ def plan_indexes(conn: psycopg.Connection, query: str) -> set[str]:
     return indexes_in(explain(conn, query))
 
 
-def cost_all(conn: psycopg.Connection, queries: dict[str, str], lead: Sequence[str] = ()) -> dict[str, Optional[float]]:
+def cost_all(conn: psycopg.Connection, queries: dict[str, str], lead: Sequence[str] = ()) -> dict[str, float | None]:
     """Each query's plan cost. `lead`: tables with a hypothetical partial or expression index,
     which HypoPG matches only on a query's first table; each query is also explained led by
     such a table (indexadvisor.costing.leading) and that plan counts when it uses one of them."""
-    out: dict[str, Optional[float]] = {}
+    out: dict[str, float | None] = {}
     for name, q in queries.items():
         try:
             out[name] = explain_cost(conn, q)
@@ -510,8 +511,8 @@ def whatif_costs(conn: psycopg.Connection, queries: dict[str, str], ddls: list[s
     return {"costs": costs, "sizes": sizes, "errors": errors}
 
 
-def ratios(before: dict[str, Optional[float]], after: dict[str, Optional[float]], names: list[str]
-           ) -> tuple[Optional[float], Optional[float]]:
+def ratios(before: dict[str, float | None], after: dict[str, float | None], names: list[str]
+           ) -> tuple[float | None, float | None]:
     pairs = [(before.get(n), after.get(n)) for n in names]
     if not pairs or any(b is None or a is None or b <= 0 or a <= 0 for b, a in pairs):
         return None, None
@@ -525,7 +526,7 @@ def ratios(before: dict[str, Optional[float]], after: dict[str, Optional[float]]
 
 def run_budget(label: str, budget: int, workload: Path, starts: dict[int, str], queries: dict[str, str],
                headline: list[str], db_dsn: str, own: psycopg.Connection,
-               baseline: dict[str, Optional[float]], extra_options: dict[str, Any]) -> dict[str, Any]:
+               baseline: dict[str, float | None], extra_options: dict[str, Any]) -> dict[str, Any]:
     res: dict[str, Any] = {"budget": label, "budget_bytes": budget, "anomalies": [], "options": extra_options}
     anomalies = res["anomalies"]
     t0 = time.perf_counter()
@@ -662,7 +663,7 @@ def run_budget(label: str, budget: int, workload: Path, starts: dict[int, str], 
 
 
 def copy_check(own: psycopg.Connection, queries: dict[str, str], headline: list[str],
-               baseline: dict[str, Optional[float]], recs: list[dict[str, Any]],
+               baseline: dict[str, float | None], recs: list[dict[str, Any]],
                existing: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """For each chosen index that leads with an existing index's leading column: its gain alone on
     the headline queries, and the gain of a hypothetical copy of that existing index alone.
@@ -702,7 +703,7 @@ def copy_check(own: psycopg.Connection, queries: dict[str, str], headline: list[
     return out
 
 
-def _line_of(report, fingerprint: str) -> Optional[int]:
+def _line_of(report, fingerprint: str) -> int | None:
     for st in report.statements:
         if st.fingerprint == fingerprint:
             m = re.search(r":(\d+)$", st.location or "")
@@ -808,7 +809,7 @@ def run_real(db_dsn: str, rec_result: dict[str, Any], queries: dict[str, str], h
 # --------------------------------------------------------------------------- output
 
 
-def fmt_ratio(x: Optional[float]) -> str:
+def fmt_ratio(x: float | None) -> str:
     return "-" if x is None else f"{x:.3f}"
 
 
@@ -904,7 +905,7 @@ def ddl_listing(results: dict[str, Any]) -> str:
 # --------------------------------------------------------------------------- main
 
 
-def main(argv: Optional[list[str]] = None) -> int:
+def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--sf", type=float, default=1, help="scale factor (default 1; 10 for the large run)")

@@ -12,8 +12,8 @@ rule-based choice after the greedy (rules.py).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable, Optional
 
 from indexadvisor.candidates import serve
 from indexadvisor.candidates.kinds import brin, covering, expression, gin, partial
@@ -67,8 +67,8 @@ class KindAdvisor:
         self.partial_columns: set[tuple[str, str]] = set()  # where a partial index took the column out of the key
         self.brin_columns: set[tuple[str, str]] = set()  # where BRIN serves the range
 
-    def propose(self, p: ParsedStatement, access: TableAccess, table: Optional[Table], req: Optional[Requirement],
-                rank: Callable[[str], tuple], existing: Optional[Index]) -> Extra:
+    def propose(self, p: ParsedStatement, access: TableAccess, table: Table | None, req: Requirement | None,
+                rank: Callable[[str], tuple], existing: Index | None) -> Extra:
         out = Extra()
         if access.kind == "insert":
             return out

@@ -16,8 +16,8 @@ expression indexes (`requirement_for(..., expressions=True)`); the other kinds
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Callable, Iterable, Optional
 
 from indexadvisor.model import (
     Catalog,
@@ -45,8 +45,8 @@ class Requirement:
 
     eq: list[str]
     sort: list[SortKey] = field(default_factory=list)
-    range: Optional[str] = None
-    range_opclass: Optional[str] = None  # pattern opclass needed for LIKE 'abc%'
+    range: str | None = None
+    range_opclass: str | None = None  # pattern opclass needed for LIKE 'abc%'
     in_after_sort: list[str] = field(default_factory=list)  # multi-valued IN kept after the sort keys
     exprs: dict[str, str] = field(default_factory=dict)  # ref -> expression text as written, for expression keys
     range_like: bool = False  # the range is only LIKE 'abc%' (with no opclass needed in a C collation)
@@ -55,7 +55,7 @@ class Requirement:
     def width(self) -> int:
         return len(self.eq) + len(self.sort) + (1 if self.range else 0) + len(self.in_after_sort)
 
-    def key(self, ref: str, opclass: Optional[str] = None) -> IndexKey:
+    def key(self, ref: str, opclass: str | None = None) -> IndexKey:
         if ref in self.exprs:
             return IndexKey(None, expression=self.exprs[ref], opclass=opclass)
         return IndexKey(ref, opclass=opclass)
@@ -68,11 +68,11 @@ class Requirement:
             keys.append(self.key(self.range, self.range_opclass))
         return keys
 
-    def narrowed(self, eq: list[str]) -> "Requirement":
+    def narrowed(self, eq: list[str]) -> Requirement:
         return Requirement(eq, self.sort, self.range, self.range_opclass, self.in_after_sort, self.exprs, self.range_like)
 
 
-def key_ref(key: IndexKey) -> Optional[str]:
+def key_ref(key: IndexKey) -> str | None:
     """What a key indexes, comparable with a predicate's `column`: the column, or the expression's signature."""
     if key.column is not None:
         return key.column
@@ -80,7 +80,7 @@ def key_ref(key: IndexKey) -> Optional[str]:
 
 
 def requirement_for(access: TableAccess, rank: Callable[[str], tuple], expressions: bool = False,
-                    table: Optional[Table] = None) -> Optional[Requirement]:
+                    table: Table | None = None) -> Requirement | None:
     """The best single B-tree for one access, or None when a B-tree cannot help.
 
     Filters on expressions count only with `expressions` (an expression index is a
@@ -112,8 +112,8 @@ def requirement_for(access: TableAccess, rank: Callable[[str], tuple], expressio
     else:
         eq = eq + [c for c in multi_in if c not in eq]
     eq = sorted(eq, key=rank) + sorted(joins, key=rank)
-    range_col: Optional[str] = None
-    range_opclass: Optional[str] = None
+    range_col: str | None = None
+    range_opclass: str | None = None
     only_like = False
     sort_cols = {k.column for k in sort}
     ranges = [p for p in preds if p.kind in _RANGE_KINDS and p.column not in eq and p.column not in sort_cols]

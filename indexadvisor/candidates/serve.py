@@ -25,7 +25,6 @@ the access's predicates imply its WHERE. GIN and BRIN by their operator classes
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Optional
 
 from indexadvisor.candidates.requirements import (
     PATTERN_OPCLASSES,
@@ -54,7 +53,7 @@ GIN_KINDS = JSONB_OPS | ARRAY_OPS | TRGM_OPS | {PredKind.ANY_ELEMENT}
 BRIN_KINDS = frozenset({PredKind.RANGE, PredKind.EQ, PredKind.IN})
 
 
-def gin_operators(key: IndexKey, column_type: Optional[str]) -> frozenset[PredKind]:
+def gin_operators(key: IndexKey, column_type: str | None) -> frozenset[PredKind]:
     """The predicate kinds a GIN key with this opclass answers."""
     opclass = (key.opclass or "").lower()
     if opclass == "gin_trgm_ops":
@@ -70,7 +69,7 @@ def gin_operators(key: IndexKey, column_type: Optional[str]) -> frozenset[PredKi
     return frozenset()
 
 
-def served_predicates(index: Index, access: TableAccess, table: Optional[Table] = None) -> list[Predicate]:
+def served_predicates(index: Index, access: TableAccess, table: Table | None = None) -> list[Predicate]:
     """The access's predicates a GIN or BRIN index answers (empty for other methods)."""
     if not index.valid or not index.keys or index.method not in ("gin", "brin") or not same_table(index, access):
         return []
@@ -103,7 +102,7 @@ class Match:
     full: bool = False
 
 
-def match(index: Index, req: Requirement, access: Optional[TableAccess] = None) -> Match:
+def match(index: Index, req: Requirement, access: TableAccess | None = None) -> Match:
     """Match an index's leading keys against a requirement (the serve rule of DESIGN.md)."""
     if index.method != "btree" or not index.valid or (access is not None and not same_table(index, access)):
         return Match([])
@@ -188,7 +187,7 @@ def _implies(have: Predicate, need: Predicate) -> bool:
     return False
 
 
-def could_serve(index: Index, access: TableAccess, table: Optional[Table] = None) -> bool:
+def could_serve(index: Index, access: TableAccess, table: Table | None = None) -> bool:
     """Whether the index can take part in any plan for the access, whatever its kind.
 
     B-trees (partial, covering, expression keys too) by the serve rule above; BRIN
@@ -206,7 +205,7 @@ def could_serve(index: Index, access: TableAccess, table: Optional[Table] = None
     return bool(served_predicates(index, access, table))
 
 
-def serving_index(table: Optional[Table], req: Requirement, access: TableAccess) -> Optional[Index]:
+def serving_index(table: Table | None, req: Requirement, access: TableAccess) -> Index | None:
     """An existing index that serves the access in full, or a unique one pinning it to one row."""
     if table is None:
         return None
@@ -269,7 +268,7 @@ def serves_scans_of(narrow: Index, wide: Index) -> bool:
     return all(c in columns for c in narrow.include)
 
 
-def copies_existing(c: Candidate, table: Optional[Table]) -> bool:
+def copies_existing(c: Candidate, table: Table | None) -> bool:
     """The guard: never propose a copy or a left prefix of an existing index or key.
 
     HypoPG may price a hypothetical copy of an existing index below the real one;

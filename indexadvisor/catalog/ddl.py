@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Optional
 
 import sqlglot
 from sqlglot import exp
@@ -122,7 +121,7 @@ def _column(item: exp.ColumnDef, table: Table, catalog: Catalog) -> None:
             _reference(c, [col.name], f"{table.name}_{col.name}_fkey", table, catalog)
 
 
-def _constraint(item: exp.Expression, name: Optional[str], table: Table, catalog: Catalog) -> None:
+def _constraint(item: exp.Expression, name: str | None, table: Table, catalog: Catalog) -> None:
     if isinstance(item, exp.Constraint):
         for inner in item.expressions:
             _constraint(inner, item.name, table, catalog)
@@ -170,7 +169,7 @@ def _reference(ref: exp.Reference, columns: list[str], name: str, table: Table, 
     table.foreign_keys.append(ForeignKey(name, columns, ref_schema, ref_name, ref_cols))
 
 
-def _find(catalog: Catalog, node: exp.Table) -> Optional[Table]:
+def _find(catalog: Catalog, node: exp.Table) -> Table | None:
     return catalog.find(node.name, node.db or None)
 
 
@@ -200,7 +199,7 @@ def _create_index(tree: exp.Create, catalog: Catalog, source: str, line: int, er
 
 def _key(node: exp.Expression) -> IndexKey:
     desc = False
-    nulls_first: Optional[bool] = None
+    nulls_first: bool | None = None
     if isinstance(node, exp.Ordered):
         desc = bool(node.args.get("desc"))
         nf = bool(node.args.get("nulls_first"))

@@ -7,8 +7,9 @@ handful of queries. Identifiers are kept exactly as PostgreSQL stores them.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
-from typing import Any, Callable, Optional
+from typing import Any
 
 import psycopg
 
@@ -190,7 +191,7 @@ _BEGIN = "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY"
 _PRIVILEGE = "pg_read_all_stats (or pg_monitor)"
 
 
-def read_catalog(conn: psycopg.Connection[Any], schemas: Optional[list[str]] = None) -> Catalog:
+def read_catalog(conn: psycopg.Connection[Any], schemas: list[str] | None = None) -> Catalog:
     """The catalog of the database conn is connected to (all user schemas, or only ``schemas``)."""
     params = {"schemas": list(schemas) if schemas is not None else None}
 
@@ -348,7 +349,7 @@ def _index(table: Table, row: dict[str, Any], columns: list[dict[str, Any]]) -> 
     )
 
 
-def _row_estimate(reltuples: Any, relpages: Any, version: int) -> Optional[float]:
+def _row_estimate(reltuples: Any, relpages: Any, version: int) -> float | None:
     """pg_class.reltuples, or None when the table was never analysed or vacuumed.
 
     PostgreSQL 14+ says "unknown" with -1; before 14 it wrote 0 rows in 0 pages.
@@ -363,11 +364,11 @@ def _row_estimate(reltuples: Any, relpages: Any, version: int) -> Optional[float
     return value
 
 
-def _float(value: Any) -> Optional[float]:
+def _float(value: Any) -> float | None:
     return float(value) if value is not None else None
 
 
-def _iso(value: Any) -> Optional[str]:
+def _iso(value: Any) -> str | None:
     if value is None:
         return None
     return value.isoformat() if isinstance(value, datetime) else str(value)

@@ -14,8 +14,9 @@ import json
 import os
 import types
 import uuid
+from collections.abc import Callable
 from functools import cache
-from typing import Any, Callable, Optional, Union, get_args, get_origin, get_type_hints
+from typing import Any, Union, get_args, get_origin, get_type_hints
 
 from indexadvisor.errors import InputError
 from indexadvisor.model import Catalog
@@ -133,7 +134,7 @@ def to_jsonable(value: Any) -> Any:
 
 
 @cache
-def _field_names(cls: type) -> Optional[tuple[str, ...]]:
+def _field_names(cls: type) -> tuple[str, ...] | None:
     """The field names of a dataclass type, None for other types."""
     if not dataclasses.is_dataclass(cls):
         return None

@@ -6,9 +6,10 @@ import enum
 import functools
 import inspect
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any, Callable, Optional
+from typing import Annotated, Any
 
 import typer
 
@@ -33,14 +34,14 @@ class Format(str, enum.Enum):
 
 
 PathsArg = Annotated[
-    Optional[list[Path]],
+    list[Path] | None,
     typer.Argument(help="Workload files (.sql, PostgreSQL logs, pg_stat_statements exports, Prisma or Django query logs; .gz too) "
                         "or folders (a folder's schema.sql is read as the schema).", show_default=False),
 ]
-SchemaOpt = Annotated[Optional[list[Path]], typer.Option("--schema", help="DDL file(s) to read the catalog from (repeatable).")]
-SnapshotOpt = Annotated[Optional[Path], typer.Option("--snapshot", help="Catalog snapshot written by `indexadvisor snapshot`.")]
+SchemaOpt = Annotated[list[Path] | None, typer.Option("--schema", help="DDL file(s) to read the catalog from (repeatable).")]
+SnapshotOpt = Annotated[Path | None, typer.Option("--snapshot", help="Catalog snapshot written by `indexadvisor snapshot`.")]
 DsnOpt = Annotated[
-    Optional[str],
+    str | None,
     typer.Option("--dsn", help="Database to read the catalog (and pg_stat_statements) from; default DATABASE_URL or the PG* variables.", show_default=False),
 ]
 PgssOpt = Annotated[bool, typer.Option("--pg-stat-statements", help="Read the workload from pg_stat_statements on the database.")]
@@ -52,8 +53,8 @@ class Weight(str, enum.Enum):
     time = "time"
 
 
-BudgetOpt = Annotated[Optional[str], typer.Option("--budget", help="Storage budget for the proposed set, e.g. 500MB or 2GB (default: no limit).")]
-MaxIndexesOpt = Annotated[Optional[int], typer.Option("--max-indexes", min=1, help="Propose at most this many indexes.")]
+BudgetOpt = Annotated[str | None, typer.Option("--budget", help="Storage budget for the proposed set, e.g. 500MB or 2GB (default: no limit).")]
+MaxIndexesOpt = Annotated[int | None, typer.Option("--max-indexes", min=1, help="Propose at most this many indexes.")]
 MinImprovementOpt = Annotated[float, typer.Option("--min-improvement", min=0.0, max=1.0, help="Stop when the next index saves less than this share of the workload's cost.")]
 WeightOpt = Annotated[Weight, typer.Option("--weight", help="Weight statements by their calls or their total time.")]
 MaxWidthOpt = Annotated[int, typer.Option("--max-width", min=1, max=32, help="Widest index (number of key columns) to consider.")]
@@ -63,15 +64,15 @@ NoHypopgOpt = Annotated[bool, typer.Option("--no-hypopg", help="Do not use HypoP
 
 
 KindsOpt = Annotated[
-    Optional[list[str]],
+    list[str] | None,
     typer.Option("--kinds", help="Index kinds to propose (repeatable, comma-separated): all (default), or any of btree, partial, "
                                  "covering, expression, trigram, gin, brin; `--kinds btree` proposes plain B-trees only.",
                  show_default=False),
 ]
 
 
-def selection_options(budget: Optional[str], max_indexes: Optional[int], min_improvement: float, weight: Weight,
-                      max_width: int, no_write_cost: bool, kinds: Optional[list[str]] = None) -> SelectionOptions:
+def selection_options(budget: str | None, max_indexes: int | None, min_improvement: float, weight: Weight,
+                      max_width: int, no_write_cost: bool, kinds: list[str] | None = None) -> SelectionOptions:
     from indexadvisor.candidates.kinds import parse_kinds
 
     return SelectionOptions(
@@ -83,7 +84,7 @@ def selection_options(budget: Optional[str], max_indexes: Optional[int], min_imp
         write_cost=not no_write_cost,
         kinds=parse_kinds(kinds),
     )
-OutputOpt = Annotated[Optional[Path], typer.Option("--output", "-o", help="Write the report to this file instead of stdout.")]
+OutputOpt = Annotated[Path | None, typer.Option("--output", "-o", help="Write the report to this file instead of stdout.")]
 
 
 class InputFormat(str, enum.Enum):
@@ -104,7 +105,7 @@ class LogParams(str, enum.Enum):
 
 
 InputFormatOpt = Annotated[InputFormat, typer.Option("--input-format", help="Kind of the workload files; auto tells them apart by content and name.")]
-LogLinePrefixOpt = Annotated[Optional[str], typer.Option("--log-line-prefix", help="The server's log_line_prefix, for stderr logs (default: detected).", show_default=False)]
+LogLinePrefixOpt = Annotated[str | None, typer.Option("--log-line-prefix", help="The server's log_line_prefix, for stderr logs (default: detected).", show_default=False)]
 LogParamsOpt = Annotated[LogParams, typer.Option("--log-params", help="Logged parameter values ($1 = '...'): keep the statement's $n (values are samples) or substitute them into its text.")]
 
 
@@ -112,13 +113,13 @@ LogParamsOpt = Annotated[LogParams, typer.Option("--log-params", help="Logged pa
 class AnalysisArgs:
     """The sources and options of an analysis, shared by analyze, migrate and report."""
 
-    paths: Optional[list[Path]]
-    schema: Optional[list[Path]]
-    snapshot: Optional[Path]
-    dsn: Optional[str]
+    paths: list[Path] | None
+    schema: list[Path] | None
+    snapshot: Path | None
+    dsn: str | None
     pg_stat_statements: bool
-    budget: Optional[str]
-    max_indexes: Optional[int]
+    budget: str | None
+    max_indexes: int | None
     min_improvement: float
     weight: Weight
     max_width: int
@@ -126,9 +127,9 @@ class AnalysisArgs:
     enable_hypopg: bool
     no_hypopg: bool
     input_format: InputFormat
-    log_line_prefix: Optional[str]
+    log_line_prefix: str | None
     log_params: LogParams
-    kinds: Optional[list[str]]
+    kinds: list[str] | None
 
     def given(self) -> list[str]:
         """The options given other than their defaults, as on the command line."""
@@ -178,7 +179,7 @@ def with_analysis(command: Callable[..., None]) -> Callable[..., None]:
     return wrapper
 
 
-def _run(action: Callable[[], Optional[str]], output: Optional[Path] = None) -> None:
+def _run(action: Callable[[], str | None], output: Path | None = None) -> None:
     """Run a command body: user errors become one line on stderr and exit code 2."""
     try:
         text = action()
@@ -255,10 +256,10 @@ class CIFormat(str, enum.Enum):
     json = "json"
 
 
-FromOpt = Annotated[Optional[Path], typer.Option("--from", help="Use a saved JSON report (analyze --format json) instead of analysing.")]
+FromOpt = Annotated[Path | None, typer.Option("--from", help="Use a saved JSON report (analyze --format json) instead of analysing.")]
 
 
-def _report_from(from_: Optional[Path], args: AnalysisArgs) -> Report:
+def _report_from(from_: Path | None, args: AnalysisArgs) -> Report:
     """The advice: read from --from, or analysed with the same options as `analyze`."""
     from indexadvisor.errors import InputError
 
@@ -309,8 +310,8 @@ def report(
     from_: FromOpt = None,
     format: Annotated[CIFormat, typer.Option("--format", "-f", help="CI output format.")] = CIFormat.markdown,
     output: OutputOpt = None,
-    fail_on: Annotated[Optional[list[str]], typer.Option("--fail-on", help="Exit 1 on: none, any, proposals, findings, benefit:N, or finding kinds (repeatable, comma-separated).")] = None,
-    baseline: Annotated[Optional[Path], typer.Option("--baseline", help="Older JSON report: only problems new since it fail the build.")] = None,
+    fail_on: Annotated[list[str] | None, typer.Option("--fail-on", help="Exit 1 on: none, any, proposals, findings, benefit:N, or finding kinds (repeatable, comma-separated).")] = None,
+    baseline: Annotated[Path | None, typer.Option("--baseline", help="Older JSON report: only problems new since it fail the build.")] = None,
 ) -> None:
     """A CI result (markdown, SARIF, JUnit, GitHub annotations, JSON); exit 1 when --fail-on matches."""
     failed = False

@@ -17,8 +17,9 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Optional
+from typing import Any
 
 import psycopg
 
@@ -60,12 +61,12 @@ class StatementNotExplainable(Exception):
     """The planner refused the statement; the message says why."""
 
 
-def hypo_index(schema: str, table: str, keys, include=(), where: Optional[str] = None, method: str = "btree") -> HypoIndex:
+def hypo_index(schema: str, table: str, keys, include=(), where: str | None = None, method: str = "btree") -> HypoIndex:
     sql = create_index_sql("", schema, table, list(keys), list(include), where, method, concurrently=False, if_not_exists=False)
     return HypoIndex(schema, table, sql.rstrip(";"))
 
 
-def hypopg_version(conn: psycopg.Connection) -> Optional[str]:
+def hypopg_version(conn: psycopg.Connection) -> str | None:
     rows = db.run(conn, "SELECT extversion FROM pg_extension WHERE extname = 'hypopg'", what="checking for HypoPG")
     return rows[0]["extversion"] if rows else None
 
@@ -170,7 +171,7 @@ class WhatIf:
             return plan
         raise StatementNotExplainable("could not infer the parameter types")
 
-    def _clean_up(self, prepared: Optional[str], hypothetical: bool) -> None:
+    def _clean_up(self, prepared: str | None, hypothetical: bool) -> None:
         """After a failed batch: drop what it may have left (prepared statements survive errors)."""
         statements = []
         if prepared:
@@ -229,10 +230,10 @@ class PlannerCoster:
 
     method = "planner"
 
-    def __init__(self, whatif: WhatIf, catalog: Optional[Catalog] = None) -> None:
+    def __init__(self, whatif: WhatIf, catalog: Catalog | None = None) -> None:
         self.whatif = whatif
         self.failures: dict[str, str] = {}  # fingerprint -> why the planner refused it
-        self._leading: dict[tuple[str, str, str], Optional[str]] = {}  # (fingerprint, schema, table) -> rewrite
+        self._leading: dict[tuple[str, str, str], str | None] = {}  # (fingerprint, schema, table) -> rewrite
         # HypoPG prices a hypothetical index below an identical real one (its size and
         # height estimates are not the real ones), so every configuration, the baseline
         # too, carries hypothetical copies of the existing B-trees: a candidate then only
@@ -248,7 +249,7 @@ class PlannerCoster:
     def hypo(candidate: Candidate) -> HypoIndex:
         return hypo_index(candidate.schema, candidate.table, candidate.keys, candidate.include, candidate.where, candidate.method)
 
-    def plan(self, parsed: ParsedStatement, config: Iterable[Candidate]) -> Optional[Plan]:
+    def plan(self, parsed: ParsedStatement, config: Iterable[Candidate]) -> Plan | None:
         plans = self._plans(parsed, config)
         return min(plans, key=lambda p: p.cost) if plans else None
 
@@ -284,17 +285,17 @@ class PlannerCoster:
                 plans.append(plan)
         return plans
 
-    def _led(self, parsed: ParsedStatement, schema: str, table: str) -> Optional[str]:
+    def _led(self, parsed: ParsedStatement, schema: str, table: str) -> str | None:
         key = (parsed.statement.fingerprint, schema, table)
         if key not in self._leading:
             self._leading[key] = lead_with(parsed.statement.sql, schema, table)
         return self._leading[key]
 
-    def statement_cost(self, parsed: ParsedStatement, config: Iterable[Candidate]) -> Optional[float]:
+    def statement_cost(self, parsed: ParsedStatement, config: Iterable[Candidate]) -> float | None:
         plan = self.plan(parsed, config)
         return plan.cost if plan else None
 
-    def ideal(self, parsed: ParsedStatement, candidates: list[Candidate]) -> tuple[Optional[float], list[Candidate]]:
+    def ideal(self, parsed: ParsedStatement, candidates: list[Candidate]) -> tuple[float | None, list[Candidate]]:
         """The statement's cost with every candidate available, and the ones its plans use."""
         plans = self._plans(parsed, candidates)
         if not plans:
@@ -302,7 +303,7 @@ class PlannerCoster:
         used = set().union(*(p.indexes_used for p in plans))
         return min(p.cost for p in plans), [c for c in candidates if self.hypo(c) in used]
 
-    def size(self, candidate: Candidate) -> Optional[int]:
+    def size(self, candidate: Candidate) -> int | None:
         index = self.hypo(candidate)
         return self.whatif.sizes([index])[index]
 
@@ -310,6 +311,6 @@ class PlannerCoster:
         """Size many candidates in one batch (later size() calls are cache hits)."""
         self.whatif.sizes([self.hypo(c) for c in candidates])
 
-    def rows(self, parsed: ParsedStatement) -> Optional[float]:
+    def rows(self, parsed: ParsedStatement) -> float | None:
         plan = self.plan(parsed, ())
         return plan.rows if plan else None

@@ -22,14 +22,12 @@ entry comes after the outer query's after pull-up, whatever the text says).
 
 from __future__ import annotations
 
-from typing import Optional
-
 from sqlglot import exp
 
 from indexadvisor.extract.patterns import StatementParseError, parse
 
 
-def lead_with(sql: str, schema: str, table: str) -> Optional[str]:
+def lead_with(sql: str, schema: str, table: str) -> str | None:
     """The statement with the first top-level occurrence of schema.table moved to the
     front of its FROM; None when it is there already or cannot be moved safely."""
     try:

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Optional
 
 from indexadvisor.candidates.requirements import Requirement
 from indexadvisor.candidates.serve import Match
@@ -47,7 +46,7 @@ class StatsModel(TableStats):
     """Estimates the cost of one table access by each available path (selectivity: TableStats)."""
 
 
-    def seq_scan(self, table: Optional[Table], access: TableAccess) -> AccessCost:
+    def seq_scan(self, table: Table | None, access: TableAccess) -> AccessCost:
         n, pages = self.rows(table), self.pages(table)
         cost = pages * SEQ_PAGE_COST + n * (CPU_TUPLE_COST + CPU_OPERATOR_COST * max(len(access.predicates), 1))
         matched = n * self.combined_selectivity(table, access.predicates)
@@ -58,7 +57,7 @@ class StatsModel(TableStats):
                 cost += _sort_cost(matched)
         return AccessCost(cost, n)
 
-    def index_scan(self, table: Optional[Table], access: TableAccess, req: Requirement, m: Match,
+    def index_scan(self, table: Table | None, access: TableAccess, req: Requirement, m: Match,
                    one_row: bool = False, key_columns: frozenset[str] = frozenset(),
                    index_only: bool = False, entry_width: float = 0.0) -> AccessCost:
         """Cost of an index scan using the matched leading keys; one_row for a unique lookup.
@@ -93,7 +92,7 @@ class StatsModel(TableStats):
             cost += _sort_cost(matched * residual)
         return AccessCost(cost, fetched)
 
-    def brin_scan(self, table: Optional[Table], access: TableAccess, used: list[Predicate], correlation: float) -> AccessCost:
+    def brin_scan(self, table: Table | None, access: TableAccess, used: list[Predicate], correlation: float) -> AccessCost:
         """A bitmap scan through a BRIN index: every page of each block range that may match.
 
         With a correlation c near 1 the matching rows sit in few ranges; as c falls they
@@ -117,8 +116,8 @@ class StatsModel(TableStats):
             cost += matched * CPU_OPERATOR_COST * 2
         return AccessCost(cost, rows_read)
 
-    def gin_scan(self, table: Optional[Table], access: TableAccess, used: list[Predicate],
-                 matched_rows: Optional[float] = None) -> AccessCost:
+    def gin_scan(self, table: Table | None, access: TableAccess, used: list[Predicate],
+                 matched_rows: float | None = None) -> AccessCost:
         """A bitmap scan through a GIN index: the posting lists of the matched rows, then their heap pages.
 
         matched_rows: the rows the operator matches when known better than from the

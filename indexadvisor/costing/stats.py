@@ -9,7 +9,7 @@ every column the access reads; BRIN and GIN by the predicates they answer
 from __future__ import annotations
 
 import math
-from typing import Callable, Iterable, Optional
+from collections.abc import Callable, Iterable
 
 from indexadvisor.candidates import serve
 from indexadvisor.candidates.kinds.covering import index_only_possible
@@ -41,21 +41,21 @@ GIN_BYTES_PER_ITEM = 1.8
 class StatsCoster:
     """Costs a statement as the sum of its table accesses' cheapest paths."""
 
-    def __init__(self, catalog: Catalog, rank: Callable[[TableAccess, Optional[Table]], Callable[[str], tuple]],
-                 model: Optional[StatsModel] = None) -> None:
+    def __init__(self, catalog: Catalog, rank: Callable[[TableAccess, Table | None], Callable[[str], tuple]],
+                 model: StatsModel | None = None) -> None:
         self.catalog = catalog
         self.model = model or StatsModel()
         self.rank = rank
         self.method = "statistics" if catalog.has_stats else "rules"
-        self._access: dict[int, tuple[Optional[Requirement], float]] = {}
+        self._access: dict[int, tuple[Requirement | None, float]] = {}
         self._reqs: dict[int, list[Requirement]] = {}
         # id(access) -> rows its filters match, where known better than from the defaults (rules.py)
         self.matched_rows: dict[int, float] = {}
 
-    def table(self, access: TableAccess) -> Optional[Table]:
+    def table(self, access: TableAccess) -> Table | None:
         return self.catalog.tables.get(str(access.table))
 
-    def requirement(self, access: TableAccess) -> Optional[Requirement]:
+    def requirement(self, access: TableAccess) -> Requirement | None:
         return self._info(access)[0]
 
     def before(self, access: TableAccess) -> float:
@@ -75,7 +75,7 @@ class StatsCoster:
             self._reqs[id(access)] = reqs
         return reqs
 
-    def _info(self, access: TableAccess) -> tuple[Optional[Requirement], float]:
+    def _info(self, access: TableAccess) -> tuple[Requirement | None, float]:
         cached = self._access.get(id(access))
         if cached is None:
             table = self.table(access)
@@ -89,7 +89,7 @@ class StatsCoster:
             self._access[id(access)] = cached
         return cached
 
-    def index_cost(self, table: Optional[Table], access: TableAccess, index: Index) -> Optional[AccessCost]:
+    def index_cost(self, table: Table | None, access: TableAccess, index: Index) -> AccessCost | None:
         """The cheapest scan of the access through this index, or None when it cannot serve it."""
         if not index.valid:
             return None
@@ -105,7 +105,7 @@ class StatsCoster:
             return self.model.brin_scan(table, access, used, correlation)
         if index.method != "btree":
             return None
-        best: Optional[AccessCost] = None
+        best: AccessCost | None = None
         only = index_only_possible(index, access)
         width = self.entry_width(table, index)
         for req in self.requirements(access):
@@ -131,11 +131,11 @@ class StatsCoster:
                 current = min(current, cost.cost)
         return current
 
-    def statement_cost(self, parsed: ParsedStatement, config: Iterable[Candidate]) -> Optional[float]:
+    def statement_cost(self, parsed: ParsedStatement, config: Iterable[Candidate]) -> float | None:
         config = list(config)
         return sum(self.access_cost(a, config) for a in parsed.accesses if a.kind != "insert")
 
-    def entry_width(self, table: Optional[Table], index: Index) -> float:
+    def entry_width(self, table: Table | None, index: Index) -> float:
         """Average bytes of an index entry's keys and INCLUDE columns."""
         width = 0.0
         names = [k.column for k in index.keys] + list(index.include)
@@ -147,7 +147,7 @@ class StatsCoster:
                 width += col.stats.avg_width if col is not None and col.stats is not None else 8
         return width
 
-    def size(self, candidate: Candidate) -> Optional[int]:
+    def size(self, candidate: Candidate) -> int | None:
         table = self.catalog.tables.get(f"{candidate.schema}.{candidate.table}")
         rows = self.model.rows(table) * (candidate.rows_fraction if candidate.rows_fraction is not None else 1.0)
         if candidate.method == "brin":
@@ -168,7 +168,7 @@ class StatsCoster:
         width = self.entry_width(table, probe(candidate))
         return int(rows * (width + _KEY_OVERHEAD) * _FILL)
 
-    def rows(self, parsed: ParsedStatement) -> Optional[float]:
+    def rows(self, parsed: ParsedStatement) -> float | None:
         total = 0.0
         for a in parsed.accesses:
             if a.kind == "insert":

@@ -18,8 +18,8 @@ wildcard (pg_trgm), jsonb `@>`, `?`, `?|`, `?&`, arrays `@>`, `<@`, `&&` and
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Iterable, Optional, Union
 
 import sqlglot
 from sqlglot import exp
@@ -82,7 +82,7 @@ class _Source:
     alias: str
     qname: QName
     access: TableAccess
-    known_columns: Optional[set[str]]  # None when the catalog does not know the table
+    known_columns: set[str] | None  # None when the catalog does not know the table
 
 
 @dataclass
@@ -92,11 +92,11 @@ class _ScopeView:
     tables: dict[str, _Source]
     derived: dict[str, set[str]]  # alias -> output column names of a subquery/CTE
     conditions: list[exp.Expression]
-    order: Optional[exp.Order]
-    group: Optional[exp.Group]
-    limit: Optional[exp.Expression]
+    order: exp.Order | None
+    group: exp.Group | None
+    limit: exp.Expression | None
     read_nodes: list[exp.Expression]  # where the columns read are found
-    outer: Optional["_ScopeView"] = None
+    outer: _ScopeView | None = None
     using: list[tuple[str, str, str]] = field(default_factory=list)  # (alias, alias, column)
 
 
@@ -107,7 +107,7 @@ class Extractor:
         self.catalog = catalog
         self._sql = ""  # the statement being read, for expressions' own text
 
-    def extract(self, statement: Statement, tree: Optional[exp.Expression] = None) -> tuple[list[TableAccess], list[str]]:
+    def extract(self, statement: Statement, tree: exp.Expression | None = None) -> tuple[list[TableAccess], list[str]]:
         """Return the table accesses of a statement and notes about what was not understood."""
         tree = tree if tree is not None else parse(statement.sql)
         self._sql = statement.sql
@@ -124,7 +124,7 @@ class Extractor:
             raise UnsupportedStatement(f"{root.key.upper()} statements are not analysed")
 
         views: dict[int, _ScopeView] = {}
-        target_view: Optional[_ScopeView] = None
+        target_view: _ScopeView | None = None
         if isinstance(root, (exp.Update, exp.Delete)):
             target_view = self._dml_view(root, notes)
             accesses.extend(s.access for s in target_view.tables.values())
@@ -142,7 +142,7 @@ class Extractor:
 
     # ------------------------------------------------------------------ scopes
 
-    def _table_source(self, table: exp.Table, kind: str, notes: list[str]) -> Optional[_Source]:
+    def _table_source(self, table: exp.Table, kind: str, notes: list[str]) -> _Source | None:
         name = table.name
         schema = table.db or None
         if not name:
@@ -203,7 +203,7 @@ class Extractor:
         src.access.rows_written = len(values.expressions) if isinstance(values, exp.Values) else None
         return [src.access]
 
-    def _dml_view(self, stmt: Union[exp.Update, exp.Delete], notes: list[str]) -> _ScopeView:
+    def _dml_view(self, stmt: exp.Update | exp.Delete, notes: list[str]) -> _ScopeView:
         kind = "update" if isinstance(stmt, exp.Update) else "delete"
         tables: dict[str, _Source] = {}
         target = stmt.this
@@ -235,7 +235,7 @@ class Extractor:
 
     # ------------------------------------------------------------------ resolution
 
-    def _resolve(self, column: exp.Column, view: _ScopeView) -> Union[_Source, str, None]:
+    def _resolve(self, column: exp.Column, view: _ScopeView) -> _Source | str | None:
         """The local source of a column, "outer" for an outer-query column, or None."""
         qualifier = column.table
         name = column.name
@@ -257,7 +257,7 @@ class Extractor:
             return unknown[0]
         return "outer" if self._resolves_outside(column, view.outer) else None
 
-    def _resolves_outside(self, column: exp.Column, outer: Optional[_ScopeView]) -> bool:
+    def _resolves_outside(self, column: exp.Column, outer: _ScopeView | None) -> bool:
         while outer is not None:
             found = self._resolve(column, _ScopeView(outer.tables, outer.derived, [], None, None, None, [], None))
             if found is not None:
@@ -342,7 +342,7 @@ class Extractor:
         elif isinstance(cond, (exp.Exists,)):
             pass  # the subquery is its own scope
 
-    def _equality(self, left: exp.Expression, right: exp.Expression, view: _ScopeView, notes: Optional[list[str]] = None) -> None:
+    def _equality(self, left: exp.Expression, right: exp.Expression, view: _ScopeView, notes: list[str] | None = None) -> None:
         left, right = _unparen(_uncast(left)), _unparen(_uncast(right))
         if isinstance(right, exp.Any) or isinstance(left, exp.Any):
             col, any_ = (left, right) if isinstance(right, exp.Any) else (right, left)
@@ -365,8 +365,8 @@ class Extractor:
                 return
         self._join_sides(left, right, view, PredKind.JOIN)
 
-    def _expression(self, node: exp.Expression, view: _ScopeView, kind: PredKind, constant: Optional[str],
-                    notes: Optional[list[str]], values: int = 1) -> bool:
+    def _expression(self, node: exp.Expression, view: _ScopeView, kind: PredKind, constant: str | None,
+                    notes: list[str] | None, values: int = 1) -> bool:
         """A filter on an expression of one local table's columns: a predicate on the expression."""
         found = self._local_expression(node, view)
         if found is None:
@@ -380,7 +380,7 @@ class Extractor:
         _add(src.access, Predicate(signature(node), kind, constant, values=values, expression=text))
         return True
 
-    def _local_expression(self, node: Optional[exp.Expression], view: _ScopeView) -> Optional[tuple[_Source, exp.Expression]]:
+    def _local_expression(self, node: exp.Expression | None, view: _ScopeView) -> tuple[_Source, exp.Expression] | None:
         """The local source when the node is an expression (not a bare column) over its columns only."""
         if node is None:
             return None
@@ -401,7 +401,7 @@ class Extractor:
             return None
         return src, node
 
-    def _like(self, cond: Union[exp.Like, exp.ILike], view: _ScopeView, notes: list[str]) -> None:
+    def _like(self, cond: exp.Like | exp.ILike, view: _ScopeView, notes: list[str]) -> None:
         """LIKE 'abc%' is a B-tree prefix search; LIKE '%abc%', ILIKE and parameter patterns need trigrams."""
         pattern = _unparen(cond.expression)
         if not self._is_constant(pattern, view):
@@ -483,7 +483,7 @@ class Extractor:
             kind = PredKind.IS_NOT_NULL if negate else PredKind.IS_NULL
             _add(src.access, Predicate(_unparen(node).name, kind))
 
-    def _local(self, node: Optional[exp.Expression], view: _ScopeView) -> Optional[_Source]:
+    def _local(self, node: exp.Expression | None, view: _ScopeView) -> _Source | None:
         """The local table source when the node is a plain column of one."""
         if node is None:
             return None
@@ -497,7 +497,7 @@ class Extractor:
             return None
         return src
 
-    def _is_constant(self, node: Optional[exp.Expression], view: _ScopeView) -> bool:
+    def _is_constant(self, node: exp.Expression | None, view: _ScopeView) -> bool:
         """True when the value is fixed for one execution: literals, parameters, outer columns, stable calls."""
         if node is None:
             return False
@@ -613,7 +613,7 @@ def _uncast(node: exp.Expression) -> exp.Expression:
     return node
 
 
-def _literal(node: Optional[exp.Expression]) -> Optional[str]:
+def _literal(node: exp.Expression | None) -> str | None:
     """SQL text of a literal operand; None for parameters and expressions."""
     if node is None:
         return None
@@ -623,7 +623,7 @@ def _literal(node: Optional[exp.Expression]) -> Optional[str]:
     return None
 
 
-def _limit_value(limit: Optional[exp.Expression]) -> Optional[int]:
+def _limit_value(limit: exp.Expression | None) -> int | None:
     """The LIMIT's number, 0 when it is a parameter, None when there is none."""
     if limit is None:
         return None

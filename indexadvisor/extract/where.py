@@ -9,7 +9,6 @@ is only `col IS NOT NULL` tests (an index a foreign key can use).
 from __future__ import annotations
 
 import functools
-from typing import Optional
 
 import sqlglot
 from sqlglot import exp
@@ -23,8 +22,8 @@ from indexadvisor.extract.patterns import (
 from indexadvisor.model import Catalog, Predicate, Statement
 
 
-@functools.lru_cache(maxsize=None)
-def _parse(where: str) -> Optional[exp.Expression]:
+@functools.cache
+def _parse(where: str) -> exp.Expression | None:
     try:
         return sqlglot.parse_one(where, dialect="postgres")
     except (ParseError, TokenError):
@@ -41,8 +40,8 @@ def index_predicates(where: str) -> tuple[Predicate, ...]:
     return tuple(accesses[0].predicates) if len(accesses) == 1 else ()
 
 
-@functools.lru_cache(maxsize=None)
-def conjuncts(where: Optional[str]) -> frozenset[str]:
+@functools.cache
+def conjuncts(where: str | None) -> frozenset[str]:
     """The AND-ed conditions of an index predicate, each in one normal form."""
     if not where:
         return frozenset()
@@ -52,8 +51,8 @@ def conjuncts(where: Optional[str]) -> frozenset[str]:
     return frozenset(c.sql(dialect="postgres") for c in _flatten_and(tree))
 
 
-@functools.lru_cache(maxsize=None)
-def not_null_columns(where: Optional[str]) -> Optional[frozenset[str]]:
+@functools.cache
+def not_null_columns(where: str | None) -> frozenset[str] | None:
     """The columns of a predicate made only of `col IS NOT NULL` tests; None if it has others."""
     if not where:
         return frozenset()

@@ -16,8 +16,8 @@ report and reconciles the proposals with them:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Optional, Sequence
 
 from indexadvisor.candidates.serve import key_signature, serves_scans_of
 from indexadvisor.extract.where import conjuncts
@@ -78,8 +78,8 @@ class Audit:
         return self.recommendations
 
 
-def audit(catalog: Catalog, parsed: Optional[Sequence[ParsedStatement]], recommendations: list[Recommendation],
-          options: Optional[HealthOptions] = None) -> Audit:
+def audit(catalog: Catalog, parsed: Sequence[ParsedStatement] | None, recommendations: list[Recommendation],
+          options: HealthOptions | None = None) -> Audit:
     """Health findings for an analyze report, with the proposals reconciled against them."""
     result = check(catalog, parsed, options)
     out = Audit(result, list(recommendations))
@@ -143,7 +143,7 @@ def _reconcile(out: Audit, catalog: Catalog) -> None:
         kept.append(rec)
     order = {id(r): n for n, r in enumerate(out.recommendations)}
     out.recommendations = sorted(kept, key=lambda r: order[id(r)])
-    for finding, table_key, keys in out.result.proposals:
+    for finding, table_key, _ in out.result.proposals:
         columns = _fk_columns(catalog, finding)
         rec = next((r for r in out.recommendations
                     if f"{r.schema}.{r.table}" == table_key and covers(_probe(r), columns)), None)

@@ -3,8 +3,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from types import ModuleType
-from typing import Optional, Sequence, Union
 
 from indexadvisor.errors import InputError
 from indexadvisor.extract.patterns import (
@@ -35,8 +35,8 @@ def help_text(kind: str) -> str:
     raise KeyError(kind)
 
 
-def check(catalog: Catalog, workload: Union[Sequence[ParsedStatement], Workload, None] = None,
-          options: Optional[HealthOptions] = None) -> HealthResult:
+def check(catalog: Catalog, workload: Sequence[ParsedStatement] | Workload | None = None,
+          options: HealthOptions | None = None) -> HealthResult:
     """Run the health checks on a catalog; with a workload, "unused" also asks what it could use.
 
     `workload` is the advisor's parsed statements (or a Workload, parsed here). The

@@ -9,9 +9,9 @@ finding and the index another finding relies on is never called droppable.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from typing import Iterable, Iterator, Optional, Sequence
+from datetime import UTC, datetime
 
 from indexadvisor.candidates.serve import could_serve
 from indexadvisor.model import (
@@ -42,7 +42,7 @@ REPLICA_NOTE = (
 @dataclass
 class HealthOptions:
     min_evidence_days: float = 7.0  # below this age of the usage counters, "unused" is only a note
-    checks: Optional[Sequence[str]] = None  # finding kinds to check; None for all
+    checks: Sequence[str] | None = None  # finding kinds to check; None for all
 
 
 @dataclass
@@ -60,16 +60,16 @@ class HealthResult:
     skipped: list[Skipped] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     catalog_source: str = "none"
-    server_version: Optional[int] = None
-    captured_at: Optional[str] = None
+    server_version: int | None = None
+    captured_at: str | None = None
     tables: int = 0
     indexes: int = 0
     foreign_keys: int = 0
-    evidence_since: Optional[str] = None  # start of the usage counters' window
-    evidence_from: Optional[str] = None  # "stats_reset" | "server_start"
-    evidence_days: Optional[float] = None
+    evidence_since: str | None = None  # start of the usage counters' window
+    evidence_from: str | None = None  # "stats_reset" | "server_start"
+    evidence_days: float | None = None
     min_evidence_days: float = 7.0
-    workload_shapes: Optional[int] = None  # statement shapes the usage check consulted; None without a workload
+    workload_shapes: int | None = None  # statement shapes the usage check consulted; None without a workload
     errors: list[SourceError] = field(default_factory=list)  # catalog input that could not be read
     catalog_files: list[str] = field(default_factory=list)
     # indexes the findings propose (fk_without_index): (finding, "schema.table", keys), for checking advice against
@@ -83,7 +83,7 @@ class Context:
     """The catalog as the checks need it, plus what earlier checks decided."""
 
     def __init__(self, catalog: Catalog, options: HealthOptions,
-                 parsed: Optional[Sequence[ParsedStatement]] = None) -> None:
+                 parsed: Sequence[ParsedStatement] | None = None) -> None:
         self.catalog = catalog
         self.options = options
         self.parsed = parsed
@@ -95,13 +95,13 @@ class Context:
             for index in table.indexes:
                 if index.parent:
                     self.children.setdefault(index.parent, []).append(index)
-        self.usage: Optional[dict[str, int]] = usage_by_index(catalog, parsed) if parsed is not None else None
+        self.usage: dict[str, int] | None = usage_by_index(catalog, parsed) if parsed is not None else None
         self.claimed: dict[str, Finding] = {}  # index -> the finding that drops it
         self.notes: list[str] = []  # what checks want the report to say
         self.proposals: list[tuple[Finding, str, list[IndexKey]]] = []  # indexes findings propose
         self.proxy_scans: dict[str, int] = {}  # kept index -> scans of the indexes reported in its favour
         self.evidence_since, self.evidence_from, self.evidence_days = evidence_age(catalog)
-        self._names: Optional[dict[str, set[str]]] = None
+        self._names: dict[str, set[str]] | None = None
 
     # ------------------------------------------------------------------ what the catalog holds
 
@@ -114,7 +114,7 @@ class Context:
         for key in sorted(self.catalog.tables):
             yield self.catalog.tables[key]
 
-    def scans(self, index: Index) -> Optional[int]:
+    def scans(self, index: Index) -> int | None:
         """idx_scan, summed over the attached partition indexes for a partitioned index."""
         kids = self.children.get(qname(index))
         if not kids:
@@ -127,7 +127,7 @@ class Context:
             total += n
         return total + (index.idx_scan or 0)
 
-    def size(self, index: Index) -> Optional[int]:
+    def size(self, index: Index) -> int | None:
         kids = self.children.get(qname(index))
         if not kids:
             return index.size_bytes
@@ -147,7 +147,7 @@ class Context:
 
     # ------------------------------------------------------------------ decisions shared between checks
 
-    def claim(self, finding: Finding, keeper: Optional[Index] = None, scans: Optional[int] = None) -> None:
+    def claim(self, finding: Finding, keeper: Index | None = None, scans: int | None = None) -> None:
         """Record that a finding drops finding.index, in favour of keeper (if any)."""
         if finding.index:
             self.claimed[finding.index] = finding
@@ -288,7 +288,7 @@ def usage_by_index(catalog: Catalog, parsed: Sequence[ParsedStatement]) -> dict[
 # --------------------------------------------------------------------------- time
 
 
-def evidence_age(catalog: Catalog) -> tuple[Optional[str], Optional[str], Optional[float]]:
+def evidence_age(catalog: Catalog) -> tuple[str | None, str | None, float | None]:
     """Since when the usage counters count: (since, "stats_reset" | "server_start", days)."""
     since, source = None, None
     if catalog.stats_reset:
@@ -303,18 +303,18 @@ def evidence_age(catalog: Catalog) -> tuple[Optional[str], Optional[str], Option
     return since, source, max(0.0, (end - start).total_seconds() / 86400)
 
 
-def parse_time(text: str) -> Optional[datetime]:
+def parse_time(text: str) -> datetime | None:
     try:
         value = datetime.fromisoformat(text)
     except ValueError:
         return None
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def format_time(text: str) -> str:
     value = parse_time(text)
-    return value.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M UTC") if value else text
+    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC") if value else text
 
 
-def size_text(n: Optional[int]) -> str:
+def size_text(n: int | None) -> str:
     return format_size(n) if n is not None else "size unknown"

@@ -22,8 +22,6 @@ on it), so no DDL is given.
 
 from __future__ import annotations
 
-from typing import Optional
-
 from indexadvisor.candidates.serve import key_signature
 from indexadvisor.extract.where import conjuncts
 from indexadvisor.health.common import (
@@ -39,7 +37,7 @@ KIND = "duplicate_index"
 TITLE = "Duplicate index"
 
 
-def cannot_run(ctx: Context) -> Optional[str]:
+def cannot_run(ctx: Context) -> str | None:
     return "no catalog" if ctx.catalog.source == "none" else None
 
 

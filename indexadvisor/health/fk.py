@@ -28,7 +28,7 @@ the parent, each partition's concurrently, and attaches them.
 
 from __future__ import annotations
 
-from typing import Optional, Sequence
+from collections.abc import Sequence
 
 from indexadvisor.candidates.serve import key_signature
 from indexadvisor.extract.where import not_null_columns
@@ -47,7 +47,7 @@ HIGH_ROWS = 100_000
 MEDIUM_ROWS = 1_000
 
 
-def cannot_run(ctx: Context) -> Optional[str]:
+def cannot_run(ctx: Context) -> str | None:
     return "no catalog" if ctx.catalog.source == "none" else None
 
 
@@ -117,14 +117,14 @@ def _proposals(fks: list[ForeignKey]) -> list[tuple[list[str], list[ForeignKey]]
     return out
 
 
-def _rows(ctx: Context, table: Table) -> Optional[float]:
+def _rows(ctx: Context, table: Table) -> float | None:
     if table.partitioned:
         parts = [_rows(ctx, p) for p in ctx.partitions.get(str(table.qname), [])]
         return None if not parts or any(r is None for r in parts) else sum(parts)  # type: ignore[arg-type]
     return table.row_estimate if table.has_stats else None
 
 
-def _size(ctx: Context, table: Table) -> Optional[int]:
+def _size(ctx: Context, table: Table) -> int | None:
     if table.partitioned:
         parts = [_size(ctx, p) for p in ctx.partitions.get(str(table.qname), [])]
         return None if not parts or any(s is None for s in parts) else sum(parts)  # type: ignore[arg-type]

@@ -22,8 +22,6 @@ index attached to it: attach the missing ones (``ALTER INDEX ... ATTACH PARTITIO
 
 from __future__ import annotations
 
-from typing import Optional
-
 from indexadvisor.health.common import Context, definition, qname, size_text
 from indexadvisor.model import Finding
 
@@ -31,7 +29,7 @@ KIND = "invalid_index"
 TITLE = "Invalid index (a failed build)"
 
 
-def cannot_run(ctx: Context) -> Optional[str]:
+def cannot_run(ctx: Context) -> str | None:
     if ctx.catalog.source == "none":
         return "no catalog"
     if not ctx.live_like:

@@ -23,8 +23,6 @@ same predicate are a duplicate_index instead.
 
 from __future__ import annotations
 
-from typing import Optional
-
 from indexadvisor.candidates.serve import key_signature, serves_scans_of
 from indexadvisor.extract.where import conjuncts
 from indexadvisor.health.common import (
@@ -41,7 +39,7 @@ KIND = "redundant_index"
 TITLE = "Redundant index (a left prefix of another)"
 
 
-def cannot_run(ctx: Context) -> Optional[str]:
+def cannot_run(ctx: Context) -> str | None:
     return "no catalog" if ctx.catalog.source == "none" else None
 
 

@@ -25,8 +25,6 @@ could use is stronger evidence (high severity).
 
 from __future__ import annotations
 
-from typing import Optional
-
 from indexadvisor.health.common import (
     Context,
     definition,
@@ -42,7 +40,7 @@ KIND = "unused_index"
 TITLE = "Unused index"
 
 
-def cannot_run(ctx: Context) -> Optional[str]:
+def cannot_run(ctx: Context) -> str | None:
     if ctx.catalog.source == "none":
         return "no catalog"
     if not ctx.live_like:
@@ -107,7 +105,7 @@ def _finding(ctx: Context, table: Table, index: Index) -> Finding:
     return Finding(KIND, str(table.qname), q, None, evidence, severity, ddl, definition(index))
 
 
-def _sole_fk_cover(ctx: Context, table: Table, index: Index) -> Optional[str]:
+def _sole_fk_cover(ctx: Context, table: Table, index: Index) -> str | None:
     for fk in table.foreign_keys:
         if covers(index, fk.columns) and not any(
             other is not index and ctx.survives(other) and covers(other, fk.columns) for other in table.indexes

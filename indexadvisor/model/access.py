@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from typing import Optional
 
 from indexadvisor.model.catalog import QName
 from indexadvisor.model.workload import Statement
@@ -37,20 +36,20 @@ class PredKind(str, enum.Enum):
 class Predicate:
     column: str
     kind: PredKind
-    constant: Optional[str] = None  # SQL text of a literal operand; None for $n / expressions
+    constant: str | None = None  # SQL text of a literal operand; None for $n / expressions
     values: int = 1  # number of IN-list values
     # the filtered operand is an expression (lower(email), data->>'k'): its SQL text as the query
     # writes it; `column` then holds its canonical form (indexadvisor.pg.exprtext.signature)
-    expression: Optional[str] = None
+    expression: str | None = None
     # ROW_COMPARE: the operator (< or <=; `a > b` is kept as `b < a`) and the other column
-    compared: Optional[tuple[str, str]] = None
+    compared: tuple[str, str] | None = None
 
 
 @dataclass(frozen=True)
 class SortKey:
     column: str
     desc: bool = False
-    nulls_first: Optional[bool] = None
+    nulls_first: bool | None = None
 
 
 @dataclass
@@ -63,10 +62,10 @@ class TableAccess:
     group_by: list[str] = field(default_factory=list)
     columns_read: set[str] = field(default_factory=set)
     columns_output: set[str] = field(default_factory=set)  # read outside WHERE/ON: select list, ORDER/GROUP BY
-    limit: Optional[int] = None
+    limit: int | None = None
     kind: str = "select"  # select | update | delete | insert
     set_columns: set[str] = field(default_factory=set)  # columns an UPDATE changes (HOT updates need them unindexed)
-    rows_written: Optional[int] = None  # rows an INSERT ... VALUES writes per call
+    rows_written: int | None = None  # rows an INSERT ... VALUES writes per call
 
     def columns_of(self, *kinds: PredKind) -> list[str]:
         seen: list[str] = []

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Optional
 
 from indexadvisor.model.catalog import IndexKey, QName
 from indexadvisor.model.workload import SourceError
@@ -23,12 +22,12 @@ class Estimate:
     """A statistics-based or planner-based estimate of what an index buys."""
 
     method: str  # "statistics" | "rules" | "planner"
-    cost_before: Optional[float] = None  # weighted workload cost of the served statements
-    cost_after: Optional[float] = None
+    cost_before: float | None = None  # weighted workload cost of the served statements
+    cost_after: float | None = None
     benefit: float = 0.0  # weighted gain minus write cost; comparable within one report
-    rows_before: Optional[float] = None  # per execution, for the hottest served statement
-    rows_after: Optional[float] = None
-    size_bytes: Optional[int] = None
+    rows_before: float | None = None  # per execution, for the hottest served statement
+    rows_after: float | None = None
+    size_bytes: int | None = None
     write_cost: float = 0.0  # weighted cost of maintaining the index under the workload's writes
     helps: list[StatementCost] = field(default_factory=list)
 
@@ -41,13 +40,13 @@ class Candidate:
     table: str
     keys: list[IndexKey]
     include: list[str] = field(default_factory=list)
-    where: Optional[str] = None
+    where: str | None = None
     method: str = "btree"
     statements: list[str] = field(default_factory=list)  # fingerprints
     reasons: list[str] = field(default_factory=list)
     kind: str = "btree"  # btree | partial | covering | expression | trigram | gin | brin (kinds.KINDS); not identity
     why: str = ""  # why this kind, with its evidence
-    rows_fraction: Optional[float] = None  # share of the table's rows a partial index holds
+    rows_fraction: float | None = None  # share of the table's rows a partial index holds
 
     @property
     def qname(self) -> QName:
@@ -69,12 +68,12 @@ class Recommendation:
     table: str
     keys: list[IndexKey]
     include: list[str]
-    where: Optional[str]
+    where: str | None
     method: str
     ddl: str
     statements: list[str]  # fingerprints of the statements it serves
     reason: str
-    estimate: Optional[Estimate] = None
+    estimate: Estimate | None = None
     kind: str = "btree"  # btree | partial | covering | expression | trigram | gin | brin
     kind_reason: str = ""  # why this kind of index, with its evidence
 
@@ -87,16 +86,16 @@ class Recommendation:
 class Finding:
     kind: str
     table: str
-    index: Optional[str] = None
-    related: Optional[str] = None
+    index: str | None = None
+    related: str | None = None
     evidence: str = ""
     severity: str = "info"
-    ddl: Optional[str] = None
+    ddl: str | None = None
     # CREATE INDEX text of the finding's index (pg_get_indexdef), so a migration that drops it can recreate it
-    definition: Optional[str] = None
-    fix: Optional[str] = None  # what to do instead, when it is not DDL (n_plus_one: batch or join)
+    definition: str | None = None
+    fix: str | None = None  # what to do instead, when it is not DDL (n_plus_one: batch or join)
     statements: list[str] = field(default_factory=list)  # fingerprints involved (n_plus_one: parent, child)
-    metrics: dict[str, Optional[float]] = field(default_factory=dict)  # n_plus_one: bursts, calls, sizes, rate
+    metrics: dict[str, float | None] = field(default_factory=dict)  # n_plus_one: bursts, calls, sizes, rate
 
 
 @dataclass
@@ -107,15 +106,15 @@ class StatementReport:
     sql: str
     location: str
     calls: int
-    total_time_ms: Optional[float]
+    total_time_ms: float | None
     tables: list[str]
     served_by_existing: list[str] = field(default_factory=list)
     recommendations: list[str] = field(default_factory=list)  # names
     notes: list[str] = field(default_factory=list)
-    cost_before: Optional[float] = None  # per execution, with the existing indexes
-    cost_after: Optional[float] = None  # per execution, with the whole proposed set
+    cost_before: float | None = None  # per execution, with the existing indexes
+    cost_after: float | None = None  # per execution, with the whole proposed set
     samples: list[tuple[str, ...]] = field(default_factory=list)  # sample literal sets (Statement.samples)
-    constants: Optional[list[Optional[str]]] = None  # literals that never changed (Statement.constants)
+    constants: list[str | None] | None = None  # literals that never changed (Statement.constants)
 
 
 @dataclass
@@ -130,8 +129,8 @@ class Report:
     catalog_source: str
     costing: str  # statistics | rules | planner
     notes: list[str] = field(default_factory=list)
-    server_version: Optional[int] = None
+    server_version: int | None = None
     explain_count: int = 0  # EXPLAINs sent for planner costing
-    workload_cost_before: Optional[float] = None  # weighted, with the existing indexes
-    workload_cost_after: Optional[float] = None  # weighted, with the proposed set
+    workload_cost_before: float | None = None  # weighted, with the existing indexes
+    workload_cost_after: float | None = None  # weighted, with the proposed set
     catalog_files: list[str] = field(default_factory=list)  # schema (DDL) or snapshot files read, for CI locations

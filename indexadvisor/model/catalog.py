@@ -7,7 +7,6 @@ case, quoted names exactly as written. Quoting happens only when SQL is rendered
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Optional
 
 
 @dataclass(frozen=True)
@@ -28,9 +27,9 @@ class ColumnStats:
     null_frac: float = 0.0
     n_distinct: float = 0.0  # negative: fraction of rows, as in pg_stats
     avg_width: int = 0
-    correlation: Optional[float] = None
-    most_common_vals: Optional[list[str]] = None
-    most_common_freqs: Optional[list[float]] = None
+    correlation: float | None = None
+    most_common_vals: list[str] | None = None
+    most_common_freqs: list[float] | None = None
 
 
 @dataclass
@@ -38,22 +37,22 @@ class Column:
     name: str
     type: str
     not_null: bool = False
-    stats: Optional[ColumnStats] = None
+    stats: ColumnStats | None = None
     # the collation its comparisons use ("C", "en_US.utf8", "und-x-icu"); None: not known.
     # In C/POSIX a plain B-tree serves LIKE 'abc%', elsewhere only a *_pattern_ops one does
-    collation: Optional[str] = None
+    collation: str | None = None
 
 
 @dataclass
 class IndexKey:
     """One key of an index: a column or an expression, with its ordering."""
 
-    column: Optional[str]  # None when the key is an expression
-    expression: Optional[str] = None  # SQL text of an expression key
+    column: str | None  # None when the key is an expression
+    expression: str | None = None  # SQL text of an expression key
     desc: bool = False
-    nulls_first: Optional[bool] = None  # None: the default for the direction
-    opclass: Optional[str] = None  # only when not the default opclass
-    collation: Optional[str] = None
+    nulls_first: bool | None = None  # None: the default for the direction
+    opclass: str | None = None  # only when not the default opclass
+    collation: str | None = None
 
     @property
     def text(self) -> str:
@@ -67,24 +66,24 @@ class Index:
     table: str
     keys: list[IndexKey]
     include: list[str] = field(default_factory=list)
-    where: Optional[str] = None
+    where: str | None = None
     method: str = "btree"
     unique: bool = False
     primary: bool = False
-    constraint: Optional[str] = None  # name of the constraint it backs
-    constraint_type: Optional[str] = None  # p, u, x
+    constraint: str | None = None  # name of the constraint it backs
+    constraint_type: str | None = None  # p, u, x
     valid: bool = True
-    definition: Optional[str] = None
-    size_bytes: Optional[int] = None
-    idx_scan: Optional[int] = None
-    parent: Optional[str] = None  # "schema.name" of the partitioned index this one is attached to
+    definition: str | None = None
+    size_bytes: int | None = None
+    idx_scan: int | None = None
+    parent: str | None = None  # "schema.name" of the partitioned index this one is attached to
 
     @property
     def qname(self) -> QName:
         return QName(self.schema, self.name)
 
     @property
-    def key_columns(self) -> list[Optional[str]]:
+    def key_columns(self) -> list[str | None]:
         return [k.column for k in self.keys]
 
 
@@ -104,18 +103,18 @@ class Table:
     columns: dict[str, Column] = field(default_factory=dict)
     indexes: list[Index] = field(default_factory=list)
     foreign_keys: list[ForeignKey] = field(default_factory=list)
-    row_estimate: Optional[float] = None  # pg_class.reltuples; None when unknown
-    pages: Optional[int] = None
-    all_visible_pages: Optional[int] = None
-    size_bytes: Optional[int] = None
-    seq_scan: Optional[int] = None
-    n_tup_ins: Optional[int] = None
-    n_tup_upd: Optional[int] = None
-    n_tup_del: Optional[int] = None
-    n_tup_hot_upd: Optional[int] = None
-    last_analyze: Optional[str] = None
+    row_estimate: float | None = None  # pg_class.reltuples; None when unknown
+    pages: int | None = None
+    all_visible_pages: int | None = None
+    size_bytes: int | None = None
+    seq_scan: int | None = None
+    n_tup_ins: int | None = None
+    n_tup_upd: int | None = None
+    n_tup_del: int | None = None
+    n_tup_hot_upd: int | None = None
+    last_analyze: str | None = None
     partitioned: bool = False  # a partitioned table (relkind p): its rows live in its partitions
-    partition_of: Optional[str] = None  # "schema.name" of the parent, for a partition
+    partition_of: str | None = None  # "schema.name" of the parent, for a partition
 
     @property
     def qname(self) -> QName:
@@ -130,16 +129,16 @@ class Table:
 class Catalog:
     tables: dict[str, Table] = field(default_factory=dict)  # key: "schema.name"
     source: str = "none"  # live | snapshot | ddl | none
-    server_version: Optional[int] = None  # server_version_num
-    stats_reset: Optional[str] = None
-    captured_at: Optional[str] = None
-    server_started: Optional[str] = None  # pg_postmaster_start_time(): usage evidence age when stats_reset is null
+    server_version: int | None = None  # server_version_num
+    stats_reset: str | None = None
+    captured_at: str | None = None
+    server_started: str | None = None  # pg_postmaster_start_time(): usage evidence age when stats_reset is null
     search_path: list[str] = field(default_factory=lambda: ["public"])
 
     def add(self, table: Table) -> None:
         self.tables[str(table.qname)] = table
 
-    def find(self, name: str, schema: Optional[str] = None) -> Optional[Table]:
+    def find(self, name: str, schema: str | None = None) -> Table | None:
         """Resolve a table the way the search path would."""
         if schema:
             return self.tables.get(f"{schema}.{name}")

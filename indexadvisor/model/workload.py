@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Optional
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from indexadvisor.model.advice import Finding
@@ -14,7 +14,7 @@ class SourceError:
     """A piece of input that could not be used, with where it came from."""
 
     source: str
-    line: Optional[int]
+    line: int | None
     message: str
 
     @property
@@ -29,14 +29,14 @@ class Statement:
     fingerprint: str
     sql: str  # one representative text (the first seen)
     source: str  # file path, or "pg_stat_statements"
-    line: Optional[int]  # line of the first occurrence, where known
+    line: int | None  # line of the first occurrence, where known
     calls: int = 1
-    total_time_ms: Optional[float] = None
-    rows: Optional[int] = None
+    total_time_ms: float | None = None
+    rows: int | None = None
     # a few distinct sets of the literal values seen, each in text order ($n filled from logged parameters)
     samples: list[tuple[str, ...]] = field(default_factory=list)
     # per literal of the representative: its value when every execution checked had the same, else None
-    constants: Optional[list[Optional[str]]] = None
+    constants: list[str | None] | None = None
 
     @property
     def location(self) -> str:
@@ -49,4 +49,4 @@ class Workload:
     seen: int = 0  # statements read, before dedupe
     errors: list[SourceError] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # what the sources want said (skipped lines, no statements ...)
-    findings: list["Finding"] = field(default_factory=list)  # found while reading (n_plus_one)
+    findings: list[Finding] = field(default_factory=list)  # found while reading (n_plus_one)

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import functools
 import re
-from typing import Callable, Optional, Union
+from collections.abc import Callable
 
 import sqlglot
 from sqlglot import exp
@@ -38,7 +38,7 @@ _JSON_OPS = (exp.JSONExtract, exp.JSONExtractScalar, exp.JSONBExtract, exp.JSONB
 _TEXTUAL = ("text", "varchar", "char", "citext", "name")
 
 
-def parse_expression(text: str) -> Optional[exp.Expression]:
+def parse_expression(text: str) -> exp.Expression | None:
     """An expression text as PostgreSQL reads it (identifiers folded); None when it does not parse."""
     try:
         node = sqlglot.parse_one(text, read="postgres")
@@ -72,12 +72,12 @@ def _canonical(node: exp.Expression) -> exp.Expression:
 
 
 @functools.lru_cache(maxsize=4096)
-def _signature_of_text(text: str) -> Optional[str]:
+def _signature_of_text(text: str) -> str | None:
     node = parse_expression(_TEXT_CAST.sub(r"\1", text))
     return signature(node) if node is not None else None
 
 
-def signature(expr: Union[str, exp.Expression]) -> str:
+def signature(expr: str | exp.Expression) -> str:
     """A canonical text: equal for two expressions PostgreSQL reads as the same."""
     if isinstance(expr, str):
         return _signature_of_text(expr) or " ".join(expr.split())
@@ -95,10 +95,10 @@ def _tokens(sql: str) -> tuple:
         return ()
 
 
-def as_written(sql: str, node: exp.Expression) -> Optional[str]:
+def as_written(sql: str, node: exp.Expression) -> str | None:
     """The expression's own text in the statement, without table qualifiers; None if not found."""
     spans = [(n.meta["start"], n.meta["end"]) for n in node.walk()
-             if n._meta and "start" in n._meta and "end" in n._meta]  # noqa: SLF001 (meta without creating it)
+             if n._meta and "start" in n._meta and "end" in n._meta]
     tokens = _tokens(sql)
     if not spans or not tokens:
         return None
@@ -164,7 +164,7 @@ _IMMUTABLE_FUNCTIONS = frozenset(
 _ARITHMETIC = (exp.Add, exp.Sub, exp.Mul, exp.Div, exp.Mod)
 
 
-def immutability_problem(node: exp.Expression, column_type: Callable[[str], Optional[str]]) -> Optional[str]:
+def immutability_problem(node: exp.Expression, column_type: Callable[[str], str | None]) -> str | None:
     """Why PostgreSQL would refuse to index this expression, or None when it can be indexed.
 
     column_type(name) gives a column's type (None when unknown).
@@ -210,7 +210,7 @@ def immutability_problem(node: exp.Expression, column_type: Callable[[str], Opti
     return None
 
 
-def _source_type(node: Optional[exp.Expression], column_type: Callable[[str], Optional[str]]) -> Optional[str]:
+def _source_type(node: exp.Expression | None, column_type: Callable[[str], str | None]) -> str | None:
     """The SQL type of a sub-expression, where it is evident."""
     while isinstance(node, exp.Paren):
         node = node.this
@@ -236,7 +236,7 @@ def _source_type(node: Optional[exp.Expression], column_type: Callable[[str], Op
     return None
 
 
-def _cast_problem(cast: exp.Cast, column_type: Callable[[str], Optional[str]]) -> Optional[str]:
+def _cast_problem(cast: exp.Cast, column_type: Callable[[str], str | None]) -> str | None:
     target = cast.to.sql(dialect="postgres").lower()
     source = _source_type(cast.this, column_type)
     if source is None:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Optional
 
 from indexadvisor.model import ColumnStats, Predicate, PredKind, Table
 
@@ -48,20 +47,20 @@ _GIN_ONLY = (PredKind.CONTAINS, PredKind.CONTAINED, PredKind.OVERLAPS, PredKind.
 class TableStats:
     """A table's size and the selectivity of predicates on it, from its statistics."""
 
-    def rows(self, table: Optional[Table]) -> float:
+    def rows(self, table: Table | None) -> float:
         if table is not None and table.has_stats:
             return max(float(table.row_estimate or 0.0), 1.0)
         return ASSUMED_ROWS
 
-    def pages(self, table: Optional[Table]) -> float:
+    def pages(self, table: Table | None) -> float:
         if table is not None and table.has_stats and table.pages:
             return float(table.pages)
         return max(self.rows(table) / ROWS_PER_PAGE, 1.0)
 
-    def is_tiny(self, table: Optional[Table]) -> bool:
+    def is_tiny(self, table: Table | None) -> bool:
         return table is not None and table.has_stats and self.rows(table) < TINY_TABLE_ROWS
 
-    def selectivity(self, table: Optional[Table], pred: Predicate) -> float:
+    def selectivity(self, table: Table | None, pred: Predicate) -> float:
         special = self._special_selectivity(table, pred)
         if special is not None:
             return special
@@ -82,7 +81,7 @@ class TableStats:
             return DEFAULT_MATCH_SEL
         return DEFAULT_INEQ_SEL  # RANGE
 
-    def _special_selectivity(self, table: Optional[Table], pred: Predicate) -> Optional[float]:
+    def _special_selectivity(self, table: Table | None, pred: Predicate) -> float | None:
         """Expressions and the GIN operators; None for the plain column predicates."""
         if pred.kind in (PredKind.LIKE, PredKind.ILIKE):
             return like_selectivity(pred.constant)
@@ -114,7 +113,7 @@ class TableStats:
         return DEFAULT_INEQ_SEL
 
     @staticmethod
-    def _expression_column_stats(table: Optional[Table], expression: str) -> Optional[ColumnStats]:
+    def _expression_column_stats(table: Table | None, expression: str) -> ColumnStats | None:
         if table is None or not table.has_stats:
             return None
         m = re.fullmatch(r"\s*(?:lower|upper|btrim|trim)\s*\(\s*\"?([^\s()\"]+)\"?\s*\)\s*", expression, re.I)
@@ -138,7 +137,7 @@ class TableStats:
             return ASSUMED_MATCH_SEL
         return DEFAULT_INEQ_SEL
 
-    def eq_selectivity(self, stats, n: float, constant: Optional[str]) -> float:
+    def eq_selectivity(self, stats, n: float, constant: str | None) -> float:
         if stats is None:
             return DEFAULT_EQ_SEL
         mcv = stats.most_common_vals or []
@@ -157,20 +156,20 @@ class TableStats:
             return rest / others  # a value not among the most common ones
         return max((1.0 - stats.null_frac) / distinct, 1.0 / n)
 
-    def all_visible(self, table: Optional[Table]) -> float:
+    def all_visible(self, table: Table | None) -> float:
         """Share of the table's pages marked all-visible (relallvisible / relpages); 0 when unknown."""
         if table is None or not table.pages or table.all_visible_pages is None:
             return 0.0
         return max(0.0, min(1.0, table.all_visible_pages / table.pages))
 
-    def combined_selectivity(self, table: Optional[Table], preds: list[Predicate]) -> float:
+    def combined_selectivity(self, table: Table | None, preds: list[Predicate]) -> float:
         sel = 1.0
         for p in preds:
             sel *= self.selectivity(table, p)
         return sel
 
 
-def _jsonb_mcv_selectivity(stats, pred: Predicate) -> Optional[float]:
+def _jsonb_mcv_selectivity(stats, pred: Predicate) -> float | None:
     """A jsonb @> or ? filter evaluated on the column's most common values, as the planner's
     matchingsel does; the rows outside them at the default. None without usable MCVs."""
     if not stats.most_common_vals or not stats.most_common_freqs or pred.constant is None:
@@ -204,7 +203,7 @@ def _jsonb_contains(have, want) -> bool:
     return have == want
 
 
-def like_selectivity(pattern: Optional[str]) -> float:
+def like_selectivity(pattern: str | None) -> float:
     """A LIKE/ILIKE pattern's selectivity from its fixed characters, as the planner estimates it
     (each fixed character FIXED_CHAR_SEL, a leading fixed prefix counted the same); a parameter:
     the default."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import re
-from typing import Any, Optional, Union
+from typing import Any
 
 import psycopg
 from psycopg import errors as pgerrors
@@ -25,11 +25,11 @@ MARKER = "/* indexadvisor */"
 APPLICATION_NAME = "indexadvisor"
 DEFAULT_CONNECT_TIMEOUT_S = 10
 
-Query = Union[str, sql.Composable]
+Query = str | sql.Composable
 
 
 def connect(
-    dsn: Optional[str] = None,
+    dsn: str | None = None,
     *,
     statement_timeout_ms: int = 30000,
     lock_timeout_ms: int = 1000,
@@ -77,11 +77,11 @@ def connect(
 def run(
     conn: psycopg.Connection[Any],
     query: Query,
-    params: Optional[Any] = None,
+    params: Any | None = None,
     *,
     what: str = "running a query",
-    privilege: Optional[str] = None,
-    hint: Optional[str] = None,
+    privilege: str | None = None,
+    hint: str | None = None,
 ) -> list[dict[str, Any]]:
     """Run one advisor query and return its rows as dicts.
 
@@ -130,8 +130,8 @@ def _translate(
     e: psycopg.Error,
     conn: psycopg.Connection[Any],
     what: str,
-    privilege: Optional[str],
-    hint: Optional[str],
+    privilege: str | None,
+    hint: str | None,
 ) -> Exception:
     """Map one psycopg error to one of ours, with a message a user can act on."""
     detail = _first_line(e.diag.message_primary or str(e))
@@ -217,7 +217,7 @@ _URI_PASSWORD = re.compile(r"(://[^:/@\s]*:)[^@\s]*@")
 _KV_PASSWORD = re.compile(r"(password\s*=\s*)('(?:[^'\\]|\\.)*'|\S+)", re.IGNORECASE)
 
 
-def _redact(text: str, dsn: str, password: Optional[str]) -> str:
+def _redact(text: str, dsn: str, password: str | None) -> str:
     """Remove anything that could be the password from an error message."""
     text = _URI_PASSWORD.sub(r"\1***@", text)
     text = _KV_PASSWORD.sub(r"\1***", text)

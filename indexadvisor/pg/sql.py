@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from typing import Iterable, Optional
+from collections.abc import Iterable
 
 from indexadvisor.model import IndexKey
 
@@ -54,7 +54,7 @@ def render_key(key: IndexKey) -> str:
 
 
 def index_name(table: str, keys: Iterable[IndexKey], include: Iterable[str] = (),
-               where: Optional[str] = None, method: str = "btree", taken: Iterable[str] = ()) -> str:
+               where: str | None = None, method: str = "btree", taken: Iterable[str] = ()) -> str:
     """A deterministic name like PostgreSQL's own (`table_a_b_idx`), at most 63 bytes.
 
     The same index always gets the same name, so re-running the advisor makes no
@@ -90,7 +90,7 @@ def _truncate(text: str, max_bytes: int) -> str:
 
 
 def create_index_sql(name: str, schema: str, table: str, keys: list[IndexKey], include: list[str],
-                     where: Optional[str], method: str = "btree", unique: bool = False,
+                     where: str | None, method: str = "btree", unique: bool = False,
                      concurrently: bool = True, if_not_exists: bool = True) -> str:
     parts = ["CREATE"]
     if unique:

@@ -7,78 +7,76 @@ A live catalog names types as format_type() does (`timestamp with time zone`,
 
 from __future__ import annotations
 
-from typing import Optional
 
-
-def _norm(type_name: Optional[str]) -> str:
+def _norm(type_name: str | None) -> str:
     return (type_name or "").strip().lower().strip('"')
 
 
-def is_array(t: Optional[str]) -> bool:
+def is_array(t: str | None) -> bool:
     t = _norm(t)
     return t.endswith("]") or t.startswith("_")
 
 
-def is_jsonb(t: Optional[str]) -> bool:
+def is_jsonb(t: str | None) -> bool:
     return _norm(t) == "jsonb"
 
 
-def is_json(t: Optional[str]) -> bool:
+def is_json(t: str | None) -> bool:
     return _norm(t) == "json"
 
 
-def is_bool(t: Optional[str]) -> bool:
+def is_bool(t: str | None) -> bool:
     return _norm(t).startswith("bool")
 
 
-def is_timestamptz(t: Optional[str]) -> bool:
+def is_timestamptz(t: str | None) -> bool:
     t = _norm(t)
     return t.startswith("timestamptz") or (t.startswith("timestamp") and "with time zone" in t and "without" not in t)
 
 
-def is_timestamp(t: Optional[str]) -> bool:
+def is_timestamp(t: str | None) -> bool:
     t = _norm(t)
     return t.startswith("timestamp") and not is_timestamptz(t)
 
 
-def is_date(t: Optional[str]) -> bool:
+def is_date(t: str | None) -> bool:
     return _norm(t) == "date"
 
 
-def is_datetime(t: Optional[str]) -> bool:
+def is_datetime(t: str | None) -> bool:
     t = _norm(t)
     return is_timestamp(t) or is_timestamptz(t) or is_date(t) or t.startswith(("time", "interval"))
 
 
-def is_varchar(t: Optional[str]) -> bool:
+def is_varchar(t: str | None) -> bool:
     t = _norm(t)
     return t.startswith(("varchar", "character varying"))
 
 
-def is_bpchar(t: Optional[str]) -> bool:
+def is_bpchar(t: str | None) -> bool:
     t = _norm(t)
     return (t.startswith(("char", "character", "bpchar")) and not is_varchar(t)) and not is_array(t)
 
 
-def is_textual(t: Optional[str]) -> bool:
+def is_textual(t: str | None) -> bool:
     t = _norm(t)
     return not is_array(t) and (t in ("text", "name", "citext") or is_varchar(t) or is_bpchar(t))
 
 
-def is_numeric(t: Optional[str]) -> bool:
+def is_numeric(t: str | None) -> bool:
     t = _norm(t)
     return not is_array(t) and t.startswith((
         "int", "bigint", "smallint", "numeric", "decimal", "real", "double", "float", "serial", "bigserial", "money", "oid",
     ))
 
 
-def is_wide(t: Optional[str]) -> bool:
+def is_wide(t: str | None) -> bool:
     """Types that are wide or variable by nature: never worth carrying in an index's INCLUDE."""
     t = _norm(t)
     return is_array(t) or t in ("json", "jsonb", "bytea", "xml", "tsvector", "hstore", "geometry", "geography")
 
 
-def pattern_opclass(t: Optional[str], collation: Optional[str] = None) -> Optional[str]:
+def pattern_opclass(t: str | None, collation: str | None = None) -> str | None:
     """The B-tree operator class that serves LIKE 'abc%' on a column of this type and
     collation: none in C/POSIX, where the default one does; else the pattern class."""
     if collation in ("C", "POSIX"):

@@ -18,8 +18,8 @@ Levels of `--fail-on` (repeatable, or comma-separated; any match fails):
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Iterable, Optional, Sequence
 
 from indexadvisor.errors import InputError
 from indexadvisor.model import Finding, Recommendation, Report
@@ -35,7 +35,7 @@ _BENEFIT = re.compile(r"^benefit\s*(?::|>=|=)\s*([0-9][0-9_,]*(?:\.[0-9]+)?)$")
 @dataclass(frozen=True)
 class Location:
     path: str
-    line: Optional[int] = None
+    line: int | None = None
 
 
 @dataclass
@@ -45,13 +45,13 @@ class Problem:
     title: str
     message: str
     table: str  # schema.table
-    index: Optional[str]
-    ddl: Optional[str]
+    index: str | None
+    ddl: str | None
     severity: str  # note | warning | error, before gating
-    benefit: Optional[float] = None
+    benefit: float | None = None
     locations: list[Location] = field(default_factory=list)
-    recommendation: Optional[Recommendation] = None
-    finding: Optional[Finding] = None
+    recommendation: Recommendation | None = None
+    finding: Finding | None = None
     new: bool = True  # not in the baseline (always true without one)
     gated: bool = False  # matches --fail-on and is new: this one fails the build
 
@@ -62,7 +62,7 @@ class Policy:
     any: bool = False
     proposals: bool = False
     findings: bool = False
-    min_benefit: Optional[float] = None
+    min_benefit: float | None = None
     kinds: frozenset[str] = frozenset()
 
     def matches(self, p: Problem) -> bool:
@@ -86,7 +86,7 @@ class Policy:
 class GateResult:
     problems: list[Problem]
     policy: Policy
-    baseline: Optional[str] = None  # where the baseline came from, when one was given
+    baseline: str | None = None  # where the baseline came from, when one was given
     gone: list[str] = field(default_factory=list)  # ids in the baseline that are no longer raised
 
     @property
@@ -187,8 +187,8 @@ def problems(report: Report) -> list[Problem]:
     return out
 
 
-def evaluate(report: Report, policy: Policy, baseline: Optional[Report] = None,
-             baseline_name: Optional[str] = None) -> GateResult:
+def evaluate(report: Report, policy: Policy, baseline: Report | None = None,
+             baseline_name: str | None = None) -> GateResult:
     """Mark each problem new (not in the baseline) and gated (new and matching the policy)."""
     items = problems(report)
     gone: list[str] = []
@@ -203,7 +203,7 @@ def evaluate(report: Report, policy: Policy, baseline: Optional[Report] = None,
     return GateResult(items, policy, baseline_name if baseline is not None else None, gone)
 
 
-def parse_location(location: str) -> Optional[Location]:
+def parse_location(location: str) -> Location | None:
     """`path:line` (or a bare path) as a Location; None for sources that are not files."""
     if not location or location in NOT_A_FILE:
         return None
@@ -213,7 +213,7 @@ def parse_location(location: str) -> Optional[Location]:
     return Location(location)
 
 
-def _severity(value: Optional[str]) -> str:
+def _severity(value: str | None) -> str:
     value = (value or "").lower()
     if value in ("error", "critical", "high"):
         return "error"

@@ -12,7 +12,7 @@ import dataclasses
 import json
 import typing
 from pathlib import Path
-from typing import Any, Optional, TypeVar
+from typing import Any, TypeVar
 
 from indexadvisor.errors import InputError
 from indexadvisor.model import (
@@ -90,7 +90,7 @@ def _report(data: dict) -> Report:
 def _recommendation(r: dict) -> Recommendation:
     schema = r.get("schema") or r["table"].split(".", 1)[0]
     table = r["table"][len(schema) + 1:] if r["table"].startswith(schema + ".") else r["table"]
-    estimate: Optional[Estimate] = None
+    estimate: Estimate | None = None
     if r.get("estimate"):
         estimate = _build(Estimate, r["estimate"])
     return Recommendation(

@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import heapq
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable, Optional
 
 from indexadvisor.candidates.kinds import ALL_KINDS, label
 from indexadvisor.candidates.pool import KindAdvisor
@@ -61,15 +61,15 @@ INDEX_WRITE_COST = 1.0
 
 @dataclass
 class SelectionOptions:
-    budget_bytes: Optional[int] = None
-    max_indexes: Optional[int] = None
+    budget_bytes: int | None = None
+    max_indexes: int | None = None
     min_improvement: float = 0.01  # share of the weighted workload cost
     weight: str = "calls"  # calls | time
     max_width: int = 3
     write_cost: bool = True
     # charge pg_stat_user_tables write counters, times this share (the workload's window
     # over the counters' window; set when the workload comes from pg_stat_statements)
-    table_write_scale: Optional[float] = None
+    table_write_scale: float | None = None
     # index kinds to propose (indexadvisor.candidates.kinds.KINDS; the plain B-tree is always on)
     kinds: frozenset[str] = field(default_factory=lambda: ALL_KINDS)
 
@@ -96,7 +96,7 @@ class Advice:
 
 class Advisor:
     def __init__(self, catalog: Catalog, coster_factory: Callable[[Callable], Coster],
-                 options: Optional[SelectionOptions] = None) -> None:
+                 options: SelectionOptions | None = None) -> None:
         self.catalog = catalog
         self.options = options or SelectionOptions()
         self.model = StatsModel()
@@ -171,7 +171,7 @@ class Advisor:
     # ------------------------------------------------------------------ screening
 
     def _ranker(self, table_rank):
-        def for_access(access: TableAccess, table: Optional[Table]) -> Callable[[str], tuple]:
+        def for_access(access: TableAccess, table: Table | None) -> Callable[[str], tuple]:
             key = str(access.table)
             null_tests = set(access.columns_of(PredKind.IS_NULL))
 

@@ -23,8 +23,8 @@ offline it does.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
-from typing import Callable
 
 from indexadvisor.candidates import serve
 from indexadvisor.candidates.kinds import gin, label
@@ -71,7 +71,7 @@ def choose(advisor, advice, pool: dict, parsed: list[ParsedStatement], rank: Cal
     timed = [(p.statement.total_time_ms, p.statement.calls * base[p.statement.fingerprint]) for p in parsed
              if opts.weight == "time" and p.statement.total_time_ms and base.get(p.statement.fingerprint)]
     ms_per_unit = sum(t for t, _ in timed) / sum(u for _, u in timed) if timed else 1.0
-    writes = advisor._write_load(parsed, advisor.coster)  # noqa: SLF001
+    writes = advisor._write_load(parsed, advisor.coster)
     used = sum((r.estimate.size_bytes or 0) for r in advice.chosen)
     remaining = {c.key: (c, served) for c, served in pool.values()}
     while remaining:

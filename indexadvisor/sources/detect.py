@@ -22,7 +22,6 @@ import csv
 import io
 import re
 from pathlib import Path
-from typing import Optional
 
 from indexadvisor.sources.textio import read_head
 
@@ -48,7 +47,7 @@ def inner_name(path: Path) -> str:
     return name
 
 
-def detect_format(path: Path) -> Optional[str]:
+def detect_format(path: Path) -> str | None:
     """The file's format, or None when it cannot be told."""
     name = inner_name(path)
     head = read_head(path, 65536)
@@ -58,7 +57,7 @@ def detect_format(path: Path) -> Optional[str]:
     return detect_text(text, name)
 
 
-def detect_text(text: str, name: str = "") -> Optional[str]:
+def detect_text(text: str, name: str = "") -> str | None:
     lines = [ln for ln in text.split("\n")[:400]]
     first = next((ln.strip() for ln in lines if ln.strip()), "")
     if name.endswith(".sql"):
@@ -97,7 +96,7 @@ def detect_text(text: str, name: str = "") -> Optional[str]:
     return _by_name(name)
 
 
-def _by_name(name: str) -> Optional[str]:
+def _by_name(name: str) -> str | None:
     if name.endswith(".sql"):
         return "sql"
     return None

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Optional
 
 from indexadvisor.errors import InputError
 from indexadvisor.sources import ormlog, pglog, pgss_export
@@ -28,10 +27,10 @@ PROGRESS_MIN_BYTES = 8 << 20
 
 @dataclass
 class SourceOptions:
-    input_format: Optional[str] = None  # None or "auto": detect
-    log_line_prefix: Optional[str] = None
+    input_format: str | None = None  # None or "auto": detect
+    log_line_prefix: str | None = None
     substitute_params: bool = False
-    progress: Optional[bool] = None  # None: on a terminal, not in CI
+    progress: bool | None = None  # None: on a terminal, not in CI
 
 
 def check_options(options: SourceOptions) -> None:
@@ -47,7 +46,7 @@ def check_options(options: SourceOptions) -> None:
             raise InputError(str(exc)) from None
 
 
-def read_workload_file(path: Path, builder: WorkloadBuilder, options: Optional[SourceOptions] = None) -> Optional[str]:
+def read_workload_file(path: Path, builder: WorkloadBuilder, options: SourceOptions | None = None) -> str | None:
     """Add one file's statements to the builder; returns the format read (None: not a workload file)."""
     options = options or SourceOptions()
     path = Path(path)

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from typing import Mapping, Optional
+from collections.abc import Mapping
 
 # A string literal, fast form: '' escapes are two adjacent strings, so
 # '[^']*' repeated covers them without alternation.
@@ -107,7 +107,7 @@ def fingerprint(sql: str) -> str:
     return hash_shape(normalize(sql))
 
 
-def literals(sql: str, params: Optional[Mapping[int, str]] = None) -> tuple[str, ...]:
+def literals(sql: str, params: Mapping[int, str] | None = None) -> tuple[str, ...]:
     """The statement's literal values in text order, as SQL text.
 
     ``$n`` parameters are filled from ``params`` (number -> SQL literal) when it

@@ -22,7 +22,8 @@ Transaction control and other utility statements are transparent.
 from __future__ import annotations
 
 import re
-from typing import Any, Hashable, Optional
+from collections.abc import Hashable
+from typing import Any
 
 from indexadvisor.model import Finding
 from indexadvisor.sources.fingerprint import literal_spans
@@ -40,13 +41,13 @@ class _Session:
     def __init__(self) -> None:
         self.seq: list[tuple] = []  # (shape, variant, line, ts) since the last burst, before a repeat
         self.shapes: list[Any] = []  # the shapes of seq
-        self.body: Optional[dict[Any, list]] = None  # shape -> [count, varied, first variant]
+        self.body: dict[Any, list] | None = None  # shape -> [count, varied, first variant]
         self.parent: Any = None
         self.prev: Any = None  # the shape of the session's previous statement
-        self.fresh: Optional[tuple] = None  # the body was just formed: (parent, variant, line, ts) of the repeat
-        self.last_ts: Optional[float] = None
-        self.first_ts: Optional[float] = None
-        self.line: Optional[int] = None
+        self.fresh: tuple | None = None  # the body was just formed: (parent, variant, line, ts) of the repeat
+        self.last_ts: float | None = None
+        self.first_ts: float | None = None
+        self.line: int | None = None
 
 
 class _Pair:
@@ -56,9 +57,9 @@ class _Pair:
         self.parent, self.child = parent, child
         self.sizes: dict[int, int] = {}  # burst size -> bursts
         self.sessions: set = set()
-        self.line: Optional[int] = None
-        self.first_ts: Optional[float] = None
-        self.last_ts: Optional[float] = None
+        self.line: int | None = None
+        self.first_ts: float | None = None
+        self.last_ts: float | None = None
 
 
 class NPlusOneDetector:
@@ -76,8 +77,8 @@ class NPlusOneDetector:
         self._pairs: dict[tuple[int, int], _Pair] = {}
         self.observed = 0
 
-    def observe(self, session: Hashable, ts: Optional[float], shape: Any, variant: Any,
-                line: Optional[int] = None) -> None:
+    def observe(self, session: Hashable, ts: float | None, shape: Any, variant: Any,
+                line: int | None = None) -> None:
         self.observed += 1
         s = self._sessions.get(session)
         if s is None:
@@ -210,7 +211,7 @@ def _short(sql: str, width: int = 120) -> str:
     return text if len(text) <= width else text[: width - 3] + "..."
 
 
-def batch_rewrite(sql: str, constants: Optional[list[Optional[str]]]) -> Optional[str]:
+def batch_rewrite(sql: str, constants: list[str | None] | None) -> str | None:
     """The child statement with its per-row key turned into ``= ANY($n)``, when it is a plain ``col = value``."""
 
     spans = literal_spans(sql)

@@ -31,8 +31,9 @@ import decimal
 import json
 import re
 import uuid
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable, Optional
+from typing import Any
 
 from indexadvisor.sources.pglog import parse_ts
 from indexadvisor.sources.textio import LineReader, Problems
@@ -61,7 +62,7 @@ def sql_literal(value: Any) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
-def prisma_params(text: str) -> Optional[dict[int, str]]:
+def prisma_params(text: str) -> dict[int, str] | None:
     text = text.strip()
     try:
         values = json.loads(text)
@@ -78,20 +79,20 @@ def prisma_params(text: str) -> Optional[dict[int, str]]:
 class _Pending:
     __slots__ = ("sql", "line", "ts", "params", "ms")
 
-    def __init__(self, sql: str, line: int, ts: Optional[float]) -> None:
+    def __init__(self, sql: str, line: int, ts: float | None) -> None:
         self.sql, self.line, self.ts = sql, line, ts
-        self.params: Optional[dict[int, str]] = None
-        self.ms: Optional[float] = None
+        self.params: dict[int, str] | None = None
+        self.ms: float | None = None
 
 
 def read_prisma_log(path: Path, builder: WorkloadBuilder, problems: Problems,
-                    on_progress: Optional[Callable[[int], None]] = None) -> int:
+                    on_progress: Callable[[int], None] | None = None) -> int:
     source = str(path)
     count = 0
     other = 0
-    pending: Optional[_Pending] = None
+    pending: _Pending | None = None
 
-    def emit(p: Optional[_Pending]) -> None:
+    def emit(p: _Pending | None) -> None:
         nonlocal count
         if p is None:
             return
@@ -147,7 +148,7 @@ def read_prisma_log(path: Path, builder: WorkloadBuilder, problems: Problems,
     return count
 
 
-def _event_ts(value: Any) -> Optional[float]:
+def _event_ts(value: Any) -> float | None:
     if isinstance(value, (int, float)):
         return float(value) / (1000.0 if value > 1e11 else 1.0)
     if isinstance(value, str):
@@ -161,7 +162,7 @@ _DJANGO_END = re.compile(r"; args=(.*?)(?:; alias=(\w+))?\s*$", re.S)
 MAX_DJANGO_LINES = 2000
 
 
-def django_args(text: str) -> Optional[list]:
+def django_args(text: str) -> list | None:
     text = text.strip()
     if text in ("None", "()", "[]", "{}"):
         return []
@@ -174,7 +175,7 @@ def django_args(text: str) -> Optional[list]:
     return None
 
 
-def _fill_percent_s(sql: str, args: list) -> Optional[str]:
+def _fill_percent_s(sql: str, args: list) -> str | None:
     parts = sql.split("%s")
     if len(parts) - 1 != len(args):
         return None
@@ -186,16 +187,16 @@ def _fill_percent_s(sql: str, args: list) -> Optional[str]:
 
 
 def read_django_log(path: Path, builder: WorkloadBuilder, problems: Problems,
-                    on_progress: Optional[Callable[[int], None]] = None) -> int:
+                    on_progress: Callable[[int], None] | None = None) -> int:
     source = str(path)
     count = 0
     other = 0
-    buf: Optional[list[str]] = None  # a statement spanning lines
+    buf: list[str] | None = None  # a statement spanning lines
     buf_line = 0
     buf_ms = 0.0
-    buf_ts: Optional[float] = None
+    buf_ts: float | None = None
 
-    def emit(sql: str, args_text: str, alias: Optional[str], line: int, ms: float, ts: Optional[float]) -> None:
+    def emit(sql: str, args_text: str, alias: str | None, line: int, ms: float, ts: float | None) -> None:
         nonlocal count
         count += 1
         params = None

@@ -37,9 +37,9 @@ import html
 import json
 import re
 import time
+from collections.abc import Callable, Hashable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Hashable, Iterator, Optional
 
 from indexadvisor.sources.sqlfile import split_statements
 from indexadvisor.sources.textio import LineReader, Problems, read_head
@@ -106,7 +106,7 @@ class PrefixError(ValueError):
 class LinePattern:
     """A compiled log_line_prefix: the regex for a whole line and what it captures."""
 
-    prefix: Optional[str]  # None: the generic pattern
+    prefix: str | None  # None: the generic pattern
     regex: re.Pattern[str]
     has_ts: bool
     has_session: bool
@@ -120,7 +120,7 @@ def compile_prefix(prefix: str) -> LinePattern:
     """Turn a log_line_prefix setting into a regex for whole log lines."""
     parts: list[str] = []
     used: set[str] = set()
-    optional_from: Optional[int] = None
+    optional_from: int | None = None
     pos = 0
     for m in _ESCAPE.finditer(prefix):
         parts.append(re.escape(prefix[pos:m.start()]))
@@ -178,7 +178,7 @@ def detect_prefix(lines: list[str]) -> LinePattern:
     candidates = [ln for ln in lines if ln and not ln.startswith("\t") and _GENERIC.match(ln)]
     if not candidates:
         return generic_pattern()
-    best: Optional[LinePattern] = None
+    best: LinePattern | None = None
     best_score = 0
     for prefix in COMMON_PREFIXES:
         pattern = compile_prefix(prefix)
@@ -195,7 +195,7 @@ def detect_prefix(lines: list[str]) -> LinePattern:
 _EPOCH_CACHE: dict[str, float] = {}
 
 
-def parse_ts(text: str) -> Optional[float]:
+def parse_ts(text: str) -> float | None:
     """Seconds (as if UTC) of a log timestamp, cheap enough for every statement."""
     if not text:
         return None
@@ -231,7 +231,7 @@ _YAML_QUERY = re.compile(r'Query Text: "((?:[^"\\]|\\.)*)"', re.S)
 _XML_QUERY = re.compile(r"<Query-Text>(.*?)</Query-Text>", re.S)
 
 
-def plan_query(body: str) -> tuple[Optional[str], Optional[str]]:
+def plan_query(body: str) -> tuple[str | None, str | None]:
     """(query text, parameters text) of an auto_explain plan message, in any of its formats."""
     text = body.lstrip("\n ")
     if text.startswith("{"):
@@ -301,10 +301,10 @@ class LogInterpreter:
         self.timed = 0
         self.plans_used = 0
         self.entries = 0
-        self._ts_text: Optional[str] = None
-        self._ts_value: Optional[float] = None
+        self._ts_text: str | None = None
+        self._ts_value: float | None = None
 
-    def _remember(self, session: Optional[Hashable], st, text: str, more: tuple[str, ...], timed: bool) -> None:
+    def _remember(self, session: Hashable | None, st, text: str, more: tuple[str, ...], timed: bool) -> None:
         last = self._last.get(session)
         if last is None:
             if len(self._last) >= MAX_SESSIONS:
@@ -313,8 +313,8 @@ class LogInterpreter:
         else:
             last.st, last.text, last.more, last.timed = st, text, more, timed
 
-    def entry(self, line: int, ts: Optional[str], session: Optional[Hashable], message: str,
-              detail: Optional[str]) -> None:
+    def entry(self, line: int, ts: str | None, session: Hashable | None, message: str,
+              detail: str | None) -> None:
         """One LOG entry."""
         self.entries += 1
         if message.startswith("duration: "):
@@ -344,8 +344,8 @@ class LogInterpreter:
         elif message.startswith("execute "):
             self.execute(message, None, line, ts, session, detail)
 
-    def statement(self, sql: str, ms: Optional[float], line: int, ts: Optional[str],
-                  session: Optional[Hashable], detail: Optional[str]) -> None:
+    def statement(self, sql: str, ms: float | None, line: int, ts: str | None,
+                  session: Hashable | None, detail: str | None) -> None:
         if detail is not None and detail.startswith("prepare: ") and _EXECUTE.match(sql):
             self._execute_prepared(sql, detail[9:], ms, line, ts, session)
             return
@@ -362,8 +362,8 @@ class LogInterpreter:
                 return
         self._remember(session, self._add(sql, ms, line, ts, session, None), sql, (), ms is not None)
 
-    def execute(self, message: str, ms: Optional[float], line: int, ts: Optional[str],
-                session: Optional[Hashable], detail: Optional[str]) -> None:
+    def execute(self, message: str, ms: float | None, line: int, ts: str | None,
+                session: Hashable | None, detail: str | None) -> None:
         if message.startswith("execute fetch from "):
             return  # more rows from a portal already counted
         k = message.find(": ", 8)
@@ -376,8 +376,8 @@ class LogInterpreter:
         params = detail if detail is not None and detail.startswith("parameters: ") else None
         self._remember(session, self._add(sql, ms, line, ts, session, params), sql, (), ms is not None)
 
-    def _execute_prepared(self, sql: str, prepare: str, ms: Optional[float], line: int, ts: Optional[str],
-                          session: Optional[Hashable]) -> None:
+    def _execute_prepared(self, sql: str, prepare: str, ms: float | None, line: int, ts: str | None,
+                          session: Hashable | None) -> None:
         m = _PREPARE.match(prepare)
         e = _EXECUTE.match(sql)
         if not m or not e:
@@ -391,7 +391,7 @@ class LogInterpreter:
         st = self._add(body, ms, line, ts, session, params or None)
         self._remember(session, st, sql, (prepare, body), ms is not None)
 
-    def plan(self, body: str, ms: float, line: int, ts: Optional[str], session: Optional[Hashable]) -> None:
+    def plan(self, body: str, ms: float, line: int, ts: str | None, session: Hashable | None) -> None:
         query, params_text = plan_query(body)
         if not query:
             self.problems.add("auto_explain plans without a query text", line, body)
@@ -411,7 +411,7 @@ class LogInterpreter:
         params = f"parameters: {params_text}" if params_text else None
         self._plans[session] = (query, ms, line, ts, params, 1)
 
-    def _flush_plan(self, session: Optional[Hashable], next_sql: Optional[str], alt: Optional[str] = None) -> None:
+    def _flush_plan(self, session: Hashable | None, next_sql: str | None, alt: str | None = None) -> None:
         """A pending plan: dropped when the statement logged next is its own, else counted."""
         if not self._plans:
             return
@@ -430,8 +430,8 @@ class LogInterpreter:
                 self.plans_used += 1
         self._remember(session, st, query, tuple(parts), True)
 
-    def _add(self, sql: str, ms: Optional[float], line: int, ts: Optional[str], session: Optional[Hashable],
-             params) -> Optional[object]:
+    def _add(self, sql: str, ms: float | None, line: int, ts: str | None, session: Hashable | None,
+             params) -> object | None:
         self.statements += 1
         if ts != self._ts_text:
             self._ts_text = ts
@@ -450,12 +450,12 @@ class LogInterpreter:
 
 @dataclass
 class LogOptions:
-    log_line_prefix: Optional[str] = None
-    on_progress: Optional[Callable[[int], None]] = None
+    log_line_prefix: str | None = None
+    on_progress: Callable[[int], None] | None = None
 
 
 def read_stderr_log(path: Path, builder: WorkloadBuilder, problems: Problems,
-                    options: Optional[LogOptions] = None) -> LogInterpreter:
+                    options: LogOptions | None = None) -> LogInterpreter:
     options = options or LogOptions()
     source = str(path)
     if options.log_line_prefix is not None:
@@ -472,11 +472,11 @@ def read_stderr_log(path: Path, builder: WorkloadBuilder, problems: Problems,
     matched = 0
     # the entry being assembled: [line, ts, session, message parts, detail parts or None]
     cur_line = 0
-    cur_ts: Optional[str] = None
-    cur_session: Optional[str] = None
-    msg: Optional[list[str]] = None  # None: no LOG entry open (continuations are dropped)
-    detail: Optional[list[str]] = None
-    target: Optional[list[str]] = None  # where continuation lines go
+    cur_ts: str | None = None
+    cur_session: str | None = None
+    msg: list[str] | None = None  # None: no LOG entry open (continuations are dropped)
+    detail: list[str] | None = None
+    target: list[str] | None = None  # where continuation lines go
     in_entry = False
     reader = LineReader(path, problems, options.on_progress)
     for first, lines in reader:
@@ -543,7 +543,7 @@ CSV_FIELDS_MIN = 23  # PostgreSQL 13 has 23 csvlog columns, 14 and later 26
 
 
 def read_csvlog(path: Path, builder: WorkloadBuilder, problems: Problems,
-                options: Optional[LogOptions] = None) -> LogInterpreter:
+                options: LogOptions | None = None) -> LogInterpreter:
     options = options or LogOptions()
     interp = LogInterpreter(builder, str(path), problems)
     entry = interp.entry
@@ -585,7 +585,7 @@ def read_csvlog(path: Path, builder: WorkloadBuilder, problems: Problems,
 
 
 def read_jsonlog(path: Path, builder: WorkloadBuilder, problems: Problems,
-                 options: Optional[LogOptions] = None) -> LogInterpreter:
+                 options: LogOptions | None = None) -> LogInterpreter:
     options = options or LogOptions()
     interp = LogInterpreter(builder, str(path), problems)
     entry = interp.entry

@@ -24,8 +24,9 @@ import csv
 import itertools
 import json
 import re
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, Callable, Iterator, Optional
+from typing import Any
 
 from indexadvisor.sources.pgss import keep
 from indexadvisor.sources.textio import LineReader, Problems, file_size, text_stream
@@ -66,14 +67,14 @@ class _Columns:
         return self.query is not None and self.calls is not None
 
 
-def _index(names: list[str], *wanted: str) -> Optional[int]:
+def _index(names: list[str], *wanted: str) -> int | None:
     for w in wanted:
         if w in names:
             return names.index(w)
     return None
 
 
-def _number(value: Any) -> Optional[float]:
+def _number(value: Any) -> float | None:
     if value is None or value == "" or value == "\\N":
         return None
     try:
@@ -118,12 +119,11 @@ class _Adder:
 
 def _lines(reader: LineReader) -> Iterator[tuple[int, str]]:
     for first, lines in reader:
-        for i, text in enumerate(lines, first):
-            yield i, text
+        yield from enumerate(lines, first)
 
 
 def read_pgss_csv(path: Path, builder: WorkloadBuilder, problems: Problems,
-                  on_progress: Optional[Callable[[int], None]] = None) -> int:
+                  on_progress: Callable[[int], None] | None = None) -> int:
     """CSV or COPY text with a header row; returns the number of rows read."""
     adder = _Adder(builder, str(path), problems)
     lines = _lines(LineReader(path, problems, on_progress))
@@ -138,7 +138,7 @@ def read_pgss_csv(path: Path, builder: WorkloadBuilder, problems: Problems,
         return 0
     width = len(names)
 
-    def pick(row: list[str], i: Optional[int]) -> Any:
+    def pick(row: list[str], i: int | None) -> Any:
         return row[i] if i is not None and i < len(row) else None
 
     if text_format:
@@ -209,7 +209,7 @@ def _rows_of(doc: Any) -> list:
 
 
 def read_pgss_json(path: Path, builder: WorkloadBuilder, problems: Problems,
-                   on_progress: Optional[Callable[[int], None]] = None) -> int:
+                   on_progress: Callable[[int], None] | None = None) -> int:
     adder = _Adder(builder, str(path), problems)
     reader = LineReader(path, problems, on_progress)
     lines = _lines(reader)

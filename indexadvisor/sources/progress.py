@@ -11,14 +11,15 @@ from __future__ import annotations
 import os
 import sys
 import time
-from typing import Callable, Optional, TextIO
+from collections.abc import Callable
+from typing import TextIO
 
 DELAY = 1.0  # seconds before the bar appears
 INTERVAL = 0.2  # seconds between redraws
 WIDTH = 30
 
 
-def enabled(stream: Optional[TextIO] = None, environ: Optional[dict] = None) -> bool:
+def enabled(stream: TextIO | None = None, environ: dict | None = None) -> bool:
     """Whether a progress bar belongs on this stream in this environment."""
     stream = stream if stream is not None else sys.stderr
     env = environ if environ is not None else os.environ
@@ -35,7 +36,7 @@ def enabled(stream: Optional[TextIO] = None, environ: Optional[dict] = None) -> 
 class Progress:
     """``update(done)`` as bytes are read, ``close()`` at the end (clears the line)."""
 
-    def __init__(self, label: str, total: int, stream: Optional[TextIO] = None,
+    def __init__(self, label: str, total: int, stream: TextIO | None = None,
                  clock: Callable[[], float] = time.monotonic, delay: float = DELAY) -> None:
         self.label = label
         self.total = max(total, 1)
@@ -79,7 +80,7 @@ class Progress:
             self.shown = False
 
 
-def progress_for(label: str, total: int, stream: Optional[TextIO] = None) -> Optional[Progress]:
+def progress_for(label: str, total: int, stream: TextIO | None = None) -> Progress | None:
     """A Progress when one belongs on the stream, else None."""
     stream = stream if stream is not None else sys.stderr
     return Progress(label, total, stream) if enabled(stream) else None

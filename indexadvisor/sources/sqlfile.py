@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import codecs
 import re
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Callable, Iterator, Optional
 
 from indexadvisor.model import SourceError
 from indexadvisor.sources.textio import open_binary
@@ -158,7 +158,7 @@ def _skip_quoted(text: str, i: int, quote: str, line: int, backslash: bool) -> t
 
 
 def read_sql_file(path: Path, errors: list[SourceError],
-                  on_progress: Optional[Callable[[int], None]] = None) -> Iterator[RawStatement]:
+                  on_progress: Callable[[int], None] | None = None) -> Iterator[RawStatement]:
     """Yield the statements of one file, streaming; an unreadable file becomes one error."""
     try:
 

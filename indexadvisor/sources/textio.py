@@ -16,8 +16,9 @@ import io
 import lzma
 import re
 import zlib
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import BinaryIO, Callable, Iterator, Optional
+from typing import BinaryIO
 
 from indexadvisor.model import SourceError
 
@@ -37,9 +38,9 @@ class Problems:
         self.examples: list[SourceError] = []
         self._shown: dict[str, int] = {}
         self.notes: list[str] = []
-        self.empty: Optional[str] = None  # why the source held no statements, when it held none
+        self.empty: str | None = None  # why the source held no statements, when it held none
 
-    def add(self, kind: str, line: Optional[int], example: str = "") -> None:
+    def add(self, kind: str, line: int | None, example: str = "") -> None:
         n = self.counts.get(kind, 0) + 1
         self.counts[kind] = n
         if n <= EXAMPLES:
@@ -53,7 +54,7 @@ class Problems:
     def total(self) -> int:
         return sum(self.counts.values())
 
-    def summary(self) -> Optional[str]:
+    def summary(self) -> str | None:
         if not self.counts:
             return None
         parts = ", ".join(f"{n:,} {kind}" for kind, n in sorted(self.counts.items(), key=lambda kv: -kv[1]))
@@ -153,7 +154,7 @@ class LineReader:
     line numbers stay right.
     """
 
-    def __init__(self, path: Path, problems: Problems, on_progress: Optional[Callable[[int], None]] = None,
+    def __init__(self, path: Path, problems: Problems, on_progress: Callable[[int], None] | None = None,
                  chunk: int = CHUNK) -> None:
         self.path = path
         self.problems = problems

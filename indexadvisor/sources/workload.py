@@ -21,7 +21,8 @@ Statements that carry a session (and a time) also feed the N+1 detector.
 from __future__ import annotations
 
 import re
-from typing import Any, Hashable, Mapping, Optional, Union
+from collections.abc import Hashable, Mapping
+from typing import Any
 
 from indexadvisor.model import Finding, SourceError, Statement, Workload
 from indexadvisor.sources.fingerprint import (
@@ -50,10 +51,10 @@ _CATALOG = re.compile(
 _MARKER = "/* indexadvisor */"
 
 
-Params = Union[Mapping[int, str], str, None]
+Params = Mapping[int, str] | str | None
 
 
-def _param_map(params: Params) -> Optional[Mapping[int, str]]:
+def _param_map(params: Params) -> Mapping[int, str] | None:
     """Parameters as {number: SQL literal}; a string is PostgreSQL's ``parameters: $1 = ...``."""
     if isinstance(params, str):
         return log_parameters(params)
@@ -83,10 +84,10 @@ class _Shape:
 
     __slots__ = ("st", "first", "consts", "n", "kind", "skip", "source")
 
-    def __init__(self, st: Optional[Statement], kind: str, skip: Optional[str], source: str) -> None:
+    def __init__(self, st: Statement | None, kind: str, skip: str | None, source: str) -> None:
         self.st = st
         self.first: Any = None  # the variant (text, parameters) of the representative
-        self.consts: Optional[list[Optional[str]]] = None
+        self.consts: list[str | None] | None = None
         self.n = 0  # executions seen (for the constant checks)
         self.kind = kind
         self.skip = skip  # why the shape is left out, or None
@@ -106,7 +107,7 @@ class WorkloadBuilder:
         self.findings: list[Finding] = []
         self.skipped: dict[tuple[str, str], int] = {}  # (source, reason) -> statements
         self.substitute_params = substitute_params
-        self.detector: Optional[NPlusOneDetector] = NPlusOneDetector() if n_plus_one else None
+        self.detector: NPlusOneDetector | None = NPlusOneDetector() if n_plus_one else None
 
     # ------------------------------------------------------------------ adding
 
@@ -114,16 +115,16 @@ class WorkloadBuilder:
         self,
         sql: str,
         source: str,
-        line: Optional[int] = None,
+        line: int | None = None,
         calls: int = 1,
-        total_time_ms: Optional[float] = None,
-        rows: Optional[int] = None,
+        total_time_ms: float | None = None,
+        rows: int | None = None,
         *,
         params: Params = None,
-        session: Optional[Hashable] = None,
-        ts: Optional[float] = None,
+        session: Hashable | None = None,
+        ts: float | None = None,
         filter: bool = False,
-    ) -> Optional[Statement]:
+    ) -> Statement | None:
         """Count one statement (``calls`` executions of it); return its shape's Statement.
 
         ``params`` are the logged values of ``$n`` parameters: {number: SQL
@@ -162,7 +163,7 @@ class WorkloadBuilder:
             self.detector.observe(session, ts, shape, variant, line)
         return st
 
-    def _lookup(self, sql: str, source: str, line: Optional[int], params: Params,
+    def _lookup(self, sql: str, source: str, line: int | None, params: Params,
                 filter: bool) -> _Shape:
         if filter:
             kind = statement_kind(sql)
@@ -190,7 +191,7 @@ class WorkloadBuilder:
             shape = self._skipped_shapes[(source, reason)] = _Shape(None, kind, reason, source)
         return shape
 
-    def _new_shape(self, text: str, sql: str, source: str, line: Optional[int],
+    def _new_shape(self, text: str, sql: str, source: str, line: int | None,
                    params: Params, filter: bool) -> _Shape:
         kind = statement_kind(sql)
         if filter and (_MARKER in sql or _CATALOG.search(sql)):
@@ -229,7 +230,7 @@ class WorkloadBuilder:
             shape.consts = None
         st.constants = list(consts)
 
-    def error(self, source: str, line: Optional[int], message: str) -> None:
+    def error(self, source: str, line: int | None, message: str) -> None:
         self.errors.append(SourceError(source, line, message))
 
     def add_time(self, st: Statement, ms: float) -> None:

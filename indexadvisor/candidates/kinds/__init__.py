@@ -19,7 +19,7 @@ statistics model, marked as not planner-costed.
 
 from __future__ import annotations
 
-from typing import Iterable, Optional
+from collections.abc import Iterable
 
 from indexadvisor.errors import InputError
 
@@ -38,7 +38,7 @@ LABELS = {
 }
 
 
-def parse_kinds(values: Optional[Iterable[str]]) -> frozenset[str]:
+def parse_kinds(values: Iterable[str] | None) -> frozenset[str]:
     """`--kinds` values (repeatable, comma-separated; `all`) as a set; the plain B-tree is always on."""
     if not values:
         return ALL_KINDS

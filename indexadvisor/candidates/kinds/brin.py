@@ -26,8 +26,6 @@ Anti-pattern: a 20 GB B-tree on events(created_at) of an append-only table for
 
 from __future__ import annotations
 
-from typing import Optional
-
 from indexadvisor.model import PredKind, Table, TableAccess
 from indexadvisor.pg.selectivity import BRIN_PAGES_PER_RANGE, TableStats
 
@@ -35,7 +33,7 @@ BRIN_MIN_ROWS = 100_000
 BRIN_MIN_CORRELATION = 0.9
 
 
-def column_for(access: TableAccess, table: Optional[Table], req, model: TableStats) -> tuple[Optional[str], Optional[str]]:
+def column_for(access: TableAccess, table: Table | None, req, model: TableStats) -> tuple[str | None, str | None]:
     """The column a BRIN index should serve for this access, and the evidence; (None, note or None) otherwise."""
     if req is None or not req.range or req.eq or req.in_after_sort or req.range in req.exprs:
         return None, None

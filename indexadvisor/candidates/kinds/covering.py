@@ -20,8 +20,6 @@ Fix: `CREATE INDEX ... ON orders (customer_id) INCLUDE (total)`.
 
 from __future__ import annotations
 
-from typing import Optional
-
 from indexadvisor.extract.where import index_predicates
 from indexadvisor.model import Index, IndexKey, Statement, Table, TableAccess
 from indexadvisor.pg import types as T
@@ -32,7 +30,7 @@ COVER_MAX_WIDTH = 24
 COVER_MIN_VISIBLE = 0.5
 
 
-def needed_columns(access: TableAccess, where: Optional[str]) -> Optional[set[str]]:
+def needed_columns(access: TableAccess, where: str | None) -> set[str] | None:
     """Columns an index-only scan of the access must return; None when it reads every column.
 
     A column the query only filters on with a predicate the index's WHERE implies
@@ -58,8 +56,8 @@ def index_only_possible(index: Index, access: TableAccess) -> bool:
     return needed <= stored
 
 
-def include_for(access: TableAccess, statement: Statement, table: Optional[Table], keys: list[IndexKey],
-                where: Optional[str], total_calls: int) -> tuple[list[str], str, Optional[str]]:
+def include_for(access: TableAccess, statement: Statement, table: Table | None, keys: list[IndexKey],
+                where: str | None, total_calls: int) -> tuple[list[str], str, str | None]:
     """The INCLUDE columns that make the access index-only, why, and a note when it does not pay.
 
     Returns ([], "", note-or-None) when no covering index is proposed.

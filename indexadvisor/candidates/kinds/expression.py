@@ -25,7 +25,6 @@ ANALYZE gathers the expression's own statistics.
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Optional
 
 from indexadvisor.model import Predicate, PredKind, Table, TableAccess
 from indexadvisor.pg import exprtext
@@ -33,12 +32,12 @@ from indexadvisor.pg import exprtext
 _KINDS = (PredKind.EQ, PredKind.IN, PredKind.RANGE, PredKind.LIKE_PREFIX)
 
 
-def indexable(access: TableAccess, table: Optional[Table]) -> tuple[TableAccess, list[Predicate], list[str]]:
+def indexable(access: TableAccess, table: Table | None) -> tuple[TableAccess, list[Predicate], list[str]]:
     """The access keeping only the expression filters that can be indexed; those filters; notes on the others."""
     notes: list[str] = []
     keep: list[Predicate] = []
 
-    def column_type(name: str) -> Optional[str]:
+    def column_type(name: str) -> str | None:
         column = table.columns.get(name) if table is not None else None
         return column.type if column is not None else None
 

@@ -23,7 +23,6 @@ the table's statistics.
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Optional
 
 from sqlglot import exp
 
@@ -72,13 +71,13 @@ def _unquote(constant: str) -> str:
     return constant
 
 
-def _key(pred: Predicate, opclass: Optional[str]) -> IndexKey:
+def _key(pred: Predicate, opclass: str | None) -> IndexKey:
     if pred.expression is not None:
         return IndexKey(None, expression=pred.expression, opclass=opclass)
     return IndexKey(pred.column, opclass=opclass)
 
 
-def _type(table: Optional[Table], pred: Predicate) -> Optional[str]:
+def _type(table: Table | None, pred: Predicate) -> str | None:
     """The SQL type of the searched operand, where evident."""
     if pred.expression is not None:
 
@@ -92,7 +91,7 @@ def _type(table: Optional[Table], pred: Predicate) -> Optional[str]:
     return column.type if column is not None else None
 
 
-def _immutability(pred: Predicate, table: Optional[Table]) -> Optional[str]:
+def _immutability(pred: Predicate, table: Table | None) -> str | None:
     """Why an expression operand cannot be indexed (None for a column, or an IMMUTABLE expression)."""
     if pred.expression is None:
         return None
@@ -101,14 +100,14 @@ def _immutability(pred: Predicate, table: Optional[Table]) -> Optional[str]:
     if node is None:
         return "it cannot be parsed back"
 
-    def column_type(name: str) -> Optional[str]:
+    def column_type(name: str) -> str | None:
         column = table.columns.get(name) if table is not None else None
         return column.type if column is not None else None
 
     return exprtext.immutability_problem(node, column_type)
 
 
-def trigram(access: TableAccess, table: Optional[Table]) -> tuple[list[tuple[Candidate, list[Predicate]]], list[str]]:
+def trigram(access: TableAccess, table: Table | None) -> tuple[list[tuple[Candidate, list[Predicate]]], list[str]]:
     """GIN gin_trgm_ops candidates for the access's LIKE/ILIKE searches."""
     out: list[tuple[Candidate, list[Predicate]]] = []
     notes: list[str] = []
@@ -142,7 +141,7 @@ def trigram(access: TableAccess, table: Optional[Table]) -> tuple[list[tuple[Can
     return out, notes
 
 
-def containment(access: TableAccess, table: Optional[Table], workload_ops: dict[tuple[str, str], set[PredKind]]
+def containment(access: TableAccess, table: Table | None, workload_ops: dict[tuple[str, str], set[PredKind]]
                 ) -> tuple[list[tuple[Candidate, list[Predicate]]], list[str]]:
     """GIN candidates for jsonb and array operators. workload_ops: (table, ref) -> every operator the workload uses on it."""
     out: list[tuple[Candidate, list[Predicate]]] = []

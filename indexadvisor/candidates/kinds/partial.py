@@ -31,7 +31,6 @@ WHERE state = 'failed'`, a hundredth of the size.
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Optional
 
 from indexadvisor.model import Predicate, PredKind, Statement, Table, TableAccess
 from indexadvisor.pg import types as T
@@ -94,7 +93,7 @@ def fixed(pred: Predicate, statement: Statement) -> bool:
     return True
 
 
-def fraction(pred: Predicate, table: Optional[Table]) -> Optional[float]:
+def fraction(pred: Predicate, table: Table | None) -> float | None:
     """Share of the table's rows the predicate selects, from pg_stats; None when unknown."""
     if table is None or not table.has_stats:
         return None
@@ -136,7 +135,7 @@ def where_text(preds: list[Predicate]) -> str:
     return " AND ".join(parts)
 
 
-def qualifying(access: TableAccess, statement: Statement, table: Optional[Table]) -> list[tuple[Predicate, float]]:
+def qualifying(access: TableAccess, statement: Statement, table: Table | None) -> list[tuple[Predicate, float]]:
     """The access's predicates that belong in a partial index's WHERE, with the share each selects.
 
     The constants that select at most PARTIAL_COMBINED_MAX of the rows each, when

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import importlib
 import os
+from collections.abc import Callable
 from pathlib import Path, PurePosixPath
-from typing import Callable
 
 from indexadvisor.model import Report
 from indexadvisor.report.gate import GateResult

@@ -10,7 +10,7 @@ tracks a problem across runs the way `--baseline` does.
 from __future__ import annotations
 
 import json
-from typing import Any, Optional
+from typing import Any
 from urllib.parse import quote
 
 from indexadvisor import __version__
@@ -173,7 +173,7 @@ def _result(p: Problem, rule_index: int, result: GateResult) -> dict[str, Any]:
     return out
 
 
-def _location(loc: Location, p: Problem, rel_id: Optional[int] = None) -> dict[str, Any]:
+def _location(loc: Location, p: Problem, rel_id: int | None = None) -> dict[str, Any]:
     physical: dict[str, Any] = {"artifactLocation": _artifact_location(_uri(loc.path))}
     physical["region"] = {"startLine": loc.line or 1}
     out: dict[str, Any] = {"physicalLocation": physical, "logicalLocations": [_logical(p)]}

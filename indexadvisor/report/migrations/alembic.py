@@ -14,7 +14,6 @@ from __future__ import annotations
 import ast
 import hashlib
 from pathlib import Path
-from typing import Union
 
 from indexadvisor.pg.sql import render_key
 from indexadvisor.report.migrations.base import (
@@ -27,7 +26,7 @@ from indexadvisor.report.migrations.base import (
     write_file,
 )
 
-DownRevision = Union[None, str, tuple[str, ...]]
+DownRevision = None | str | tuple[str, ...]
 
 
 def write(changes: list[Change], out: Path, options: MigrateOptions, result: MigrateResult) -> None:

@@ -13,10 +13,10 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Iterable, Optional
 
 from indexadvisor.errors import InputError
 from indexadvisor.model import Finding, Recommendation, Report
@@ -38,10 +38,10 @@ class Change:
     table: str
     name: str  # the index
     up: str  # one SQL statement
-    down: Optional[str]  # one SQL statement; None when it cannot be undone (drop without a definition)
+    down: str | None  # one SQL statement; None when it cannot be undone (drop without a definition)
     comment: list[str]  # why, a few short lines
-    recommendation: Optional[Recommendation] = None
-    finding: Optional[Finding] = None
+    recommendation: Recommendation | None = None
+    finding: Finding | None = None
 
     @property
     def qualified_name(self) -> str:
@@ -67,8 +67,8 @@ class Change:
 @dataclass
 class MigrateOptions:
     include_drops: bool = False
-    lock_timeout: Optional[str] = "5s"  # None: no SET lock_timeout
-    now: Optional[datetime] = None  # for timestamped file names; default SOURCE_DATE_EPOCH, else the clock
+    lock_timeout: str | None = "5s"  # None: no SET lock_timeout
+    now: datetime | None = None  # for timestamped file names; default SOURCE_DATE_EPOCH, else the clock
 
 
 @dataclass
@@ -80,7 +80,7 @@ class MigrateResult:
     notes: list[str] = field(default_factory=list)
 
 
-def parse_lock_timeout(value: Optional[str]) -> Optional[str]:
+def parse_lock_timeout(value: str | None) -> str | None:
     """'5s', '500ms', '1min' ...; '0', 'off' or 'none' for no lock_timeout."""
     if value is None:
         return None
@@ -141,7 +141,7 @@ def split_table(table: str) -> tuple[str, str]:
     return (schema, name) if dot else ("public", table)
 
 
-def recreate_sql(definition: Optional[str]) -> Optional[str]:
+def recreate_sql(definition: str | None) -> str | None:
     """An index definition (pg_get_indexdef) as a concurrent CREATE; parents of partitions cannot be built concurrently."""
     if not definition or not definition.strip():
         return None
@@ -151,7 +151,7 @@ def recreate_sql(definition: Optional[str]) -> Optional[str]:
     return text + ";"
 
 
-def is_concurrent(sql: Optional[str]) -> bool:
+def is_concurrent(sql: str | None) -> bool:
     return bool(sql) and " CONCURRENTLY " in f" {sql.upper()} "  # type: ignore[union-attr]
 
 
@@ -224,11 +224,11 @@ def failure_hint(change: Change) -> list[str]:
 
 def now_utc(options: MigrateOptions) -> datetime:
     if options.now is not None:
-        return options.now.astimezone(timezone.utc) if options.now.tzinfo else options.now.replace(tzinfo=timezone.utc)
+        return options.now.astimezone(UTC) if options.now.tzinfo else options.now.replace(tzinfo=UTC)
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
     if epoch and epoch.isdigit():
-        return datetime.fromtimestamp(int(epoch), timezone.utc)
-    return datetime.now(timezone.utc)
+        return datetime.fromtimestamp(int(epoch), UTC)
+    return datetime.now(UTC)
 
 
 def timestamps(options: MigrateOptions, existing: Iterable[str], count: int) -> list[str]:
@@ -236,7 +236,7 @@ def timestamps(options: MigrateOptions, existing: Iterable[str], count: int) -> 
     start = now_utc(options).replace(microsecond=0)
     latest = max((v for v in existing if len(v) == 14 and v.isdigit()), default=None)
     if latest is not None:
-        last = datetime.strptime(latest, "%Y%m%d%H%M%S").replace(tzinfo=timezone.utc)
+        last = datetime.strptime(latest, "%Y%m%d%H%M%S").replace(tzinfo=UTC)
         if start <= last:
             start = last + timedelta(seconds=1)
     return [(start + timedelta(seconds=i)).strftime("%Y%m%d%H%M%S") for i in range(count)]

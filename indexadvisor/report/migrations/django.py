@@ -20,7 +20,7 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 import sqlglot
 from sqlglot import exp
@@ -76,7 +76,7 @@ def write(changes: list[Change], out: Path, options: MigrateOptions, result: Mig
         parents = [name]
 
 
-def read_app(folder: Path, label: Optional[str] = None) -> AppState:
+def read_app(folder: Path, label: str | None = None) -> AppState:
     """The app's models and leaf migrations, from its migration files (parsed, never imported)."""
     label = label or (folder.parent.name if folder.name == "migrations" else folder.name)
     state = AppState(label)
@@ -137,7 +137,7 @@ def _apply_operation(state: AppState, call: ast.Call) -> None:
         state.models.pop(str(_literal(kw.get("name")) or "").lower(), None)
 
 
-def _add_field(model: DjangoModel, name: Any, spec: Optional[ast.AST]) -> None:
+def _add_field(model: DjangoModel, name: Any, spec: ast.AST | None) -> None:
     if not isinstance(name, str) or not isinstance(spec, ast.Call):
         return
     column = None
@@ -154,7 +154,7 @@ def _callee(call: ast.Call) -> str:
     return f.attr if isinstance(f, ast.Attribute) else (f.id if isinstance(f, ast.Name) else "")
 
 
-def _literal(node: Optional[ast.AST]) -> Any:
+def _literal(node: ast.AST | None) -> Any:
     if node is None:
         return None
     try:
@@ -172,7 +172,7 @@ def django_name(name: str) -> str:
     return f"{head}_{digest}"
 
 
-def render(change: Change, state: AppState, parents: list[str], options: MigrateOptions) -> tuple[str, Optional[str]]:
+def render(change: Change, state: AppState, parents: list[str], options: MigrateOptions) -> tuple[str, str | None]:
     """The migration's text, and the Meta.indexes line to add to the model (when it uses AddIndexConcurrently)."""
     ops: list[str] = []
     imports = {"from django.db import migrations"}
@@ -204,7 +204,7 @@ def render(change: Change, state: AppState, parents: list[str], options: Migrate
     return "\n".join(lines) + "\n", meta
 
 
-def _index(change: Change, state: AppState) -> tuple[Optional[str], Optional[DjangoModel]]:
+def _index(change: Change, state: AppState) -> tuple[str | None, DjangoModel | None]:
     """`models.Index(...)` source for a proposal, or (None, None) when Django's Index cannot express it."""
     r = change.recommendation
     if r is None or r.schema != "public" or r.method not in _METHODS:
@@ -244,7 +244,7 @@ def _index(change: Change, state: AppState) -> tuple[Optional[str], Optional[Dja
 _COMPARE = {exp.EQ: "", exp.GT: "__gt", exp.GTE: "__gte", exp.LT: "__lt", exp.LTE: "__lte"}
 
 
-def where_to_q(where: str, model: DjangoModel) -> Optional[str]:
+def where_to_q(where: str, model: DjangoModel) -> str | None:
     """A partial index's WHERE as `models.Q(...)` source, for ANDs of simple column tests; None otherwise."""
     try:
         tree = sqlglot.parse_one(f"SELECT 1 WHERE {where}", dialect="postgres").args["where"].this
@@ -259,7 +259,7 @@ def where_to_q(where: str, model: DjangoModel) -> Optional[str]:
     return " & ".join(terms)
 
 
-def _q_term(node: exp.Expression, model: DjangoModel) -> Optional[str]:
+def _q_term(node: exp.Expression, model: DjangoModel) -> str | None:
     node = node.unnest()
     negate = False
     if isinstance(node, exp.Not):
@@ -305,7 +305,7 @@ def _value(node: exp.Expression) -> Any:
     return _NO
 
 
-def _q(column: exp.Expression, lookup: str, value: Any, model: DjangoModel, negate: bool = False) -> Optional[str]:
+def _q(column: exp.Expression, lookup: str, value: Any, model: DjangoModel, negate: bool = False) -> str | None:
     if not isinstance(column, exp.Column) or column.table:
         return None
     field_name = model.columns.get(column.name)

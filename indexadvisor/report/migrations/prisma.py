@@ -16,7 +16,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Optional
 
 from indexadvisor.report.migrations.base import (
     Change,
@@ -38,7 +37,7 @@ _TYPES = {"btree": None, "hash": "Hash", "gin": "Gin", "gist": "Gist", "spgist":
 class PrismaModel:
     name: str
     table: str
-    schema: Optional[str] = None
+    schema: str | None = None
     fields: dict[str, str] = field(default_factory=dict)  # column -> field
 
 

@@ -128,4 +128,7 @@ def _ar_version(files: list[Path]) -> str:
             continue
         if m:
             versions.append((int(m.group(1)), int(m.group(2))))
-    return "%d.%d" % max(versions) if versions else DEFAULT_VERSION
+    if not versions:
+        return DEFAULT_VERSION
+    major, minor = max(versions)
+    return f"{major}.{minor}"
