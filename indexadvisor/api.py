@@ -30,7 +30,8 @@ from indexadvisor.model import (
 )
 from indexadvisor.pg import session as db
 from indexadvisor.pg.sql import create_index_sql, index_name
-from indexadvisor.select.advisor import Advisor, SelectionOptions
+from indexadvisor.select.advisor import Advisor
+from indexadvisor.select.options import SelectionOptions
 from indexadvisor.sources.files import (
     WORKLOAD_SUFFIXES,
     SourceOptions,

@@ -11,7 +11,7 @@ from indexadvisor.costing.hypopg import WhatIf, hypo_index
 from indexadvisor.costing.leading import lead_with
 from indexadvisor.model import Index, IndexKey
 from indexadvisor.pg import session as db
-from indexadvisor.select.advisor import SelectionOptions
+from indexadvisor.select.options import SelectionOptions
 
 
 def _db(dsn: str, *sql: str, hypopg: bool = True) -> None:

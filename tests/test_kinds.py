@@ -27,7 +27,7 @@ from indexadvisor.model import (
 )
 from indexadvisor.pg import exprtext
 from indexadvisor.pg.sizes import parse_size
-from indexadvisor.select.advisor import SelectionOptions
+from indexadvisor.select.options import SelectionOptions
 from indexadvisor.sources.workload import WorkloadBuilder
 
 CASE_LIST = read_cases("kinds.txt", default_section="schema")

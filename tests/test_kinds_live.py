@@ -20,7 +20,7 @@ from indexadvisor.candidates.kinds import parse_kinds
 from indexadvisor.catalog.live import read_catalog
 from indexadvisor.catalog.snapshot import write_snapshot
 from indexadvisor.model import Recommendation, Report
-from indexadvisor.select.advisor import SelectionOptions
+from indexadvisor.select.options import SelectionOptions
 
 SETUP = """
 CREATE EXTENSION IF NOT EXISTS hypopg;

@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from indexadvisor import api
-from indexadvisor.select.advisor import SelectionOptions
+from indexadvisor.select.options import SelectionOptions
 
 COLUMNS = ("a", "b", "c", "d")
 TABLES = ("t1", "t2", "t3")

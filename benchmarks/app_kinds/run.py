@@ -52,7 +52,7 @@ from indexadvisor.candidates.kinds import parse_kinds  # noqa: E402
 from indexadvisor.model import Report  # noqa: E402
 from indexadvisor.pg.sizes import format_size  # noqa: E402
 from indexadvisor.pg.sql import qualified  # noqa: E402
-from indexadvisor.select.advisor import SelectionOptions  # noqa: E402
+from indexadvisor.select.options import SelectionOptions  # noqa: E402
 from indexadvisor.sources.fingerprint import fingerprint  # noqa: E402
 
 TABLES = ("accounts", "users", "tasks", "events", "products")

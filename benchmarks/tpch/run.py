@@ -54,7 +54,7 @@ sys.path.insert(0, str(REPO))  # benchmark the working tree's package
 from indexadvisor.api import analyze  # noqa: E402
 from indexadvisor.costing.leading import lead_with  # noqa: E402
 from indexadvisor.pg.sizes import format_size, parse_size  # noqa: E402
-from indexadvisor.select.advisor import SelectionOptions  # noqa: E402
+from indexadvisor.select.options import SelectionOptions  # noqa: E402
 
 QUERIES_DIR = HERE / "queries"
 SCHEMA_FILE = HERE / "schema.sql"

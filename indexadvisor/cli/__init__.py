@@ -17,7 +17,7 @@ from indexadvisor import __version__, api
 from indexadvisor.errors import AdvisorError, ExitCode
 from indexadvisor.model import Report
 from indexadvisor.pg.sizes import parse_size
-from indexadvisor.select.advisor import SelectionOptions
+from indexadvisor.select.options import SelectionOptions
 
 app = typer.Typer(
     name="indexadvisor",

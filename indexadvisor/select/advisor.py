@@ -19,7 +19,7 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from indexadvisor.candidates.kinds import ALL_KINDS, label
+from indexadvisor.candidates.kinds import label
 from indexadvisor.candidates.pool import KindAdvisor
 from indexadvisor.candidates.requirements import (
     Requirement,
@@ -52,26 +52,12 @@ from indexadvisor.model import (
     TableAccess,
 )
 from indexadvisor.select import gin as rules
+from indexadvisor.select.options import SelectionOptions
 
 # Cost, in planner units, of maintaining one index entry for one written row: about
 # one buffer access to the leaf page plus the CPU to insert. Deletes are charged too,
 # since vacuum removes their entries later. Documented in the README.
 INDEX_WRITE_COST = 1.0
-
-
-@dataclass
-class SelectionOptions:
-    budget_bytes: int | None = None
-    max_indexes: int | None = None
-    min_improvement: float = 0.01  # share of the weighted workload cost
-    weight: str = "calls"  # calls | time
-    max_width: int = 3
-    write_cost: bool = True
-    # charge pg_stat_user_tables write counters, times this share (the workload's window
-    # over the counters' window; set when the workload comes from pg_stat_statements)
-    table_write_scale: float | None = None
-    # index kinds to propose (indexadvisor.candidates.kinds.KINDS; the plain B-tree is always on)
-    kinds: frozenset[str] = field(default_factory=lambda: ALL_KINDS)
 
 
 @dataclass

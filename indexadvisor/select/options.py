@@ -1,0 +1,22 @@
+"""The options of a selection, with the defaults the CLI shows (one place for both)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from indexadvisor.candidates.kinds import ALL_KINDS
+
+
+@dataclass
+class SelectionOptions:
+    budget_bytes: int | None = None
+    max_indexes: int | None = None
+    min_improvement: float = 0.01  # share of the weighted workload cost
+    weight: str = "calls"  # calls | time
+    max_width: int = 3
+    write_cost: bool = True
+    # charge pg_stat_user_tables write counters, times this share (the workload's window
+    # over the counters' window; set when the workload comes from pg_stat_statements)
+    table_write_scale: float | None = None
+    # index kinds to propose (indexadvisor.candidates.kinds.KINDS; the plain B-tree is always on)
+    kinds: frozenset[str] = field(default_factory=lambda: ALL_KINDS)
