@@ -11,6 +11,7 @@ from indexadvisor import health as _health
 from indexadvisor.catalog.ddl import read_ddl
 from indexadvisor.catalog.live import read_catalog
 from indexadvisor.catalog.snapshot import read_snapshot
+from indexadvisor.costing import Coster
 from indexadvisor.costing.hypopg import PlannerCoster, WhatIf, enable, hypopg_version
 from indexadvisor.costing.stats import StatsCoster
 from indexadvisor.errors import InputError
@@ -30,8 +31,9 @@ from indexadvisor.model import (
 )
 from indexadvisor.pg import session as db
 from indexadvisor.pg.sql import create_index_sql, index_name
-from indexadvisor.select.advisor import Advisor
+from indexadvisor.select import advisor as selection
 from indexadvisor.select.options import SelectionOptions
+from indexadvisor.select.pool import Rank
 from indexadvisor.sources.files import (
     WORKLOAD_SUFFIXES,
     SourceOptions,
@@ -201,12 +203,10 @@ def advise(workload: Workload, catalog: Catalog, catalog_errors: Sequence[Source
         rep.notes.extend(notes)
         parsed.append(ParsedStatement(st, accesses, notes))
 
-    if whatif is not None:
+    def coster(rank: Rank) -> Coster:
+        return PlannerCoster(whatif, catalog) if whatif is not None else StatsCoster(catalog, rank)
 
-        factory = lambda rank: PlannerCoster(whatif, catalog)  # noqa: E731
-    else:
-        factory = lambda rank: StatsCoster(catalog, rank)  # noqa: E731
-    advice = Advisor(catalog, factory, options).advise(parsed)
+    advice = selection.advise(catalog, parsed, coster, options)
     taken = {i.name for t in catalog.tables.values() for i in t.indexes}
     recommendations: list[Recommendation] = []
     for chosen in advice.chosen:

@@ -14,7 +14,9 @@ from indexadvisor.model import (
     Statement,
     Table,
 )
-from indexadvisor.select.advisor import Advisor, Chosen, _used_for
+from indexadvisor.select.budget import local_search
+from indexadvisor.select.reasons import used_for
+from indexadvisor.select.state import Chosen, Outcome, Run
 
 # one big index that is the best single pick, and two smaller ones that are better together
 ITEMS = {"big": (7, 7.0), "left": (5, 4.9), "right": (5, 4.9)}  # name -> (size, saving)
@@ -32,8 +34,8 @@ CANDIDATES = {name: _candidate(name) for name in ITEMS}
 def _knapsack(spent: list[int]):
     """A greedy that adds the best-saving items that fit, from `start`, skipping `banned`."""
 
-    def greedy(per_byte, start=([], []), banned=frozenset()):
-        chosen, results = list(start[0]), list(start[1])
+    def greedy(per_byte, start=None, banned=frozenset()):
+        chosen, results = (list(start.chosen), list(start.results)) if start else ([], [])
         used = sum(ITEMS[c.table][0] for c in chosen)
         order = sorted(ITEMS, key=lambda n: -(ITEMS[n][1] / ITEMS[n][0] if per_byte else ITEMS[n][1]))
         for name in order:
@@ -44,24 +46,24 @@ def _knapsack(spent: list[int]):
             chosen.append(c)
             results.append(Chosen(c, Estimate("planner", benefit=ITEMS[name][1]), [], ""))
             used += ITEMS[name][0]
-        return chosen, results
+        return Run(chosen, results, {})
 
     return greedy
 
 
 def _outcome(run):
-    return BEFORE - sum(ITEMS[c.table][1] for c in run[0]), run[0], run[1], {}
+    return Outcome(BEFORE - sum(ITEMS[c.table][1] for c in run.chosen), run.chosen, run.results, {})
 
 
 def test_a_swap_trades_the_big_pick_for_two_that_are_better_together():
     spent = [0]
     greedy = _knapsack(spent)
-    first = min(_outcome(greedy(False)), _outcome(greedy(True)), key=lambda o: o[0])
-    assert [c.table for c in first[1]] == ["big"]  # both greedy orders take the big one
+    first = min(_outcome(greedy(False)), _outcome(greedy(True)), key=lambda o: o.total)
+    assert [c.table for c in first.chosen] == ["big"]  # both greedy orders take the big one
     sizes = {c.key: ITEMS[c.table][0] for c in CANDIDATES.values()}
-    best = Advisor._swaps(first, greedy, _outcome, sizes, lambda: spent[0])
-    assert sorted(c.table for c in best[1]) == ["left", "right"]
-    assert best[0] == BEFORE - 9.8
+    best = local_search(first, greedy, _outcome, sizes, lambda: spent[0])
+    assert sorted(c.table for c in best.chosen) == ["left", "right"]
+    assert best.total == BEFORE - 9.8
 
 
 def test_the_search_spends_no_more_work_than_came_before_it():
@@ -70,8 +72,8 @@ def test_the_search_spends_no_more_work_than_came_before_it():
     first = _outcome(greedy(False))
     sizes = {c.key: ITEMS[c.table][0] for c in CANDIDATES.values()}
     spent[0] = 0  # nothing spent before the search: no allowance, no trial
-    best = Advisor._swaps(first, greedy, _outcome, sizes, lambda: spent[0])
-    assert [c.table for c in best[1]] == ["big"] and spent[0] == 0
+    best = local_search(first, greedy, _outcome, sizes, lambda: spent[0])
+    assert [c.table for c in best.chosen] == ["big"] and spent[0] == 0
 
 
 def test_a_key_no_requirement_asked_for_says_what_the_statements_do_with_it():
@@ -81,5 +83,5 @@ def test_a_key_no_requirement_asked_for_says_what_the_statements_do_with_it():
     sql = "SELECT count(*) FROM customer JOIN orders ON o_custkey = c_custkey WHERE c_nationkey = 3"
     accesses, _ = Extractor(catalog).extract(Statement("fp", sql, "w.sql", 1))
     helped = [ParsedStatement(Statement("fp", sql, "w.sql", 1), accesses, [])]
-    text = _used_for(Candidate("public", "orders", [IndexKey("o_custkey")]), helped)
+    text = used_for(Candidate("public", "orders", [IndexKey("o_custkey")]), helped)
     assert text == "join key on o_custkey, as the planner uses it for these statements"

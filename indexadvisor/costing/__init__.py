@@ -1,8 +1,8 @@
 """What a statement costs under a set of candidate indexes.
 
-Two costers share one interface so that selection does not care which one it
-has: `StatsCoster` (an offline model of the planner from pg_stats) and
-`PlannerCoster` (the real planner through HypoPG hypothetical indexes).
+Two costers implement one protocol, so that selection does not care which one it has:
+`StatsCoster` (an offline model of the planner from pg_stats, costing/stats.py) and
+`PlannerCoster` (the real planner through HypoPG hypothetical indexes, costing/hypopg.py).
 """
 
 from __future__ import annotations
@@ -14,13 +14,32 @@ from indexadvisor.model import Candidate, ParsedStatement
 
 
 class Coster(Protocol):
+    """The questions selection asks a coster; every coster answers all of them."""
+
     method: str  # "statistics" | "rules" | "planner"
 
     def statement_cost(self, parsed: ParsedStatement, config: Iterable[Candidate]) -> float | None:
         """Cost of one execution with the existing indexes plus `config`; None if it cannot be costed."""
 
+    def ideal(self, parsed: ParsedStatement, candidates: list[Candidate]) -> tuple[float | None, list[Candidate]]:
+        """The cost with every candidate available, and the candidates that cheapest plan uses."""
+
     def size(self, candidate: Candidate) -> int | None:
         """Estimated size of the index in bytes, where known."""
 
+    def sizes(self, candidates: list[Candidate]) -> None:
+        """Size many candidates at once (later size() calls are then cheap)."""
+
     def rows(self, parsed: ParsedStatement) -> float | None:
         """Rows one execution reads/changes (for write costs), where known."""
+
+    def scan_rows(self, parsed: ParsedStatement) -> dict[str, float]:
+        """Table name -> the rows the plan's scan of it returns, where the coster knows better
+        than the statistics model's defaults (the planner's own estimate); else empty."""
+
+    def failure(self, fingerprint: str) -> str | None:
+        """Why a statement could not be costed, if it could not."""
+
+    @property
+    def whatif_calls(self) -> int:
+        """What-if questions sent so far (EXPLAINs for the planner), the measure of effort."""

@@ -51,7 +51,7 @@ class HypoIndex:
 class Plan:
     cost: float
     rows: float
-    indexes_used: set[str] = field(default_factory=set)  # hypothetical index names in the plan
+    indexes_used: set[HypoIndex] = field(default_factory=set)  # the hypothetical indexes the plan uses
     # table name -> the rows the planner expects its scan to return (all workers), for the
     # tables scanned once; the selectivity of their filters by the planner's own statistics
     scan_rows: dict[str, float] = field(default_factory=dict)
@@ -166,8 +166,8 @@ class WhatIf:
             self._param_types[key] = types
             self.explains += 1
             names = {row["indexname"]: index for row, index in zip(results[0], config)} if config else {}
-            plan = _plan(next(r for r in results if r and "QUERY PLAN" in r[0]))
-            plan.indexes_used = {names[n] for n in plan.indexes_used if n in names}
+            plan, used = _plan(next(r for r in results if r and "QUERY PLAN" in r[0]))
+            plan.indexes_used = {names[n] for n in used if n in names}
             return plan
         raise StatementNotExplainable("could not infer the parameter types")
 
@@ -184,7 +184,8 @@ class WhatIf:
                 db.run(self.conn, f"DEALLOCATE {prepared}", what="cleaning up")
 
 
-def _plan(rows: list[dict[str, Any]]) -> Plan:
+def _plan(rows: list[dict[str, Any]]) -> tuple[Plan, set[str]]:
+    """The plan from EXPLAIN (FORMAT JSON) output, and the names of the indexes it uses."""
     doc = rows[0]["QUERY PLAN"]
     top = doc[0]["Plan"]
     used: set[str] = set()
@@ -207,7 +208,7 @@ def _plan(rows: list[dict[str, Any]]) -> Plan:
     rows_out = float(top.get("Plan Rows", 0))
     if top.get("Node Type") == "ModifyTable" and top.get("Plans"):
         rows_out = float(top["Plans"][0].get("Plan Rows", 0))
-    return Plan(float(top["Total Cost"]), rows_out, used, {t: r[0] for t, r in scans.items() if len(r) == 1})
+    return Plan(float(top["Total Cost"]), rows_out, set(), {t: r[0] for t, r in scans.items() if len(r) == 1}), used
 
 
 def _literal(text: str) -> str:
@@ -314,3 +315,14 @@ class PlannerCoster:
     def rows(self, parsed: ParsedStatement) -> float | None:
         plan = self.plan(parsed, ())
         return plan.rows if plan else None
+
+    def scan_rows(self, parsed: ParsedStatement) -> dict[str, float]:
+        plan = self.plan(parsed, ())
+        return plan.scan_rows if plan else {}
+
+    def failure(self, fingerprint: str) -> str | None:
+        return self.failures.get(fingerprint)
+
+    @property
+    def whatif_calls(self) -> int:
+        return self.whatif.explains

@@ -1,9 +1,9 @@
 """The offline coster: statement costs from the statistics model (costing/model.py).
 
 Every index kind is priced here: B-trees (partial, covering, expression keys) by
-the serve rule of candidates.match, as an index-only scan when the index holds
+the serve rule (candidates/serve.py), as an index-only scan when the index holds
 every column the access reads; BRIN and GIN by the predicates they answer
-(kinds/serve.py). GIN is priced only here: HypoPG cannot create it.
+(candidates/serve.py). GIN is priced only here: HypoPG cannot create it.
 """
 
 from __future__ import annotations
@@ -49,8 +49,9 @@ class StatsCoster:
         self.method = "statistics" if catalog.has_stats else "rules"
         self._access: dict[int, tuple[Requirement | None, float]] = {}
         self._reqs: dict[int, list[Requirement]] = {}
-        # id(access) -> rows its filters match, where known better than from the defaults (rules.py)
+        # id(access) -> rows its filters match, where known better than from the defaults (select/gin.py)
         self.matched_rows: dict[int, float] = {}
+        self.costed = 0  # statement costings with candidates, the offline measure of effort
 
     def table(self, access: TableAccess) -> Table | None:
         return self.catalog.tables.get(str(access.table))
@@ -133,7 +134,40 @@ class StatsCoster:
 
     def statement_cost(self, parsed: ParsedStatement, config: Iterable[Candidate]) -> float | None:
         config = list(config)
+        if config:
+            self.costed += 1
         return sum(self.access_cost(a, config) for a in parsed.accesses if a.kind != "insert")
+
+    def ideal(self, parsed: ParsedStatement, candidates: list[Candidate]) -> tuple[float | None, list[Candidate]]:
+        """The cost with every candidate available, and for each access the candidate that is its
+        cheapest path (when one is, by at least MIN_GAIN over the existing indexes)."""
+        used: list[Candidate] = []
+        for access in parsed.accesses:
+            if access.kind == "insert":
+                continue
+            best, pick = self.before(access), None
+            for c in candidates:
+                if (c.schema, c.table) != (access.table.schema, access.table.name):
+                    continue
+                cost = self.index_cost(self.table(access), access, probe(c))
+                if cost is not None and cost.cost * MIN_GAIN <= self.before(access) and cost.cost < best:
+                    best, pick = cost.cost, c
+            if pick is not None and pick not in used:
+                used.append(pick)
+        return self.statement_cost(parsed, candidates), used
+
+    def sizes(self, candidates: list[Candidate]) -> None:
+        """Nothing to batch: an offline size is a formula (see size)."""
+
+    def scan_rows(self, parsed: ParsedStatement) -> dict[str, float]:
+        return {}  # the model's own estimates are all it has
+
+    def failure(self, fingerprint: str) -> str | None:
+        return None  # the model costs every statement it is given
+
+    @property
+    def whatif_calls(self) -> int:
+        return self.costed
 
     def entry_width(self, table: Table | None, index: Index) -> float:
         """Average bytes of an index entry's keys and INCLUDE columns."""

@@ -1,0 +1,60 @@
+"""Under a storage budget: two greedy orders, then a local search over the better one.
+
+Benefit per byte can fill a budget with small indexes and leave out a big, better one,
+and benefit alone can do the opposite: both run and the cheaper workload wins. A budget
+is a knapsack, where the greedy has no guarantee, so the result then goes through a local
+search: drop one chosen index and let the greedy refill what it frees; keep the change when
+the workload gets cheaper (a big index that was the best single pick can crowd out two that
+are better together). The search spends at most twice the what-if calls of everything
+before it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from indexadvisor.select.greedy import greedy, outcome
+from indexadvisor.select.state import Outcome, Problem, Run
+
+Greedy = Callable[[bool, Run | None, frozenset], Run]
+
+
+def best_set(problem: Problem) -> Outcome:
+    """The chosen set: one greedy run, or under a budget both orders and the local search."""
+    def run(per_byte: bool, start: Run | None = None, banned: frozenset = frozenset()) -> Run:
+        return greedy(problem, per_byte, start, banned)
+
+    def judge(r: Run) -> Outcome:
+        return outcome(problem, r)
+
+    best = judge(run(False))
+    if problem.options.budget_bytes is not None:
+        other = judge(run(True))
+        best = other if other.total < best.total else best
+        best = local_search(best, run, judge, problem.sizes, lambda: problem.coster.whatif_calls)
+    return best
+
+
+def local_search(best: Outcome, run: Greedy, judge: Callable[[Run], Outcome], sizes: dict[tuple, int],
+                 effort: Callable[[], int], rounds: int = 3) -> Outcome:
+    """Drop one chosen index at a time (the smallest benefit per byte first) and refill with
+    the greedy in both orders; keep the first change that makes the workload cheaper."""
+    limit = 3 * effort()
+    for _ in range(rounds):
+        improved = False
+        benefit = {id(r.candidate): r.estimate.benefit for r in best.results}
+        order = sorted(best.chosen, key=lambda c: benefit.get(id(c), 0.0) / max(sizes.get(c.key, 0), 8192))
+        for x in order:
+            if effort() >= limit:
+                return best
+            start = Run([c for c in best.chosen if c is not x], [r for r in best.results if r.candidate is not x], {})
+            for per_byte in (False, True):
+                trial = judge(run(per_byte, start, frozenset({x.key})))
+                if trial.total < best.total * (1 - 1e-4):
+                    best, improved = trial, True
+                    break
+            if improved:
+                break
+        if not improved:
+            break
+    return best

@@ -1,0 +1,100 @@
+"""The economics of an index, in one place for every kind: statement weights and write costs.
+
+A statement's weight is its calls (or, with `--weight time`, its measured time per
+unit of planner cost, so that weight x cost is time). An index is charged for the rows
+the workload writes to its table, and for the HOT updates it takes away.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from indexadvisor.costing import Coster
+from indexadvisor.model import Candidate, Catalog, ParsedStatement
+from indexadvisor.select.options import SelectionOptions
+
+# Cost, in planner units, of maintaining one index entry for one written row: about
+# one buffer access to the leaf page plus the CPU to insert. Deletes are charged too,
+# since vacuum removes their entries later. Documented in the README.
+INDEX_WRITE_COST = 1.0
+# A GIN index adds one entry per trigram, key or element of a written row.
+GIN_WRITE_FACTOR = 3.0
+
+
+@dataclass
+class WriteLoad:
+    """Rows written to one table per workload period, and the columns UPDATEs change (with volume)."""
+
+    rows: float = 0.0
+    updated: dict[str, float] = field(default_factory=dict)
+
+
+def weights(parsed: list[ParsedStatement], base: dict[str, float], options: SelectionOptions) -> dict[str, float]:
+    """Per statement: its calls, or with --weight time its time per unit of its cost."""
+    out = {}
+    for p in parsed:
+        fp = p.statement.fingerprint
+        if options.weight == "time" and p.statement.total_time_ms and base.get(fp):
+            out[fp] = p.statement.total_time_ms / base[fp]  # weight x cost = measured time
+        else:
+            out[fp] = float(p.statement.calls)
+    return out
+
+
+def ms_per_unit(parsed: list[ParsedStatement], base: dict[str, float], options: SelectionOptions) -> float:
+    """With --weight time, gains are in ms: the factor that turns a write cost (cost units) into ms."""
+    if options.weight != "time":
+        return 1.0
+    timed = [(p.statement.total_time_ms, p.statement.calls * base[p.statement.fingerprint])
+             for p in parsed if p.statement.total_time_ms and base.get(p.statement.fingerprint)]
+    units = sum(u for _, u in timed)
+    return sum(t for t, _ in timed) / units if units else 1.0
+
+
+def write_load(parsed: list[ParsedStatement], coster: Coster, catalog: Catalog,
+               options: SelectionOptions) -> dict[str, WriteLoad]:
+    """Per table ("schema.name"): the rows the workload writes, from its statements, or from
+    pg_stat_user_tables' counters scaled to the workload's window, whichever is larger."""
+    load: dict[str, WriteLoad] = {}
+    for p in parsed:
+        for a in p.accesses:
+            if a.kind not in ("insert", "update", "delete"):
+                continue
+            entry = load.setdefault(str(a.table), WriteLoad())
+            rows = (a.rows_written or 1) if a.kind == "insert" else max(coster.rows(p) or 1.0, 1.0)
+            entry.rows += p.statement.calls * rows
+            for col in a.set_columns:
+                entry.updated[col] = entry.updated.get(col, 0.0) + p.statement.calls * rows
+    scale = options.table_write_scale
+    if scale:
+        for name, table in catalog.tables.items():
+            counted = sum(x or 0 for x in (table.n_tup_ins, table.n_tup_upd, table.n_tup_del)) * scale
+            if counted:
+                entry = load.setdefault(name, WriteLoad())
+                entry.rows = max(entry.rows, float(counted))
+    return load
+
+
+def write_cost(c: Candidate, writes: dict[str, WriteLoad], catalog: Catalog, replaces: bool = False) -> float:
+    """What maintaining the index costs under the workload's writes, in cost units.
+
+    Nothing for the rows when it replaces a chosen index (that one was charged); a partial
+    index only for the share of rows it holds; GIN GIN_WRITE_FACTOR times a B-tree's. An index on a column the workload's UPDATEs
+    change, that no index covered before, also costs those updates their HOT path.
+    """
+    entry = writes.get(f"{c.schema}.{c.table}")
+    if not entry:
+        return 0.0
+    if c.method == "gin":
+        return entry.rows * INDEX_WRITE_COST * GIN_WRITE_FACTOR
+    share = c.rows_fraction if c.rows_fraction is not None else 1.0
+    cost = entry.rows * INDEX_WRITE_COST * (0 if replaces else 1) * share
+    table = catalog.tables.get(f"{c.schema}.{c.table}")
+    indexes = table.indexes if table else []
+    indexed_now = {k.column for i in indexes for k in i.keys if k.column} | {col for i in indexes for col in i.include}
+    mine = {k.column for k in c.keys if k.column} | set(c.include)
+    for col, volume in entry.updated.items():
+        if col in mine and col not in indexed_now:
+            # the UPDATE was HOT-eligible; now every index on the table gets a new entry
+            cost += volume * INDEX_WRITE_COST * (len(indexes) if table else 1)
+    return cost

@@ -1,0 +1,182 @@
+"""The greedy choice of a set: add the index with the best marginal net benefit for the
+whole workload, re-costing what it touches, while one pays off.
+
+Lazy evaluation (CELF): a candidate's gain only shrinks as others are chosen, so it is
+re-costed only when its last known gain is the best on the heap. It starts from an upper
+bound that costs no what-if call: an index cannot save more than its statements' current
+cost above their ideal. A candidate that serves every scan of a chosen one replaces it; one
+whose scans a chosen index serves is not added (the set never holds what health would call
+redundant). A run stops when the next index saves less than --min-improvement of the
+workload's cost, at --max-indexes, or when nothing more fits in --budget.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+from dataclasses import dataclass, field
+
+from indexadvisor.candidates.serve import serves_scans_of
+from indexadvisor.costing.stats import probe
+from indexadvisor.model import Candidate
+from indexadvisor.select.economics import write_cost
+from indexadvisor.select.reasons import describe
+from indexadvisor.select.screen import extensions, relevant_statements, same_definition_but_include
+from indexadvisor.select.state import Evaluation, Outcome, Problem, Run
+
+
+@dataclass(order=True)
+class _Entry:
+    """A heap entry: the best score first, then narrower indexes, then pool order."""
+
+    priority: float
+    width: int
+    order: int
+    computed: int  # the round its evaluation is from (-1: only a bound)
+    candidate: Candidate = field(compare=False)
+    evaluation: Evaluation | None = field(compare=False)
+    most: float = field(compare=False)  # the most it can still save
+
+
+def greedy(problem: Problem, per_byte: bool, start: Run | None = None, banned: frozenset = frozenset()) -> Run:
+    """Add indexes to `start` (or to nothing) while one pays off; `banned` candidates are not offered."""
+    if start is None:
+        run = Run([], [], dict(problem.base))
+    else:
+        run = Run(list(start.chosen), list(start.results), final_costs(problem, start.chosen) if start.chosen else dict(problem.base))
+        run.used = sum(problem.sizes[c.key] for c in run.chosen)
+    heap = _bounds(problem, run, per_byte, banned)
+    round_no = 0
+    floor = problem.options.min_improvement * problem.workload_cost(run.now)
+    while heap:
+        entry = heapq.heappop(heap)
+        if entry.most < floor:
+            continue  # even its best case saves less than the threshold now
+        if entry.computed != round_no:
+            ev = evaluate(problem, run, entry.candidate, per_byte)
+            if ev is not None:
+                heapq.heappush(heap, _Entry(-ev.score(per_byte), entry.width, entry.order, round_no, entry.candidate, ev, ev.net))
+            continue
+        ev = entry.evaluation
+        if ev is None or ev.net <= 0 or ev.candidate in run.chosen:
+            continue
+        _take(problem, run, ev)
+        floor = problem.options.min_improvement * problem.workload_cost(run.now)
+        round_no += 1
+        for ext, order in _grow(problem, ev):
+            heapq.heappush(heap, _Entry(-math.inf, len(ext.keys), order, -1, ext, None, math.inf))
+        if problem.options.max_indexes is not None and len(run.chosen) >= problem.options.max_indexes:
+            break
+    return run
+
+
+def _bounds(problem: Problem, run: Run, per_byte: bool, banned: frozenset) -> list[_Entry]:
+    """The starting heap: each candidate at the most it could save, where that can clear the floor."""
+    heap: list[_Entry] = []
+    # the floor is a share of the workload's cost at the time; it is never below
+    # that share of the cost with every statement at its ideal
+    lowest = problem.options.min_improvement * sum(problem.weight[fp] * problem.ideal.get(fp, 0.0) for fp in run.now)
+    for n, c in enumerate(problem.pool + problem.grown):
+        if c.key in banned or c in run.chosen:
+            continue
+        bound = sum(problem.weight[fp] * (run.now[fp] - problem.ideal.get(fp, 0.0))
+                    for fp in (p.statement.fingerprint for p in problem.relevant[c.key]) if fp in run.now)
+        if bound <= 0 or bound < lowest:
+            continue
+        score = bound / max(problem.sizes[c.key], 8192) if per_byte else bound
+        heapq.heappush(heap, _Entry(-score, len(c.keys), n, -1, c, None, bound))
+    return heap
+
+
+def _effective(problem: Problem, run: Run, c: Candidate) -> tuple[Candidate, list[Candidate]]:
+    """The index c really adds given what is chosen, and what it replaces.
+
+    A chosen index with the same keys but other INCLUDE columns is merged into
+    one (two would be duplicates); a chosen left prefix is replaced.
+    """
+    twins = [x for x in run.chosen if same_definition_but_include(x, c)]
+    if twins:
+        include = list(c.include) + [col for x in twins for col in x.include if col not in c.include]
+        merged = Candidate(c.schema, c.table, c.keys, include, c.where, c.method,
+                           list(dict.fromkeys(c.statements + [fp for x in twins for fp in x.statements])))
+        if merged.key not in problem.sizes:
+            problem.origins[merged.key] = problem.origins[c.key]
+            problem.relevant[merged.key] = list({id(p): p for x in twins + [c] for p in problem.relevant[x.key]}.values())
+            problem.sizes[merged.key] = problem.coster.size(merged) or 0
+        c = merged
+    return c, twins + [x for x in run.chosen if x not in twins and serves_scans_of(probe(x), probe(c))]
+
+
+def evaluate(problem: Problem, run: Run, candidate: Candidate, per_byte: bool) -> Evaluation | None:
+    """What adding the candidate to the run would save; None when it cannot be added or saves nothing."""
+    c, replaced = _effective(problem, run, candidate)
+    size = problem.sizes[c.key] - sum(problem.sizes[x.key] for x in replaced)
+    budget = problem.options.budget_bytes
+    if budget is not None and run.used + size > budget:
+        return None
+    kept = [x for x in run.chosen if x not in replaced]
+    if any(serves_scans_of(probe(c), probe(x)) for x in kept):
+        return None  # health would call it redundant next to one already chosen
+    gain, per = 0.0, {}
+    for p in problem.relevant[c.key]:
+        fp = p.statement.fingerprint
+        if fp not in run.now:
+            continue
+        new = problem.coster.statement_cost(p, problem.config_for(fp, kept) + [c])
+        if new is not None and new < run.now[fp]:
+            gain += problem.weight[fp] * (run.now[fp] - new)
+            per[fp] = (run.now[fp], new)
+    if gain <= 0:
+        return None
+    wcost = 0.0
+    if problem.options.write_cost:
+        wcost = write_cost(c, problem.writes, problem.catalog, replaces=bool(replaced)) * problem.ms_per_unit
+    return Evaluation(c, replaced, per, gain, wcost, size)
+
+
+def _take(problem: Problem, run: Run, ev: Evaluation) -> None:
+    """Add the evaluated index to the run, dropping what it replaces."""
+    for x in ev.replaced:
+        run.chosen.remove(x)
+        run.results = [r for r in run.results if r.candidate is not x]
+    run.chosen.append(ev.candidate)
+    run.used += ev.size
+    for fp, (_, new) in ev.per.items():
+        run.now[fp] = new
+    run.results.append(describe(problem, ev.candidate, ev.per, ev.gain, ev.write_cost, problem.sizes[ev.candidate.key]))
+
+
+def _grow(problem: Problem, ev: Evaluation) -> list[tuple[Candidate, int]]:
+    """With the planner, the wider candidates grown from a chosen one, registered in the
+    problem, each with its place in the heap's order (after everything sized before it)."""
+    if not problem.planner:
+        return []
+    out = []
+    for ext in extensions(ev.candidate, ev.per, problem.parsed, problem.origins, problem.catalog, problem.options.max_width):
+        problem.grown.append(ext)
+        problem.relevant[ext.key] = relevant_statements(ext, problem.by_table, problem.catalog, broad=True)
+        problem.coster.sizes([ext])
+        problem.sizes[ext.key] = problem.coster.size(ext) or 0
+        out.append((ext, len(problem.sizes)))
+    return out
+
+
+def final_costs(problem: Problem, chosen: list[Candidate]) -> dict[str, float]:
+    """Every statement on a chosen index's table, re-costed with the whole set."""
+    final = dict(problem.base)
+    touched = {f"{c.schema}.{c.table}" for c in chosen}
+    for t in touched:
+        for p in problem.by_table.get(t, []):
+            fp = p.statement.fingerprint
+            if fp not in problem.base:
+                continue
+            cost = problem.coster.statement_cost(p, problem.config_for(fp, chosen))
+            if cost is not None:
+                final[fp] = min(cost, problem.base[fp])
+    return final
+
+
+def outcome(problem: Problem, run: Run) -> Outcome:
+    """A run's result, judged by the weighted workload cost with its whole set."""
+    final = final_costs(problem, run.chosen)
+    return Outcome(problem.workload_cost(final), run.chosen, run.results, final)

@@ -1,0 +1,145 @@
+"""The pool the selection chooses from: per table access, the candidates that would serve it.
+
+Each access that no existing index serves in full asks for the B-tree that would serve
+it best (candidates/requirements.py), narrowed to --max-width and its left prefixes;
+the other kinds add theirs (candidates/pool.py). With the planner, one-column and
+all-columns seeds join them (the planner may prefer them, and they grow when they pay
+off); offline, an access whose ideal index would not make it twice as cheap asks for none.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from indexadvisor.candidates.pool import KindAdvisor
+from indexadvisor.candidates.requirements import Requirement, requirement_for, variants
+from indexadvisor.candidates.serve import copies_existing, match, serving_index
+from indexadvisor.costing.model import StatsModel
+from indexadvisor.costing.stats import MIN_GAIN, key_columns
+from indexadvisor.model import Candidate, Catalog, Index, IndexKey, ParsedStatement, PredKind, Table, TableAccess
+from indexadvisor.select.options import SelectionOptions
+from indexadvisor.select.reasons import note
+from indexadvisor.select.screen import covering_columns, indexable_columns, reversed_candidate
+from indexadvisor.select.state import Pool
+
+Rank = Callable[[TableAccess, Table | None], Callable[[str], tuple]]
+
+
+def ranker(table_rank: Callable[[str, str], tuple]) -> Rank:
+    """Per access, the order of its equality columns: flags and IS NULL tests last, then by
+    how many statements filter on the column, then by its distinct values."""
+    def for_access(access: TableAccess, table: Table | None) -> Callable[[str], tuple]:
+        key = str(access.table)
+        null_tests = set(access.columns_of(PredKind.IS_NULL))
+
+        def rank(column: str) -> tuple:
+            col = table.columns.get(column) if table else None
+            low = column in null_tests or (col is not None and (
+                col.type.startswith("bool") or (col.stats is not None and 0 < col.stats.n_distinct <= 5)))
+            return (low,) + table_rank(key, column)
+
+        return rank
+
+    return for_access
+
+
+class _Builder:
+    """Collects candidates by identity, each with the requirements and statements that asked for it."""
+
+    def __init__(self) -> None:
+        self.origins: dict[tuple, tuple[Candidate, list[Requirement]]] = {}
+        self.served: dict[str, list[str]] = {}
+        self.notes: dict[str, list[str]] = {}
+
+    def add(self, c: Candidate, req: Requirement, fp: str) -> None:
+        home = self.origins.setdefault(c.key, (c, []))
+        home[1].append(req)
+        if fp not in home[0].statements:
+            home[0].statements.append(fp)
+
+    def seed(self, c: Candidate, req: Requirement) -> None:
+        if c.key not in self.origins:
+            self.origins[c.key] = (c, [req])
+
+    def pool(self) -> Pool:
+        return Pool([c for c, _ in self.origins.values()], {k: r for k, (_, r) in self.origins.items()},
+                    self.served, self.notes)
+
+
+def build_pool(catalog: Catalog, parsed: list[ParsedStatement], options: SelectionOptions, model: StatsModel,
+               kinds: KindAdvisor, rank: Rank, planner: bool) -> Pool:
+    """Every access's candidates (B-tree variants and the other kinds), minus what existing indexes serve."""
+    out = _Builder()
+    for p in parsed:
+        for access in p.accesses:
+            if access.kind != "insert":
+                _access_candidates(out, catalog, p, access, options, model, kinds, rank, planner)
+    kinds.prune(out.origins)  # one-column B-trees a partial or BRIN index supersedes
+    return out.pool()
+
+
+def _access_candidates(out: _Builder, catalog: Catalog, p: ParsedStatement, access: TableAccess,
+                       options: SelectionOptions, model: StatsModel, kinds: KindAdvisor, rank: Rank,
+                       planner: bool) -> None:
+    fp = p.statement.fingerprint
+    table = catalog.tables.get(str(access.table))
+    if model.is_tiny(table):
+        note(out.notes, fp, f"{access.table} has about {int(model.rows(table))} rows: a sequential scan is as fast as an index")
+        return
+    req = requirement_for(access, rank(access, table), table=table)
+    existing = serving_index(table, req, access) if req is not None else None
+    # the other kinds (candidates/kinds/): partial, covering, expression, BRIN here; GIN after the greedy
+    extra = kinds.propose(p, access, table, req, rank(access, table), existing)
+    for text in extra.notes:
+        note(out.notes, fp, text)
+    if extra.served_by:
+        out.served.setdefault(fp, []).extend(extra.served_by)
+    for c, kind_req in extra.candidates:
+        if not copies_existing(c, table):
+            out.add(c, kind_req, fp)
+    if req is None:
+        return
+    if existing is not None:
+        out.served.setdefault(fp, []).append(existing.name)
+        return
+    if extra.supersede_plain:
+        return  # a partial or BRIN index is the better index for this access (candidates/kinds/)
+    if not planner and not _worth_it(out, model, table, access, req, fp):
+        return
+    for keys in variants(req, options.max_width):
+        c = Candidate(access.table.schema, access.table.name, keys, statements=[fp])
+        if copies_existing(c, table):
+            continue
+        twin = reversed_candidate(c)
+        if twin.key in out.origins:  # a B-tree scans both ways: the same index
+            c = out.origins[twin.key][0]
+        out.add(c, req, fp)
+    if planner:  # seeds the planner may prefer, and grows when they pay off
+        # (no all-columns seed where candidates/kinds/covering.py proposes INCLUDE for the same index-only scan)
+        wide = [] if extra.covering else [covering_columns(access, options.max_width)]
+        for cols in [[col] for col in indexable_columns(access)] + wide:
+            seed = Candidate(access.table.schema, access.table.name, [IndexKey(c) for c in cols], statements=[fp])
+            if cols and not copies_existing(seed, table):
+                out.seed(seed, req)
+
+
+def _worth_it(out: _Builder, model: StatsModel, table: Table | None, access: TableAccess, req: Requirement,
+              fp: str) -> bool:
+    """Offline pre-screen: would even the ideal index make this access twice as cheap?"""
+    before = model.seq_scan(table, access)
+    best_index = None
+    for index in table.indexes if table else []:
+        m = match(index, req, access)
+        if m.eq or m.order or m.range:
+            one = index.unique and not index.where and len(m.eq) == len(index.keys)
+            cost = model.index_scan(table, access, req, m, one_row=one, key_columns=key_columns(index.keys))
+            if cost.cost < before.cost:
+                before, best_index = cost, index
+    ideal_index = Index("", access.table.schema, access.table.name, req.keys())
+    ideal = model.index_scan(table, access, req, match(ideal_index, req, access), key_columns=key_columns(ideal_index.keys))
+    if ideal.cost * MIN_GAIN <= before.cost:
+        return True
+    if best_index is not None:
+        out.served.setdefault(fp, []).append(best_index.name)
+        note(out.notes, fp, f"existing index {best_index.name} serves {access.table} nearly as well as a new one would")
+    return False

@@ -1,0 +1,104 @@
+"""What the report says about a chosen index: its estimate and the reason, in words."""
+
+from __future__ import annotations
+
+from indexadvisor.candidates.kinds import label
+from indexadvisor.candidates.requirements import Requirement, describe_keys, requirement_for
+from indexadvisor.candidates.serve import match
+from indexadvisor.costing.stats import key_columns, probe
+from indexadvisor.model import Candidate, Estimate, ParsedStatement, PredKind, StatementCost
+from indexadvisor.select.state import Chosen, Problem
+
+
+def note(notes: dict[str, list[str]], fp: str, text: str) -> None:
+    """Add a note to a statement, once."""
+    bucket = notes.setdefault(fp, [])
+    if text not in bucket:
+        bucket.append(text)
+
+
+def estimate_for(method: str, per: dict[str, tuple[float, float]], weight: dict[str, float], gain: float,
+                 wcost: float, size: int) -> Estimate:
+    """An index's estimate: the statements it helps (biggest weighted gain first), their
+    weighted costs before and after, its net benefit, size and write cost."""
+    helps = [StatementCost(fp, round(b, 2), round(a, 2))
+             for fp, (b, a) in sorted(per.items(), key=lambda kv: -weight[kv[0]] * (kv[1][0] - kv[1][1]))]
+    return Estimate(
+        method,
+        cost_before=round(sum(weight[h.fingerprint] * h.cost_before for h in helps), 2),
+        cost_after=round(sum(weight[h.fingerprint] * h.cost_after for h in helps), 2),
+        benefit=round(gain - wcost, 2),
+        size_bytes=size or None,
+        write_cost=round(wcost, 2),
+        helps=helps,
+    )
+
+
+def describe(problem: Problem, c: Candidate, per: dict[str, tuple[float, float]], gain: float, wcost: float,
+             size: int) -> Chosen:
+    """The chosen index with its estimate, its kind and why, and the reason the report shows."""
+    method = problem.coster.method
+    table = problem.catalog.tables.get(f"{c.schema}.{c.table}")
+    if method != "planner" and not (table is not None and table.has_stats):
+        method = "rules"
+    estimate = estimate_for(method, per, problem.weight, gain, wcost, size)
+    helps = estimate.helps
+    if method != "planner":
+        _rows(problem, estimate, c)
+    kind = problem.kinds.kind_of(c)
+    why = problem.kinds.why_for(c)
+    reqs = problem.origins[c.key]
+    keys = describe_keys(c.keys, reqs[0]) if c.method == "btree" else ""
+    if not keys and not why and c.method == "btree":
+        keys = used_for(c, [p for p in problem.parsed if p.statement.fingerprint in per])
+    reason = f"{label(kind)}: " + "; ".join(part for part in (why, keys) if part)
+    if len(helps) > 1:
+        reason += f"; serves {len(helps)} statement shapes"
+    if helps:
+        top = helps[0]
+        unit = "planner cost" if method == "planner" else "estimated cost"
+        reason += f"; {unit} per call {top.cost_before:,.1f} -> {top.cost_after:,.1f}"
+    if wcost:
+        reason += f"; write cost {wcost:,.0f} charged"
+    if method == "rules":
+        reason += "; no statistics for this table: ranked by structure and call frequency"
+    return Chosen(c, estimate, [h.fingerprint for h in helps], reason, kind, why or keys)
+
+
+def _rows(problem: Problem, estimate: Estimate, c: Candidate) -> None:
+    """Rows read per call before/after, for the hottest helped statement (statistics mode)."""
+    if not estimate.helps:
+        return
+    target = next(p for p in problem.parsed if p.statement.fingerprint == estimate.helps[0].fingerprint)
+    table = problem.catalog.tables.get(f"{c.schema}.{c.table}")
+    index = probe(c)
+    for access in target.accesses:
+        if access.table.schema != c.schema or access.table.name != c.table:
+            continue
+        req: Requirement | None = requirement_for(access, lambda col: (0, col), table=table)
+        if req is None:
+            continue
+        m = match(index, req, access)
+        if m.eq or m.order or m.range:
+            estimate.rows_before = round(problem.model.rows(table), 1)
+            estimate.rows_after = round(problem.model.index_scan(table, access, req, m, key_columns=key_columns(c.keys)).rows, 1)
+            return
+
+
+_USE_WORDS = {PredKind.JOIN: "join key", PredKind.EQ: "equality", PredKind.IN: "IN list", PredKind.RANGE: "range",
+              PredKind.LIKE_PREFIX: "LIKE prefix", PredKind.IS_NULL: "IS NULL", PredKind.IS_NOT_NULL: "IS NOT NULL"}
+
+
+def used_for(c: Candidate, helped: list[ParsedStatement]) -> str:
+    """What the statements an index helps do with its leading column, for a candidate that
+    no single statement's requirement asked for (the planner picked it, e.g. a join key)."""
+    lead = c.keys[0].column
+    uses: list[str] = []
+    for p in helped:
+        for a in p.accesses:
+            if a.table.schema != c.schema or a.table.name != c.table:
+                continue
+            uses += [_USE_WORDS[q.kind] for q in a.predicates if q.column == lead and q.kind in _USE_WORDS]
+            uses += ["ORDER BY" for k in a.order_by if k.column == lead] + ["GROUP BY" for g in a.group_by if g == lead]
+    words = list(dict.fromkeys(uses))
+    return f"{' and '.join(words) if words else 'access'} on {lead}, as the planner uses it for these statements"

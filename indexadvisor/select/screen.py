@@ -1,0 +1,166 @@
+"""Which candidates are worth a greedy's attention, and which statements each one can change.
+
+With the planner, each statement is explained once with all its candidates available and
+a candidate no plan picks is dropped; a candidate that pays off grows by one more column
+its statements use (a wider index the planner may prefer). Offline, a candidate is
+relevant to the statements whose access its leading keys serve (the serve rule).
+"""
+
+from __future__ import annotations
+
+from indexadvisor.candidates.requirements import Requirement, requirement_for
+from indexadvisor.candidates.serve import copies_existing, could_serve, match, same_key
+from indexadvisor.costing import Coster
+from indexadvisor.costing.stats import probe
+from indexadvisor.model import Candidate, Catalog, IndexKey, ParsedStatement, PredKind, TableAccess
+
+# what a key on a plain column can search (the other predicate kinds: expressions, GIN operators, in candidates/kinds/)
+_BTREE_KINDS = (PredKind.EQ, PredKind.IN, PredKind.RANGE, PredKind.IS_NULL, PredKind.LIKE_PREFIX, PredKind.JOIN)
+
+
+def indexable_columns(access: TableAccess) -> list[str]:
+    """Columns an index key could serve: filtered, joined, grouped or sorted on."""
+    cols = [p.column for p in access.predicates if p.kind in _BTREE_KINDS and p.expression is None]
+    cols += access.group_by + [k.column for k in access.order_by]
+    return list(dict.fromkeys(cols))
+
+
+def covering_columns(access: TableAccess, max_width: int) -> list[str]:
+    """Every column the access touches, searchable ones first, when few enough to allow an
+    index-only scan; else nothing."""
+    if "*" in access.columns_read:
+        return []
+    cols = indexable_columns(access)
+    cols += [c for c in sorted(access.columns_read) if c not in cols]
+    return cols if 1 < len(cols) <= max_width else []
+
+
+def relevant_statements(c: Candidate, by_table: dict[str, list[ParsedStatement]], catalog: Catalog,
+                        broad: bool = False) -> list[ParsedStatement]:
+    """Statements with an access the candidate's leading keys can serve at all.
+
+    `broad` (the planner decides): any access that filters, joins, groups or sorts
+    on the leading column; otherwise the access-pattern match rule.
+    """
+    index = probe(c)
+    lead = c.keys[0].column if c.keys else None
+    out = []
+    for p in by_table.get(f"{c.schema}.{c.table}", []):
+        for a in p.accesses:
+            if a.table.schema != c.schema or a.table.name != c.table or a.kind == "insert":
+                continue
+            if c.method != "btree" or any(k.expression for k in c.keys):  # GIN/BRIN operators, expression keys
+                if could_serve(index, a):
+                    out.append(p)
+                    break
+                continue
+            if broad and lead in indexable_columns(a):
+                out.append(p)
+                break
+            req = requirement_for(a, lambda col: (0, col), table=catalog.tables.get(f"{c.schema}.{c.table}"))
+            if req is None:
+                continue
+            m = match(index, req, a)
+            if m.eq or m.order or m.range:
+                out.append(p)
+                break
+    return out
+
+
+def planner_picks(pool: list[Candidate], relevant: dict[tuple, list[ParsedStatement]], current: dict[str, float],
+                  coster: Coster, ideal: dict[str, float], keep_prefixes: set[str]) -> list[Candidate]:
+    """Per-statement candidate selection: keep what the planner uses when offered everything.
+
+    Each statement is explained once with all its candidates present; a candidate
+    that no statement's plan picks over the others is dominated and is dropped
+    (its left prefixes stay, as cheaper options under a budget). Fills `ideal`.
+    """
+    offered: dict[str, tuple[ParsedStatement, list[Candidate]]] = {}
+    for c in pool:
+        for p in relevant[c.key]:
+            offered.setdefault(p.statement.fingerprint, (p, []))[1].append(c)
+    picked: set[tuple] = set()
+    for fp, (p, candidates) in offered.items():
+        if fp not in current:
+            continue
+        cost, used = coster.ideal(p, candidates)
+        if cost is not None:
+            ideal[fp] = min(cost, current[fp])
+        picked.update(c.key for c in used)
+    keep = [c for c in pool if c.key in picked]
+    columns = {_columns_of(c) for c in keep}  # the same columns in other directions are as good
+    keep += [c for c in pool if c.key not in picked and _columns_of(c) in columns]
+    if keep_prefixes:
+        keep += [c for c in pool if c not in keep and c.table in keep_prefixes and any(narrower(c, k) for k in keep)]
+    kept = {c.key for c in keep}
+    return [c for c in pool if c.key in kept]  # pool order: ties go to the hotter statement's variant
+
+
+def extensions(c: Candidate, per: dict[str, tuple[float, float]], parsed: list[ParsedStatement],
+               origins: dict[tuple, list[Requirement]], catalog: Catalog, max_width: int) -> list[Candidate]:
+    """Wider candidates grown from one that pays off: one more column its statements use.
+
+    Chosen, an extension replaces its parent (the parent would be a redundant prefix).
+    Each is registered in `origins` with its parent's requirements.
+    """
+    if len(c.keys) >= max_width or c.method != "btree":
+        return []
+    table = catalog.tables.get(f"{c.schema}.{c.table}")
+    have = {k.column for k in c.keys} | set(c.include)  # a key cannot repeat an INCLUDE column
+    columns: list[str] = []
+    for p in parsed:
+        if p.statement.fingerprint not in per:
+            continue
+        for a in p.accesses:
+            if a.table.schema == c.schema and a.table.name == c.table:
+                read = [col for col in sorted(a.columns_read) if col != "*"]
+                columns += [col for col in indexable_columns(a) + read if col not in have and col not in columns]
+    out = []
+    for col in columns:
+        ext = Candidate(c.schema, c.table, c.keys + [IndexKey(col)], list(c.include), c.where, c.method, list(c.statements))
+        if ext.key in origins or copies_existing(ext, table):
+            continue
+        origins[ext.key] = origins[c.key]  # described by the parent's requirements
+        out.append(ext)
+    return out
+
+
+def reversed_candidate(c: Candidate) -> Candidate:
+    """The same index with every key's direction (and NULLS placement) flipped."""
+    keys = []
+    for k in c.keys:
+        nulls_first = k.desc if k.nulls_first is None else k.nulls_first  # explicit, then flipped
+        flipped_desc = not k.desc
+        flipped_nulls = not nulls_first
+        keys.append(IndexKey(k.column, k.expression, flipped_desc,
+                             None if flipped_nulls == flipped_desc else flipped_nulls, k.opclass, k.collation))
+    return Candidate(c.schema, c.table, keys, list(c.include), c.where, c.method)
+
+
+def _is_prefix(narrow: Candidate, wide: Candidate) -> bool:
+    """Whether `narrow` is a left prefix of `wide` (same table, same key specs), and not equal."""
+    if (narrow.schema, narrow.table, narrow.method, narrow.where) != (wide.schema, wide.table, wide.method, wide.where):
+        return False
+    if len(narrow.keys) >= len(wide.keys):
+        return False
+    return all(same_key(a, b) and a.desc == b.desc and a.nulls_first == b.nulls_first
+               for a, b in zip(narrow.keys, wide.keys))
+
+
+def narrower(narrow: Candidate, wide: Candidate) -> bool:
+    """Whether `narrow` is `wide` with fewer columns: a left prefix of its keys, or its
+    keys with fewer INCLUDE columns (a cheaper option under a budget)."""
+    if _is_prefix(narrow, wide):
+        return True
+    return same_definition_but_include(narrow, wide) and set(narrow.include) < set(wide.include)
+
+
+def same_definition_but_include(a: Candidate, b: Candidate) -> bool:
+    """The same index but for its INCLUDE columns (two such would be duplicates)."""
+    return (a.schema, a.table, a.method, a.where) == (b.schema, b.table, b.method, b.where) \
+        and len(a.keys) == len(b.keys) and set(a.include) != set(b.include) \
+        and all(same_key(x, y) and x.desc == y.desc and x.nulls_first == y.nulls_first for x, y in zip(a.keys, b.keys))
+
+
+def _columns_of(c: Candidate) -> tuple:
+    return (c.schema, c.table, c.method, c.where, tuple(c.include), tuple((k.column, k.expression, k.opclass) for k in c.keys))

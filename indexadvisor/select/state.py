@@ -1,0 +1,119 @@
+"""What the selection works on and what it hands back: plain data, no logic."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from indexadvisor.candidates.pool import KindAdvisor
+from indexadvisor.candidates.requirements import Requirement
+from indexadvisor.costing import Coster
+from indexadvisor.costing.model import StatsModel
+from indexadvisor.model import Candidate, Catalog, Estimate, ParsedStatement
+from indexadvisor.select.economics import WriteLoad
+from indexadvisor.select.options import SelectionOptions
+
+
+@dataclass
+class Chosen:
+    candidate: Candidate
+    estimate: Estimate
+    served: list[str]  # fingerprints, biggest gain first
+    reason: str
+    kind: str = "btree"  # candidates.kinds.KINDS
+    kind_reason: str = ""  # why this kind; for a plain B-tree, what its keys do
+
+
+@dataclass
+class Advice:
+    chosen: list[Chosen]
+    served_by_existing: dict[str, list[str]]  # fingerprint -> index names
+    notes: dict[str, list[str]]  # fingerprint -> notes
+    costs: dict[str, tuple[float, float]] = field(default_factory=dict)  # fingerprint -> before, after
+    workload_before: float = 0.0
+    workload_after: float = 0.0
+
+
+@dataclass
+class Pool:
+    """The candidates to choose from, each with the requirements that asked for it."""
+
+    candidates: list[Candidate]
+    origins: dict[tuple, list[Requirement]]  # candidate key -> requirements (for the reasons)
+    served: dict[str, list[str]]  # fingerprint -> existing indexes that serve it
+    notes: dict[str, list[str]]  # fingerprint -> notes
+
+
+@dataclass
+class Problem:
+    """Everything a greedy run reads: fixed once the pool and the baseline costs are known,
+    except the candidates grown from chosen ones (`grown`, `relevant`, `sizes`, `origins`)."""
+
+    catalog: Catalog
+    options: SelectionOptions
+    coster: Coster
+    model: StatsModel
+    kinds: KindAdvisor
+    parsed: list[ParsedStatement]
+    pool: list[Candidate]
+    origins: dict[tuple, list[Requirement]]
+    by_table: dict[str, list[ParsedStatement]]  # "schema.table" -> statements that read it
+    tables_of: dict[str, set[str]]  # fingerprint -> the tables it reads
+    base: dict[str, float]  # fingerprint -> cost per call with the existing indexes
+    weight: dict[str, float]
+    ms_per_unit: float
+    writes: dict[str, WriteLoad]
+    relevant: dict[tuple, list[ParsedStatement]] = field(default_factory=dict)  # candidate key -> statements it may serve
+    sizes: dict[tuple, int] = field(default_factory=dict)
+    ideal: dict[str, float] = field(default_factory=dict)  # fingerprint -> cost with every candidate available
+    grown: list[Candidate] = field(default_factory=list)  # extensions made by any run, offered to the later ones
+
+    @property
+    def planner(self) -> bool:
+        """The real planner costs, and picks among candidates (HypoPG); else the statistics model."""
+        return self.coster.method == "planner"
+
+    def config_for(self, fingerprint: str, indexes: list[Candidate]) -> list[Candidate]:
+        """The indexes of a configuration that are on the statement's tables (the others cannot change its cost)."""
+        return [x for x in indexes if f"{x.schema}.{x.table}" in self.tables_of[fingerprint]]
+
+    def workload_cost(self, costs: dict[str, float]) -> float:
+        return sum(self.weight[fp] * c for fp, c in costs.items())
+
+
+@dataclass
+class Run:
+    """One greedy run's state: the set so far and what each statement costs with it."""
+
+    chosen: list[Candidate]
+    results: list[Chosen]
+    now: dict[str, float]
+    used: int = 0  # bytes
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """What adding one candidate to a run would do."""
+
+    candidate: Candidate  # the index really added (merged with a chosen one's INCLUDE columns)
+    replaced: list[Candidate]  # chosen indexes it makes redundant
+    per: dict[str, tuple[float, float]]  # fingerprint -> cost now, cost with it
+    gain: float
+    write_cost: float
+    size: int
+
+    @property
+    def net(self) -> float:
+        return self.gain - self.write_cost
+
+    def score(self, per_byte: bool) -> float:
+        return self.net / max(self.size, 8192) if per_byte else self.net
+
+
+@dataclass
+class Outcome:
+    """A finished run: the weighted workload cost with its set, and the final costs."""
+
+    total: float
+    chosen: list[Candidate]
+    results: list[Chosen]
+    final: dict[str, float]
