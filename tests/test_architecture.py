@@ -1,4 +1,4 @@
-"""The package's shape: no import cycles between modules, and no imports hidden in functions.
+"""The package's shape: no import cycles between modules, no imports hidden in functions, short functions.
 
 The layers themselves (which package may import which) are import-linter's contract in
 .importlinter, run by .ci/run; these two rules it does not check.
@@ -102,3 +102,15 @@ def test_no_project_imports_inside_functions():
                 if isinstance(node, (ast.Import, ast.ImportFrom)):
                     hidden.append(f"{module}:{node.lineno}")
     assert hidden == []
+
+
+def test_selection_and_costing_functions_are_short():
+    """The stages with the most logic stay readable: no function over 60 lines."""
+    long = []
+    for module, path in MODULES.items():
+        if not module.startswith(("indexadvisor.select", "indexadvisor.costing")):
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.end_lineno - node.lineno + 1 > 60:
+                long.append(f"{module}.{node.name}: {node.end_lineno - node.lineno + 1} lines")
+    assert long == []
