@@ -138,8 +138,9 @@ def column_rank(accesses: Iterable[TableAccess], catalog: Catalog) -> Callable[[
     def rank(table: str, column: str) -> tuple:
         t = catalog.tables.get(table)
         distinct = 0.0
-        if t is not None and column in t.columns and t.columns[column].stats is not None:
-            stats = t.columns[column].stats
+        col = t.columns.get(column) if t is not None else None
+        if t is not None and col is not None and col.stats is not None:
+            stats = col.stats
             distinct = stats.n_distinct if stats.n_distinct >= 0 else -stats.n_distinct * (t.row_estimate or 0)
         return (-uses[(table, column)], -distinct, column)
 

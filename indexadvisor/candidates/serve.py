@@ -81,7 +81,7 @@ def served_predicates(index: Index, access: TableAccess, table: Table | None = N
         return [p for p in access.predicates if p.column == ref and p.kind in BRIN_KINDS]
     for key in index.keys:
         ref = key_ref(key)
-        column = table.columns.get(ref) if table is not None and key.column else None
+        column = table.columns.get(key.column) if table is not None and key.column else None
         ops = gin_operators(key, column.type if column is not None else None)
         out += [p for p in access.predicates if p.column == ref and p.kind in ops and p not in out]
     return out
@@ -115,10 +115,13 @@ def match(index: Index, req: Requirement, access: TableAccess | None = None) -> 
     refs = [key_ref(k) for k in keys]
     matched: list[str] = []
     i = 0
-    while i < len(keys) and refs[i] in wanted and refs[i] not in matched:
+    while i < len(keys):
+        ref = refs[i]
+        if ref is None or ref not in wanted or ref in matched:
+            break
         if keys[i].opclass and keys[i].opclass not in PATTERN_OPCLASSES:
             break
-        matched.append(refs[i])  # type: ignore[arg-type]
+        matched.append(ref)
         i += 1
     pinned_eq = sorted(pinned & set(req.eq))
     all_eq = len(matched) == len(wanted)

@@ -39,7 +39,7 @@ _DEFINES = re.compile(r"^\s*create\b|\badd\s+(?:constraint|primary|unique|foreig
 
 def read_ddl(paths: list[Path], errors: list[SourceError]) -> Catalog:
     catalog = Catalog(source="ddl")
-    pending: list[tuple[exp.Expression, str, int]] = []  # indexes/constraints after all tables
+    pending: list[tuple[exp.Expr, str, int]] = []  # indexes/constraints after all tables
     for path in paths:
         for raw in read_sql_file(path, errors):
             if not _RELEVANT.match(raw.sql):
@@ -121,7 +121,7 @@ def _column(item: exp.ColumnDef, table: Table, catalog: Catalog) -> None:
             _reference(c, [col.name], f"{table.name}_{col.name}_fkey", table, catalog)
 
 
-def _constraint(item: exp.Expression, name: str | None, table: Table, catalog: Catalog) -> None:
+def _constraint(item: exp.Expr, name: str | None, table: Table, catalog: Catalog) -> None:
     if isinstance(item, exp.Constraint):
         for inner in item.expressions:
             _constraint(inner, item.name, table, catalog)
@@ -144,7 +144,7 @@ def _constraint(item: exp.Expression, name: str | None, table: Table, catalog: C
             _reference(ref, cols, name or f"{table.name}_{'_'.join(cols)}_fkey", table, catalog)
 
 
-def _ident(node: exp.Expression) -> str:
+def _ident(node: exp.Expr) -> str:
     return node.name if isinstance(node, (exp.Identifier, exp.Column)) else node.sql(dialect="postgres")
 
 
@@ -197,7 +197,7 @@ def _create_index(tree: exp.Create, catalog: Catalog, source: str, line: int, er
     )
 
 
-def _key(node: exp.Expression) -> IndexKey:
+def _key(node: exp.Expr) -> IndexKey:
     desc = False
     nulls_first: bool | None = None
     if isinstance(node, exp.Ordered):

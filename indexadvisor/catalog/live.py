@@ -261,14 +261,14 @@ def _read(fetch: Fetch) -> Catalog:
         catalog.add(table)
 
     for row in fetch(_COLUMNS, "columns"):
-        table = by_oid.get(row["oid"])
-        if table is not None:
+        owner = by_oid.get(row["oid"])
+        if owner is not None:
             collation = default_collation if row["collation"] == "default" else row["collation"]
-            table.columns[row["name"]] = Column(row["name"], row["type"], bool(row["not_null"]), collation=collation)
+            owner.columns[row["name"]] = Column(row["name"], row["type"], bool(row["not_null"]), collation=collation)
 
     for row in fetch(_STATS, "column statistics"):
-        table = by_oid.get(row["oid"])
-        column = table.columns.get(row["name"]) if table is not None else None
+        owner = by_oid.get(row["oid"])
+        column = owner.columns.get(row["name"]) if owner is not None else None
         if column is not None:
             mcv = row["most_common_vals"]
             if mcv is not None and is_bpchar(column.type):
@@ -291,14 +291,14 @@ def _read(fetch: Fetch) -> Catalog:
     for row in fetch(_INDEX_COLUMNS, "index columns"):
         index_columns.setdefault(row["indexrelid"], []).append(row)
     for row in sorted(fetch(_INDEXES, "indexes"), key=lambda r: r["name"]):
-        table = by_oid.get(row["oid"])
-        if table is not None:
-            table.indexes.append(_index(table, row, index_columns.get(row["indexrelid"], [])))
+        owner = by_oid.get(row["oid"])
+        if owner is not None:
+            owner.indexes.append(_index(owner, row, index_columns.get(row["indexrelid"], [])))
 
     for row in sorted(fetch(_FOREIGN_KEYS, "foreign keys"), key=lambda r: r["name"]):
-        table = by_oid.get(row["oid"])
-        if table is not None:
-            table.foreign_keys.append(
+        owner = by_oid.get(row["oid"])
+        if owner is not None:
+            owner.foreign_keys.append(
                 ForeignKey(
                     name=row["name"],
                     columns=list(row["columns"]),

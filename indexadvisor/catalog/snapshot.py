@@ -119,7 +119,8 @@ def to_jsonable(value: Any) -> Any:
     """Dataclasses, enums, lists, dicts and sets as plain JSON values."""
     if value is None or type(value) in (str, int, float, bool):
         return value
-    names = _field_names(type(value))
+    cls: type = type(value)  # type(Any) is type[Any], which mypy does not take for Hashable
+    names = _field_names(cls)
     if names is not None:
         return {name: to_jsonable(getattr(value, name)) for name in names}
     if isinstance(value, enum.Enum):

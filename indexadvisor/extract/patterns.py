@@ -59,7 +59,7 @@ class StatementParseError(Exception):
     """sqlglot could not parse the statement."""
 
 
-def parse(sql: str) -> exp.Expression:
+def parse(sql: str) -> exp.Expr:
     """Parse one statement with PostgreSQL's rules for identifier case."""
     try:
         tree = sqlglot.parse_one(sql, dialect="postgres")
@@ -91,11 +91,11 @@ class _ScopeView:
 
     tables: dict[str, _Source]
     derived: dict[str, set[str]]  # alias -> output column names of a subquery/CTE
-    conditions: list[exp.Expression]
+    conditions: list[exp.Expr]
     order: exp.Order | None
     group: exp.Group | None
-    limit: exp.Expression | None
-    read_nodes: list[exp.Expression]  # where the columns read are found
+    limit: exp.Expr | None
+    read_nodes: list[exp.Expr]  # where the columns read are found
     outer: _ScopeView | None = None
     using: list[tuple[str, str, str]] = field(default_factory=list)  # (alias, alias, column)
 
@@ -107,7 +107,7 @@ class Extractor:
         self.catalog = catalog
         self._sql = ""  # the statement being read, for expressions' own text
 
-    def extract(self, statement: Statement, tree: exp.Expression | None = None) -> tuple[list[TableAccess], list[str]]:
+    def extract(self, statement: Statement, tree: exp.Expr | None = None) -> tuple[list[TableAccess], list[str]]:
         """Return the table accesses of a statement and notes about what was not understood."""
         tree = tree if tree is not None else parse(statement.sql)
         self._sql = statement.sql
@@ -160,7 +160,8 @@ class Extractor:
         return _Source(alias, qname, TableAccess(qname, kind=kind), columns)
 
     def _select_view(self, scope: Scope, notes: list[str]) -> _ScopeView:
-        select: exp.Select = scope.expression
+        select = scope.expression
+        assert isinstance(select, exp.Select)  # extract() reads only the SELECT scopes
         tables: dict[str, _Source] = {}
         derived: dict[str, set[str]] = {}
         for alias, source in scope.sources.items():
@@ -170,7 +171,7 @@ class Extractor:
                     tables[alias] = src
             elif isinstance(source, Scope) and isinstance(source.expression, (exp.Select, exp.SetOperation)):
                 derived[alias] = set(source.expression.named_selects)
-        conditions: list[exp.Expression] = []
+        conditions: list[exp.Expr] = []
         using: list[tuple[str, str, str]] = []
         where = select.args.get("where")
         if where is not None:
@@ -222,11 +223,11 @@ class Extractor:
             src = self._table_source(table, "select", notes)
             if src:
                 tables[src.alias] = src
-        conditions: list[exp.Expression] = []
+        conditions: list[exp.Expr] = []
         where = stmt.args.get("where")
         if where is not None:
             conditions.extend(_conjuncts(where.this))
-        read_nodes: list[exp.Expression] = list(stmt.args.get("expressions") or [])
+        read_nodes: list[exp.Expr] = list(stmt.args.get("expressions") or [])
         if isinstance(stmt, exp.Update) and isinstance(target, exp.Table) and target.alias_or_name in tables:
             for assignment in read_nodes:
                 if isinstance(assignment, exp.EQ) and isinstance(assignment.this, exp.Column):
@@ -288,7 +289,7 @@ class Extractor:
             src.access.limit = limit
         self._columns_read(view)
 
-    def _condition(self, cond: exp.Expression, view: _ScopeView, notes: list[str]) -> None:
+    def _condition(self, cond: exp.Expr, view: _ScopeView, notes: list[str]) -> None:
         cond = _unparen(cond)
         if isinstance(cond, exp.EQ):
             self._equality(cond.this, cond.expression, view, notes)
@@ -331,7 +332,7 @@ class Extractor:
                 _add(src.access, Predicate(cond.name, PredKind.EQ, "true"))
         elif isinstance(cond, (exp.Like, exp.ILike)) and not cond.args.get("negate"):
             self._like(cond, view, notes)
-        elif type(cond) in _GIN_OPS:
+        elif isinstance(cond, exp.Binary) and type(cond) in _GIN_OPS:
             self._gin_operator(cond, view, notes)
         elif isinstance(cond, exp.Or):
             common = _common_conjuncts(cond)
@@ -342,7 +343,7 @@ class Extractor:
         elif isinstance(cond, (exp.Exists,)):
             pass  # the subquery is its own scope
 
-    def _equality(self, left: exp.Expression, right: exp.Expression, view: _ScopeView, notes: list[str] | None = None) -> None:
+    def _equality(self, left: exp.Expr, right: exp.Expr, view: _ScopeView, notes: list[str] | None = None) -> None:
         left, right = _unparen(_uncast(left)), _unparen(_uncast(right))
         if isinstance(right, exp.Any) or isinstance(left, exp.Any):
             col, any_ = (left, right) if isinstance(right, exp.Any) else (right, left)
@@ -365,7 +366,7 @@ class Extractor:
                 return
         self._join_sides(left, right, view, PredKind.JOIN)
 
-    def _expression(self, node: exp.Expression, view: _ScopeView, kind: PredKind, constant: str | None,
+    def _expression(self, node: exp.Expr, view: _ScopeView, kind: PredKind, constant: str | None,
                     notes: list[str] | None, values: int = 1) -> bool:
         """A filter on an expression of one local table's columns: a predicate on the expression."""
         found = self._local_expression(node, view)
@@ -380,7 +381,7 @@ class Extractor:
         _add(src.access, Predicate(signature(node), kind, constant, values=values, expression=text))
         return True
 
-    def _local_expression(self, node: exp.Expression | None, view: _ScopeView) -> tuple[_Source, exp.Expression] | None:
+    def _local_expression(self, node: exp.Expr | None, view: _ScopeView) -> tuple[_Source, exp.Expr] | None:
         """The local source when the node is an expression (not a bare column) over its columns only."""
         if node is None:
             return None
@@ -430,7 +431,7 @@ class Extractor:
             if self._expression(node, view, kind, _literal(other), notes):
                 return
 
-    def _row_compare(self, cond: exp.Expression, view: _ScopeView) -> bool:
+    def _row_compare(self, cond: exp.Expr, view: _ScopeView) -> bool:
         """Two bare columns of the same table occurrence compared (`a < b`), kept as `<`/`<=`."""
         left, right = _unparen(cond.this), _unparen(cond.expression)
         if not isinstance(left, exp.Column) or not isinstance(right, exp.Column):
@@ -444,7 +445,7 @@ class Extractor:
         _add(src.access, Predicate(left.name, PredKind.ROW_COMPARE, compared=(op, right.name)))
         return True
 
-    def _join_sides(self, left: exp.Expression, right: exp.Expression, view: _ScopeView, kind: PredKind) -> None:
+    def _join_sides(self, left: exp.Expr, right: exp.Expr, view: _ScopeView, kind: PredKind) -> None:
         """A column compared with a column of another source: a join key on each local side."""
         left, right = _unparen(_uncast(left)), _unparen(_uncast(right))
         for col, other in ((left, right), (right, left)):
@@ -477,13 +478,13 @@ class Extractor:
                 constant = ", ".join(_literal(v) or "?" for v in values) if all(_literal(v) for v in values) else None
                 _add(src.access, Predicate(name, PredKind.IN, constant, values=len(values)))
 
-    def _is_null(self, node: exp.Expression, view: _ScopeView, negate: bool) -> None:
+    def _is_null(self, node: exp.Expr, view: _ScopeView, negate: bool) -> None:
         src = self._local(node, view)
         if src:
             kind = PredKind.IS_NOT_NULL if negate else PredKind.IS_NULL
             _add(src.access, Predicate(_unparen(node).name, kind))
 
-    def _local(self, node: exp.Expression | None, view: _ScopeView) -> _Source | None:
+    def _local(self, node: exp.Expr | None, view: _ScopeView) -> _Source | None:
         """The local table source when the node is a plain column of one."""
         if node is None:
             return None
@@ -497,7 +498,7 @@ class Extractor:
             return None
         return src
 
-    def _is_constant(self, node: exp.Expression | None, view: _ScopeView) -> bool:
+    def _is_constant(self, node: exp.Expr | None, view: _ScopeView) -> bool:
         """True when the value is fixed for one execution: literals, parameters, outer columns, stable calls."""
         if node is None:
             return False
@@ -540,7 +541,7 @@ class Extractor:
             src.access.order_by = [k for _, k in keys]
 
     def _columns_read(self, view: _ScopeView) -> None:
-        nodes: list[exp.Expression] = list(view.read_nodes) + list(view.conditions)
+        nodes: list[exp.Expr] = list(view.read_nodes) + list(view.conditions)
         for extra in (view.order, view.group):
             if extra is not None:
                 nodes.append(extra)
@@ -548,11 +549,11 @@ class Extractor:
         for node in nodes:
             output = id(node) not in conditions
             if isinstance(node, exp.Star) or (isinstance(node, exp.Column) and isinstance(node.this, exp.Star)):
-                targets = view.tables.values() if not node.args.get("table") else [view.tables.get(node.table)]
-                for src in targets:
-                    if src:
-                        src.access.columns_read.add("*")
-                        src.access.columns_output.add("*")
+                targets = view.tables.values() if not node.args.get("table") else [view.tables.get(node.text("table"))]
+                for target in targets:
+                    if target:
+                        target.access.columns_read.add("*")
+                        target.access.columns_output.add("*")
                 continue
             for col in _columns_in(node):
                 src = self._resolve(col, view)
@@ -562,7 +563,7 @@ class Extractor:
                         src.access.columns_output.add(col.name)
 
 
-def _columns_in(node: exp.Expression) -> Iterable[exp.Column]:
+def _columns_in(node: exp.Expr) -> Iterable[exp.Column]:
     """Columns in the node that belong to this scope (not to nested subqueries)."""
     for col in node.find_all(exp.Column):
         if col is node:
@@ -579,10 +580,10 @@ def _columns_in(node: exp.Expression) -> Iterable[exp.Column]:
             yield col
 
 
-def _common_conjuncts(node: exp.Or) -> list[exp.Expression]:
+def _common_conjuncts(node: exp.Or) -> list[exp.Expr]:
     """Conjuncts that every branch of an OR carries (TPC-H q19's join key, say)."""
-    branches: list[exp.Expression] = []
-    stack: list[exp.Expression] = [node]
+    branches: list[exp.Expr] = []
+    stack: list[exp.Expr] = [node]
     while stack:
         item = _unparen(stack.pop())
         if isinstance(item, exp.Or):
@@ -593,27 +594,27 @@ def _common_conjuncts(node: exp.Or) -> list[exp.Expression]:
     return [c for text, c in first.items() if all(text in other for other in rest)]
 
 
-def _conjuncts(node: exp.Expression) -> list[exp.Expression]:
+def _conjuncts(node: exp.Expr) -> list[exp.Expr]:
     node = _unparen(node)
     if isinstance(node, exp.And):
         return _conjuncts(node.this) + _conjuncts(node.expression)
     return [node]
 
 
-def _unparen(node: exp.Expression) -> exp.Expression:
+def _unparen(node: exp.Expr) -> exp.Expr:
     while isinstance(node, exp.Paren):
         node = node.this
     return node
 
 
-def _uncast(node: exp.Expression) -> exp.Expression:
+def _uncast(node: exp.Expr) -> exp.Expr:
     """`col::int = $1` still filters on col when the cast is of the parameter side only."""
     while isinstance(node, exp.Cast) and isinstance(_unparen(node.this), (*_CONSTANTS, exp.Cast)):
         node = _unparen(node.this)
     return node
 
 
-def _literal(node: exp.Expression | None) -> str | None:
+def _literal(node: exp.Expr | None) -> str | None:
     """SQL text of a literal operand; None for parameters and expressions."""
     if node is None:
         return None
@@ -623,7 +624,7 @@ def _literal(node: exp.Expression | None) -> str | None:
     return None
 
 
-def _limit_value(limit: exp.Expression | None) -> int | None:
+def _limit_value(limit: exp.Expr | None) -> int | None:
     """The LIMIT's number, 0 when it is a parameter, None when there is none."""
     if limit is None:
         return None

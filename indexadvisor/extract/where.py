@@ -23,7 +23,7 @@ from indexadvisor.model import Catalog, Predicate, Statement
 
 
 @functools.cache
-def _parse(where: str) -> exp.Expression | None:
+def _parse(where: str) -> exp.Expr | None:
     try:
         return sqlglot.parse_one(where, dialect="postgres")
     except (ParseError, TokenError):
@@ -71,13 +71,13 @@ def not_null_columns(where: str | None) -> frozenset[str] | None:
     return frozenset(cols)
 
 
-def _unparen(node: exp.Expression) -> exp.Expression:
+def _unparen(node: exp.Expr) -> exp.Expr:
     while isinstance(node, exp.Paren):
         node = node.this
     return node
 
 
-def _flatten_and(node: exp.Expression) -> list[exp.Expression]:
+def _flatten_and(node: exp.Expr) -> list[exp.Expr]:
     node = _unparen(node)
     if isinstance(node, exp.And):
         return _flatten_and(node.this) + _flatten_and(node.expression)

@@ -145,11 +145,11 @@ def _reconcile(out: Audit, catalog: Catalog) -> None:
     out.recommendations = sorted(kept, key=lambda r: order[id(r)])
     for finding, table_key, _ in out.result.proposals:
         columns = _fk_columns(catalog, finding)
-        rec = next((r for r in out.recommendations
-                    if f"{r.schema}.{r.table}" == table_key and covers(_probe(r), columns)), None)
-        if rec is not None and finding.ddl:
+        serving = next((r for r in out.recommendations
+                        if f"{r.schema}.{r.table}" == table_key and covers(_probe(r), columns)), None)
+        if serving is not None and finding.ddl:
             finding.ddl = None
-            finding.evidence += f"; the proposed index {rec.name} {_keys(rec.keys)} serves it too, so no separate index is needed"
+            finding.evidence += f"; the proposed index {serving.name} {_keys(serving.keys)} serves it too, so no separate index is needed"
 
 
 def _fk_columns(catalog: Catalog, finding: Finding) -> list[str]:

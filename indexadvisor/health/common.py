@@ -132,7 +132,8 @@ class Context:
         if not kids:
             return index.size_bytes
         sizes = [self.size(k) for k in kids]
-        return None if any(s is None for s in sizes) else sum(sizes) + (index.size_bytes or 0)  # type: ignore[misc]
+        known = [s for s in sizes if s is not None]
+        return None if len(known) < len(sizes) else sum(known) + (index.size_bytes or 0)
 
     def usable(self, index: Index) -> int:
         """Calls of workload statements that could use the index (or its partitions' indexes)."""

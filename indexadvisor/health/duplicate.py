@@ -77,6 +77,7 @@ def _finding(ctx: Context, table, dup: Index, keeper: Index, kept_columns: set) 
     scans = ctx.scans_text(dup)
     if scans:
         evidence += f"; {scans}"
+    ddl: str | None  # None for a constraint's index: DROP INDEX cannot remove it
     severity, ddl = "high", ctx.drop_sql(dup)
     if is_constraint(dup):
         severity, ddl = "medium", None

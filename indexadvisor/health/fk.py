@@ -120,14 +120,16 @@ def _proposals(fks: list[ForeignKey]) -> list[tuple[list[str], list[ForeignKey]]
 def _rows(ctx: Context, table: Table) -> float | None:
     if table.partitioned:
         parts = [_rows(ctx, p) for p in ctx.partitions.get(str(table.qname), [])]
-        return None if not parts or any(r is None for r in parts) else sum(parts)  # type: ignore[arg-type]
+        rows = [r for r in parts if r is not None]
+        return None if not parts or len(rows) < len(parts) else sum(rows)
     return table.row_estimate if table.has_stats else None
 
 
 def _size(ctx: Context, table: Table) -> int | None:
     if table.partitioned:
         parts = [_size(ctx, p) for p in ctx.partitions.get(str(table.qname), [])]
-        return None if not parts or any(s is None for s in parts) else sum(parts)  # type: ignore[arg-type]
+        sizes = [s for s in parts if s is not None]
+        return None if not parts or len(sizes) < len(parts) else sum(sizes)
     return table.size_bytes
 
 

@@ -38,7 +38,7 @@ _JSON_OPS = (exp.JSONExtract, exp.JSONExtractScalar, exp.JSONBExtract, exp.JSONB
 _TEXTUAL = ("text", "varchar", "char", "citext", "name")
 
 
-def parse_expression(text: str) -> exp.Expression | None:
+def parse_expression(text: str) -> exp.Expr | None:
     """An expression text as PostgreSQL reads it (identifiers folded); None when it does not parse."""
     try:
         node = sqlglot.parse_one(text, read="postgres")
@@ -49,7 +49,7 @@ def parse_expression(text: str) -> exp.Expression | None:
     return normalize_identifiers(node, dialect="postgres")
 
 
-def _canonical(node: exp.Expression) -> exp.Expression:
+def _canonical(node: exp.Expr) -> exp.Expr:
     node = node.copy()
     for col in list(node.find_all(exp.Column)):
         for part in ("table", "db", "catalog"):
@@ -63,7 +63,7 @@ def _canonical(node: exp.Expression) -> exp.Expression:
             inner = n.this
             if not isinstance(inner, exp.Binary) or isinstance(inner, _JSON_OPS):
                 n.replace(inner)
-        elif isinstance(n.this, exp.Literal) and n.this.is_string and \
+        elif isinstance(n, exp.Cast) and isinstance(n.this, exp.Literal) and n.this.is_string and \
                 n.to.this in (exp.DataType.Type.TEXT, exp.DataType.Type.VARCHAR):
             n.replace(n.this)
     while isinstance(node, exp.Paren):
@@ -77,7 +77,7 @@ def _signature_of_text(text: str) -> str | None:
     return signature(node) if node is not None else None
 
 
-def signature(expr: str | exp.Expression) -> str:
+def signature(expr: str | exp.Expr) -> str:
     """A canonical text: equal for two expressions PostgreSQL reads as the same."""
     if isinstance(expr, str):
         return _signature_of_text(expr) or " ".join(expr.split())
@@ -95,7 +95,7 @@ def _tokens(sql: str) -> tuple:
         return ()
 
 
-def as_written(sql: str, node: exp.Expression) -> str | None:
+def as_written(sql: str, node: exp.Expr) -> str | None:
     """The expression's own text in the statement, without table qualifiers; None if not found."""
     spans = [(n.meta["start"], n.meta["end"]) for n in node.walk()
              if n._meta and "start" in n._meta and "end" in n._meta]
@@ -122,7 +122,7 @@ def as_written(sql: str, node: exp.Expression) -> str | None:
     return None
 
 
-def _qualifier_cuts(node: exp.Expression) -> list[tuple[int, int]]:
+def _qualifier_cuts(node: exp.Expr) -> list[tuple[int, int]]:
     """Character ranges of `alias.` qualifiers in front of the expression's columns."""
     cuts = []
     for col in node.find_all(exp.Column):
@@ -164,7 +164,7 @@ _IMMUTABLE_FUNCTIONS = frozenset(
 _ARITHMETIC = (exp.Add, exp.Sub, exp.Mul, exp.Div, exp.Mod)
 
 
-def immutability_problem(node: exp.Expression, column_type: Callable[[str], str | None]) -> str | None:
+def immutability_problem(node: exp.Expr, column_type: Callable[[str], str | None]) -> str | None:
     """Why PostgreSQL would refuse to index this expression, or None when it can be indexed.
 
     column_type(name) gives a column's type (None when unknown).
@@ -210,7 +210,7 @@ def immutability_problem(node: exp.Expression, column_type: Callable[[str], str 
     return None
 
 
-def _source_type(node: exp.Expression | None, column_type: Callable[[str], str | None]) -> str | None:
+def _source_type(node: exp.Expr | None, column_type: Callable[[str], str | None]) -> str | None:
     """The SQL type of a sub-expression, where it is evident."""
     while isinstance(node, exp.Paren):
         node = node.this

@@ -67,8 +67,9 @@ def connect(
     try:
         return psycopg.connect(dsn, autocommit=True, **extra)
     except psycopg.Error as e:
+        # conninfo_to_dict parses a string: its values are strings, though typed str | int | None
         password = params.get("password") or os.environ.get("PGPASSWORD")
-        message = _connect_reason(_redact(str(e), dsn, password))
+        message = _connect_reason(_redact(str(e), dsn, str(password) if password is not None else None))
         raise ConnectionFailed(
             f"cannot connect to PostgreSQL at {_where(params)}: {message}"
         ) from None
@@ -119,7 +120,7 @@ def run_batch(conn: psycopg.Connection[Any], statements: list[str], *, what: str
         raise _translate(e, conn, what, None, None) from e
 
 
-def _marked(query: Query) -> Query:
+def _marked(query: Query) -> str | sql.Composed:
     """Prefix MARKER so pg_stat_statements shows the advisor's own queries as such."""
     if isinstance(query, str):
         return query if query.lstrip().startswith(MARKER) else f"{MARKER}\n{query}"

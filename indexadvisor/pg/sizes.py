@@ -23,8 +23,9 @@ def parse_size(text: str) -> int:
 def format_size(n: int | None) -> str:
     if n is None:
         return "-"
+    value: float = n
     for unit in ("bytes", "kB", "MB", "GB"):
-        if abs(n) < 1024 or unit == "GB":
-            return f"{n:,.0f} {unit}" if unit == "bytes" else f"{n:,.1f} {unit}"
-        n /= 1024  # type: ignore[assignment]
-    return f"{n} TB"
+        if abs(value) < 1024 or unit == "GB":
+            return f"{value:,.0f} {unit}" if unit == "bytes" else f"{value:,.1f} {unit}"
+        value /= 1024
+    return f"{value} TB"

@@ -12,7 +12,7 @@ import dataclasses
 import json
 import typing
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from indexadvisor.errors import InputError
 from indexadvisor.model import (
@@ -26,7 +26,10 @@ from indexadvisor.model import (
 )
 from indexadvisor.report.json import FORMAT_VERSION
 
-T = TypeVar("T")
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
+T = TypeVar("T", bound="DataclassInstance")
 
 
 def load_report(path: str | Path) -> Report:
@@ -114,7 +117,7 @@ def _build(cls: type[T], values: dict) -> T:
     """A dataclass from the keys it knows; nested dataclass lists are rebuilt where the model has them."""
     if not isinstance(values, dict):
         raise TypeError(f"{cls.__name__}: expected an object, got {type(values).__name__}")
-    known = {f.name: f for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
+    known = {f.name: f for f in dataclasses.fields(cls)}
     kwargs = {}
     for name, value in values.items():
         if name not in known:
@@ -131,6 +134,6 @@ def _nested(cls: type, name: str, value: Any) -> Any:
     hint = typing.get_type_hints(cls).get(name)
     args = typing.get_args(hint)
     item = args[0] if args else None
-    if item is not None and dataclasses.is_dataclass(item):
+    if isinstance(item, type) and dataclasses.is_dataclass(item):
         return [_build(item, v) for v in value]
     return value

@@ -24,7 +24,7 @@ import csv
 import itertools
 import json
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -138,7 +138,7 @@ def read_pgss_csv(path: Path, builder: WorkloadBuilder, problems: Problems,
         return 0
     width = len(names)
 
-    def pick(row: list[str], i: int | None) -> Any:
+    def pick(row: Sequence[str | None], i: int | None) -> Any:
         return row[i] if i is not None and i < len(row) else None
 
     if text_format:
@@ -149,9 +149,9 @@ def read_pgss_csv(path: Path, builder: WorkloadBuilder, problems: Problems,
             if len(row) != width:
                 problems.add("rows with the wrong number of columns", i, text)
                 continue
-            row = [None if f == "\\N" else copy_unescape(f) for f in row]  # type: ignore[misc]
-            adder.add(i, pick(row, cols.query), pick(row, cols.calls), pick(row, cols.total),
-                      pick(row, cols.mean), pick(row, cols.rows))
+            fields = [None if f == "\\N" else copy_unescape(f) for f in row]
+            adder.add(i, pick(fields, cols.query), pick(fields, cols.calls), pick(fields, cols.total),
+                      pick(fields, cols.mean), pick(fields, cols.rows))
         return adder.rows
 
     state = {"line": header_line}

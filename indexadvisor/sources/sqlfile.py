@@ -59,9 +59,9 @@ def _split(text: str, first_line: int, final: bool) -> tuple[list[RawStatement],
         m = _INTERESTING.search(text, i)
         stop = m.start() if m else n
         if code_at is None:
-            c = _CODE.search(text, i, stop)
-            if c:
-                code_at = c.start()
+            code = _CODE.search(text, i, stop)
+            if code:
+                code_at = code.start()
         if not m:
             break
         i = stop

@@ -84,7 +84,7 @@ class _Gunzip(io.RawIOBase):
     def readable(self) -> bool:
         return True
 
-    def read(self, n: int = -1) -> bytes:  # type: ignore[override]
+    def read(self, n: int = -1) -> bytes:
         """Up to n bytes; b"" at the end; EOFError once, after the data, if the file was cut short."""
         while not self._done and (n < 0 or len(self._buf) < n):
             data = self.raw.read(CHUNK)
@@ -250,4 +250,4 @@ def _looks_binary(line: str) -> bool:
 def text_stream(path: Path) -> io.TextIOBase:
     """A text stream over a (possibly compressed) file, for small whole-document reads."""
     stream, _raw, _ = open_binary(path)
-    return io.TextIOWrapper(stream, encoding="utf-8", errors="replace")  # type: ignore[arg-type]
+    return io.TextIOWrapper(stream, encoding="utf-8", errors="replace")

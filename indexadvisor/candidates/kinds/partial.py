@@ -100,9 +100,9 @@ def fraction(pred: Predicate, table: Table | None) -> float | None:
     if pred.kind == PredKind.ROW_COMPARE:
         return ROW_COMPARE_SHARE
     column = table.columns.get(pred.column)
-    stats = column.stats if column is not None else None
-    if stats is None:
+    if column is None or column.stats is None:
         return None
+    stats = column.stats
     if pred.kind == PredKind.IS_NULL:
         return stats.null_frac
     if pred.kind == PredKind.IS_NOT_NULL:

@@ -23,7 +23,7 @@ def renderer(fmt: str) -> Renderer:
     if fmt not in FORMATS:
         raise ValueError(f"unknown CI format {fmt!r}")
     module = importlib.import_module(f"indexadvisor.report.ci.{fmt}")
-    return module.render  # type: ignore[no-any-return]
+    return module.render
 
 
 def repo_path(path: str) -> str:

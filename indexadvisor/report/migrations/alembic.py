@@ -72,9 +72,9 @@ def _module_values(path: Path) -> dict[str, object]:
             target, value = node.targets[0].id, node.value
         elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and node.value is not None:
             target, value = node.target.id, node.value
-        if target in ("revision", "down_revision"):
+        if target in ("revision", "down_revision") and value is not None:
             try:
-                values[target] = ast.literal_eval(value)  # type: ignore[arg-type]
+                values[target] = ast.literal_eval(value)
             except ValueError:
                 pass
     return values
@@ -102,6 +102,7 @@ def render(change: Change, rev: str, parent: DownRevision, options: MigrateOptio
         "",
         "def upgrade() -> None:",
     ]
+    down: str | None  # None: the change cannot be undone
     if change.action == "create":
         up, down = _create(change), _drop(change)
     else:

@@ -152,7 +152,7 @@ def recreate_sql(definition: str | None) -> str | None:
 
 
 def is_concurrent(sql: str | None) -> bool:
-    return bool(sql) and " CONCURRENTLY " in f" {sql.upper()} "  # type: ignore[union-attr]
+    return sql is not None and " CONCURRENTLY " in f" {sql.upper()} "
 
 
 def irreversible_sql(change: Change) -> str:

@@ -107,6 +107,7 @@ def read_app(folder: Path, label: str | None = None) -> AppState:
 def _apply_operation(state: AppState, call: ast.Call) -> None:
     op = _callee(call)
     kw = {k.arg: k.value for k in call.keywords if k.arg}
+    model: DjangoModel | None  # None: a model this app's migrations have not created
     if op == "CreateModel":
         name = _literal(kw.get("name")) or _literal(call.args[0] if call.args else None)
         if not isinstance(name, str):
@@ -259,7 +260,7 @@ def where_to_q(where: str, model: DjangoModel) -> str | None:
     return " & ".join(terms)
 
 
-def _q_term(node: exp.Expression, model: DjangoModel) -> str | None:
+def _q_term(node: exp.Expr, model: DjangoModel) -> str | None:
     node = node.unnest()
     negate = False
     if isinstance(node, exp.Not):
@@ -291,7 +292,7 @@ def _q_term(node: exp.Expression, model: DjangoModel) -> str | None:
 _NO = object()
 
 
-def _value(node: exp.Expression) -> Any:
+def _value(node: exp.Expr) -> Any:
     if isinstance(node, exp.Boolean):
         return bool(node.this)
     if isinstance(node, exp.Neg) and isinstance(node.this, exp.Literal) and not node.this.is_string:
@@ -305,7 +306,7 @@ def _value(node: exp.Expression) -> Any:
     return _NO
 
 
-def _q(column: exp.Expression, lookup: str, value: Any, model: DjangoModel, negate: bool = False) -> str | None:
+def _q(column: exp.Expr, lookup: str, value: Any, model: DjangoModel, negate: bool = False) -> str | None:
     if not isinstance(column, exp.Column) or column.table:
         return None
     field_name = model.columns.get(column.name)

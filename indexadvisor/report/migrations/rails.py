@@ -46,6 +46,7 @@ def camelize(slug: str) -> str:
 
 
 def render(change: Change, class_name: str, ar_version: str, options: MigrateOptions) -> str:
+    down: str | None  # None: the change cannot be undone
     if change.action == "create":
         up = _add_index(change)
         down = f"remove_index {_rb(_table(change))}, name: {_rb(change.name)}, algorithm: :concurrently"
