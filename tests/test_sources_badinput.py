@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from indexadvisor.sources.detect import FORMATS
 from indexadvisor.sources.files import SourceOptions, read_workload_file
+from indexadvisor.sources.formats import FORMATS
 from indexadvisor.sources.workload import WorkloadBuilder
 
 GOOD = "2024-01-02 03:04:05.678 UTC [4242] app@app LOG:  duration: 0.5 ms  statement: SELECT * FROM t WHERE id = {}\n"

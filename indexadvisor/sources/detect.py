@@ -1,19 +1,7 @@
 """Tell what kind of workload file a path holds, from its content first and its name second.
 
-Formats (the values of ``--input-format``):
-
-========== ==================================================================
-sql        captured SQL statements separated by semicolons
-stderr     a PostgreSQL server log in stderr format (any log_line_prefix)
-csvlog     a PostgreSQL csvlog file
-jsonlog    a PostgreSQL jsonlog file (PostgreSQL 15+)
-pgss-csv   a pg_stat_statements export in CSV (or COPY text) with a header row
-pgss-json  a pg_stat_statements export in JSON (one object a line, or an array)
-prisma     a Prisma query log (``prisma:query ...``, ``Query:``/``Params:`` lines, query events as JSON)
-django     a Django ``django.db.backends`` debug log
-========== ==================================================================
-
-Compressed files (gzip, bzip2, xz) are looked into; their inner name counts.
+The formats it tells apart are those of ``indexadvisor.sources.formats`` (the values of
+``--input-format``). Compressed files (gzip, bzip2, xz) are looked into; their inner name counts.
 """
 
 from __future__ import annotations
@@ -25,7 +13,6 @@ from pathlib import Path
 
 from indexadvisor.sources.textio import read_head
 
-FORMATS = ("sql", "stderr", "csvlog", "jsonlog", "pgss-csv", "pgss-json", "prisma", "django")
 COMPRESSED = (".gz", ".bz2", ".xz")
 
 _SEVERITY = re.compile(r"(?:LOG|ERROR|WARNING|NOTICE|INFO|FATAL|PANIC|DEBUG[1-5]|DETAIL|HINT|STATEMENT|CONTEXT):  ")

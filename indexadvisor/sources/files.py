@@ -1,7 +1,7 @@
 """Read one workload file of any supported kind into a WorkloadBuilder.
 
-The format is ``--input-format`` when given, else told from the file's content
-and name (``detect``). Whatever the reader could not use is counted, and the
+The format is ``--input-format`` when given (one of ``formats``), else told from
+the file's content and name (``detect``). Whatever the reader could not use is counted, and the
 first few examples with their line numbers become the workload's errors; a
 summary of what was read becomes a note. A progress bar goes to stderr for large
 files on a terminal (``progress``).
@@ -9,19 +9,21 @@ files on a terminal (``progress``).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from indexadvisor.errors import InputError
 from indexadvisor.sources import ormlog, pglog, pgss_export
 from indexadvisor.sources import progress as progress_mod
-from indexadvisor.sources.detect import FORMATS, detect_format
+from indexadvisor.sources.detect import COMPRESSED, detect_format
+from indexadvisor.sources.formats import AUTO, FORMATS, SERVER_LOGS
 from indexadvisor.sources.pglog import PrefixError, compile_prefix
 from indexadvisor.sources.sqlfile import read_sql_file
 from indexadvisor.sources.textio import Problems, file_size
 from indexadvisor.sources.workload import WorkloadBuilder
 
-WORKLOAD_SUFFIXES = (".sql", ".log", ".csv", ".json", ".jsonl", ".ndjson", ".tsv", ".gz", ".bz2", ".xz")
+WORKLOAD_SUFFIXES = (".sql", ".log", ".csv", ".json", ".jsonl", ".ndjson", ".tsv", *COMPRESSED)
 PROGRESS_MIN_BYTES = 8 << 20
 
 
@@ -36,10 +38,9 @@ class SourceOptions:
 def check_options(options: SourceOptions) -> None:
     """Raise InputError for an unknown format or an unusable log_line_prefix."""
     fmt = options.input_format
-    if fmt not in (None, "auto") and fmt not in FORMATS:
-        raise InputError(f"unknown --input-format {fmt!r}: use one of auto, {', '.join(FORMATS)}")
+    if fmt not in (None, AUTO) and fmt not in FORMATS:
+        raise InputError(f"unknown --input-format {fmt!r}: use one of {AUTO}, {', '.join(FORMATS)}")
     if options.log_line_prefix is not None:
-
         try:
             compile_prefix(options.log_line_prefix)
         except PrefixError as exc:
@@ -50,7 +51,7 @@ def read_workload_file(path: Path, builder: WorkloadBuilder, options: SourceOpti
     """Add one file's statements to the builder; returns the format read (None: not a workload file)."""
     options = options or SourceOptions()
     path = Path(path)
-    fmt = options.input_format if options.input_format not in (None, "auto") else None
+    fmt = options.input_format if options.input_format not in (None, AUTO) else None
     if fmt is None and options.log_line_prefix is not None:
         fmt = detect_format(path)
         fmt = "stderr" if fmt in (None, "sql") and not path.name.lower().endswith(".sql") else fmt
@@ -75,7 +76,7 @@ def read_workload_file(path: Path, builder: WorkloadBuilder, options: SourceOpti
             bar.close()
     if builder.seen == seen and not problems.empty and fmt != "sql":
         problems.empty = "no statements to analyse in it (only utility, catalog or the advisor's own statements)"
-        if fmt in ("stderr", "csvlog", "jsonlog"):
+        if fmt in SERVER_LOGS:
             problems.empty += ": set log_min_duration_statement = 0 (or log_statement = 'all') to log them"
     builder.errors.extend(sorted(problems.examples, key=lambda e: e.line or 0))
     if problems.empty:
@@ -87,35 +88,63 @@ def read_workload_file(path: Path, builder: WorkloadBuilder, options: SourceOpti
     return fmt
 
 
-def _dispatch(fmt: str, path: Path, builder: WorkloadBuilder, problems: Problems, options: SourceOptions,
-              on_progress) -> None:
-    if fmt == "sql":
+OnProgress = Callable[[int], None] | None
+Reader = Callable[[Path, WorkloadBuilder, Problems, SourceOptions, OnProgress], None]
 
-        source = str(path)
-        n = 0
-        for raw in read_sql_file(path, builder.errors, on_progress):
-            builder.add(raw.sql, source, raw.line)
-            n += 1
-        return
-    if fmt in ("stderr", "csvlog", "jsonlog"):
 
-        log_options = pglog.LogOptions(options.log_line_prefix, on_progress)
-        reader = {"stderr": pglog.read_stderr_log, "csvlog": pglog.read_csvlog, "jsonlog": pglog.read_jsonlog}[fmt]
-        reader(path, builder, problems, log_options)
-        return
-    if fmt in ("pgss-csv", "pgss-json"):
+def _read_sql(path: Path, builder: WorkloadBuilder, problems: Problems, options: SourceOptions,
+              on_progress: OnProgress) -> None:
+    source = str(path)
+    for raw in read_sql_file(path, builder.errors, on_progress):
+        builder.add(raw.sql, source, raw.line)
 
-        read = pgss_export.read_pgss_csv if fmt == "pgss-csv" else pgss_export.read_pgss_json
+
+def _server_log(read: Callable[[Path, WorkloadBuilder, Problems, pglog.LogOptions], object]) -> Reader:
+    def reader(path: Path, builder: WorkloadBuilder, problems: Problems, options: SourceOptions,
+               on_progress: OnProgress) -> None:
+        read(path, builder, problems, pglog.LogOptions(options.log_line_prefix, on_progress))
+
+    return reader
+
+
+def _pgss_export(read: Callable[[Path, WorkloadBuilder, Problems, OnProgress], int]) -> Reader:
+    def reader(path: Path, builder: WorkloadBuilder, problems: Problems, options: SourceOptions,
+               on_progress: OnProgress) -> None:
         rows = read(path, builder, problems, on_progress)
         problems.note(f"{path}: read as a pg_stat_statements export: {rows:,} rows")
         if not rows:
             problems.empty = problems.empty or "the export has no statements in it"
-        return
-    if fmt in ("prisma", "django"):
 
-        (ormlog.read_prisma_log if fmt == "prisma" else ormlog.read_django_log)(path, builder, problems, on_progress)
-        return
-    raise InputError(f"unknown input format {fmt!r}")
+    return reader
+
+
+def _orm_log(read: Callable[[Path, WorkloadBuilder, Problems, OnProgress], int]) -> Reader:
+    def reader(path: Path, builder: WorkloadBuilder, problems: Problems, options: SourceOptions,
+               on_progress: OnProgress) -> None:
+        read(path, builder, problems, on_progress)
+
+    return reader
+
+
+# the reader of each format in formats.FORMATS
+_READERS: dict[str, Reader] = {
+    "sql": _read_sql,
+    "stderr": _server_log(pglog.read_stderr_log),
+    "csvlog": _server_log(pglog.read_csvlog),
+    "jsonlog": _server_log(pglog.read_jsonlog),
+    "pgss-csv": _pgss_export(pgss_export.read_pgss_csv),
+    "pgss-json": _pgss_export(pgss_export.read_pgss_json),
+    "prisma": _orm_log(ormlog.read_prisma_log),
+    "django": _orm_log(ormlog.read_django_log),
+}
+
+
+def _dispatch(fmt: str, path: Path, builder: WorkloadBuilder, problems: Problems, options: SourceOptions,
+              on_progress: OnProgress) -> None:
+    reader = _READERS.get(fmt)
+    if reader is None:
+        raise InputError(f"unknown input format {fmt!r}")
+    reader(path, builder, problems, options, on_progress)
 
 
 def is_workload_file(path: Path) -> bool:
