@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import pytest
 from casefiles import CASES, read_cases
+from sqlglot import exp
 
 from indexadvisor.catalog.ddl import read_ddl
 from indexadvisor.extract.patterns import Extractor
+from indexadvisor.extract.predicates import _HANDLERS
 from indexadvisor.model import PredKind, Statement, TableAccess
 
 CATALOG = read_ddl([CASES / "patterns_schema.sql"], [])
@@ -59,3 +61,16 @@ def test_access_patterns(case):
 
 def test_case_file_has_enough_cases():
     assert len(CASE_LIST) >= 40
+
+
+def _subclasses(cls):
+    for sub in cls.__subclasses__():
+        yield sub
+        yield from _subclasses(sub)
+
+
+def test_no_sqlglot_class_has_two_condition_handlers():
+    """The condition dispatch table is searched along a node class's MRO, which is right only while no
+    sqlglot class derives from two of its keys (the isinstance chain it replaced had an order for that)."""
+    ambiguous = {cls.__name__: [k.__name__ for k in _HANDLERS if issubclass(cls, k)] for cls in _subclasses(exp.Expr)}
+    assert {name: keys for name, keys in ambiguous.items() if len(keys) > 1} == {}

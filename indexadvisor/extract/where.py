@@ -14,6 +14,7 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.errors import ParseError, TokenError
 
+from indexadvisor.extract import nodes
 from indexadvisor.extract.patterns import (
     Extractor,
     StatementParseError,
@@ -48,7 +49,7 @@ def conjuncts(where: str | None) -> frozenset[str]:
     tree = _parse(where)
     if tree is None:
         return frozenset({" ".join(where.split())})
-    return frozenset(c.sql(dialect="postgres") for c in _flatten_and(tree))
+    return frozenset(c.sql(dialect="postgres") for c in nodes.conjuncts(tree))
 
 
 @functools.cache
@@ -60,25 +61,12 @@ def not_null_columns(where: str | None) -> frozenset[str] | None:
     if tree is None:
         return None
     cols = set()
-    for c in _flatten_and(tree):
+    for c in nodes.conjuncts(tree):
         negated = isinstance(c, exp.Not)
-        test = _unparen(c.this) if negated else c
+        test = nodes.unparen(c.this) if negated else c
         if isinstance(test, exp.Is) and (negated or test.args.get("negate")) and not (negated and test.args.get("negate")):
             if isinstance(test.this, exp.Column) and isinstance(test.expression, exp.Null):
                 cols.add(test.this.name)
                 continue
         return None
     return frozenset(cols)
-
-
-def _unparen(node: exp.Expr) -> exp.Expr:
-    while isinstance(node, exp.Paren):
-        node = node.this
-    return node
-
-
-def _flatten_and(node: exp.Expr) -> list[exp.Expr]:
-    node = _unparen(node)
-    if isinstance(node, exp.And):
-        return _flatten_and(node.this) + _flatten_and(node.expression)
-    return [node]

@@ -1,0 +1,278 @@
+"""A scope's conditions as predicates on its tables' accesses.
+
+Each conjunct of a WHERE or JOIN ... ON goes to the handler its sqlglot node class
+has in _HANDLERS (looked up along the class's MRO); a condition with none says
+nothing an index can use. Besides plain columns, a filter on an expression of one
+table's columns (`lower(email) = $1`, `data->>'k' = $1`, `created_at::date = $1`) is
+a predicate whose `expression` is its text as the query writes it, and the
+operators only a GIN index serves are predicates of their own kinds: LIKE/ILIKE
+with a leading wildcard (pg_trgm), jsonb `@>`, `?`, `?|`, `?&`, arrays `@>`, `<@`,
+`&&` and `value = ANY(array_column)`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from sqlglot import exp
+
+from indexadvisor.extract.nodes import common_conjuncts, literal, lookup, uncast, unparen
+from indexadvisor.extract.resolve import is_constant, local, local_expression, resolve
+from indexadvisor.extract.scope import ScopeView
+from indexadvisor.model import Predicate, PredKind, TableAccess
+from indexadvisor.pg.exprtext import as_written, signature
+
+# operator node -> (predicate kind with the column on the left, kind with the column on the right)
+_GIN_OPS: dict[type[exp.Binary], tuple[PredKind, PredKind | None]] = {
+    exp.ArrayContainsAll: (PredKind.CONTAINS, PredKind.CONTAINED),  # @>
+    exp.ArrayContainedBy: (PredKind.CONTAINED, PredKind.CONTAINS),  # <@
+    exp.ArrayOverlaps: (PredKind.OVERLAPS, PredKind.OVERLAPS),  # &&
+    exp.JSONBContainsTopKey: (PredKind.HAS_KEY, None),  # ?
+    exp.JSONBContainsAnyTopKeys: (PredKind.HAS_ANY_KEY, None),  # ?|
+    exp.JSONBContainsAllTopKeys: (PredKind.HAS_ALL_KEYS, None),  # ?&
+}
+
+
+class ConditionReader:
+    """Reads the conditions of one scope into predicates on its tables' accesses."""
+
+    def __init__(self, view: ScopeView, sql: str, notes: list[str]) -> None:
+        self.view = view
+        self.sql = sql  # the statement's text, for expressions as it writes them
+        self.notes = notes
+
+    def read(self, cond: exp.Expr) -> None:
+        """One conjunct of a WHERE or JOIN ... ON."""
+        cond = unparen(cond)
+        handler = lookup(_HANDLERS, cond)
+        if handler is not None:
+            handler(self, cond)
+
+    def using(self, left: str, right: str, name: str) -> None:
+        """JOIN ... USING (name) between two aliases: a join key on each local side."""
+        for alias in (left, right):
+            if alias in self.view.tables:
+                add(self.view.tables[alias].access, Predicate(name, PredKind.JOIN))
+
+    # ------------------------------------------------------------------ handlers (see _HANDLERS)
+
+    def _eq(self, cond: exp.EQ) -> None:
+        self._equality(cond.this, cond.expression)
+
+    def _range(self, cond: exp.GT | exp.GTE | exp.LT | exp.LTE) -> None:
+        if self._row_compare(cond):
+            return
+        for col, other in ((cond.this, cond.expression), (cond.expression, cond.this)):
+            src = local(col, self.view)
+            if src and is_constant(other, self.view):
+                add(src.access, Predicate(unparen(uncast(col)).name, PredKind.RANGE, literal(other)))
+                return
+        for node, other in ((cond.this, cond.expression), (cond.expression, cond.this)):
+            if is_constant(other, self.view) and self._expression(node, PredKind.RANGE, literal(other)):
+                return
+        self._join_sides(cond.this, cond.expression, PredKind.RANGE)
+
+    def _between(self, cond: exp.Between) -> None:
+        low, high = cond.args.get("low"), cond.args.get("high")
+        src = local(cond.this, self.view)
+        if is_constant(low, self.view) and is_constant(high, self.view):
+            if src:
+                add(src.access, Predicate(unparen(uncast(cond.this)).name, PredKind.RANGE))
+            else:
+                self._expression(cond.this, PredKind.RANGE, None)
+
+    def _in(self, cond: exp.In) -> None:
+        src = local(cond.this, self.view)
+        values = cond.expressions
+        if not src:
+            if values and cond.args.get("query") is None and all(is_constant(v, self.view) for v in values):
+                kind = PredKind.EQ if len(values) == 1 else PredKind.IN
+                constant = literal(values[0]) if len(values) == 1 else _in_list(values)
+                self._expression(cond.this, kind, constant, values=len(values), quiet=True)
+            return
+        name = unparen(uncast(cond.this)).name
+        if cond.args.get("query") is not None:
+            add(src.access, Predicate(name, PredKind.JOIN))
+            return
+        if values and all(is_constant(v, self.view) for v in values):
+            if len(values) == 1:
+                add(src.access, Predicate(name, PredKind.EQ, literal(values[0])))
+            else:
+                add(src.access, Predicate(name, PredKind.IN, _in_list(values), values=len(values)))
+
+    def _is(self, cond: exp.Is) -> None:
+        if isinstance(cond.expression, exp.Null):  # IS TRUE / IS FALSE are not null tests
+            self._is_null(cond.this, negate=bool(cond.args.get("negate")))
+
+    def _not(self, cond: exp.Not) -> None:
+        inner = unparen(cond.this)
+        if isinstance(inner, exp.Is):  # NOT (x IS NULL)
+            if isinstance(inner.expression, exp.Null):
+                self._is_null(inner.this, negate=not inner.args.get("negate"))
+        elif isinstance(inner, exp.Column):  # NOT flag
+            src = local(inner, self.view)
+            if src:
+                add(src.access, Predicate(inner.name, PredKind.EQ, "false"))
+
+    def _column(self, cond: exp.Column) -> None:  # a boolean column on its own
+        src = local(cond, self.view)
+        if src:
+            add(src.access, Predicate(cond.name, PredKind.EQ, "true"))
+
+    def _like(self, cond: exp.Like | exp.ILike) -> None:
+        """LIKE 'abc%' is a B-tree prefix search; LIKE '%abc%', ILIKE and parameter patterns need trigrams."""
+        if cond.args.get("negate"):
+            return
+        pattern = unparen(cond.expression)
+        if not is_constant(pattern, self.view):
+            return
+        text = pattern.this if isinstance(pattern, exp.Literal) and pattern.is_string else None
+        ilike = isinstance(cond, exp.ILike)
+        prefix = text is not None and bool(text) and text[0] not in "%_" and not ilike
+        kind = PredKind.LIKE_PREFIX if prefix else (PredKind.ILIKE if ilike else PredKind.LIKE)
+        constant = literal(pattern)
+        src = local(cond.this, self.view)
+        if src:
+            add(src.access, Predicate(unparen(uncast(cond.this)).name, kind, constant))
+        else:
+            self._expression(cond.this, kind, constant)
+
+    def _gin_operator(self, cond: exp.Binary, left_kind: PredKind, right_kind: PredKind | None) -> None:
+        """jsonb and array operators: @>, <@, &&, ?, ?|, ?& with a constant on the other side."""
+        for node, other, kind in ((cond.this, cond.expression, left_kind), (cond.expression, cond.this, right_kind)):
+            if kind is None or not is_constant(other, self.view):
+                continue
+            src = local(node, self.view)
+            if src:
+                add(src.access, Predicate(unparen(uncast(node)).name, kind, literal(other)))
+                return
+            if self._expression(node, kind, literal(other)):
+                return
+
+    def _or(self, cond: exp.Or) -> None:
+        common = common_conjuncts(cond)
+        for shared in common:  # (a AND x) OR (a AND y) implies a
+            self.read(shared)
+        if not common:
+            self.notes.append("an OR condition was not used for index advice")
+
+    def _exists(self, cond: exp.Exists) -> None:
+        pass  # the subquery is its own scope
+
+    # ------------------------------------------------------------------ shared by the handlers
+
+    def _equality(self, left: exp.Expr, right: exp.Expr) -> None:
+        left, right = unparen(uncast(left)), unparen(uncast(right))
+        if isinstance(right, exp.Any):
+            self._any(left, right)
+            return
+        if isinstance(left, exp.Any):
+            self._any(right, left)
+            return
+        for col, other in ((left, right), (right, left)):
+            src = local(col, self.view)
+            if src and is_constant(other, self.view):
+                add(src.access, Predicate(col.name, PredKind.EQ, literal(other)))
+                return
+        for node, other in ((left, right), (right, left)):
+            if is_constant(other, self.view) and self._expression(node, PredKind.EQ, literal(other)):
+                return
+        self._join_sides(left, right, PredKind.JOIN)
+
+    def _any(self, col: exp.Expr, any_: exp.Any) -> None:
+        """`col = ANY($1)` is an IN; `$1 = ANY(tags)` looks for an element of an array column."""
+        src = local(col, self.view)
+        if src:
+            add(src.access, Predicate(col.name, PredKind.IN, None, values=2))
+            return
+        array = unparen(any_.this)
+        src = local(array, self.view)
+        if src and is_constant(col, self.view):
+            add(src.access, Predicate(unparen(uncast(array)).name, PredKind.ANY_ELEMENT, literal(col)))
+
+    def _expression(self, node: exp.Expr, kind: PredKind, constant: str | None, values: int = 1,
+                    quiet: bool = False) -> bool:
+        """A filter on an expression of one local table's columns: a predicate on the expression.
+
+        False when the node is not such an expression; `quiet` leaves out the note
+        about an expression whose text cannot be read back.
+        """
+        found = local_expression(node, self.view)
+        if found is None:
+            return False
+        src, node = found
+        text = as_written(self.sql, node)
+        if text is None:
+            if not quiet:
+                self.notes.append(f"the expression {node.sql(dialect='postgres')} could not be read back exactly: "
+                                  "no expression index for it")
+            return True
+        add(src.access, Predicate(signature(node), kind, constant, values=values, expression=text))
+        return True
+
+    def _row_compare(self, cond: exp.GT | exp.GTE | exp.LT | exp.LTE) -> bool:
+        """Two bare columns of the same table occurrence compared (`a < b`), kept as `<`/`<=`."""
+        left, right = unparen(cond.this), unparen(cond.expression)
+        if not isinstance(left, exp.Column) or not isinstance(right, exp.Column):
+            return False
+        src = local(left, self.view)
+        if src is None or local(right, self.view) is not src:
+            return False
+        op = "<=" if isinstance(cond, (exp.LTE, exp.GTE)) else "<"
+        if isinstance(cond, (exp.GT, exp.GTE)):
+            left, right = right, left
+        add(src.access, Predicate(left.name, PredKind.ROW_COMPARE, compared=(op, right.name)))
+        return True
+
+    def _join_sides(self, left: exp.Expr, right: exp.Expr, kind: PredKind) -> None:
+        """A column compared with a column of another source: a join key on each local side."""
+        left, right = unparen(uncast(left)), unparen(uncast(right))
+        for col, other in ((left, right), (right, left)):
+            src = local(col, self.view)
+            if src is None or not isinstance(other, exp.Column):
+                continue
+            if resolve(other, self.view) is not src:
+                add(src.access, Predicate(col.name, kind))
+
+    def _is_null(self, node: exp.Expr, negate: bool) -> None:
+        src = local(node, self.view)
+        if src:
+            kind = PredKind.IS_NOT_NULL if negate else PredKind.IS_NULL
+            add(src.access, Predicate(unparen(node).name, kind))
+
+
+def _in_list(values: list[exp.Expr]) -> str | None:
+    """An IN list's literals as SQL text; None when any value is not a literal."""
+    return ", ".join(literal(v) or "?" for v in values) if all(literal(v) for v in values) else None
+
+
+def _gin(kinds: tuple[PredKind, PredKind | None]) -> Callable[[ConditionReader, exp.Binary], None]:
+    """The handler of one GIN operator class, with its predicate kinds."""
+    return lambda reader, cond: reader._gin_operator(cond, *kinds)
+
+
+# condition node class -> its handler. Looked up along the node's class MRO, so a subclass is
+# handled as its base; no sqlglot class derives from two of these, so their order does not matter.
+_HANDLERS: dict[type[exp.Expr], Callable[[ConditionReader, Any], None]] = {
+    exp.EQ: ConditionReader._eq,
+    exp.GT: ConditionReader._range,
+    exp.GTE: ConditionReader._range,
+    exp.LT: ConditionReader._range,
+    exp.LTE: ConditionReader._range,
+    exp.Between: ConditionReader._between,
+    exp.In: ConditionReader._in,
+    exp.Is: ConditionReader._is,
+    exp.Not: ConditionReader._not,
+    exp.Column: ConditionReader._column,
+    exp.Like: ConditionReader._like,
+    exp.ILike: ConditionReader._like,
+    **{cls: _gin(kinds) for cls, kinds in _GIN_OPS.items()},
+    exp.Or: ConditionReader._or,
+    exp.Exists: ConditionReader._exists,
+}
+
+
+def add(access: TableAccess, pred: Predicate) -> None:
+    if pred not in access.predicates:
+        access.predicates.append(pred)

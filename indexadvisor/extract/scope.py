@@ -1,0 +1,155 @@
+"""The scopes of a statement as the extractor reads them: the tables each reads, and its clauses.
+
+A SELECT scope (the statement, a CTE, a subquery, a derived table) or the target of
+an UPDATE or DELETE becomes a ScopeView: its tables under their aliases (each with
+the TableAccess its predicates go into), the output columns of its derived tables,
+the conjuncts of its WHERE and JOIN ... ON, its ORDER BY, GROUP BY and LIMIT, and
+the nodes its read columns are found in. A table the catalog does not know is
+left out, with a note.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlglot import exp
+from sqlglot.optimizer.scope import Scope
+
+from indexadvisor.extract.nodes import conjuncts
+from indexadvisor.model import Catalog, QName, TableAccess
+
+
+@dataclass
+class Source:
+    """A table read in one scope, under its alias."""
+
+    alias: str
+    qname: QName
+    access: TableAccess
+    known_columns: set[str] | None  # None when the catalog does not know the table
+
+
+@dataclass
+class ScopeView:
+    """What is needed from a SELECT scope, or from an UPDATE/DELETE target."""
+
+    tables: dict[str, Source]
+    derived: dict[str, set[str]]  # alias -> output column names of a subquery/CTE
+    conditions: list[exp.Expr]
+    order: exp.Order | None
+    group: exp.Group | None
+    limit: exp.Expr | None
+    read_nodes: list[exp.Expr]  # where the columns read are found
+    outer: ScopeView | None = None
+    using: list[tuple[str, str, str]] = field(default_factory=list)  # (alias, alias, column)
+
+
+class ScopeReader:
+    """Builds the views of one statement's scopes against a catalog; notes what it cannot place."""
+
+    def __init__(self, catalog: Catalog, notes: list[str]) -> None:
+        self.catalog = catalog
+        self.notes = notes
+
+    def table_source(self, table: exp.Table, kind: str) -> Source | None:
+        name = table.name
+        schema = table.db or None
+        if not name:
+            return None
+        found = self.catalog.find(name, schema) if self.catalog.tables else None
+        if self.catalog.tables and found is None:
+            label = f"{schema}.{name}" if schema else name
+            self.notes.append(f"table {label} is not in the catalog")
+            return None
+        if found is not None:
+            qname, columns = found.qname, set(found.columns)
+        else:
+            qname, columns = QName(schema or "public", name), None
+        alias = table.alias_or_name
+        return Source(alias, qname, TableAccess(qname, kind=kind), columns)
+
+    def select_view(self, scope: Scope) -> ScopeView:
+        select = scope.expression
+        assert isinstance(select, exp.Select)  # the extractor reads only the SELECT scopes
+        tables: dict[str, Source] = {}
+        derived: dict[str, set[str]] = {}
+        for alias, source in scope.sources.items():
+            if isinstance(source, exp.Table):
+                src = self.table_source(source, "select")
+                if src:
+                    tables[alias] = src
+            elif isinstance(source, Scope) and isinstance(source.expression, (exp.Select, exp.SetOperation)):
+                derived[alias] = set(source.expression.named_selects)
+        conditions, using = _select_conditions(select)
+        read_nodes = list(select.expressions)
+        return ScopeView(
+            tables, derived, conditions, select.args.get("order"), select.args.get("group"),
+            select.args.get("limit"), read_nodes, None, using,
+        )
+
+    def insert_target(self, stmt: exp.Insert) -> list[TableAccess]:
+        target = stmt.this.this if isinstance(stmt.this, exp.Schema) else stmt.this
+        if not isinstance(target, exp.Table):
+            return []
+        src = self.table_source(target, "insert")
+        if src is None:
+            return []
+        values = stmt.expression
+        src.access.rows_written = len(values.expressions) if isinstance(values, exp.Values) else None
+        return [src.access]
+
+    def dml_view(self, stmt: exp.Update | exp.Delete) -> ScopeView:
+        kind = "update" if isinstance(stmt, exp.Update) else "delete"
+        tables: dict[str, Source] = {}
+        target = stmt.this
+        if isinstance(target, exp.Table):
+            src = self.table_source(target, kind)
+            if src:
+                tables[src.alias] = src
+        for table in _dml_tables(stmt):
+            src = self.table_source(table, "select")
+            if src:
+                tables[src.alias] = src
+        conditions: list[exp.Expr] = []
+        where = stmt.args.get("where")
+        if where is not None:
+            conditions.extend(conjuncts(where.this))
+        read_nodes: list[exp.Expr] = list(stmt.args.get("expressions") or [])
+        if isinstance(stmt, exp.Update) and isinstance(target, exp.Table) and target.alias_or_name in tables:
+            for assignment in read_nodes:
+                if isinstance(assignment, exp.EQ) and isinstance(assignment.this, exp.Column):
+                    tables[target.alias_or_name].access.set_columns.add(assignment.this.name)
+        return ScopeView(tables, {}, conditions, None, None, None, read_nodes)
+
+
+def _select_conditions(select: exp.Select) -> tuple[list[exp.Expr], list[tuple[str, str, str]]]:
+    """The conjuncts of a SELECT's WHERE and JOIN ... ON, and the column pairs its JOIN ... USING equates."""
+    conditions: list[exp.Expr] = []
+    using: list[tuple[str, str, str]] = []
+    where = select.args.get("where")
+    if where is not None:
+        conditions.extend(conjuncts(where.this))
+    from_ = select.args.get("from_") or select.args.get("from")
+    previous = [from_.this.alias_or_name] if from_ is not None else []
+    for join in select.args.get("joins") or []:
+        on = join.args.get("on")
+        if on is not None:
+            conditions.extend(conjuncts(on))
+        right = join.this.alias_or_name
+        for ident in join.args.get("using") or []:
+            for left in previous:
+                using.append((left, right, ident.name))
+        previous.append(right)
+    return conditions, using
+
+
+def _dml_tables(stmt: exp.Update | exp.Delete) -> list[exp.Table]:
+    """The tables an UPDATE ... FROM or a DELETE ... USING reads besides its target."""
+    extra: list[exp.Table] = []
+    from_ = stmt.args.get("from_")
+    if isinstance(from_, exp.From):
+        extra.extend(from_.find_all(exp.Table))
+    using = stmt.args.get("using")
+    if isinstance(using, list):
+        extra.extend(t for t in using if isinstance(t, exp.Table))
+    return extra
