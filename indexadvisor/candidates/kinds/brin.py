@@ -26,14 +26,19 @@ Anti-pattern: a 20 GB B-tree on events(created_at) of an append-only table for
 
 from __future__ import annotations
 
-from indexadvisor.model import PredKind, Table, TableAccess
+from indexadvisor.candidates.kinds.base import Ask, Context, Extra
+from indexadvisor.candidates.requirements import Requirement
+from indexadvisor.model import Candidate, IndexKey, PredKind, Table, TableAccess
 from indexadvisor.pg.selectivity import BRIN_PAGES_PER_RANGE, TableStats
+from indexadvisor.pg.sizes import format_size
 
 BRIN_MIN_ROWS = 100_000
 BRIN_MIN_CORRELATION = 0.9
 
+KIND = "brin"
 
-def column_for(access: TableAccess, table: Table | None, req, model: TableStats) -> tuple[str | None, str | None]:
+
+def column_for(access: TableAccess, table: Table | None, req: Requirement | None, model: TableStats) -> tuple[str | None, str | None]:
     """The column a BRIN index should serve for this access, and the evidence; (None, note or None) otherwise."""
     if req is None or not req.range or req.eq or req.in_after_sort or req.range in req.exprs:
         return None, None
@@ -61,3 +66,29 @@ def column_for(access: TableAccess, table: Table | None, req, model: TableStats)
                 f"(pg_stats.correlation {corr:.3f}), so the matching rows sit in few of its "
                 f"{model.pages(table) / BRIN_PAGES_PER_RANGE:,.0f} block ranges of {BRIN_PAGES_PER_RANGE} pages")
     return req.range, evidence
+
+
+def propose(ctx: Context, ask: Ask, out: Extra) -> None:
+    """BRIN instead of the B-tree on a correlated range column (not where a partial index serves)."""
+    if ask.existing is not None or out.partials or ask.req is None:
+        return
+    access = ask.access
+    column, proof = column_for(access, ask.table, ask.req, ctx.model)
+    if column is None:
+        if proof:
+            out.notes.append(proof)
+        return
+    c = Candidate(access.table.schema, access.table.name, [IndexKey(column)], method="brin", kind="brin")
+    alternative = Candidate(access.table.schema, access.table.name, [IndexKey(column)])
+    size, alt_size = ctx.pricer.size(c), ctx.pricer.size(alternative)
+    why = f"{proof}; a BRIN index is {format_size(size)} against {format_size(alt_size)} for the B-tree ({column})"
+    if ctx.planner:
+        mine = ctx.pricer.statement_cost(ask.statement, [c])
+        theirs = ctx.pricer.statement_cost(ask.statement, [alternative])
+        if mine is not None and theirs is not None:
+            why += (f"; the planner prices it at {mine:,.0f} per call against {theirs:,.0f} for the B-tree, "
+                    "but prices BRIN pessimistically (real and hypothetical alike), so the gain is understated")
+    c.why = why
+    out.candidates.append((c, ask.req))
+    ctx.brin_columns.add((str(access.table), column))
+    out.supersede_plain = True

@@ -20,14 +20,18 @@ Fix: `CREATE INDEX ... ON orders (customer_id) INCLUDE (total)`.
 
 from __future__ import annotations
 
+from indexadvisor.candidates.kinds.base import Ask, Context, Extra
+from indexadvisor.candidates.requirements import variants
 from indexadvisor.extract.where import index_predicates
-from indexadvisor.model import Index, IndexKey, Statement, Table, TableAccess
+from indexadvisor.model import Candidate, Index, IndexKey, Statement, Table, TableAccess
 from indexadvisor.pg import types as T
 
 COVER_HOT_SHARE = 0.01
 COVER_MAX_COLUMNS = 3
 COVER_MAX_WIDTH = 24
 COVER_MIN_VISIBLE = 0.5
+
+KIND = "covering"
 
 
 def needed_columns(access: TableAccess, where: str | None) -> set[str] | None:
@@ -102,3 +106,31 @@ def include_for(access: TableAccess, statement: Statement, table: Table | None, 
            f"scan; narrow ({', '.join(widths)} on average, pg_stats); {visible:.0%} of the pages of {table.name} are "
            f"all-visible ({evidence}), so the scan rarely visits the heap")
     return extra, why, None
+
+
+def propose(ctx: Context, ask: Ask, out: Extra) -> None:
+    """INCLUDE columns on the access's partial index, or else on its plain B-tree, for an index-only scan
+    (not beside a BRIN index: that one stands for a B-tree on the range column)."""
+    if ask.existing is not None or (out.supersede_plain and not out.partials):
+        return
+    if out.partials:
+        base = out.partials[0]
+        keys, where = base.keys, base.where
+        base_req = next(r for c, r in out.candidates if c is base)
+    elif ask.req is not None:
+        keys, where, base_req = variants(ask.req, ctx.max_width)[0], None, ask.req
+    else:
+        return
+    include, why, note = include_for(ask.access, ask.statement.statement, ask.table, keys, where, ctx.total_calls)
+    if note:
+        out.notes.append(note)
+    if not include:
+        return
+    schema, name = ask.access.table.schema, ask.access.table.name
+    if out.partials:
+        c = Candidate(schema, name, keys, include, where, kind="partial+covering",
+                      why=f"{out.partials[0].why}; {why}", rows_fraction=out.partials[0].rows_fraction)
+    else:
+        c = Candidate(schema, name, keys, include, kind="covering", why=why)
+    out.candidates.append((c, base_req))
+    out.covering = True

@@ -26,10 +26,15 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from indexadvisor.model import Predicate, PredKind, Table, TableAccess
+from indexadvisor.candidates.kinds.base import Ask, Context, Extra
+from indexadvisor.candidates.requirements import requirement_for, variants
+from indexadvisor.candidates.serve import match
+from indexadvisor.model import Candidate, IndexKey, Predicate, PredKind, Table, TableAccess
 from indexadvisor.pg import exprtext
 
 _KINDS = (PredKind.EQ, PredKind.IN, PredKind.RANGE, PredKind.LIKE_PREFIX)
+
+KIND = "expression"
 
 
 def indexable(access: TableAccess, table: Table | None) -> tuple[TableAccess, list[Predicate], list[str]]:
@@ -71,3 +76,28 @@ def why(exprs: list[str], planner: bool) -> str:
         text += "; its selectivity is estimated from the column's statistics where the expression keeps values apart, else the planner's default"
     return text
 
+
+def propose(ctx: Context, ask: Ask, out: Extra) -> None:
+    """An index on the expressions the access filters on, plain equality columns first."""
+    access_e, preds, notes = indexable(ask.access, ask.table)
+    out.notes += notes
+    if not preds:
+        return
+    exprs = {q.column for q in preds}
+    # plain equality columns first (they line up with the other statements' indexes), then expressions
+    req = requirement_for(access_e, lambda ref: (ref in exprs,) + tuple(ask.rank(ref)), expressions=True, table=ask.table)
+    if req is None or not req.exprs:
+        return
+    for index in ask.table.indexes if ask.table else []:
+        if match(index, req, access_e).full:
+            out.served_by.append(index.name)
+            return
+    refs = list(req.exprs)
+    reason = why([req.exprs[r] for r in refs], ctx.planner)
+    seen: list[list[IndexKey]] = []
+    for keys in variants(req, ctx.max_width) + [[req.key(r)] for r in refs]:
+        if keys in seen or not any(k.expression for k in keys):
+            continue
+        seen.append(keys)
+        c = Candidate(ask.access.table.schema, ask.access.table.name, keys, kind="expression", why=reason)
+        out.candidates.append((c, req))

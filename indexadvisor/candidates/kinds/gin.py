@@ -1,4 +1,4 @@
-"""GIN proposals: trigram search, jsonb and arrays.
+"""GIN proposals for jsonb and arrays (and what the trigram kind shares with them).
 
 - `LIKE '%abc%'`, `ILIKE '%abc%'` and `ILIKE 'abc%'` cannot use a B-tree (a
   pattern opclass serves only a case-sensitive prefix): a GIN index with
@@ -16,7 +16,7 @@
   write it `tags @> ARRAY[value]`, which this index serves.
 
 HypoPG cannot create hypothetical GIN indexes, so none of these is planner-costed:
-they are chosen after the greedy by the rules in rules.py, from the operator and
+they are chosen after the greedy by the rules in select/gin.py, from the operator and
 the table's statistics.
 """
 
@@ -26,7 +26,8 @@ from dataclasses import replace
 
 from sqlglot import exp
 
-from indexadvisor.candidates.serve import ARRAY_OPS, JSONB_OPS
+from indexadvisor.candidates.kinds.base import Ask, Context, Extra, Found
+from indexadvisor.candidates.serve import ARRAY_OPS, GIN_KINDS, JSONB_OPS, served_predicates
 from indexadvisor.model import (
     Candidate,
     IndexKey,
@@ -39,48 +40,30 @@ from indexadvisor.pg import exprtext
 from indexadvisor.pg import types as T
 from indexadvisor.pg.exprtext import parse_expression
 
-TRGM_MIN_RUN = 3  # pg_trgm extracts nothing useful from fewer characters in a row
-_OPS_TEXT = {
+OPS_TEXT = {
     PredKind.CONTAINS: "@>", PredKind.CONTAINED: "<@", PredKind.OVERLAPS: "&&", PredKind.HAS_KEY: "?",
     PredKind.HAS_ANY_KEY: "?|", PredKind.HAS_ALL_KEYS: "?&", PredKind.ANY_ELEMENT: "= ANY",
     PredKind.LIKE: "LIKE", PredKind.ILIKE: "ILIKE",
 }
 
-
-def longest_run(pattern: str) -> int:
-    """Longest run of characters that are not LIKE wildcards."""
-    best = run = 0
-    escaped = False
-    for ch in pattern:
-        if escaped:
-            run += 1
-            escaped = False
-        elif ch == "\\":
-            escaped = True
-        elif ch in "%_":
-            run = 0
-        else:
-            run += 1
-        best = max(best, run)
-    return best
+KIND = "gin"
 
 
-def _unquote(constant: str) -> str:
+def unquote(constant: str) -> str:
     if len(constant) >= 2 and constant[0] == "'" and constant[-1] == "'":
         return constant[1:-1].replace("''", "'")
     return constant
 
 
-def _key(pred: Predicate, opclass: str | None) -> IndexKey:
+def key_for(pred: Predicate, opclass: str | None) -> IndexKey:
     if pred.expression is not None:
         return IndexKey(None, expression=pred.expression, opclass=opclass)
     return IndexKey(pred.column, opclass=opclass)
 
 
-def _type(table: Table | None, pred: Predicate) -> str | None:
+def operand_type(table: Table | None, pred: Predicate) -> str | None:
     """The SQL type of the searched operand, where evident."""
     if pred.expression is not None:
-
         node = parse_expression(pred.expression)
         if isinstance(node, (exp.JSONExtract, exp.JSONBExtract)):
             return "jsonb"
@@ -91,11 +74,10 @@ def _type(table: Table | None, pred: Predicate) -> str | None:
     return column.type if column is not None else None
 
 
-def _immutability(pred: Predicate, table: Table | None) -> str | None:
+def immutability(pred: Predicate, table: Table | None) -> str | None:
     """Why an expression operand cannot be indexed (None for a column, or an IMMUTABLE expression)."""
     if pred.expression is None:
         return None
-
     node = exprtext.parse_expression(pred.expression)
     if node is None:
         return "it cannot be parsed back"
@@ -107,44 +89,10 @@ def _immutability(pred: Predicate, table: Table | None) -> str | None:
     return exprtext.immutability_problem(node, column_type)
 
 
-def trigram(access: TableAccess, table: Table | None) -> tuple[list[tuple[Candidate, list[Predicate]]], list[str]]:
-    """GIN gin_trgm_ops candidates for the access's LIKE/ILIKE searches."""
-    out: list[tuple[Candidate, list[Predicate]]] = []
-    notes: list[str] = []
-    by_ref: dict[str, list[Predicate]] = {}
-    for p in access.predicates:
-        if p.kind not in (PredKind.LIKE, PredKind.ILIKE):
-            continue
-        kind = _type(table, p)
-        if kind is not None and not T.is_textual(kind) and p.expression is None:
-            continue
-        if p.constant is not None and longest_run(_unquote(p.constant)) < TRGM_MIN_RUN:
-            notes.append(f"no trigram index for {p.expression or p.column} {_OPS_TEXT[p.kind]} {p.constant}: "
-                         f"the pattern has fewer than {TRGM_MIN_RUN} characters in a row, so pg_trgm cannot narrow the search")
-            continue
-        by_ref.setdefault(p.column, []).append(p)
-    for preds in by_ref.values():
-        first = preds[0]
-        problem = _immutability(first, table)
-        if problem:
-            notes.append(f"no trigram index on {first.expression}: {problem}")
-            continue
-        c = Candidate(access.table.schema, access.table.name, [_key(first, "gin_trgm_ops")], method="gin", kind="trigram")
-        ops = sorted({f"{_OPS_TEXT[p.kind]} {p.constant or '(a parameter)'}" for p in preds})
-        c.why = (f"{first.expression or first.column} {', '.join(ops)} has a leading wildcard or ignores case, which no "
-                 "B-tree serves; a GIN index with gin_trgm_ops finds the rows by their trigrams. Needs the pg_trgm "
-                 "extension: CREATE EXTENSION IF NOT EXISTS pg_trgm (the CREATE INDEX fails without it)")
-        if any(p.constant is None for p in preds):
-            c.why += ("; the pattern is a parameter: if it is always a case-sensitive prefix ('abc%'), a B-tree "
-                      "with text_pattern_ops is smaller")
-        out.append((c, preds))
-    return out, notes
-
-
 def containment(access: TableAccess, table: Table | None, workload_ops: dict[tuple[str, str], set[PredKind]]
-                ) -> tuple[list[tuple[Candidate, list[Predicate]]], list[str]]:
+                ) -> tuple[Found, list[str]]:
     """GIN candidates for jsonb and array operators. workload_ops: (table, ref) -> every operator the workload uses on it."""
-    out: list[tuple[Candidate, list[Predicate]]] = []
+    out: Found = []
     notes: list[str] = []
     by_ref: dict[str, list[Predicate]] = {}
     for p in access.predicates:
@@ -153,11 +101,11 @@ def containment(access: TableAccess, table: Table | None, workload_ops: dict[tup
     for ref, preds in by_ref.items():
         first = preds[0]
         name = first.expression or first.column
-        problem = _immutability(first, table)
+        problem = immutability(first, table)
         if problem:
             notes.append(f"no GIN index on {name}: {problem}")
             continue
-        kind = _type(table, first)
+        kind = operand_type(table, first)
         kinds = {p.kind for p in preds}
         if kind is None:  # no catalog type: tell jsonb from arrays by the operators
             if kinds & {PredKind.HAS_KEY, PredKind.HAS_ANY_KEY, PredKind.HAS_ALL_KEYS}:
@@ -171,7 +119,7 @@ def containment(access: TableAccess, table: Table | None, workload_ops: dict[tup
         if T.is_json(kind):
             notes.append(f"no GIN index on {name}: json has no GIN operator class; jsonb does (ALTER the column to jsonb)")
             continue
-        ops_here = sorted({_OPS_TEXT[k] for k in kinds})
+        ops_here = sorted({OPS_TEXT[k] for k in kinds})
         if T.is_jsonb(kind):
             everywhere = workload_ops.get((str(access.table), ref), kinds)
             if not (everywhere & JSONB_OPS):
@@ -191,15 +139,39 @@ def containment(access: TableAccess, table: Table | None, workload_ops: dict[tup
                 notes.append(f"= ANY({name}) cannot use an index: write it as {name} @> ARRAY[value] to use the proposed GIN index")
         else:
             continue
-        c = Candidate(access.table.schema, access.table.name, [_key(first, opclass)], method="gin", kind="gin", why=why)
+        c = Candidate(access.table.schema, access.table.name, [key_for(first, opclass)], method="gin", kind="gin", why=why)
         out.append((c, preds))
     return out, notes
 
 
 def as_rewritten(access: TableAccess) -> TableAccess:
     """The access with `value = ANY(col)` written as `col @> ARRAY[value]`, as the GIN proposal asks."""
-
     if not any(p.kind == PredKind.ANY_ELEMENT for p in access.predicates):
         return access
     preds = [replace(p, kind=PredKind.CONTAINS) if p.kind == PredKind.ANY_ELEMENT else p for p in access.predicates]
     return replace(access, predicates=preds)
+
+
+def propose(ctx: Context, ask: Ask, out: Extra) -> None:
+    """GIN indexes for the access's jsonb and array operators."""
+    found, notes = containment(ask.access, ask.table, ctx.workload_ops)
+    out.notes += notes
+    pool_found(ctx, ask, found, out)
+
+
+def pool_found(ctx: Context, ask: Ask, found: Found, out: Extra) -> None:
+    """Add GIN candidates to the workload's GIN pool (chosen after the greedy), unless an
+    existing GIN index already answers the same operators."""
+    rewritten = as_rewritten(ask.access)
+    indexes = ask.table.indexes if ask.table else []
+    for c, preds in found:
+        wanted = {q for q in rewritten.predicates if q.column == preds[0].column and q.kind in GIN_KINDS}
+        served = next((i for i in indexes if i.method == "gin" and set(served_predicates(i, rewritten, ask.table)) >= wanted), None)
+        if served is not None:
+            out.served_by.append(served.name)
+            continue
+        home = ctx.gin_pool.setdefault(c.key, (c, []))
+        if all(a is not ask.access for _, a in home[1]):
+            home[1].append((ask.statement, ask.access))
+        if ask.statement.statement.fingerprint not in home[0].statements:
+            home[0].statements.append(ask.statement.statement.fingerprint)

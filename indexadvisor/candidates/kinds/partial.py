@@ -32,7 +32,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from indexadvisor.model import Predicate, PredKind, Statement, Table, TableAccess
+from indexadvisor.candidates.kinds.base import Ask, Context, Extra
+from indexadvisor.candidates.requirements import Requirement, requirement_for, variants
+from indexadvisor.model import Candidate, IndexKey, Predicate, PredKind, Statement, Table, TableAccess
 from indexadvisor.pg import types as T
 from indexadvisor.pg.selectivity import TableStats
 from indexadvisor.pg.sql import quote_ident
@@ -48,6 +50,8 @@ PARTIAL_MAX_DISTINCT = 200
 # (DEFAULT_INEQ_SEL), which HypoPG's size estimate of the partial index uses too
 ROW_COMPARE_SHARE = 1 / 3
 _KINDS = (PredKind.EQ, PredKind.IN, PredKind.IS_NULL, PredKind.IS_NOT_NULL)
+
+KIND = "partial"
 
 
 def _values(constant: str) -> list[str]:
@@ -170,3 +174,47 @@ def evidence(pred: Predicate, share: float, statement: Statement) -> str:
         if not is_boolean(pred) and statement.calls > 1:
             constant += f" in all {statement.calls:,} executions"
     return f"{where_text([pred])} is {constant}, not a parameter, and selects {share:.1%} of the rows ({source})"
+
+
+def propose(ctx: Context, ask: Ask, out: Extra) -> None:
+    """Partial indexes for the access's fixed, selective constants: all together, and each alone
+    that is selective enough; the constants' columns leave the key."""
+    if ask.existing is not None:
+        return
+    found = qualifying(ask.access, ask.statement.statement, ask.table)
+    if not found:
+        return
+    preds = [q for q, _ in found]
+    shares = dict(found)
+    groups = [preds] + ([[q] for q in preds if shares[q] <= PARTIAL_MAX_FRACTION] if len(preds) > 1 else [])
+    for group in groups:
+        _group(ctx, ask, out, group, shares)
+    ctx.partial_columns.update((str(ask.access.table), q.column) for q in preds)
+    out.supersede_plain = True
+
+
+def _group(ctx: Context, ask: Ask, out: Extra, group: list[Predicate], shares: dict[Predicate, float]) -> None:
+    """The partial candidates whose WHERE holds one group of constants."""
+    where = where_text(group)
+    req = requirement_for(without(ask.access, group), ask.rank, table=ask.table)
+    share = 1.0
+    for q in group:
+        share *= shares[q]
+    proof = "; ".join(evidence(q, shares[q], ask.statement.statement) for q in group)
+    constants = list(dict.fromkeys(q.column for q in group if q.kind != PredKind.ROW_COMPARE))
+    if req is None:  # nothing else to search: key on a constant's column, a comparison's when none
+        lead = constants[0] if constants else group[0].column
+        keys_list = [[IndexKey(lead)]]
+        req = Requirement([lead])
+    else:
+        keys_list = variants(req, ctx.max_width)
+    for keys in keys_list:
+        # (a constant's column stays in the key where the statement sorts or groups by it)
+        leaving = [col for col in constants if col not in {k.column for k in keys}]
+        why = f"WHERE {where}: {proof}; so the index holds about {share:.1%} of the table"
+        if leaving:
+            why += f" and {', '.join(leaving)} {'leaves' if len(leaving) == 1 else 'leave'} the key"
+        c = Candidate(ask.access.table.schema, ask.access.table.name, keys, where=where, kind="partial", why=why,
+                      rows_fraction=share)
+        out.candidates.append((c, req))
+        out.partials.append(c)
