@@ -3,7 +3,8 @@
 #   - a PostgreSQL server (Debian's packages) with the HypoPG and pg_qualstats extensions,
 #     when they are missing;
 #   - this package with its test extras;
-# then pytest, which starts a throwaway cluster (or uses INDEXADVISOR_TEST_DSN).
+# then ruff, mypy and the import contract, and pytest, which starts a throwaway cluster
+# (or uses INDEXADVISOR_TEST_DSN).
 # Extra arguments go to pytest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -41,4 +42,9 @@ fi
 
 python3 -m pip install -q --disable-pip-version-check -e '.[test]' 2>&1 | grep -v -E '^(WARNING|DEPRECATION)' || true
 python3 -c "import indexadvisor, pytest" # fail here, clearly, if the install did not work
+# static checks first: lint, types, and the layers (.importlinter)
+echo "ruff, mypy, import contract ..." >&2
+python3 -m ruff check --quiet .
+python3 -m mypy
+lint-imports --no-cache >/dev/null || { lint-imports --no-cache; exit 1; }
 exec python3 -m pytest "$@"

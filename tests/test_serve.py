@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-
 from casefiles import read_cases
+
 from indexadvisor.candidates.requirements import requirement_for
 from indexadvisor.candidates.serve import could_serve, match
 from indexadvisor.catalog.ddl import read_ddl
