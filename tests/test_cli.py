@@ -8,9 +8,14 @@ import sys
 from pathlib import Path
 
 import sqlglot
+import typer
 from typer.testing import CliRunner
 
 from indexadvisor.cli import app
+from indexadvisor.health import HealthOptions
+from indexadvisor.report.migrations.base import MigrateOptions
+from indexadvisor.select.options import SelectionOptions
+from indexadvisor.sources.formats import AUTO, FORMATS
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "sample_workloads"
@@ -118,3 +123,43 @@ def test_budget_is_respected_offline():
     result = runner.invoke(app, ["analyze", str(SAMPLES / "ecommerce"), "--format", "json", "--budget", "60MB"])
     recs = json.loads(result.stdout)["recommendations"]
     assert recs and sum(r["estimate"]["size_bytes"] for r in recs) <= 60 * 1024 * 1024
+
+
+def test_unwritable_output_is_exit_2_and_one_line(tmp_path):
+    result = runner.invoke(app, ["analyze", str(SAMPLES / "ecommerce"), "--output", str(tmp_path / "no" / "such" / "dir.txt")])
+    assert result.exit_code == 2
+    assert result.stderr.strip().splitlines()[-1].startswith("indexadvisor: error: cannot write ")
+    assert "Traceback" not in result.output
+
+
+def _params(command: str) -> dict:
+    group = typer.main.get_command(app)
+    return {p.name: p for p in group.commands[command].params}
+
+
+def test_defaults_are_the_library_options_defaults():
+    selection = SelectionOptions()
+    for command in ("analyze", "migrate", "report"):
+        params = _params(command)
+        assert params["min_improvement"].default == selection.min_improvement
+        assert params["max_width"].default == selection.max_width
+        assert params["max_indexes"].default == selection.max_indexes
+        assert params["weight"].default.value == selection.weight
+        assert params["no_write_cost"].default is (not selection.write_cost)
+    assert _params("health")["min_evidence_days"].default == HealthOptions().min_evidence_days
+    assert _params("migrate")["lock_timeout"].default == MigrateOptions().lock_timeout
+    assert _params("migrate")["include_drops"].default is MigrateOptions().include_drops
+
+
+def test_input_format_choices_are_the_registered_formats():
+    choices = [c.value for c in type(_params("analyze")["input_format"].default)]
+    assert choices == [AUTO, *FORMATS]
+
+
+def test_help_groups_options_in_panels_and_flags_show_no_value():
+    result = runner.invoke(app, ["analyze", "--help"], env={"COLUMNS": "300"})
+    assert result.exit_code == 0, result.output
+    for panel in ("Workload", "Catalog", "Selection", "Output"):
+        assert f"─ {panel} ─" in result.output
+    flags = [ln for ln in result.output.splitlines() if any(f in ln for f in ("--pg-stat-statements", "--no-write-cost", "--no-hypopg"))]
+    assert len(flags) == 3 and not any("<bool>" in ln for ln in flags)

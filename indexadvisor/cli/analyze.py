@@ -1,0 +1,16 @@
+"""`indexadvisor analyze`: propose indexes for a workload."""
+
+from __future__ import annotations
+
+from indexadvisor.cli.analysis import AnalysisArgs, with_analysis
+from indexadvisor.cli.options import Format, FormatOpt, OutputOpt
+from indexadvisor.cli.output import write
+from indexadvisor.report import json as json_report
+from indexadvisor.report import table as table_report
+
+
+@with_analysis
+def analyze(args: AnalysisArgs, format: FormatOpt = Format.table, output: OutputOpt = None) -> None:
+    """Propose indexes for a workload."""
+    report = args.run()
+    write((json_report if format is Format.json else table_report).render(report), output)
