@@ -41,7 +41,7 @@ def _knapsack(spent: list[int]):
         for name in order:
             c = CANDIDATES[name]
             spent[0] += 1
-            if c in chosen or c.key in banned or used + ITEMS[name][0] > BUDGET:
+            if c in chosen or c.spec in banned or used + ITEMS[name][0] > BUDGET:
                 continue
             chosen.append(c)
             results.append(Chosen(c, Estimate("planner", benefit=ITEMS[name][1]), [], ""))
@@ -60,7 +60,7 @@ def test_a_swap_trades_the_big_pick_for_two_that_are_better_together():
     greedy = _knapsack(spent)
     first = min(_outcome(greedy(False)), _outcome(greedy(True)), key=lambda o: o.total)
     assert [c.table for c in first.chosen] == ["big"]  # both greedy orders take the big one
-    sizes = {c.key: ITEMS[c.table][0] for c in CANDIDATES.values()}
+    sizes = {c.spec: ITEMS[c.table][0] for c in CANDIDATES.values()}
     best = local_search(first, greedy, _outcome, sizes, lambda: spent[0])
     assert sorted(c.table for c in best.chosen) == ["left", "right"]
     assert best.total == BEFORE - 9.8
@@ -70,7 +70,7 @@ def test_the_search_spends_no_more_work_than_came_before_it():
     spent = [0]
     greedy = _knapsack(spent)
     first = _outcome(greedy(False))
-    sizes = {c.key: ITEMS[c.table][0] for c in CANDIDATES.values()}
+    sizes = {c.spec: ITEMS[c.table][0] for c in CANDIDATES.values()}
     spent[0] = 0  # nothing spent before the search: no allowance, no trial
     best = local_search(first, greedy, _outcome, sizes, lambda: spent[0])
     assert [c.table for c in best.chosen] == ["big"] and spent[0] == 0

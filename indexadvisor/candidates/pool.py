@@ -23,6 +23,7 @@ from indexadvisor.model import (
     Candidate,
     Catalog,
     Index,
+    IndexDef,
     ParsedStatement,
     Predicate,
     PredKind,
@@ -59,7 +60,7 @@ class KindAdvisor:
         self._made: list[Candidate] = []
 
     @property
-    def gin_pool(self) -> dict[tuple, tuple[Candidate, list[tuple[ParsedStatement, TableAccess]]]]:
+    def gin_pool(self) -> dict[IndexDef, tuple[Candidate, list[tuple[ParsedStatement, TableAccess]]]]:
         return self.ctx.gin_pool
 
     def propose(self, p: ParsedStatement, access: TableAccess, table: Table | None, req: Requirement | None,
@@ -74,7 +75,7 @@ class KindAdvisor:
         self._made.extend(c for c, _ in out.candidates)
         return out
 
-    def prune(self, origins: dict[tuple, tuple[Candidate, list]]) -> None:
+    def prune(self, origins: dict[IndexDef, tuple[Candidate, list]]) -> None:
         """Drop the plain one-column B-trees that a partial or BRIN index of this workload supersedes.
 
         A B-tree whose only key is a column every statement filters on with a fixed

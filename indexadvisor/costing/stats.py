@@ -127,7 +127,7 @@ class StatsCoster:
         for c in config:
             if c.schema != access.table.schema or c.table != access.table.name:
                 continue
-            cost = self.index_cost(table, access, probe(c))
+            cost = self.index_cost(table, access, c.spec.as_index())
             if cost is not None and cost.cost * MIN_GAIN <= best:
                 current = min(current, cost.cost)
         return current
@@ -149,7 +149,7 @@ class StatsCoster:
             for c in candidates:
                 if (c.schema, c.table) != (access.table.schema, access.table.name):
                     continue
-                cost = self.index_cost(self.table(access), access, probe(c))
+                cost = self.index_cost(self.table(access), access, c.spec.as_index())
                 if cost is not None and cost.cost * MIN_GAIN <= self.before(access) and cost.cost < best:
                     best, pick = cost.cost, c
             if pick is not None and pick not in used:
@@ -186,7 +186,7 @@ class StatsCoster:
         rows = self.model.rows(table) * (candidate.rows_fraction if candidate.rows_fraction is not None else 1.0)
         if candidate.method == "brin":
             ranges = math.ceil(self.model.pages(table) / BRIN_PAGES_PER_RANGE)
-            width = self.entry_width(table, probe(candidate))
+            width = self.entry_width(table, candidate.spec.as_index())
             return int(max(3, 2 + math.ceil(ranges * (2 * width + 24) / 8000.0)) * 8192)
         if candidate.method == "gin":
             total = 0.0
@@ -199,7 +199,7 @@ class StatsCoster:
                 entries = max(1.0, (width - overhead) / per_entry)
                 total += rows * entries * GIN_BYTES_PER_ITEM
             return int(max(total, 16384))
-        width = self.entry_width(table, probe(candidate))
+        width = self.entry_width(table, candidate.spec.as_index())
         return int(rows * (width + _KEY_OVERHEAD) * _FILL)
 
     def rows(self, parsed: ParsedStatement) -> float | None:
@@ -211,10 +211,6 @@ class StatsCoster:
                 table = self.table(a)
                 total += self.model.rows(table) * self.model.combined_selectivity(table, a.predicates)
         return total
-
-
-def probe(c: Candidate) -> Index:
-    return Index("", c.schema, c.table, c.keys, c.include, c.where, c.method)
 
 
 def key_columns(keys) -> frozenset[str]:

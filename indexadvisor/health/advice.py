@@ -35,6 +35,7 @@ from indexadvisor.model import (
     Catalog,
     Finding,
     Index,
+    IndexDef,
     IndexKey,
     ParsedStatement,
     Recommendation,
@@ -92,10 +93,6 @@ def audit(catalog: Catalog, parsed: Sequence[ParsedStatement] | None, recommenda
     return out
 
 
-def _probe(r: Recommendation) -> Index:
-    return Index(r.name, r.schema, r.table, r.keys, list(r.include), r.where, r.method)
-
-
 def _narrower(a: Index, b: Index) -> bool:
     return serves_scans_of(a, b) and not serves_scans_of(b, a)
 
@@ -109,7 +106,7 @@ def _reconcile(out: Audit, catalog: Catalog) -> None:
     dropped = {f.index for f in out.result.findings if f.index and f.ddl}  # findings already drop these
     # widest first, so a narrower proposal meets the wider one it folds into
     for rec in sorted(out.recommendations, key=lambda r: -len(r.keys)):
-        probe = _probe(rec)
+        probe = rec.spec.as_index(rec.name)
         table = catalog.tables.get(f"{rec.schema}.{rec.table}")
         existing = [i for i in (table.indexes if table else []) if i.valid and not i.parent]
         # an existing index serves all its scans, or one with the same keys that health would keep over it
@@ -120,7 +117,7 @@ def _reconcile(out: Audit, catalog: Catalog) -> None:
             out.notes.append(f"not proposed: {rec.name} {_keys(rec.keys)} would be a duplicate or left prefix of "
                              f"existing index {qname(served)} (duplicate_index/redundant_index), which serves its statements")
             continue
-        wider = next((k for k in kept if (k.schema, k.table) == (rec.schema, rec.table) and serves_scans_of(probe, _probe(k))), None)
+        wider = next((k for k in kept if (k.schema, k.table) == (rec.schema, rec.table) and serves_scans_of(probe, k.spec.as_index(k.name))), None)
         if wider is not None:
             out.merged[rec.name] = wider.name
             wider.statements.extend(fp for fp in rec.statements if fp not in wider.statements)
@@ -128,7 +125,7 @@ def _reconcile(out: Audit, catalog: Catalog) -> None:
             out.notes.append(f"not proposed: {rec.name} {_keys(rec.keys)} is a left prefix of proposed {wider.name}, which serves its statements")
             continue
         fk_index = next((f for f, t, keys in out.result.proposals
-                         if t == f"{rec.schema}.{rec.table}" and f.ddl and _narrower(probe, Index("", rec.schema, rec.table, keys))),
+                         if t == f"{rec.schema}.{rec.table}" and f.ddl and _narrower(probe, IndexDef(rec.schema, rec.table, tuple(keys)).as_index())),
                         None)
         if fk_index is not None:
             out.by_finding[rec.name] = fk_index
@@ -146,7 +143,7 @@ def _reconcile(out: Audit, catalog: Catalog) -> None:
     for finding, table_key, _ in out.result.proposals:
         columns = _fk_columns(catalog, finding)
         serving = next((r for r in out.recommendations
-                        if f"{r.schema}.{r.table}" == table_key and covers(_probe(r), columns)), None)
+                        if f"{r.schema}.{r.table}" == table_key and covers(r.spec.as_index(r.name), columns)), None)
         if serving is not None and finding.ddl:
             finding.ddl = None
             finding.evidence += f"; the proposed index {serving.name} {_keys(serving.keys)} serves it too, so no separate index is needed"

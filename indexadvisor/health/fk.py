@@ -38,7 +38,7 @@ from indexadvisor.health.common import (
     qname,
     size_text,
 )
-from indexadvisor.model import Finding, ForeignKey, Index, IndexKey, Table
+from indexadvisor.model import Finding, ForeignKey, Index, IndexDef, IndexKey, Table
 
 KIND = "fk_without_index"
 TITLE = "Foreign key without an index"
@@ -165,7 +165,7 @@ def _finding(ctx: Context, table: Table, fk: ForeignKey, fks: list[ForeignKey], 
 
 
 def _made_redundant(table: Table, keys: list[IndexKey]) -> list[Index]:
-    probe = key_signature(Index("", table.schema, table.name, keys))
+    probe = key_signature(IndexDef(table.schema, table.name, tuple(keys)).as_index())
     out = []
     for index in table.indexes:
         if (index.method != "btree" or not index.valid or index.unique or is_constraint(index) or index.where

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from indexadvisor.model.catalog import IndexKey, QName
+from indexadvisor.model.catalog import Defined, IndexKey, QName
 from indexadvisor.model.workload import SourceError
 
 
@@ -33,7 +33,7 @@ class Estimate:
 
 
 @dataclass
-class Candidate:
+class Candidate(Defined):
     """A proposed index before selection: keys in order, and who asked for it."""
 
     schema: str
@@ -52,17 +52,10 @@ class Candidate:
     def qname(self) -> QName:
         return QName(self.schema, self.table)
 
-    @property
-    def key(self) -> tuple:
-        """Identity of the index definition (two candidates with equal keys are one index)."""
-        return (
-            self.schema, self.table, self.method, self.where, tuple(self.include),
-            tuple((k.column, k.expression, k.desc, k.nulls_first, k.opclass, k.collation) for k in self.keys),
-        )
 
 
 @dataclass
-class Recommendation:
+class Recommendation(Defined):
     name: str
     schema: str
     table: str

@@ -43,7 +43,7 @@ class Column:
     collation: str | None = None
 
 
-@dataclass
+@dataclass(frozen=True)
 class IndexKey:
     """One key of an index: a column or an expression, with its ordering."""
 
@@ -59,8 +59,48 @@ class IndexKey:
         return self.column if self.column is not None else f"({self.expression})"
 
 
+@dataclass(frozen=True)
+class IndexDef:
+    """What an index is: its table, keys, INCLUDE columns, predicate and access method.
+
+    The one definition that existing indexes, candidates and recommendations share (each
+    has it as `.spec`), and so their one identity: two equal IndexDefs are one index.
+    Names, sizes, usage and the reasons for proposing it are not part of it.
+    """
+
+    schema: str
+    table: str
+    keys: tuple[IndexKey, ...]
+    include: tuple[str, ...] = ()
+    where: str | None = None
+    method: str = "btree"
+
+    def as_index(self, name: str = "") -> Index:
+        """An (existing, valid) index with this definition: what the serve rule and the costers take."""
+        return Index(name, self.schema, self.table, list(self.keys), list(self.include), self.where, self.method)
+
+
+class Defined:
+    """Gives a class with the six definition fields its IndexDef (`spec`).
+
+    Existing indexes, candidates and recommendations keep the fields themselves (the
+    snapshot and report JSON formats are written from them); their identity is the spec.
+    """
+
+    schema: str
+    table: str
+    keys: list[IndexKey]
+    include: list[str]
+    where: str | None
+    method: str
+
+    @property
+    def spec(self) -> IndexDef:
+        return IndexDef(self.schema, self.table, tuple(self.keys), tuple(self.include), self.where, self.method)
+
+
 @dataclass
-class Index:
+class Index(Defined):
     name: str
     schema: str
     table: str

@@ -76,11 +76,11 @@ def _problem(catalog: Catalog, options: SelectionOptions, coster: Coster, model:
     problem = Problem(catalog, options, coster, model, kinds, parsed, pool.candidates, pool.origins, by_table, tables_of,
                       base, weights(parsed, base, options), ms_per_unit(parsed, base, options),
                       write_load(parsed, coster, catalog, options))
-    problem.relevant = {c.key: relevant_statements(c, by_table, catalog, broad=problem.planner) for c in problem.pool}
+    problem.relevant = {c.spec: relevant_statements(c, by_table, catalog, broad=problem.planner) for c in problem.pool}
     if problem.planner:
         # narrower prefixes stay where they may win: under a budget, or on written tables
         narrow = {c.table for c in problem.pool} if options.budget_bytes is not None else {t.split(".", 1)[1] for t in problem.writes}
         problem.pool = planner_picks(problem.pool, problem.relevant, dict(base), coster, problem.ideal, keep_prefixes=narrow)
     coster.sizes(problem.pool)  # one batch instead of one round trip per candidate
-    problem.sizes = {c.key: coster.size(c) or 0 for c in problem.pool}
+    problem.sizes = {c.spec: coster.size(c) or 0 for c in problem.pool}
     return problem

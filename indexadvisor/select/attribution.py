@@ -19,7 +19,7 @@ def leave_one_out(problem: Problem, results: list[Chosen], chosen: list[Candidat
         return results
     for r in results:
         c = r.candidate
-        others = [x for x in chosen if x is not c]
+        others = [x for x in chosen if x.spec != c.spec]
         per = {}
         for p in problem.by_table.get(f"{c.schema}.{c.table}", []):
             fp = p.statement.fingerprint

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from indexadvisor.model import IndexDef
 from indexadvisor.select.greedy import greedy, outcome
 from indexadvisor.select.state import Outcome, Problem, Run
 
@@ -21,7 +22,7 @@ Greedy = Callable[[bool, Run | None, frozenset], Run]
 
 def best_set(problem: Problem) -> Outcome:
     """The chosen set: one greedy run, or under a budget both orders and the local search."""
-    def run(per_byte: bool, start: Run | None = None, banned: frozenset = frozenset()) -> Run:
+    def run(per_byte: bool, start: Run | None = None, banned: frozenset[IndexDef] = frozenset()) -> Run:
         return greedy(problem, per_byte, start, banned)
 
     def judge(r: Run) -> Outcome:
@@ -35,21 +36,21 @@ def best_set(problem: Problem) -> Outcome:
     return best
 
 
-def local_search(best: Outcome, run: Greedy, judge: Callable[[Run], Outcome], sizes: dict[tuple, int],
+def local_search(best: Outcome, run: Greedy, judge: Callable[[Run], Outcome], sizes: dict[IndexDef, int],
                  effort: Callable[[], int], rounds: int = 3) -> Outcome:
     """Drop one chosen index at a time (the smallest benefit per byte first) and refill with
     the greedy in both orders; keep the first change that makes the workload cheaper."""
     limit = 3 * effort()
     for _ in range(rounds):
         improved = False
-        benefit = {id(r.candidate): r.estimate.benefit for r in best.results}
-        order = sorted(best.chosen, key=lambda c: benefit.get(id(c), 0.0) / max(sizes.get(c.key, 0), 8192))
+        benefit = {r.candidate.spec: r.estimate.benefit for r in best.results}
+        order = sorted(best.chosen, key=lambda c: benefit.get(c.spec, 0.0) / max(sizes.get(c.spec, 0), 8192))
         for x in order:
             if effort() >= limit:
                 return best
-            start = Run([c for c in best.chosen if c is not x], [r for r in best.results if r.candidate is not x], {})
+            start = Run([c for c in best.chosen if c.spec != x.spec], [r for r in best.results if r.candidate.spec != x.spec], {})
             for per_byte in (False, True):
-                trial = judge(run(per_byte, start, frozenset({x.key})))
+                trial = judge(run(per_byte, start, frozenset({x.spec})))
                 if trial.total < best.total * (1 - 1e-4):
                     best, improved = trial, True
                     break

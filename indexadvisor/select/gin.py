@@ -28,7 +28,7 @@ from dataclasses import dataclass, field, replace
 from indexadvisor.candidates import serve
 from indexadvisor.candidates.kinds import gin, label
 from indexadvisor.costing.stats import StatsCoster
-from indexadvisor.model import Candidate, ParsedStatement, PredKind, TableAccess
+from indexadvisor.model import Candidate, IndexDef, ParsedStatement, PredKind, TableAccess
 from indexadvisor.select.economics import GIN_WRITE_FACTOR, ms_per_unit, weights, write_cost
 from indexadvisor.select.options import SelectionOptions
 from indexadvisor.select.pool import Rank
@@ -68,7 +68,7 @@ class _Offer:
         return self.gain - self.write_cost
 
 
-def choose(problem: Problem, advice: Advice, pool: dict[tuple, tuple[Candidate, Served]], rank: Rank) -> None:
+def choose(problem: Problem, advice: Advice, pool: dict[IndexDef, tuple[Candidate, Served]], rank: Rank) -> None:
     """Append the GIN proposals that pay to advice.chosen, best first."""
     if not pool:
         return
@@ -84,12 +84,12 @@ def choose(problem: Problem, advice: Advice, pool: dict[tuple, tuple[Candidate, 
     market.ms_per_unit = ms_per_unit(problem.parsed, market.base, opts)
     floor = opts.min_improvement * sum(market.weight[fp] * c for fp, c in market.base.items())
     used = sum((r.estimate.size_bytes or 0) for r in advice.chosen)
-    remaining = {c.key: (c, served) for c, served in pool.values()}
+    remaining = {c.spec: (c, served) for c, served in pool.values()}
     while remaining:
         offer = _best(market, advice, remaining)
         if offer is None:
             break
-        del remaining[offer.candidate.key]
+        del remaining[offer.candidate.spec]
         take, why, stop = _verdict(offer, opts, floor, len(advice.chosen), used)
         for fp in offer.per if why else ():
             note(advice.notes, fp, f"{label(offer.candidate.kind)} on {offer.candidate.table} "
@@ -104,7 +104,7 @@ def choose(problem: Problem, advice: Advice, pool: dict[tuple, tuple[Candidate, 
         _account(problem, advice, offer, market.weight)
 
 
-def _best(market: _Market, advice: Advice, remaining: dict[tuple, tuple[Candidate, Served]]) -> _Offer | None:
+def _best(market: _Market, advice: Advice, remaining: dict[IndexDef, tuple[Candidate, Served]]) -> _Offer | None:
     """The remaining candidate with the best net benefit (per byte under a budget); candidates
     that would make no statement cheaper get a note saying so."""
     best: tuple[float, _Offer] | None = None

@@ -17,7 +17,6 @@ import math
 from dataclasses import dataclass, field
 
 from indexadvisor.candidates.serve import serves_scans_of
-from indexadvisor.costing.stats import probe
 from indexadvisor.model import Candidate
 from indexadvisor.select.economics import write_cost
 from indexadvisor.select.reasons import describe
@@ -44,7 +43,7 @@ def greedy(problem: Problem, per_byte: bool, start: Run | None = None, banned: f
         run = Run([], [], dict(problem.base))
     else:
         run = Run(list(start.chosen), list(start.results), final_costs(problem, start.chosen) if start.chosen else dict(problem.base))
-        run.used = sum(problem.sizes[c.key] for c in run.chosen)
+        run.used = sum(problem.sizes[c.spec] for c in run.chosen)
     heap = _bounds(problem, run, per_byte, banned)
     round_no = 0
     floor = problem.options.min_improvement * problem.workload_cost(run.now)
@@ -77,13 +76,13 @@ def _bounds(problem: Problem, run: Run, per_byte: bool, banned: frozenset) -> li
     # that share of the cost with every statement at its ideal
     lowest = problem.options.min_improvement * sum(problem.weight[fp] * problem.ideal.get(fp, 0.0) for fp in run.now)
     for n, c in enumerate(problem.pool + problem.grown):
-        if c.key in banned or c in run.chosen:
+        if c.spec in banned or c in run.chosen:
             continue
         bound = sum(problem.weight[fp] * (run.now[fp] - problem.ideal.get(fp, 0.0))
-                    for fp in (p.statement.fingerprint for p in problem.relevant[c.key]) if fp in run.now)
+                    for fp in (p.statement.fingerprint for p in problem.relevant[c.spec]) if fp in run.now)
         if bound <= 0 or bound < lowest:
             continue
-        score = bound / max(problem.sizes[c.key], 8192) if per_byte else bound
+        score = bound / max(problem.sizes[c.spec], 8192) if per_byte else bound
         heapq.heappush(heap, _Entry(-score, len(c.keys), n, -1, c, None, bound))
     return heap
 
@@ -99,26 +98,26 @@ def _effective(problem: Problem, run: Run, c: Candidate) -> tuple[Candidate, lis
         include = list(c.include) + [col for x in twins for col in x.include if col not in c.include]
         merged = Candidate(c.schema, c.table, c.keys, include, c.where, c.method,
                            list(dict.fromkeys(c.statements + [fp for x in twins for fp in x.statements])))
-        if merged.key not in problem.sizes:
-            problem.origins[merged.key] = problem.origins[c.key]
-            problem.relevant[merged.key] = list({id(p): p for x in twins + [c] for p in problem.relevant[x.key]}.values())
-            problem.sizes[merged.key] = problem.coster.size(merged) or 0
+        if merged.spec not in problem.sizes:
+            problem.origins[merged.spec] = problem.origins[c.spec]
+            problem.relevant[merged.spec] = list({id(p): p for x in twins + [c] for p in problem.relevant[x.spec]}.values())
+            problem.sizes[merged.spec] = problem.coster.size(merged) or 0
         c = merged
-    return c, twins + [x for x in run.chosen if x not in twins and serves_scans_of(probe(x), probe(c))]
+    return c, twins + [x for x in run.chosen if x not in twins and serves_scans_of(x.spec.as_index(), c.spec.as_index())]
 
 
 def evaluate(problem: Problem, run: Run, candidate: Candidate, per_byte: bool) -> Evaluation | None:
     """What adding the candidate to the run would save; None when it cannot be added or saves nothing."""
     c, replaced = _effective(problem, run, candidate)
-    size = problem.sizes[c.key] - sum(problem.sizes[x.key] for x in replaced)
+    size = problem.sizes[c.spec] - sum(problem.sizes[x.spec] for x in replaced)
     budget = problem.options.budget_bytes
     if budget is not None and run.used + size > budget:
         return None
     kept = [x for x in run.chosen if x not in replaced]
-    if any(serves_scans_of(probe(c), probe(x)) for x in kept):
+    if any(serves_scans_of(c.spec.as_index(), x.spec.as_index()) for x in kept):
         return None  # health would call it redundant next to one already chosen
     gain, per = 0.0, {}
-    for p in problem.relevant[c.key]:
+    for p in problem.relevant[c.spec]:
         fp = p.statement.fingerprint
         if fp not in run.now:
             continue
@@ -138,12 +137,12 @@ def _take(problem: Problem, run: Run, ev: Evaluation) -> None:
     """Add the evaluated index to the run, dropping what it replaces."""
     for x in ev.replaced:
         run.chosen.remove(x)
-        run.results = [r for r in run.results if r.candidate is not x]
+        run.results = [r for r in run.results if r.candidate.spec != x.spec]
     run.chosen.append(ev.candidate)
     run.used += ev.size
     for fp, (_, new) in ev.per.items():
         run.now[fp] = new
-    run.results.append(describe(problem, ev.candidate, ev.per, ev.gain, ev.write_cost, problem.sizes[ev.candidate.key]))
+    run.results.append(describe(problem, ev.candidate, ev.per, ev.gain, ev.write_cost, problem.sizes[ev.candidate.spec]))
 
 
 def _grow(problem: Problem, ev: Evaluation) -> list[tuple[Candidate, int]]:
@@ -154,9 +153,9 @@ def _grow(problem: Problem, ev: Evaluation) -> list[tuple[Candidate, int]]:
     out = []
     for ext in extensions(ev.candidate, ev.per, problem.parsed, problem.origins, problem.catalog, problem.options.max_width):
         problem.grown.append(ext)
-        problem.relevant[ext.key] = relevant_statements(ext, problem.by_table, problem.catalog, broad=True)
+        problem.relevant[ext.spec] = relevant_statements(ext, problem.by_table, problem.catalog, broad=True)
         problem.coster.sizes([ext])
-        problem.sizes[ext.key] = problem.coster.size(ext) or 0
+        problem.sizes[ext.spec] = problem.coster.size(ext) or 0
         out.append((ext, len(problem.sizes)))
     return out
 

@@ -16,7 +16,7 @@ from indexadvisor.candidates.requirements import Requirement, requirement_for, v
 from indexadvisor.candidates.serve import copies_existing, match, serving_index
 from indexadvisor.costing.model import StatsModel
 from indexadvisor.costing.stats import MIN_GAIN, key_columns
-from indexadvisor.model import Candidate, Catalog, Index, IndexKey, ParsedStatement, PredKind, Table, TableAccess
+from indexadvisor.model import Candidate, Catalog, IndexDef, IndexKey, ParsedStatement, PredKind, Table, TableAccess
 from indexadvisor.select.options import SelectionOptions
 from indexadvisor.select.reasons import note
 from indexadvisor.select.screen import covering_columns, indexable_columns, reversed_candidate
@@ -47,19 +47,19 @@ class _Builder:
     """Collects candidates by identity, each with the requirements and statements that asked for it."""
 
     def __init__(self) -> None:
-        self.origins: dict[tuple, tuple[Candidate, list[Requirement]]] = {}
+        self.origins: dict[IndexDef, tuple[Candidate, list[Requirement]]] = {}
         self.served: dict[str, list[str]] = {}
         self.notes: dict[str, list[str]] = {}
 
     def add(self, c: Candidate, req: Requirement, fp: str) -> None:
-        home = self.origins.setdefault(c.key, (c, []))
+        home = self.origins.setdefault(c.spec, (c, []))
         home[1].append(req)
         if fp not in home[0].statements:
             home[0].statements.append(fp)
 
     def seed(self, c: Candidate, req: Requirement) -> None:
-        if c.key not in self.origins:
-            self.origins[c.key] = (c, [req])
+        if c.spec not in self.origins:
+            self.origins[c.spec] = (c, [req])
 
     def pool(self) -> Pool:
         return Pool([c for c, _ in self.origins.values()], {k: r for k, (_, r) in self.origins.items()},
@@ -111,8 +111,8 @@ def _access_candidates(out: _Builder, catalog: Catalog, p: ParsedStatement, acce
         if copies_existing(c, table):
             continue
         twin = reversed_candidate(c)
-        if twin.key in out.origins:  # a B-tree scans both ways: the same index
-            c = out.origins[twin.key][0]
+        if twin.spec in out.origins:  # a B-tree scans both ways: the same index
+            c = out.origins[twin.spec][0]
         out.add(c, req, fp)
     if planner:  # seeds the planner may prefer, and grows when they pay off
         # (no all-columns seed where candidates/kinds/covering.py proposes INCLUDE for the same index-only scan)
@@ -135,7 +135,7 @@ def _worth_it(out: _Builder, model: StatsModel, table: Table | None, access: Tab
             cost = model.index_scan(table, access, req, m, one_row=one, key_columns=key_columns(index.keys))
             if cost.cost < before.cost:
                 before, best_index = cost, index
-    ideal_index = Index("", access.table.schema, access.table.name, req.keys())
+    ideal_index = IndexDef(access.table.schema, access.table.name, tuple(req.keys())).as_index()
     ideal = model.index_scan(table, access, req, match(ideal_index, req, access), key_columns=key_columns(ideal_index.keys))
     if ideal.cost * MIN_GAIN <= before.cost:
         return True

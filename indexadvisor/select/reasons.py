@@ -5,7 +5,7 @@ from __future__ import annotations
 from indexadvisor.candidates.kinds import label
 from indexadvisor.candidates.requirements import Requirement, describe_keys, requirement_for
 from indexadvisor.candidates.serve import match
-from indexadvisor.costing.stats import key_columns, probe
+from indexadvisor.costing.stats import key_columns
 from indexadvisor.model import Candidate, Estimate, ParsedStatement, PredKind, StatementCost
 from indexadvisor.select.state import Chosen, Problem
 
@@ -47,7 +47,7 @@ def describe(problem: Problem, c: Candidate, per: dict[str, tuple[float, float]]
         _rows(problem, estimate, c)
     kind = problem.kinds.kind_of(c)
     why = problem.kinds.why_for(c)
-    reqs = problem.origins[c.key]
+    reqs = problem.origins[c.spec]
     keys = describe_keys(c.keys, reqs[0]) if c.method == "btree" else ""
     if not keys and not why and c.method == "btree":
         keys = used_for(c, [p for p in problem.parsed if p.statement.fingerprint in per])
@@ -71,7 +71,7 @@ def _rows(problem: Problem, estimate: Estimate, c: Candidate) -> None:
         return
     target = next(p for p in problem.parsed if p.statement.fingerprint == estimate.helps[0].fingerprint)
     table = problem.catalog.tables.get(f"{c.schema}.{c.table}")
-    index = probe(c)
+    index = c.spec.as_index()
     for access in target.accesses:
         if access.table.schema != c.schema or access.table.name != c.table:
             continue

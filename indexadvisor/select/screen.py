@@ -11,8 +11,7 @@ from __future__ import annotations
 from indexadvisor.candidates.requirements import Requirement, requirement_for
 from indexadvisor.candidates.serve import copies_existing, could_serve, match, same_key
 from indexadvisor.costing import Coster
-from indexadvisor.costing.stats import probe
-from indexadvisor.model import Candidate, Catalog, IndexKey, ParsedStatement, PredKind, TableAccess
+from indexadvisor.model import Candidate, Catalog, IndexDef, IndexKey, ParsedStatement, PredKind, TableAccess
 
 # what a key on a plain column can search (the other predicate kinds: expressions, GIN operators, in candidates/kinds/)
 _BTREE_KINDS = (PredKind.EQ, PredKind.IN, PredKind.RANGE, PredKind.IS_NULL, PredKind.LIKE_PREFIX, PredKind.JOIN)
@@ -42,7 +41,7 @@ def relevant_statements(c: Candidate, by_table: dict[str, list[ParsedStatement]]
     `broad` (the planner decides): any access that filters, joins, groups or sorts
     on the leading column; otherwise the access-pattern match rule.
     """
-    index = probe(c)
+    index = c.spec.as_index()
     lead = c.keys[0].column if c.keys else None
     out = []
     for p in by_table.get(f"{c.schema}.{c.table}", []):
@@ -67,7 +66,7 @@ def relevant_statements(c: Candidate, by_table: dict[str, list[ParsedStatement]]
     return out
 
 
-def planner_picks(pool: list[Candidate], relevant: dict[tuple, list[ParsedStatement]], current: dict[str, float],
+def planner_picks(pool: list[Candidate], relevant: dict[IndexDef, list[ParsedStatement]], current: dict[str, float],
                   coster: Coster, ideal: dict[str, float], keep_prefixes: set[str]) -> list[Candidate]:
     """Per-statement candidate selection: keep what the planner uses when offered everything.
 
@@ -77,27 +76,27 @@ def planner_picks(pool: list[Candidate], relevant: dict[tuple, list[ParsedStatem
     """
     offered: dict[str, tuple[ParsedStatement, list[Candidate]]] = {}
     for c in pool:
-        for p in relevant[c.key]:
+        for p in relevant[c.spec]:
             offered.setdefault(p.statement.fingerprint, (p, []))[1].append(c)
-    picked: set[tuple] = set()
+    picked: set[IndexDef] = set()
     for fp, (p, candidates) in offered.items():
         if fp not in current:
             continue
         cost, used = coster.ideal(p, candidates)
         if cost is not None:
             ideal[fp] = min(cost, current[fp])
-        picked.update(c.key for c in used)
-    keep = [c for c in pool if c.key in picked]
+        picked.update(c.spec for c in used)
+    keep = [c for c in pool if c.spec in picked]
     columns = {_columns_of(c) for c in keep}  # the same columns in other directions are as good
-    keep += [c for c in pool if c.key not in picked and _columns_of(c) in columns]
+    keep += [c for c in pool if c.spec not in picked and _columns_of(c) in columns]
     if keep_prefixes:
         keep += [c for c in pool if c not in keep and c.table in keep_prefixes and any(narrower(c, k) for k in keep)]
-    kept = {c.key for c in keep}
-    return [c for c in pool if c.key in kept]  # pool order: ties go to the hotter statement's variant
+    kept = {c.spec for c in keep}
+    return [c for c in pool if c.spec in kept]  # pool order: ties go to the hotter statement's variant
 
 
 def extensions(c: Candidate, per: dict[str, tuple[float, float]], parsed: list[ParsedStatement],
-               origins: dict[tuple, list[Requirement]], catalog: Catalog, max_width: int) -> list[Candidate]:
+               origins: dict[IndexDef, list[Requirement]], catalog: Catalog, max_width: int) -> list[Candidate]:
     """Wider candidates grown from one that pays off: one more column its statements use.
 
     Chosen, an extension replaces its parent (the parent would be a redundant prefix).
@@ -118,9 +117,9 @@ def extensions(c: Candidate, per: dict[str, tuple[float, float]], parsed: list[P
     out = []
     for col in columns:
         ext = Candidate(c.schema, c.table, c.keys + [IndexKey(col)], list(c.include), c.where, c.method, list(c.statements))
-        if ext.key in origins or copies_existing(ext, table):
+        if ext.spec in origins or copies_existing(ext, table):
             continue
-        origins[ext.key] = origins[c.key]  # described by the parent's requirements
+        origins[ext.spec] = origins[c.spec]  # described by the parent's requirements
         out.append(ext)
     return out
 

@@ -8,7 +8,7 @@ from indexadvisor.candidates.pool import KindAdvisor
 from indexadvisor.candidates.requirements import Requirement
 from indexadvisor.costing import Coster
 from indexadvisor.costing.model import StatsModel
-from indexadvisor.model import Candidate, Catalog, Estimate, ParsedStatement
+from indexadvisor.model import Candidate, Catalog, Estimate, IndexDef, ParsedStatement
 from indexadvisor.select.economics import WriteLoad
 from indexadvisor.select.options import SelectionOptions
 
@@ -38,7 +38,7 @@ class Pool:
     """The candidates to choose from, each with the requirements that asked for it."""
 
     candidates: list[Candidate]
-    origins: dict[tuple, list[Requirement]]  # candidate key -> requirements (for the reasons)
+    origins: dict[IndexDef, list[Requirement]]  # candidate definition -> requirements (for the reasons)
     served: dict[str, list[str]]  # fingerprint -> existing indexes that serve it
     notes: dict[str, list[str]]  # fingerprint -> notes
 
@@ -55,15 +55,15 @@ class Problem:
     kinds: KindAdvisor
     parsed: list[ParsedStatement]
     pool: list[Candidate]
-    origins: dict[tuple, list[Requirement]]
+    origins: dict[IndexDef, list[Requirement]]
     by_table: dict[str, list[ParsedStatement]]  # "schema.table" -> statements that read it
     tables_of: dict[str, set[str]]  # fingerprint -> the tables it reads
     base: dict[str, float]  # fingerprint -> cost per call with the existing indexes
     weight: dict[str, float]
     ms_per_unit: float
     writes: dict[str, WriteLoad]
-    relevant: dict[tuple, list[ParsedStatement]] = field(default_factory=dict)  # candidate key -> statements it may serve
-    sizes: dict[tuple, int] = field(default_factory=dict)
+    relevant: dict[IndexDef, list[ParsedStatement]] = field(default_factory=dict)  # candidate definition -> statements it may serve
+    sizes: dict[IndexDef, int] = field(default_factory=dict)
     ideal: dict[str, float] = field(default_factory=dict)  # fingerprint -> cost with every candidate available
     grown: list[Candidate] = field(default_factory=list)  # extensions made by any run, offered to the later ones
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from indexadvisor.candidates.requirements import Requirement
-from indexadvisor.model import Candidate, Index, ParsedStatement, Predicate, PredKind, Table, TableAccess
+from indexadvisor.model import Candidate, Index, IndexDef, ParsedStatement, Predicate, PredKind, Table, TableAccess
 from indexadvisor.pg.selectivity import TableStats
 
 
@@ -63,7 +63,7 @@ class Context:
     # (table, column) -> every operator the workload uses on it (jsonb_path_ops only when @> is all)
     workload_ops: dict[tuple[str, str], set[PredKind]]
     # GIN candidates by identity: the candidate and the (statement, access) pairs it serves
-    gin_pool: dict[tuple, tuple[Candidate, list[tuple[ParsedStatement, TableAccess]]]] = field(default_factory=dict)
+    gin_pool: dict[IndexDef, tuple[Candidate, list[tuple[ParsedStatement, TableAccess]]]] = field(default_factory=dict)
     partial_columns: set[tuple[str, str]] = field(default_factory=set)  # where a partial index took the column out of the key
     brin_columns: set[tuple[str, str]] = field(default_factory=set)  # where BRIN serves the range
 

@@ -170,7 +170,7 @@ def pool_found(ctx: Context, ask: Ask, found: Found, out: Extra) -> None:
         if served is not None:
             out.served_by.append(served.name)
             continue
-        home = ctx.gin_pool.setdefault(c.key, (c, []))
+        home = ctx.gin_pool.setdefault(c.spec, (c, []))
         if all(a is not ask.access for _, a in home[1]):
             home[1].append((ask.statement, ask.access))
         if ask.statement.statement.fingerprint not in home[0].statements:
