@@ -1,4 +1,14 @@
-"""The library's entry points: analyze() and snapshot(). The CLI is a thin layer over these."""
+"""The library's entry points (analyze, advise, health), and the one place that names the
+pipeline's stages in order:
+
+    read the workload (sources/) and the catalog (catalog/)
+    -> access patterns per statement (extract/)
+    -> candidates per access (candidates/), costed (costing/) and chosen as a set (select/)
+    -> reconciled with the health checks (health/)
+    -> one Report, which the renderers (report/) turn into tables, JSON, CI output, migrations.
+
+The CLI (cli/) is a thin layer over these functions.
+"""
 
 from __future__ import annotations
 
@@ -34,6 +44,7 @@ from indexadvisor.pg.sql import create_index_sql, index_name
 from indexadvisor.select import advisor as selection
 from indexadvisor.select.options import SelectionOptions
 from indexadvisor.select.pool import Rank
+from indexadvisor.select.state import Advice
 from indexadvisor.sources.files import (
     WORKLOAD_SUFFIXES,
     SourceOptions,
@@ -144,7 +155,6 @@ def analyze(
         raise InputError("no workload given: pass .sql files or a folder, or --pg-stat-statements with a database")
     options = options or SelectionOptions()
     if inputs.live:
-
         with db.connect(inputs.dsn) as conn:
             return _analyze(inputs, conn, options, hypopg, enable_hypopg)
     return _analyze(inputs, None, options, False, False)
@@ -155,12 +165,10 @@ def _analyze(inputs: Inputs, conn, options: SelectionOptions, hypopg: bool, enab
     catalog = load_catalog(inputs, catalog_errors, conn)
     workload = load_workload(inputs, conn)
     if inputs.pg_stat_statements and conn is not None:
-
         options.table_write_scale = counter_scale(conn)
     whatif = None
     notes: list[str] = []
     if conn is not None and hypopg:
-
         if hypopg_version(conn) is None and enable_hypopg:
             enable(conn)
         if hypopg_version(conn) is not None:
@@ -177,36 +185,74 @@ def _analyze(inputs: Inputs, conn, options: SelectionOptions, hypopg: bool, enab
 
 
 def advise(workload: Workload, catalog: Catalog, catalog_errors: Sequence[SourceError] = (),
-           options: SelectionOptions | None = None, whatif=None) -> Report:
-    """Parse each statement shape once, find candidates, choose a set, and build the report."""
+           options: SelectionOptions | None = None, whatif: WhatIf | None = None) -> Report:
+    """The pipeline after reading: access patterns, candidates, costing and selection, then the
+    proposals reconciled with the health checks, as one Report."""
+    extracted = extract(workload, catalog)  # statement -> per-table access patterns (extract/)
+
+    def coster(rank: Rank) -> Coster:  # costing/: the planner through HypoPG, else the statistics model
+        return PlannerCoster(whatif, catalog) if whatif is not None else StatsCoster(catalog, rank)
+
+    advice = selection.advise(catalog, extracted.parsed, coster, options)  # candidates/ -> costing/ -> select/
+    recommendations = _recommendations(advice, catalog, extracted.reports)
+    audit = _health.audit(catalog, extracted.parsed or None, recommendations)  # health/: no advice it would undo
+    recommendations = audit.apply(extracted.reports)
+    costing = "planner" if whatif is not None else ("statistics" if catalog.has_stats else "rules")
+    return Report(
+        recommendations=recommendations,
+        findings=list(workload.findings) + audit.findings,
+        statements=list(extracted.reports.values()),
+        seen=workload.seen,
+        analysed=len(extracted.parsed),
+        skipped=extracted.skipped,
+        errors=list(catalog_errors) + list(workload.errors) + extracted.errors,
+        catalog_source=catalog.source,
+        costing=costing,
+        notes=_report_notes(workload, catalog, recommendations, costing) + audit.notes,
+        server_version=catalog.server_version,
+        explain_count=whatif.explains if whatif is not None else 0,
+        workload_cost_before=round(advice.workload_before, 2),
+        workload_cost_after=round(advice.workload_after, 2),
+    )
+
+
+@dataclass
+class Extracted:
+    """The workload's statement shapes as access patterns, with a report entry for each shape."""
+
+    parsed: list[ParsedStatement] = field(default_factory=list)
+    reports: dict[str, StatementReport] = field(default_factory=dict)  # fingerprint -> its report, hottest first
+    errors: list[SourceError] = field(default_factory=list)
+    skipped: int = 0
+
+
+def extract(workload: Workload, catalog: Catalog) -> Extracted:
+    """Parse each statement shape once; a statement that cannot be parsed is an error with its location."""
     extractor = Extractor(catalog)
-    errors = list(catalog_errors) + list(workload.errors)
-    parsed: list[ParsedStatement] = []
-    reports: dict[str, StatementReport] = {}
-    skipped = 0
+    out = Extracted()
     for st in sorted(workload.statements, key=lambda s: (-s.calls, s.source, s.line or 0)):
         rep = StatementReport(st.fingerprint, st.sql, st.location, st.calls, st.total_time_ms, [],
                               samples=list(st.samples), constants=st.constants)
-        reports[st.fingerprint] = rep
+        out.reports[st.fingerprint] = rep
         try:
             accesses, notes = extractor.extract(st)
         except StatementParseError as exc:
-            errors.append(SourceError(st.source, st.line, f"cannot parse statement: {exc}"))
+            out.errors.append(SourceError(st.source, st.line, f"cannot parse statement: {exc}"))
             rep.notes.append(f"not analysed: cannot parse: {exc}")
-            skipped += 1
+            out.skipped += 1
             continue
         except UnsupportedStatement as exc:
             rep.notes.append(f"not analysed: {exc}")
-            skipped += 1
+            out.skipped += 1
             continue
         rep.tables = sorted({str(a.table) for a in accesses})
         rep.notes.extend(notes)
-        parsed.append(ParsedStatement(st, accesses, notes))
+        out.parsed.append(ParsedStatement(st, accesses, notes))
+    return out
 
-    def coster(rank: Rank) -> Coster:
-        return PlannerCoster(whatif, catalog) if whatif is not None else StatsCoster(catalog, rank)
 
-    advice = selection.advise(catalog, parsed, coster, options)
+def _recommendations(advice: Advice, catalog: Catalog, reports: dict[str, StatementReport]) -> list[Recommendation]:
+    """The chosen indexes named and written as DDL; each statement report told what serves it."""
     taken = {i.name for t in catalog.tables.values() for i in t.indexes}
     recommendations: list[Recommendation] = []
     for chosen in advice.chosen:
@@ -226,47 +272,31 @@ def advise(workload: Workload, catalog: Catalog, catalog_errors: Sequence[Source
         reports[fp].served_by_existing = sorted(set(names))
     for fp, notes in advice.notes.items():
         reports[fp].notes.extend(n for n in notes if n not in reports[fp].notes)
-    # index health, and no proposal that health would call a duplicate or redundant
-    audit = _health.audit(catalog, parsed or None, recommendations)
-    recommendations = audit.apply(reports)
+    return recommendations
 
-    report_notes: list[str] = []
-    costing = "planner" if whatif is not None else ("statistics" if catalog.has_stats else "rules")
+
+def _report_notes(workload: Workload, catalog: Catalog, recommendations: list[Recommendation], costing: str) -> list[str]:
+    """What to keep in mind when reading the report."""
+    notes: list[str] = []
     if catalog.source == "none":
-        report_notes.append("no catalog given (--schema, --snapshot or --dsn): tables and existing indexes are unknown")
+        notes.append("no catalog given (--schema, --snapshot or --dsn): tables and existing indexes are unknown")
     if costing == "rules":
-        report_notes.append("no planner statistics: estimates assume large tables and are ranked by structure and call frequency")
+        notes.append("no planner statistics: estimates assume large tables and are ranked by structure and call frequency")
     gin = [r.name for r in recommendations if r.method == "gin"]
     if gin and costing == "planner":
-        report_notes.append(f"{len(gin)} GIN index(es) ({', '.join(gin)}) are not planner-costed (HypoPG cannot create GIN "
-                            "indexes): chosen by rules from the operator and the table's statistics; the workload cost "
-                            "after does not include their savings")
+        notes.append(f"{len(gin)} GIN index(es) ({', '.join(gin)}) are not planner-costed (HypoPG cannot create GIN "
+                     "indexes): chosen by rules from the operator and the table's statistics; the workload cost "
+                     "after does not include their savings")
     if any(r.kind == "trigram" for r in recommendations):
-        report_notes.append("trigram indexes need the pg_trgm extension: CREATE EXTENSION IF NOT EXISTS pg_trgm before their DDL")
+        notes.append("trigram indexes need the pg_trgm extension: CREATE EXTENSION IF NOT EXISTS pg_trgm before their DDL")
     never_analyzed = sorted(str(t.qname) for t in catalog.tables.values() if catalog.source in ("live", "snapshot") and not t.has_stats)
     if never_analyzed:
         shown = ", ".join(never_analyzed[:5]) + (" ..." if len(never_analyzed) > 5 else "")
-        report_notes.append(f"{len(never_analyzed)} table(s) have never been analysed, so estimates for them are guesses: {shown} (run ANALYZE)")
+        notes.append(f"{len(never_analyzed)} table(s) have never been analysed, so estimates for them are guesses: {shown} (run ANALYZE)")
     if not workload.statements:
-        report_notes.append("the workload has no statements")
-    report_notes.extend(workload.notes)
-    report_notes.extend(audit.notes)
-    return Report(
-        recommendations=recommendations,
-        findings=list(workload.findings) + audit.findings,
-        statements=list(reports.values()),
-        seen=workload.seen,
-        analysed=len(parsed),
-        skipped=skipped,
-        errors=errors,
-        catalog_source=catalog.source,
-        costing=costing,
-        notes=report_notes,
-        server_version=catalog.server_version,
-        explain_count=whatif.explains if whatif is not None else 0,
-        workload_cost_before=round(advice.workload_before, 2),
-        workload_cost_after=round(advice.workload_after, 2),
-    )
+        notes.append("the workload has no statements")
+    notes.extend(workload.notes)
+    return notes
 
 
 def health(
@@ -280,7 +310,6 @@ def health(
     inputs = resolve_inputs((), schema, snapshot, dsn)
     errors: list[SourceError] = []
     if inputs.live:
-
         with db.connect(inputs.dsn) as conn:
             catalog = load_catalog(inputs, errors, conn)
     else:

@@ -7,10 +7,11 @@ them (then by selectivity), so that candidates from different statements line
 up and one index can serve several of them.
 
 A key is identified by its "ref": the column name, or for an expression key the
-expression's canonical form (kinds.exprtext.signature), which is also what a
+expression's canonical form (pg/exprtext.signature), which is also what a
 predicate on an expression carries as its `column`. So the same rules serve
 expression indexes (`requirement_for(..., expressions=True)`); the other kinds
-(partial, covering, GIN, BRIN) are built on these rules in indexadvisor/kinds/.
+(partial, covering, GIN, BRIN) are built on these rules in candidates/kinds/; whether an
+existing index serves a requirement is the serve rule's question (candidates/serve.py).
 """
 
 from __future__ import annotations
@@ -84,7 +85,7 @@ def requirement_for(access: TableAccess, rank: Callable[[str], tuple], expressio
     """The best single B-tree for one access, or None when a B-tree cannot help.
 
     Filters on expressions count only with `expressions` (an expression index is a
-    kind of its own, see kinds/expression.py); `table` picks the pattern operator
+    kind of its own, see candidates/kinds/expression.py); `table` picks the pattern operator
     class of a LIKE prefix column by its type (varchar_pattern_ops for varchar).
     """
     preds = [p for p in access.predicates if expressions or p.expression is None]

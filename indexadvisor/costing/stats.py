@@ -56,9 +56,6 @@ class StatsCoster:
     def table(self, access: TableAccess) -> Table | None:
         return self.catalog.tables.get(str(access.table))
 
-    def requirement(self, access: TableAccess) -> Requirement | None:
-        return self._info(access)[0]
-
     def before(self, access: TableAccess) -> float:
         return self._info(access)[1]
 

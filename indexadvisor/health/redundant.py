@@ -15,7 +15,7 @@ Fix::
 Redundant when, on the same table, both are valid B-trees, the keys (columns or
 expressions, opclasses, collations, directions read forwards or backwards) are a
 left prefix of the other's, the predicates are the same (one with a narrower
-predicate is not redundant: see health.common.serves_scans_of), and the other covers
+predicate is not redundant: see candidates.serve.serves_scans_of), and the other covers
 this one's INCLUDE columns. Never for an index that backs a constraint, nor for a
 unique index: it enforces a uniqueness the wider index does not. Same keys with the
 same predicate are a duplicate_index instead.

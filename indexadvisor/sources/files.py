@@ -147,7 +147,3 @@ def _dispatch(fmt: str, path: Path, builder: WorkloadBuilder, problems: Problems
     reader(path, builder, problems, options, on_progress)
 
 
-def is_workload_file(path: Path) -> bool:
-    """Whether a file found in a folder may be a workload (by its name)."""
-    name = path.name.lower()
-    return any(name.endswith(s) for s in WORKLOAD_SUFFIXES)

@@ -80,7 +80,3 @@ class Progress:
             self.shown = False
 
 
-def progress_for(label: str, total: int, stream: TextIO | None = None) -> Progress | None:
-    """A Progress when one belongs on the stream, else None."""
-    stream = stream if stream is not None else sys.stderr
-    return Progress(label, total, stream) if enabled(stream) else None

@@ -4,7 +4,7 @@
 `WHERE created_at::date = $1`, `WHERE date_trunc('day', ts) = $1`: a B-tree on the
 column cannot serve any of them, an index on the expression can, when
 
-- the expression is IMMUTABLE (kinds/exprtext.immutability_problem): date_trunc,
+- the expression is IMMUTABLE (pg/exprtext.immutability_problem): date_trunc,
   extract or a cast to date of a timestamptz, and text to date/time casts, depend
   on session settings, and PostgreSQL refuses to index them; the report says how
   to rewrite the query instead of proposing an index that cannot be built;

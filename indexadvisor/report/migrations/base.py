@@ -48,10 +48,6 @@ class Change:
         return qualified(self.schema, self.name)
 
     @property
-    def qualified_table(self) -> str:
-        return qualified(self.schema, self.table)
-
-    @property
     def marker(self) -> str:
         return f"{MARKER} {self.action} {self.qualified_name}"
 
