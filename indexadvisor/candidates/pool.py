@@ -57,6 +57,10 @@ class KindAdvisor:
                     self.uses.setdefault((str(a.table), pred.column), []).append((pred, a, p))
         self.ctx = Context(kinds, max_width, model, pricer, planner, sum(max(p.statement.calls, 1) for p in parsed),
                            {spot: {q.kind for q, _, _ in uses} for spot, uses in self.uses.items()})
+        for p in parsed:
+            for a in p.accesses:
+                for pred in a.predicates:
+                    self.ctx.predicate_shapes.setdefault((str(a.table), pred), set()).add(p.statement.fingerprint)
         self._made: list[Candidate] = []
 
     @property

@@ -62,6 +62,8 @@ class Context:
     total_calls: int
     # (table, column) -> every operator the workload uses on it (jsonb_path_ops only when @> is all)
     workload_ops: dict[tuple[str, str], set[PredKind]]
+    # (table, predicate) -> the statement shapes that carry it (evidence that a literal is a constant)
+    predicate_shapes: dict[tuple[str, Predicate], set[str]] = field(default_factory=dict)
     # GIN candidates by identity: the candidate and the (statement, access) pairs it serves
     gin_pool: dict[IndexDef, tuple[Candidate, list[tuple[ParsedStatement, TableAccess]]]] = field(default_factory=dict)
     partial_columns: set[tuple[str, str]] = field(default_factory=set)  # where a partial index took the column out of the key

@@ -45,6 +45,16 @@ PARTIAL_MAX_FRACTION = 0.2
 # with the others (taken as independent), the index holds at most PARTIAL_MAX_FRACTION
 PARTIAL_COMBINED_MAX = 0.5
 PARTIAL_MAX_DISTINCT = 200
+# Evidence that a literal is the application's constant, not one value of a parameter that
+# happened to be captured: seen unchanged in at least this many executions (while the
+# statement's other literals varied) ...
+PARTIAL_MIN_EXECUTIONS = 3
+# ... or one of an enum-like column's values: at most this many distinct values, whose
+# most-common values cover nearly every row (a status, a kind, a flag stored as text) ...
+ENUM_MAX_DISTINCT = 50
+ENUM_MIN_COVERAGE = 0.95
+# ... or the same predicate in this many statement shapes.
+PARTIAL_MIN_SHAPES = 2
 # the share of rows a comparison of two columns of the same row keeps: pg_stats has no
 # statistic across two columns, so this is the planner's own assumption for it
 # (DEFAULT_INEQ_SEL), which HypoPG's size estimate of the partial index uses too
@@ -97,6 +107,53 @@ def fixed(pred: Predicate, statement: Statement) -> bool:
     return True
 
 
+def why_constant(pred: Predicate, statement: Statement, table: Table | None, shapes: int) -> str | None:
+    """The evidence that a fixed predicate is the application's constant (None: too little).
+
+    A boolean, a NULL test or a comparison of two columns is part of the statement's shape.
+    A literal needs more than having been seen: the same value in PARTIAL_MIN_EXECUTIONS
+    executions whose other literals varied, a value of an enum-like column, or the same
+    predicate in PARTIAL_MIN_SHAPES statement shapes (`shapes`).
+    """
+    if not fixed(pred, statement):
+        return None
+    if pred.kind in (PredKind.ROW_COMPARE, PredKind.IS_NULL, PredKind.IS_NOT_NULL) or is_boolean(pred):
+        return "part of the statement's shape"
+    others = [c for c, text in zip(statement.constants or [], literals(statement.sql))
+              if text not in _values(pred.constant or "")]
+    if statement.calls >= PARTIAL_MIN_EXECUTIONS and (not others or any(c is None for c in others)):
+        varied = " while its other values varied" if others else ""
+        return f"the same in all {statement.calls:,} executions{varied}"
+    if _enum_like(pred, table):
+        return "a value of an enum-like column (its few values cover nearly every row)"
+    if shapes >= PARTIAL_MIN_SHAPES:
+        return f"the same predicate in {shapes} statement shapes"
+    return None
+
+
+def _enum_like(pred: Predicate, table: Table | None) -> bool:
+    """Whether the literal(s) are among the most-common values of a column with few values."""
+    if table is None or not table.has_stats:
+        return False
+    column = table.columns.get(pred.column)
+    stats = column.stats if column is not None else None
+    if stats is None or not stats.most_common_vals or not stats.most_common_freqs:
+        return False
+    distinct = stats.n_distinct if stats.n_distinct >= 0 else -stats.n_distinct * (table.row_estimate or 0)
+    if not 0 < distinct <= ENUM_MAX_DISTINCT or sum(stats.most_common_freqs) + stats.null_frac < ENUM_MIN_COVERAGE:
+        return False
+    common = set(stats.most_common_vals)
+    values = _values(pred.constant or "") if pred.kind == PredKind.IN else [pred.constant or ""]
+    return all(_unquote(v) in common for v in values)
+
+
+def _unquote(literal: str) -> str:
+    literal = literal.strip()
+    if len(literal) >= 2 and literal[0] == "'" and literal[-1] == "'":
+        return literal[1:-1].replace("''", "'")
+    return literal
+
+
 def fraction(pred: Predicate, table: Table | None) -> float | None:
     """Share of the table's rows the predicate selects, from pg_stats; None when unknown."""
     if table is None or not table.has_stats:
@@ -139,15 +196,17 @@ def where_text(preds: list[Predicate]) -> str:
     return " AND ".join(parts)
 
 
-def qualifying(access: TableAccess, statement: Statement, table: Table | None) -> list[tuple[Predicate, float]]:
+def qualifying(access: TableAccess, statement: Statement, table: Table | None,
+               proof: dict[Predicate, str]) -> list[tuple[Predicate, float]]:
     """The access's predicates that belong in a partial index's WHERE, with the share each selects.
 
-    The constants that select at most PARTIAL_COMBINED_MAX of the rows each, when
+    The constants with evidence (`proof`: predicate -> why it is a constant, see
+    why_constant) that select at most PARTIAL_COMBINED_MAX of the rows each, when
     together (taken as independent) they leave at most PARTIAL_MAX_FRACTION: one that
     selective alone, or several (`shipmode = 'AIR' AND shipinstruct = 'DELIVER IN
     PERSON'`: 14% and 25% alone, 3.6% together). The most selective first.
     """
-    shares = sorted(((p, s) for p, s in ((p, fraction(p, table)) for p in access.predicates if fixed(p, statement))
+    shares = sorted(((p, s) for p, s in ((p, fraction(p, table)) for p in access.predicates if p in proof)
                      if s is not None and s <= PARTIAL_COMBINED_MAX), key=lambda ps: ps[1])
     held = 1.0
     for _, share in shares:
@@ -160,19 +219,17 @@ def without(access: TableAccess, preds: list[Predicate]) -> TableAccess:
     return replace(access, predicates=[p for p in access.predicates if p not in preds])
 
 
-def evidence(pred: Predicate, share: float, statement: Statement) -> str:
+def evidence(pred: Predicate, share: float, why: str) -> str:
+    """The reason text for one predicate of the WHERE: what it is, why it is a constant, and its share."""
     if pred.kind == PredKind.ROW_COMPARE:
         return (f"{where_text([pred])} compares two columns of the same row, the same test in every execution, "
                 f"and keeps about {share:.0%} of the rows by the planner's default (no statistic spans two columns)")
     if pred.kind in (PredKind.IS_NULL, PredKind.IS_NOT_NULL):
-        source = "pg_stats.null_frac"
-        constant = "the null test"
+        source, constant = "pg_stats.null_frac", "the null test"
     else:
         source = "pg_stats most_common_freqs"
-        constant = "a boolean" if is_boolean(pred) else \
-            f"the literal{'s' if pred.kind == PredKind.IN and len(_values(pred.constant or '')) > 1 else ''} {pred.constant}"
-        if not is_boolean(pred) and statement.calls > 1:
-            constant += f" in all {statement.calls:,} executions"
+        many = pred.kind == PredKind.IN and len(_values(pred.constant or "")) > 1
+        constant = "a boolean" if is_boolean(pred) else f"the literal{'s' if many else ''} {pred.constant}, {why}"
     return f"{where_text([pred])} is {constant}, not a parameter, and selects {share:.1%} of the rows ({source})"
 
 
@@ -181,40 +238,52 @@ def propose(ctx: Context, ask: Ask, out: Extra) -> None:
     that is selective enough; the constants' columns leave the key."""
     if ask.existing is not None:
         return
-    found = qualifying(ask.access, ask.statement.statement, ask.table)
+    statement, table = ask.statement.statement, str(ask.access.table)
+    proof = {q: why for q in ask.access.predicates
+             if (why := why_constant(q, statement, ask.table, len(ctx.predicate_shapes.get((table, q), ())))) is not None}
+    found = qualifying(ask.access, statement, ask.table, proof)
     if not found:
         return
     preds = [q for q, _ in found]
     shares = dict(found)
     groups = [preds] + ([[q] for q in preds if shares[q] <= PARTIAL_MAX_FRACTION] if len(preds) > 1 else [])
-    for group in groups:
-        _group(ctx, ask, out, group, shares)
-    ctx.partial_columns.update((str(ask.access.table), q.column) for q in preds)
-    out.supersede_plain = True
+    made = [_group(ctx, ask, out, group, shares, proof) for group in groups]
+    if any(made):
+        ctx.partial_columns.update((table, q.column) for q in preds)
+        out.supersede_plain = True
 
 
-def _group(ctx: Context, ask: Ask, out: Extra, group: list[Predicate], shares: dict[Predicate, float]) -> None:
-    """The partial candidates whose WHERE holds one group of constants."""
+def _group(ctx: Context, ask: Ask, out: Extra, group: list[Predicate], shares: dict[Predicate, float],
+           proof: dict[Predicate, str]) -> bool:
+    """The partial candidates whose WHERE holds one group of constants; False when there are none.
+
+    With nothing else to search, the key is a column the WHERE compares but does not pin
+    (`l_commitdate < l_receiptdate`); an index whose WHERE pins its only key column
+    (`(city_id) WHERE city_id = 1`) is degenerate, and none is proposed.
+    """
     where = where_text(group)
     req = requirement_for(without(ask.access, group), ask.rank, table=ask.table)
     share = 1.0
     for q in group:
         share *= shares[q]
-    proof = "; ".join(evidence(q, shares[q], ask.statement.statement) for q in group)
+    text = "; ".join(evidence(q, shares[q], proof[q]) for q in group)
     constants = list(dict.fromkeys(q.column for q in group if q.kind != PredKind.ROW_COMPARE))
-    if req is None:  # nothing else to search: key on a constant's column, a comparison's when none
-        lead = constants[0] if constants else group[0].column
-        keys_list = [[IndexKey(lead)]]
-        req = Requirement([lead])
+    if req is None:  # nothing else to search: key on a compared column that the WHERE does not pin
+        unpinned = [q.column for q in group if q.kind == PredKind.ROW_COMPARE and q.column not in constants]
+        if not unpinned:
+            return False
+        keys_list = [[IndexKey(unpinned[0])]]
+        req = Requirement([unpinned[0]])
     else:
         keys_list = variants(req, ctx.max_width)
     for keys in keys_list:
         # (a constant's column stays in the key where the statement sorts or groups by it)
         leaving = [col for col in constants if col not in {k.column for k in keys}]
-        why = f"WHERE {where}: {proof}; so the index holds about {share:.1%} of the table"
+        why = f"WHERE {where}: {text}; so the index holds about {share:.1%} of the table"
         if leaving:
             why += f" and {', '.join(leaving)} {'leaves' if len(leaving) == 1 else 'leave'} the key"
         c = Candidate(ask.access.table.schema, ask.access.table.name, keys, where=where, kind="partial", why=why,
                       rows_fraction=share)
         out.candidates.append((c, req))
         out.partials.append(c)
+    return True
