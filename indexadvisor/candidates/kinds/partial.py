@@ -49,9 +49,9 @@ PARTIAL_MAX_DISTINCT = 200
 # happened to be captured: seen unchanged in at least this many executions (while the
 # statement's other literals varied) ...
 PARTIAL_MIN_EXECUTIONS = 3
-# ... or one of an enum-like column's values: at most this many distinct values, whose
+# ... or a value of an enum-like column: at most this many distinct values, whose
 # most-common values cover nearly every row (a status, a kind, a flag stored as text) ...
-ENUM_MAX_DISTINCT = 50
+ENUM_MAX_DISTINCT = 20
 ENUM_MIN_COVERAGE = 0.95
 # ... or the same predicate in this many statement shapes.
 PARTIAL_MIN_SHAPES = 2
@@ -125,14 +125,15 @@ def why_constant(pred: Predicate, statement: Statement, table: Table | None, sha
         varied = " while its other values varied" if others else ""
         return f"the same in all {statement.calls:,} executions{varied}"
     if _enum_like(pred, table):
-        return "a value of an enum-like column (its few values cover nearly every row)"
+        return "a value of an enum-like column (pg_stats: a few values cover nearly every row)"
     if shapes >= PARTIAL_MIN_SHAPES:
         return f"the same predicate in {shapes} statement shapes"
     return None
 
 
 def _enum_like(pred: Predicate, table: Table | None) -> bool:
-    """Whether the literal(s) are among the most-common values of a column with few values."""
+    """Whether the predicate's column holds a small closed set of values (pg_stats: few distinct
+    values, most-common values covering nearly every row), as a status or a kind does."""
     if table is None or not table.has_stats:
         return False
     column = table.columns.get(pred.column)
@@ -140,18 +141,7 @@ def _enum_like(pred: Predicate, table: Table | None) -> bool:
     if stats is None or not stats.most_common_vals or not stats.most_common_freqs:
         return False
     distinct = stats.n_distinct if stats.n_distinct >= 0 else -stats.n_distinct * (table.row_estimate or 0)
-    if not 0 < distinct <= ENUM_MAX_DISTINCT or sum(stats.most_common_freqs) + stats.null_frac < ENUM_MIN_COVERAGE:
-        return False
-    common = set(stats.most_common_vals)
-    values = _values(pred.constant or "") if pred.kind == PredKind.IN else [pred.constant or ""]
-    return all(_unquote(v) in common for v in values)
-
-
-def _unquote(literal: str) -> str:
-    literal = literal.strip()
-    if len(literal) >= 2 and literal[0] == "'" and literal[-1] == "'":
-        return literal[1:-1].replace("''", "'")
-    return literal
+    return 0 < distinct <= ENUM_MAX_DISTINCT and sum(stats.most_common_freqs) + stats.null_frac >= ENUM_MIN_COVERAGE
 
 
 def fraction(pred: Predicate, table: Table | None) -> float | None:
