@@ -12,7 +12,6 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import sqlglot
 from sqlglot import exp
 from sqlglot.errors import ParseError, TokenError
 from sqlglot.optimizer.normalize_identifiers import normalize_identifiers
@@ -26,6 +25,7 @@ from indexadvisor.model import (
     SourceError,
     Table,
 )
+from indexadvisor.pg.parsing import parse_one
 from indexadvisor.sources.sqlfile import read_sql_file
 
 _RELEVANT = re.compile(
@@ -48,7 +48,7 @@ def read_ddl(paths: list[Path], errors: list[SourceError]) -> Catalog:
                 _search_path(raw.sql, catalog)
                 continue
             try:
-                tree = sqlglot.parse_one(raw.sql, dialect="postgres")
+                tree = parse_one(raw.sql, dialect="postgres")
             except (ParseError, TokenError) as exc:
                 if _DEFINES.search(raw.sql):
                     errors.append(SourceError(str(path), raw.line, f"cannot parse DDL: {_first_line(exc)}"))

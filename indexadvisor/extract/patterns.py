@@ -13,7 +13,6 @@ columns read (extract/clauses.py).
 
 from __future__ import annotations
 
-import sqlglot
 from sqlglot import exp
 from sqlglot.errors import ParseError, TokenError
 from sqlglot.optimizer.normalize_identifiers import normalize_identifiers
@@ -23,6 +22,7 @@ from indexadvisor.extract.clauses import read_clauses
 from indexadvisor.extract.predicates import ConditionReader
 from indexadvisor.extract.scope import ScopeReader, ScopeView
 from indexadvisor.model import Catalog, Statement, TableAccess
+from indexadvisor.pg.parsing import parse_one
 
 
 class UnsupportedStatement(Exception):
@@ -36,7 +36,7 @@ class StatementParseError(Exception):
 def parse(sql: str) -> exp.Expr:
     """Parse one statement with PostgreSQL's rules for identifier case."""
     try:
-        tree = sqlglot.parse_one(sql, dialect="postgres")
+        tree = parse_one(sql, dialect="postgres")
     except (ParseError, TokenError) as exc:
         raise StatementParseError(_first_line(str(exc))) from None
     if tree is None:

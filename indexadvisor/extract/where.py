@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import functools
 
-import sqlglot
 from sqlglot import exp
 from sqlglot.errors import ParseError, TokenError
 
@@ -21,12 +20,13 @@ from indexadvisor.extract.patterns import (
     UnsupportedStatement,
 )
 from indexadvisor.model import Catalog, Predicate, Statement
+from indexadvisor.pg.parsing import parse_one
 
 
 @functools.cache
 def _parse(where: str) -> exp.Expr | None:
     try:
-        return sqlglot.parse_one(where, dialect="postgres")
+        return parse_one(where, dialect="postgres")
     except (ParseError, TokenError):
         return None
 

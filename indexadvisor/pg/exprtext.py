@@ -24,7 +24,6 @@ import functools
 import re
 from collections.abc import Callable
 
-import sqlglot
 from sqlglot import exp
 from sqlglot.dialects.postgres import Postgres
 from sqlglot.errors import ParseError, TokenError
@@ -32,6 +31,7 @@ from sqlglot.optimizer.normalize_identifiers import normalize_identifiers
 from sqlglot.tokens import TokenType
 
 from indexadvisor.pg import types as T
+from indexadvisor.pg.parsing import parse_one
 
 _TEXT_CAST = re.compile(r"('(?:[^']|'')*')::(?:text|character varying|varchar)\b", re.I)
 _JSON_OPS = (exp.JSONExtract, exp.JSONExtractScalar, exp.JSONBExtract, exp.JSONBExtractScalar)
@@ -41,7 +41,7 @@ _TEXTUAL = ("text", "varchar", "char", "citext", "name")
 def parse_expression(text: str) -> exp.Expr | None:
     """An expression text as PostgreSQL reads it (identifiers folded); None when it does not parse."""
     try:
-        node = sqlglot.parse_one(text, read="postgres")
+        node = parse_one(text, read="postgres")
     except (ParseError, TokenError, ValueError):
         return None
     if node is None or isinstance(node, (exp.Select, exp.Command)):

@@ -26,6 +26,7 @@ DROP_KINDS = ("unused_index", "duplicate_index", "redundant_index", "invalid_ind
 MARKER = "indexadvisor-change:"
 _MARKER_RE = re.compile(r"indexadvisor-change: (create|drop) (.+?)\s*$", re.M)
 _LOCK_TIMEOUT_RE = re.compile(r"^\d+(\.\d+)?\s*(us|ms|s|min|h|d)?$")
+_MS_PER_UNIT = {"us": 0.001, "ms": 1, "s": 1000, "min": 60_000, "h": 3_600_000, "d": 86_400_000}
 _CREATE_INDEX_RE = re.compile(r"^\s*CREATE\s+(UNIQUE\s+)?INDEX\s+(?!CONCURRENTLY\b)", re.I)
 _DROP_INDEX_RE = re.compile(r"^\s*DROP\s+INDEX\s", re.I)
 _SCANNED_SUFFIXES = (".sql", ".py", ".rb")
@@ -83,8 +84,13 @@ def parse_lock_timeout(value: str | None) -> str | None:
     text = value.strip().lower()
     if text in ("0", "off", "none", ""):
         return None
-    if not _LOCK_TIMEOUT_RE.match(text):
+    match = _LOCK_TIMEOUT_RE.match(text)
+    if not match:
         raise InputError(f"--lock-timeout: {value!r} is not a duration like 5s, 500ms or 1min (0 for none)")
+    # PostgreSQL keeps whole milliseconds: a positive value under 1ms rounds to 0, which means no timeout
+    if 0 < float(text[: match.start(2)] if match.group(2) else text) * _MS_PER_UNIT[match.group(2) or "ms"] < 1:
+        raise InputError(f"--lock-timeout: {value!r} is under 1ms, which PostgreSQL rounds to 0 (no timeout); "
+                         "give at least 1ms, or 0 for none")
     return text.replace(" ", "")
 
 
