@@ -24,7 +24,7 @@ the access's predicates imply its WHERE. GIN and BRIN by their operator classes
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from indexadvisor.candidates.requirements import (
     PATTERN_OPCLASSES,
@@ -100,6 +100,7 @@ class Match:
     range: bool = False
     order: bool = False  # the index delivers the requested order
     full: bool = False
+    implied: list[Predicate] = field(default_factory=list)  # the access's predicates a partial index's WHERE answers
 
 
 def match(index: Index, req: Requirement, access: TableAccess | None = None) -> Match:
@@ -137,7 +138,9 @@ def match(index: Index, req: Requirement, access: TableAccess | None = None) -> 
     if not (matched or order or rng):
         return Match([])
     full = all_eq and (order or not req.sort) and (rng or not req.range)
-    return Match(matched + pinned_eq, rng, order, full)
+    needs = index_predicates(index.where) if index.where else ()
+    implied = [have for have in (access.predicates if access is not None else []) if any(_implies(have, n) for n in needs)]
+    return Match(matched + pinned_eq, rng, order, full, implied)
 
 
 def _sort_matches(keys: list[IndexKey], sort: list[SortKey]) -> bool:

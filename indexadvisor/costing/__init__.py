@@ -40,6 +40,11 @@ class Coster(Protocol):
     def failure(self, fingerprint: str) -> str | None:
         """Why a statement could not be costed, if it could not."""
 
+    def early_stop(self, parsed: ParsedStatement) -> tuple[float, float] | None:
+        """With the existing indexes: (the cost with a LIMIT's early stop, the cost without it) when
+        the early stop holds only if the rows a filter keeps are spread evenly; the coster then
+        counts the cost without it (the LIMIT trap). None when the plan does not hang on that."""
+
     @property
     def whatif_calls(self) -> int:
         """What-if questions sent so far (EXPLAINs for the planner), the measure of effort."""

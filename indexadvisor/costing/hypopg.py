@@ -55,6 +55,9 @@ class Plan:
     # table name -> the rows the planner expects its scan to return (all workers), for the
     # tables scanned once; the selectivity of their filters by the planner's own statistics
     scan_rows: dict[str, float] = field(default_factory=dict)
+    # (the LIMIT's cost, its input's cost) when the plan stops early only if the rows a filter
+    # keeps are spread evenly; `cost` is then the input's: see _early_stop
+    early_stop: tuple[float, float] | None = None
 
 
 class StatementNotExplainable(Exception):
@@ -208,7 +211,42 @@ def _plan(rows: list[dict[str, Any]]) -> tuple[Plan, set[str]]:
     rows_out = float(top.get("Plan Rows", 0))
     if top.get("Node Type") == "ModifyTable" and top.get("Plans"):
         rows_out = float(top["Plans"][0].get("Plan Rows", 0))
-    return Plan(float(top["Total Cost"]), rows_out, set(), {t: r[0] for t, r in scans.items() if len(r) == 1}), used
+    early = _early_stop(top)
+    cost = early[1] if early else float(top["Total Cost"])
+    return Plan(cost, rows_out, set(), {t: r[0] for t, r in scans.items() if len(r) == 1}, early), used
+
+
+# Nodes that pass rows up as they come, so a LIMIT above them stops their scans early.
+_STREAMING = frozenset({
+    "Index Scan", "Index Only Scan", "Seq Scan", "Bitmap Heap Scan", "Nested Loop", "Merge Join", "Subquery Scan",
+    "Result", "Append", "Merge Append", "Gather", "Gather Merge", "Incremental Sort", "Unique",
+})
+
+
+def _early_stop(top: dict[str, Any]) -> tuple[float, float] | None:
+    """The LIMIT trap: the planner prices a LIMIT over a filtered scan as if the rows the filter
+    keeps were spread evenly, so that the scan stops after limit / selectivity rows. Real rows
+    cluster (one tenant's, one email's) and the scan can read its whole input. When a filter
+    streams into the top LIMIT, the statement is costed as its input (the cost without the early
+    stop): a plan that is cheap only under the uniformity assumption does not win, and a plan
+    that searches the filter with its index keys (no filter left) keeps the LIMIT's cost.
+    Returns (the LIMIT's cost, its input's cost), or None when the early stop does not hang on a filter."""
+    if top.get("Node Type") != "Limit" or not top.get("Plans"):
+        return None
+    child = top["Plans"][0]
+    if not _filtered_stream(child):
+        return None
+    return float(top["Total Cost"]), float(child["Total Cost"])
+
+
+def _filtered_stream(node: dict[str, Any]) -> bool:
+    """Whether a filter rejects rows on their way up to the LIMIT, with no blocking node (a sort,
+    a hash, an aggregate) between that reads everything anyway."""
+    if "Filter" in node or "Join Filter" in node:
+        return True
+    if node.get("Node Type") not in _STREAMING:
+        return False
+    return any(_filtered_stream(child) for child in node.get("Plans", []) if child.get("Parent Relationship") != "InitPlan")
 
 
 def _literal(text: str) -> str:
@@ -322,6 +360,10 @@ class PlannerCoster:
 
     def failure(self, fingerprint: str) -> str | None:
         return self.failures.get(fingerprint)
+
+    def early_stop(self, parsed: ParsedStatement) -> tuple[float, float] | None:
+        plan = self.plan(parsed, ())
+        return plan.early_stop if plan else None
 
     @property
     def whatif_calls(self) -> int:

@@ -68,13 +68,17 @@ class StatsModel(TableStats):
         pages that are not all-visible, and reads the leaf pages of its entries.
         """
         n, pages = self.rows(table), self.pages(table)
-        used = [p for p in access.predicates if p.column in m.eq or (m.range and p.column == req.range)]
+        used = [p for p in access.predicates
+                if p.column in m.eq or p in m.implied or (m.range and p.column == req.range)]
         rest = [p for p in access.predicates if p not in used]
         in_index = [p for p in rest if p.column in key_columns]
         matched = 1.0 if one_row else max(n * self.combined_selectivity(table, used), 1.0)
         residual = self.combined_selectivity(table, rest)
         scanned = matched
-        if m.order and access.limit is not None:
+        if m.order and access.limit is not None and len(in_index) == len(rest):
+            # the index delivers the order and checks every other filter on its entries: the scan
+            # stops after LIMIT matches. With a filter left for the heap, no early stop: that would
+            # assume the rows it keeps are spread evenly through the index (the LIMIT trap)
             wanted = access.limit or 10  # a parameter LIMIT: assume a page of results
             scanned = min(matched, max(wanted / max(residual, 1e-9), 1.0))
         fetched = max(scanned * self.combined_selectivity(table, in_index), min(scanned, 1.0))

@@ -58,11 +58,22 @@ def describe(problem: Problem, c: Candidate, per: dict[str, tuple[float, float]]
         top = helps[0]
         unit = "planner cost" if method == "planner" else "estimated cost"
         reason += f"; {unit} per call {top.cost_before:,.1f} -> {top.cost_after:,.1f}"
+        reason += _early_stop_text(problem, top.fingerprint)
     if wcost:
         reason += f"; write cost {wcost:,.0f} charged"
     if method == "rules":
         reason += "; no statistics for this table: ranked by structure and call frequency"
     return Chosen(c, estimate, [h.fingerprint for h in helps], reason, kind, why or keys)
+
+
+def _early_stop_text(problem: Problem, fingerprint: str) -> str:
+    """When the statement's current plan is cheap only if its LIMIT stops early, say how it was costed."""
+    statement = next(p for p in problem.parsed if p.statement.fingerprint == fingerprint)
+    early = problem.coster.early_stop(statement)
+    if early is None:
+        return ""
+    return (f" (without it the plan's LIMIT stops early only if the rows its filter keeps are spread evenly: "
+            f"{early[0]:,.1f} if they are, {early[1]:,.1f} if they come last; costed as the latter, the LIMIT trap)")
 
 
 def _rows(problem: Problem, estimate: Estimate, c: Candidate) -> None:

@@ -1,0 +1,73 @@
+"""The LIMIT trap on a real server: rows that cluster defeat the planner's early-stop estimate.
+
+`WHERE "teamId" = $1 ORDER BY "updatedAt" DESC LIMIT 20` over an index on "updatedAt" alone
+looks cheap to the planner (it assumes the team's rows are spread evenly, so 20 of them come
+soon), but here each team's rows sit together in time and the scan reads most of the table.
+The advisor must propose the index the filter leads, and that index, built, must be faster
+for real than the sort-column index the planner's estimate favours.
+"""
+
+from __future__ import annotations
+
+import psycopg
+
+from indexadvisor import api
+from indexadvisor.select.options import SelectionOptions
+
+SCHEMA = """
+CREATE EXTENSION IF NOT EXISTS hypopg;
+CREATE TABLE chat (id bigserial PRIMARY KEY, "teamId" int NOT NULL, "updatedAt" timestamptz NOT NULL, body text);
+-- 300 teams of 1,000 rows each, each team's rows together in time (team 299 the oldest)
+INSERT INTO chat ("teamId", "updatedAt", body)
+    SELECT g / 1000, now() - g * interval '1 minute', repeat('x', 40) FROM generate_series(0, 299999) g;
+ANALYZE chat;
+"""
+
+TEAM_QUERY = 'SELECT id, body FROM chat WHERE "teamId" = $1 ORDER BY "updatedAt" DESC LIMIT 20'
+WORKLOAD = "\n".join([TEAM_QUERY + ";"] * 50 + ['SELECT id FROM chat ORDER BY "updatedAt" DESC LIMIT 20;'] * 5)
+
+
+def _execution_ms(conn: psycopg.Connection, team: int) -> float:
+    sql = TEAM_QUERY.replace("$1", str(team))
+    best = float("inf")
+    for _ in range(3):
+        plan = conn.execute(f"EXPLAIN (ANALYZE, FORMAT JSON) {sql}").fetchone()[0]  # type: ignore[index]
+        best = min(best, float(plan[0]["Execution Time"]))
+    return best
+
+
+def test_the_filter_leads_and_the_built_index_is_faster(fresh_db, tmp_path):
+    """One index allowed: the sort-column index serves both statements under the planner's
+    even-spread estimate, but only the filter-leading one serves the team page for real."""
+    with psycopg.connect(fresh_db, autocommit=True) as conn:
+        conn.execute(SCHEMA)
+    workload = tmp_path / "workload.sql"
+    workload.write_text(WORKLOAD)
+
+    report = api.analyze([workload], dsn=fresh_db, options=SelectionOptions(max_indexes=1))
+
+    assert report.costing == "planner"
+    assert [r.columns for r in report.recommendations] == [["teamId", "updatedAt"]], [r.ddl for r in report.recommendations]
+    [team] = report.recommendations
+    with psycopg.connect(fresh_db, autocommit=True) as conn:
+        conn.execute('CREATE INDEX chat_updated ON chat ("updatedAt" DESC)')
+        conn.execute("ANALYZE chat")
+        trap = _execution_ms(conn, 299)
+        conn.execute(team.ddl)
+        conn.execute("ANALYZE chat")
+        fixed = _execution_ms(conn, 299)
+    assert fixed * 10 < trap, (fixed, trap)
+
+
+def test_the_reason_says_when_the_current_plan_hangs_on_an_early_stop(fresh_db, tmp_path):
+    with psycopg.connect(fresh_db, autocommit=True) as conn:
+        conn.execute(SCHEMA)
+        conn.execute('CREATE INDEX chat_updated ON chat ("updatedAt" DESC)')
+        conn.execute("ANALYZE chat")
+    workload = tmp_path / "workload.sql"
+    workload.write_text(WORKLOAD)
+
+    report = api.analyze([workload], dsn=fresh_db)
+
+    [team] = [r for r in report.recommendations if r.columns == ["teamId", "updatedAt"]]
+    assert "LIMIT trap" in team.reason and "spread evenly" in team.reason, team.reason
