@@ -1,0 +1,644 @@
+#!/usr/bin/env python3
+"""A multi-tenant SaaS app, scored: the advisor's indexes against an expert's, built for real.
+
+    python benchmarks/saas/run.py                    # scale 1 (~6.9 million rows), local cluster under --workdir
+    python benchmarks/saas/run.py --scale 0.05       # a quick small run
+    python benchmarks/saas/run.py --dsn "host=... user=postgres dbname=postgres"   # an existing server
+    python benchmarks/saas/run.py --results out.json --keep
+
+What it does (see benchmarks/saas/README.md):
+
+1. starts a local PostgreSQL cluster under --workdir (kept between runs) or uses --dsn, creates
+   the database and loads schema.sql with data.py's rows through COPY (deterministic for
+   --scale and --seed; reused when already loaded), then VACUUM ANALYZE and CREATE EXTENSION hypopg;
+2. writes the workload (workload.py: 40 Prisma/Drizzle shapes, ~50,000 calls) to --workdir;
+3. runs ``indexadvisor.api.analyze`` on it live (the DSN, planner costing through HypoPG) and
+   offline (a ``snapshot`` of the same database, statistics costing);
+4. builds each set for real, one at a time (the expert's from EXPERT.md, the advisor's live and
+   offline sets), and measures the workload with it: the planner's cost (EXPLAIN total cost of
+   up to --samples statements per shape, averaged, times the shape's calls; `$n` statements
+   as generic plans: PREPARE + EXPLAIN EXECUTE under plan_cache_mode = force_generic_plan) and
+   the execution time (EXPLAIN ANALYZE, best of --runs per sample; writes rolled back);
+5. scores each advisor set against EXPERT.md: per expert index a full match, a key-column
+   match or a miss; the advisor's extra indexes; cost and time ratios against the primary
+   keys and ORM indexes only, and against the expert set.
+
+Standard library, psycopg and the indexadvisor package only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import glob
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import psycopg
+from psycopg import sql
+from psycopg.conninfo import make_conninfo
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parents[1]
+sys.path.insert(0, str(REPO))  # benchmark the working tree's package
+sys.path.insert(0, str(HERE))
+
+import data  # noqa: E402
+import workload as wl  # noqa: E402
+
+from indexadvisor.api import analyze  # noqa: E402
+
+FORMAT_VERSION = 1  # bump when data.py or schema.sql change what is loaded
+SERVER_SETTINGS = {  # memory, durability and WAL only; the planner's cost settings stay at their defaults
+    "shared_buffers": "1GB",
+    "maintenance_work_mem": "512MB",
+    "max_wal_size": "8GB",
+    "checkpoint_timeout": "30min",
+    "wal_level": "minimal",
+    "max_wal_senders": "0",
+    "fsync": "off",
+    "synchronous_commit": "off",
+    "full_page_writes": "off",
+}
+ORM_INDEXES = {"tenants_slug_key", "users_email_key", "memberships_tenantId_userId_key", "sessions_token_key",
+               "invoices_stripeInvoiceId_key"} | {f"{t}_pkey" for t in data.TABLES}
+
+
+def log(msg: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
+
+
+# --------------------------------------------------------------------------- server
+
+
+class LocalCluster:
+    """A cluster in <workdir>/pg, kept between runs; started on a free port of 127.0.0.1."""
+
+    def __init__(self, root: Path) -> None:
+        self.root, self.data, self.log = root, root / "pg", root / "server.log"
+        bindirs = glob.glob("/usr/lib/postgresql/*/bin") + glob.glob("/usr/pgsql-*/bin")
+        if shutil.which("pg_config"):
+            bindirs.append(subprocess.run(["pg_config", "--bindir"], capture_output=True, text=True).stdout.strip())
+        usable = [b for b in bindirs if os.path.isfile(os.path.join(b, "initdb"))]
+        if not usable:
+            raise SystemExit("no initdb found: install PostgreSQL (and HypoPG) or pass --dsn")
+        self.bindir = sorted(usable, key=lambda b: [int(x) for x in re.findall(r"\d+", b)] or [0])[-1]
+        self.prefix = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+
+    def _pg(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+        res = subprocess.run(self.prefix + [os.path.join(self.bindir, args[0]), *args[1:]], capture_output=True, text=True)
+        if check and res.returncode != 0:
+            raise SystemExit(f"{' '.join(args)} failed: {(res.stderr or res.stdout).strip()}")
+        return res
+
+    def start(self) -> str:
+        self.root.mkdir(parents=True, exist_ok=True)
+        if os.geteuid() == 0:
+            shutil.chown(self.root, "postgres", "postgres")
+        if not (self.data / "PG_VERSION").exists():
+            log(f"cluster: initdb {self.data}")
+            self._pg("initdb", "-D", str(self.data), "-U", "postgres", "-A", "trust", "-E", "UTF8", "--locale=C", "--no-sync")
+            conf = dict(SERVER_SETTINGS, listen_addresses="127.0.0.1", unix_socket_directories=str(self.root))
+            with open(self.data / "postgresql.auto.conf", "a") as f:
+                f.writelines(f"{k} = '{v}'\n" for k, v in conf.items())
+        if self._pg("pg_ctl", "-D", str(self.data), "status", check=False).returncode == 0:
+            port = int((self.data / "postmaster.pid").read_text().splitlines()[3])
+            log(f"cluster: already running on port {port}")
+        else:
+            for _ in range(3):  # the free port can be taken before the server binds it
+                with socket.socket() as s:
+                    s.bind(("127.0.0.1", 0))
+                    port = s.getsockname()[1]
+                res = self._pg("pg_ctl", "-D", str(self.data), "-l", str(self.log), "-w", "-o", f"-p {port}", "start",
+                               check=False)
+                if res.returncode == 0:
+                    break
+            else:
+                raise SystemExit(f"pg_ctl start failed; see {self.log}")
+            log(f"cluster: started {self.data} on port {port}")
+        return f"host=127.0.0.1 port={port} user=postgres dbname=postgres"
+
+    def stop(self) -> None:
+        self._pg("pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "stop", check=False)
+        log("cluster: stopped (data kept for the next run)")
+
+
+# --------------------------------------------------------------------------- database
+
+
+def marker(scale: float, seed: int) -> str:
+    return f"indexadvisor saas benchmark v{FORMAT_VERSION} scale={scale:g} seed={seed}"
+
+
+def load(server_dsn: str, dbname: str, scale: float, seed: int, reload: bool) -> tuple[str, dict[str, Any]]:
+    """Create and load the database unless it holds this scale and seed already; returns its DSN."""
+    want = marker(scale, seed)
+    with psycopg.connect(server_dsn, autocommit=True) as admin:
+        row = admin.execute("SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = %s",
+                            (dbname,)).fetchone()
+        if row and (reload or row[0] != want):
+            log(f"database: dropping {dbname} ({'--reload' if reload else 'not ' + repr(want)})")
+            admin.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(dbname)))
+            row = None
+        if row:
+            log(f"database: reusing {dbname} ({want})")
+            db = make_conninfo(server_dsn, dbname=dbname)
+            with psycopg.connect(db, autocommit=True) as conn:
+                counts = {t: conn.execute(f'SELECT reltuples::bigint FROM pg_class WHERE oid = \'"{t}"\'::regclass')
+                          .fetchone()[0] for t in data.TABLES}
+            return db, {"loaded": False, "rows": counts}
+        admin.execute(sql.SQL("CREATE DATABASE {} TEMPLATE template0 ENCODING 'UTF8' LOCALE 'C'").format(sql.Identifier(dbname)))
+    db = make_conninfo(server_dsn, dbname=dbname)
+    before, after = (HERE / "schema.sql").read_text().split("-- @after-load")
+    started = time.perf_counter()
+    log(f"database: loading {dbname} at scale {scale:g}, seed {seed}")
+    with psycopg.connect(db) as conn:  # CREATE + COPY in one transaction: with wal_level=minimal, no WAL
+        conn.execute(before)
+        counts = data.copy_all(conn, scale, seed, log)
+    copied = time.perf_counter()
+    with psycopg.connect(db, autocommit=True) as conn:
+        for stmt in (s.strip() for s in after.split(";")):
+            if stmt and not all(line.startswith("--") for line in stmt.splitlines()):
+                conn.execute(stmt)
+        for t in data.TABLES:
+            conn.execute(f"SELECT setval(pg_get_serial_sequence('\"{t}\"', 'id'), (SELECT max(\"id\") FROM \"{t}\"))")
+        constrained = time.perf_counter()
+        for t in data.TABLES:
+            conn.execute(f'VACUUM (ANALYZE) "{t}"')
+        vacuum_until_visible(conn)
+        conn.execute("CREATE EXTENSION IF NOT EXISTS hypopg")
+        conn.execute(sql.SQL("COMMENT ON DATABASE {} IS {}").format(sql.Identifier(dbname), sql.Literal(want)))
+        size = conn.execute("SELECT pg_database_size(current_database())").fetchone()[0]
+    done = time.perf_counter()
+    log(f"database: {sum(counts.values()):,} rows, {size / 2**30:.2f} GB; COPY {copied - started:.0f} s, "
+        f"keys {constrained - copied:.0f} s, VACUUM ANALYZE {done - constrained:.0f} s")
+    return db, {"loaded": True, "rows": counts, "copy_s": copied - started, "constraints_s": constrained - copied,
+                "vacuum_analyze_s": done - constrained, "total_s": done - started, "bytes": size}
+
+
+def vacuum_until_visible(conn: psycopg.Connection) -> None:
+    """VACUUM again the tables whose pages are not yet all-visible, as autovacuum would on a live system."""
+    for _ in range(3):
+        behind = [r[0] for r in conn.execute("SELECT relname FROM pg_class WHERE relname = ANY(%s) "
+                                             "AND relallvisible < 0.9 * relpages", (list(data.TABLES),))]
+        if not behind:
+            return
+        for t in behind:
+            conn.execute(f'VACUUM "{t}"')
+
+
+def drop_strays(db: str) -> list[str]:
+    """Indexes other than the primary keys and the ORM's (left by an interrupted run): dropped."""
+    with psycopg.connect(db, autocommit=True) as conn:
+        strays = [r[0] for r in conn.execute(
+            "SELECT indexname FROM pg_indexes WHERE schemaname = 'public' AND tablename = ANY(%s) ORDER BY 1",
+            (list(data.TABLES),)) if r[0] not in ORM_INDEXES]
+        for name in strays:
+            conn.execute(sql.SQL("DROP INDEX IF EXISTS public.{}").format(sql.Identifier(name)))
+    if strays:
+        log(f"dropped {len(strays)} index(es) left by an earlier run: {', '.join(strays)}")
+    return strays
+
+
+# --------------------------------------------------------------------------- index sets
+
+
+@dataclass
+class Key:
+    text: str  # the column or expression as pg_get_indexdef writes it
+    desc: bool = False
+    nulls_first: bool = False
+
+    def __str__(self) -> str:
+        out = self.text + (" DESC" if self.desc else "")
+        if self.nulls_first != self.desc:
+            out += " NULLS FIRST" if self.nulls_first else " NULLS LAST"
+        return out
+
+
+@dataclass
+class IndexShape:
+    """An index as PostgreSQL's catalog has it, normalised for comparison."""
+
+    name: str
+    table: str
+    method: str
+    keys: list[Key]
+    include: list[str]
+    where: str | None
+    definition: str  # pg_get_indexdef
+    size: int = 0
+
+    def brief(self) -> str:
+        out = f"{self.table}" + (f" USING {self.method}" if self.method != "btree" else "")
+        out += f" ({', '.join(str(k) for k in self.keys)})"
+        if self.include:
+            out += f" INCLUDE ({', '.join(self.include)})"
+        if self.where:
+            out += f" WHERE {self.where}"
+        return out
+
+
+def describe(conn: psycopg.Connection, names: list[str]) -> list[IndexShape]:
+    out = []
+    for name in names:
+        row = conn.execute(
+            "SELECT c.relname, t.relname, am.amname, i.indnkeyatts, i.indnatts, i.indoption::int2[], "
+            "pg_get_expr(i.indpred, i.indrelid, true), pg_get_indexdef(i.indexrelid), pg_relation_size(i.indexrelid), "
+            "i.indexrelid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_class t ON t.oid = i.indrelid "
+            "JOIN pg_am am ON am.oid = c.relam WHERE i.indexrelid = to_regclass(%s)", (f'public."{name}"',)).fetchone()
+        if row is None:
+            continue
+        iname, table, method, nkey, natts, options, where, definition, size, oid = row
+        cols = [conn.execute("SELECT pg_get_indexdef(%s, %s, true)", (oid, k)).fetchone()[0] for k in range(1, natts + 1)]
+        keys = [Key(cols[k], bool(options[k] & 1), bool(options[k] & 2)) for k in range(nkey)]
+        if method == "brin" or method == "gin":
+            keys = [Key(k.text) for k in keys]
+        out.append(IndexShape(iname, table, method, keys, sorted(cols[nkey:]), where, definition, size))
+    return out
+
+
+def build(db: str, ddls: list[str]) -> tuple[list[str], list[dict[str, str]], float]:
+    """Create the indexes (without CONCURRENTLY: nothing else runs here), ANALYZE the tables of
+    expression indexes (their statistics); returns the names built, the failures and the seconds."""
+    started = time.perf_counter()
+    built, failed = [], []
+    with psycopg.connect(db, autocommit=True) as conn:
+        before = {r[0] for r in conn.execute("SELECT indexname FROM pg_indexes WHERE schemaname = 'public'")}
+        for ddl in ddls:
+            try:
+                conn.execute(re.sub(r"\bCONCURRENTLY\s+", "", ddl, flags=re.I))
+            except psycopg.Error as exc:
+                failed.append({"ddl": ddl, "error": str(exc).strip().splitlines()[0]})
+        rows = conn.execute("SELECT indexname, tablename, indexdef FROM pg_indexes WHERE schemaname = 'public'").fetchall()
+        new = [(n, t, d) for n, t, d in rows if n not in before]
+        built = [n for n, _, _ in new]
+        for table in sorted({t for _, t, d in new if re.search(r"\(\(|\(lower|->>", d)}):
+            conn.execute(sql.SQL("ANALYZE {}").format(sql.Identifier(table)))
+    return built, failed, time.perf_counter() - started
+
+
+def drop(db: str, names: list[str]) -> None:
+    with psycopg.connect(db, autocommit=True) as conn:
+        for name in names:
+            conn.execute(sql.SQL("DROP INDEX IF EXISTS public.{}").format(sql.Identifier(name)))
+
+
+def expert_ddl() -> list[str]:
+    """The CREATE INDEX lines of EXPERT.md's answer key."""
+    text = (HERE / "EXPERT.md").read_text()
+    block = re.search(r"```sql\n(.*?)```", text, re.S)
+    if not block:
+        raise SystemExit("EXPERT.md: no ```sql block with the expert's CREATE INDEX statements")
+    return [line.split(";")[0].strip() + ";" for line in block.group(1).splitlines() if line.upper().startswith("CREATE")]
+
+
+# --------------------------------------------------------------------------- measuring
+
+
+def _plan_indexes(node: dict[str, Any], out: set[str]) -> set[str]:
+    if "Index Name" in node:
+        out.add(node["Index Name"])
+    for child in node.get("Plans", []):
+        _plan_indexes(child, out)
+    return out
+
+
+def measure(db: str, samples: dict[str, list[wl.Execution]], runs: int, timeout_s: int) -> dict[str, Any]:
+    """Per shape: the planner's cost (mean over its samples), the indexes its plans use, and the
+    execution time (best of `runs` per sample, mean over samples); weighted by calls in `totals`."""
+    shapes: dict[str, Any] = {}
+    with psycopg.connect(db, autocommit=True) as conn:
+        conn.execute(f"SET statement_timeout = '{timeout_s}s'")
+        conn.execute("SET plan_cache_mode = force_generic_plan")  # for the PREPAREd ($n) statements only
+        for shape in wl.SHAPES:
+            costs, times, used = [], [], set()
+            timed_out = False
+            for n, e in enumerate(samples[shape.id]):
+                if shape.placeholders:
+                    conn.execute(f"PREPARE saas_q{n} AS {e.text}")
+                    target = f"EXECUTE saas_q{n}({', '.join(wl.literal(v) for v in e.params)})"
+                else:
+                    target = e.text
+                try:
+                    plan = conn.execute(f"EXPLAIN (FORMAT JSON) {target}").fetchone()[0][0]["Plan"]
+                    costs.append(float(plan["Total Cost"]))
+                    _plan_indexes(plan, used)
+                    best = None
+                    for _ in range(runs):
+                        conn.execute("BEGIN")
+                        try:
+                            doc = conn.execute(f"EXPLAIN (ANALYZE, FORMAT JSON) {target}").fetchone()[0][0]
+                            took = float(doc["Execution Time"]) + float(doc.get("Planning Time", 0.0))
+                        except psycopg.errors.QueryCanceled:
+                            took, timed_out = timeout_s * 1000.0, True
+                        finally:
+                            conn.execute("ROLLBACK")
+                        best = took if best is None else min(best, took)
+                        if timed_out:
+                            break
+                    times.append(best or 0.0)
+                finally:
+                    if shape.placeholders:
+                        conn.execute(f"DEALLOCATE saas_q{n}")
+            shapes[shape.id] = {"calls": shape.calls, "cost": sum(costs) / len(costs), "ms": sum(times) / len(times),
+                                "indexes": sorted(used), "timed_out": timed_out}
+    totals = {"cost": sum(s["cost"] * s["calls"] for s in shapes.values()),
+              "ms": sum(s["ms"] * s["calls"] for s in shapes.values())}
+    return {"shapes": shapes, "totals": totals}
+
+
+# --------------------------------------------------------------------------- scoring
+
+
+def keys_equal(a: IndexShape, b: IndexShape) -> bool:
+    if [k.text for k in a.keys] != [k.text for k in b.keys]:
+        return False
+    same = all(x.desc == y.desc and x.nulls_first == y.nulls_first for x, y in zip(a.keys, b.keys))
+    mirrored = all(x.desc != y.desc and x.nulls_first != y.nulls_first for x, y in zip(a.keys, b.keys))
+    return same or mirrored or a.method != "btree"
+
+
+def full_match(e: IndexShape, a: IndexShape) -> bool:
+    return (e.table == a.table and e.method == a.method and keys_equal(e, a) and e.include == a.include
+            and (e.where or "") == (a.where or ""))
+
+
+def key_match(e: IndexShape, a: IndexShape) -> bool:
+    """Same table and the same leading key columns: one key list is a left prefix of the other."""
+    x, y = [k.text for k in e.keys], [k.text for k in a.keys]
+    n = min(len(x), len(y))
+    return e.table == a.table and n > 0 and x[:n] == y[:n]
+
+
+def score(expert: list[IndexShape], advisor: list[IndexShape]) -> dict[str, Any]:
+    """Each expert index: full, key-column or missed (an advisor index counts for one expert index)."""
+    result: dict[str, dict[str, Any]] = {e.name: {"expert": e.brief(), "match": "missed", "advisor": None} for e in expert}
+    used: set[str] = set()
+    for kind, test in (("full", full_match), ("key-column", key_match)):
+        for e in expert:
+            if result[e.name]["match"] != "missed":
+                continue
+            for a in advisor:
+                if a.name not in used and test(e, a):
+                    used.add(a.name)
+                    result[e.name].update(match=kind, advisor=a.brief(), advisor_name=a.name)
+                    break
+    extras = [a.brief() for a in advisor if a.name not in used]
+    counts = {k: sum(1 for r in result.values() if r["match"] == k) for k in ("full", "key-column", "missed")}
+    return {"per_expert": result, "extras": extras, "counts": counts}
+
+
+# --------------------------------------------------------------------------- the advisor
+
+
+def shape_of_report(report, by_text: dict[str, str]) -> dict[str, str]:
+    """Fingerprint -> shape id, through each statement report's representative text."""
+    out = {}
+    for st in report.statements:
+        sid = by_text.get(" ".join(st.sql.split()))
+        if sid:
+            out[st.fingerprint] = sid
+    return out
+
+
+def run_advisor(label: str, paths: list[Path], **kwargs) -> tuple[Any, float]:
+    log(f"advisor ({label}): analyze ...")
+    started = time.perf_counter()
+    report = analyze(paths, **kwargs)
+    took = time.perf_counter() - started
+    log(f"advisor ({label}): {len(report.recommendations)} indexes in {took:.1f} s ({report.costing} costing, "
+        f"{report.explain_count} EXPLAINs)")
+    return report, took
+
+
+def advisor_summary(report, fp_shape: dict[str, str]) -> dict[str, Any]:
+    recs = []
+    for r in report.recommendations:
+        recs.append({"name": r.name, "table": r.table, "kind": getattr(r, "kind", ""), "ddl": r.ddl,
+                     "reason": r.reason, "kind_reason": getattr(r, "kind_reason", ""),
+                     "shapes": sorted({fp_shape.get(fp, "?") for fp in r.statements}, key=_shape_order),
+                     "estimated_size": r.estimate.size_bytes if r.estimate else None})
+    statements = {}
+    for st in report.statements:
+        sid = fp_shape.get(st.fingerprint)
+        if sid:
+            statements[sid] = {"calls": st.calls, "served_by_existing": list(st.served_by_existing),
+                               "recommendations": list(st.recommendations), "notes": list(st.notes),
+                               "cost_before": st.cost_before, "cost_after": st.cost_after}
+    return {"recommendations": recs, "statements": statements, "costing": report.costing,
+            "explains": report.explain_count, "estimated_before": report.workload_cost_before,
+            "estimated_after": report.workload_cost_after, "notes": list(report.notes),
+            "errors": [str(getattr(e, "message", e)) for e in report.errors], "seen": report.seen,
+            "analysed": report.analysed, "skipped": report.skipped}
+
+
+def _shape_order(sid: str) -> tuple[str, int]:
+    m = re.match(r"([A-Z]+)(\d+)", sid)
+    return (m.group(1), int(m.group(2))) if m else (sid, 0)
+
+
+# --------------------------------------------------------------------------- main
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--dsn", help="an existing server (the benchmark creates --dbname on it); default: a local cluster")
+    p.add_argument("--dbname", help="default saas_s<scale>")
+    p.add_argument("--workdir", type=Path, default=Path(os.environ.get("SAAS_WORKDIR", "/tmp/indexadvisor-saas")))
+    p.add_argument("--scale", type=float, default=1.0, help="row count multiplier (1: about 6.9 million rows)")
+    p.add_argument("--seed", type=int, default=7, help="the data's seed (the workload's is seed + 1)")
+    p.add_argument("--reload", action="store_true", help="drop and reload the database")
+    p.add_argument("--samples", type=int, default=3, help="statements per shape to EXPLAIN and time (distinct literals)")
+    p.add_argument("--runs", type=int, default=3, help="timed EXPLAIN ANALYZE runs per statement, best taken")
+    p.add_argument("--timeout", type=int, default=30, help="statement timeout of a timed statement, seconds")
+    p.add_argument("--no-offline", action="store_true", help="skip the offline (snapshot) advisor run")
+    p.add_argument("--load-only", action="store_true", help="load, write the workload and check it EXPLAINs; no advisor")
+    p.add_argument("--keep", action="store_true", help="leave the local cluster running")
+    p.add_argument("--results", type=Path, help="write every number to this JSON file")
+    args = p.parse_args(argv)
+    dbname = args.dbname or f"saas_s{args.scale:g}".replace(".", "_")
+    wall = time.perf_counter()
+
+    cluster = None
+    server = args.dsn
+    if server is None:
+        cluster = LocalCluster(args.workdir)
+        server = cluster.start()
+    try:
+        db, loaded = load(server, dbname, args.scale, args.seed, args.reload)
+        strays = drop_strays(db)
+        with psycopg.connect(db) as conn:
+            pools = wl.Pools.load(conn)
+            server_version = conn.execute("SHOW server_version").fetchone()[0]
+            hypopg = conn.execute("SELECT extversion FROM pg_extension WHERE extname = 'hypopg'").fetchone()
+        execs = wl.executions(pools, args.seed + 1)
+        path = args.workdir / f"workload_{dbname}.sql"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        wl.write(path, execs)
+        samples = wl.samples(execs, args.samples)
+        by_text = {" ".join(e.text.split()): e.shape.id for e in execs}
+        log(f"workload: {len(execs):,} statements, {len(wl.SHAPES)} shapes -> {path} ({path.stat().st_size / 2**20:.1f} MB)")
+
+        results: dict[str, Any] = {
+            "scale": args.scale, "seed": args.seed, "database": dbname, "server_version": server_version,
+            "hypopg": hypopg[0] if hypopg else None, "load": loaded, "strays_dropped": strays,
+            "commit": _git_commit(), "statements": len(execs), "shapes": len(wl.SHAPES),
+            "calls": {s.id: s.calls for s in wl.SHAPES}, "names": {s.id: s.name for s in wl.SHAPES}, "sets": {}}
+        log("measuring: primary keys and ORM indexes only ...")
+        baseline = measure(db, samples, args.runs, args.timeout)
+        results["baseline"] = baseline
+        if args.load_only:
+            for sid, m in baseline["shapes"].items():
+                print(f"{sid:4} {m['calls']:6,} calls  cost {m['cost']:12,.1f}  {m['ms']:9.2f} ms  {', '.join(m['indexes'])}")
+            print(f"total: cost {baseline['totals']['cost']:,.0f}, time {baseline['totals']['ms']:,.0f} ms")
+            return 0
+
+        # the advisor, live (HypoPG) and offline (a snapshot of the same database)
+        reports: dict[str, Any] = {}
+        report, took = run_advisor("live", [path], dsn=db, enable_hypopg=True)
+        reports["advisor (live)"] = (report, took)
+        if not args.no_offline:
+            snap = args.workdir / f"snapshot_{dbname}.json"
+            env = dict(os.environ, PYTHONPATH=str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+            subprocess.run([sys.executable, "-m", "indexadvisor", "snapshot", "--dsn", db, "-o", str(snap)],
+                           check=True, cwd=REPO, env=env, capture_output=True)
+            report, took = run_advisor("offline", [path], snapshot=snap)
+            reports["advisor (offline)"] = (report, took)
+
+        # each set built for real and measured
+        sets: dict[str, list[str]] = {"expert": expert_ddl()}
+        for label, (report, _) in reports.items():
+            sets[label] = [r.ddl for r in report.recommendations]
+        described: dict[str, list[IndexShape]] = {}
+        for label, ddls in sets.items():
+            log(f"{label}: building {len(ddls)} indexes ...")
+            built, failed, build_s = build(db, ddls)
+            try:
+                with psycopg.connect(db) as conn:
+                    described[label] = describe(conn, built)
+                log(f"{label}: built in {build_s:.1f} s, {sum(i.size for i in described[label]) / 2**20:.1f} MB; measuring ...")
+                m = measure(db, samples, args.runs, args.timeout)
+            finally:
+                drop(db, built)
+            entry: dict[str, Any] = {
+                "indexes": [{"name": i.name, "brief": i.brief(), "definition": i.definition, "size": i.size,
+                             "shapes": sorted((sid for sid, s in m["shapes"].items() if i.name in s["indexes"]),
+                                              key=_shape_order)} for i in described[label]],
+                "failed": failed, "build_s": build_s, "size": sum(i.size for i in described[label]), "measure": m,
+                "cost_ratio": m["totals"]["cost"] / baseline["totals"]["cost"],
+                "time_ratio": m["totals"]["ms"] / baseline["totals"]["ms"]}
+            if label in reports:
+                report, took = reports[label]
+                fp_shape = shape_of_report(report, by_text)
+                entry.update(advisor=advisor_summary(report, fp_shape), analyze_s=took,
+                             score=score(described["expert"], described[label]))
+            results["sets"][label] = entry
+        for label, entry in results["sets"].items():
+            if label != "expert":
+                ex = results["sets"]["expert"]["measure"]["totals"]
+                entry["cost_vs_expert"] = entry["measure"]["totals"]["cost"] / ex["cost"]
+                entry["time_vs_expert"] = entry["measure"]["totals"]["ms"] / ex["ms"]
+        results["wall_s"] = time.perf_counter() - wall
+        print_results(results)
+        if args.results:
+            args.results.parent.mkdir(parents=True, exist_ok=True)
+            args.results.write_text(json.dumps(results, indent=1, default=str) + "\n")
+            log(f"results written to {args.results}")
+    finally:
+        if cluster is not None:
+            if args.keep:
+                log(f"cluster: left running (--keep): {make_conninfo(server, dbname=dbname)}")
+            else:
+                cluster.stop()
+    return 0
+
+
+def _git_commit() -> str | None:
+    res = subprocess.run(["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"], capture_output=True, text=True)
+    dirty = subprocess.run(["git", "-C", str(REPO), "status", "--porcelain", "--", "indexadvisor"],
+                           capture_output=True, text=True).stdout.strip()
+    return (res.stdout.strip() + ("+dirty" if dirty else "")) if res.returncode == 0 else None
+
+
+# --------------------------------------------------------------------------- output
+
+
+def print_results(r: dict[str, Any]) -> None:
+    sets = r["sets"]
+    labels = list(sets)
+    base = r["baseline"]["totals"]
+    n_expert = len(sets["expert"]["indexes"])
+    print(f"\nSaaS benchmark: scale {r['scale']:g}, {sum(r['load']['rows'].values()):,} rows, {r['statements']:,} statements "
+          f"in {r['shapes']} shapes; PostgreSQL {r['server_version']}, HypoPG {r['hypopg']}; commit {r['commit']}\n")
+    rows: list[tuple[str, ...]] = [("", "PK + ORM only", *labels)]
+
+    def cell(label: str, fn) -> str:
+        try:
+            return fn(sets[label])
+        except (KeyError, TypeError):
+            return "-"
+
+    rows.append(("indexes", "-", *(str(len(sets[k]["indexes"])) for k in labels)))
+    rows.append((f"full / key-column / missed (of {n_expert})", "-", "-",
+                 *(cell(k, lambda s: "{full} / {key-column} / {missed}".format(**s["score"]["counts"])) for k in labels[1:])))
+    rows.append(("extra indexes", "-", "-", *(cell(k, lambda s: str(len(s["score"]["extras"]))) for k in labels[1:])))
+    rows.append(("planner cost, built (sum cost x calls)", f"{base['cost']:,.0f}",
+                 *(f"{sets[k]['measure']['totals']['cost']:,.0f}" for k in labels)))
+    rows.append(("  ratio to PK + ORM only", "1", *(f"{sets[k]['cost_ratio']:.3f}" for k in labels)))
+    rows.append(("  ratio to the expert set", "-", "1", *(cell(k, lambda s: f"{s['cost_vs_expert']:.3f}") for k in labels[1:])))
+    rows.append(("workload time, built (ms x calls)", f"{base['ms']:,.0f}",
+                 *(f"{sets[k]['measure']['totals']['ms']:,.0f}" for k in labels)))
+    rows.append(("  ratio to PK + ORM only", "1", *(f"{sets[k]['time_ratio']:.3f}" for k in labels)))
+    rows.append(("  ratio to the expert set", "-", "1", *(cell(k, lambda s: f"{s['time_vs_expert']:.3f}") for k in labels[1:])))
+    rows.append(("size built", "-", *(f"{sets[k]['size'] / 2**20:.1f} MB" for k in labels)))
+    rows.append(("build time", "-", *(f"{sets[k]['build_s']:.1f} s" for k in labels)))
+    rows.append(("analyze time, EXPLAINs", "-", "-",
+                 *(cell(k, lambda s: f"{s['analyze_s']:.1f} s, {s['advisor']['explains']}") for k in labels[1:])))
+    _table(rows)
+
+    for label in labels[1:]:
+        s = sets[label]
+        print(f"\n{label}: per expert index")
+        for m in s["score"]["per_expert"].values():
+            print(f"  {m['match']:10}  {m['expert']}" + (f"\n{'':14}<- {m['advisor']}" if m["match"] == "key-column" else ""))
+        if s["score"]["extras"]:
+            print(f"  extra: {len(s['score']['extras'])}")
+            for x in s["score"]["extras"]:
+                print(f"    {x}")
+        if s["failed"]:
+            print(f"  failed to build: {s['failed']}")
+        print(f"\n{label}: proposals")
+        for rec in s["advisor"]["recommendations"]:
+            print(f"  {rec['ddl']}\n      serves {', '.join(rec['shapes'])}: {rec['reason']}"
+                  + (f" [{rec['kind_reason']}]" if rec["kind_reason"] else ""))
+
+    print("\nPer shape (calls; planner cost per call and best time in ms per call, built for real):")
+    head = ("shape", "calls", "PK+ORM cost", *(f"{k} cost" for k in labels), "PK+ORM ms", *(f"{k} ms" for k in labels))
+    rows = [head]
+    for sid, m in r["baseline"]["shapes"].items():
+        rows.append((sid, f"{m['calls']:,}", f"{m['cost']:,.1f}",
+                     *(f"{sets[k]['measure']['shapes'][sid]['cost']:,.1f}" for k in labels),
+                     f"{m['ms']:.2f}", *(f"{sets[k]['measure']['shapes'][sid]['ms']:.2f}" for k in labels)))
+    _table(rows)
+    print(f"\nwall time {r['wall_s']:.0f} s")
+
+
+def _table(rows: list[tuple[str, ...]]) -> None:
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    for n, row in enumerate(rows):
+        print(" | ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths))))
+        if n == 0:
+            print("-+-".join("-" * w for w in widths))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
