@@ -20,6 +20,7 @@ from psycopg.conninfo import conninfo_to_dict
 from psycopg.rows import dict_row
 
 from indexadvisor.errors import ConnectionFailed, DatabaseError
+from indexadvisor.pg import connstr
 
 MARKER = "/* indexadvisor */"
 APPLICATION_NAME = "indexadvisor"
@@ -39,16 +40,21 @@ def connect(
     dsn None means DATABASE_URL if set, else the libpq defaults (PG* variables).
     The settings travel in the startup packet (libpq ``options``), so they are in
     force before the first query and cannot be forgotten by a caller. Any failure
-    becomes ConnectionFailed with one line that never contains the password.
+    becomes ConnectionFailed with one line that never contains the password or a
+    part of it (pg/connstr.py): a string libpq cannot parse gets our own message,
+    as does a URI whose "@" libpq would take elsewhere than the user meant.
     """
     if dsn is None:
         dsn = os.environ.get("DATABASE_URL", "")
     try:
         params = conninfo_to_dict(dsn)
     except psycopg.Error as e:
-        raise ConnectionFailed(
-            f"invalid connection string: {_first_line(_redact(str(e), dsn, None))}"
-        ) from None
+        # libpq's text quotes the input (the password too): say what is wrong in our words
+        raise ConnectionFailed(f"invalid connection string: {connstr.parse_problem(str(e))}") from None
+    misplaced = connstr.misplaced_at(dsn)
+    if misplaced:
+        raise ConnectionFailed(f"invalid connection string: {misplaced}")
+    secrets = connstr.secrets(dsn, params.get("password"))
 
     settings = (
         "-c default_transaction_read_only=on"
@@ -67,11 +73,9 @@ def connect(
     try:
         return psycopg.connect(dsn, autocommit=True, **extra)
     except psycopg.Error as e:
-        # conninfo_to_dict parses a string: its values are strings, though typed str | int | None
-        password = params.get("password") or os.environ.get("PGPASSWORD")
-        message = _connect_reason(_redact(str(e), dsn, str(password) if password is not None else None))
+        message = _connect_reason(connstr.mask(str(e), secrets))
         raise ConnectionFailed(
-            f"cannot connect to PostgreSQL at {_where(params)}: {message}"
+            f"cannot connect to PostgreSQL at {_where(params, secrets)}: {message}"
         ) from None
 
 
@@ -201,8 +205,8 @@ def _connect_reason(message: str) -> str:
     return _PREFIXES.sub("", line) or line
 
 
-def _where(params: dict[str, Any]) -> str:
-    """host:port as libpq will resolve it, for the error message."""
+def _where(params: dict[str, Any], secrets: list[str]) -> str:
+    """host:port as libpq will resolve it, for the error message (with no part of a password in it)."""
     host = (
         params.get("host")
         or params.get("hostaddr")
@@ -211,22 +215,4 @@ def _where(params: dict[str, Any]) -> str:
         or "local socket"
     )
     port = params.get("port") or os.environ.get("PGPORT") or "5432"
-    return f"{host}:{port}"
-
-
-_URI_PASSWORD = re.compile(r"(://[^:/@\s]*:)[^@\s]*@")
-_KV_PASSWORD = re.compile(r"(password\s*=\s*)('(?:[^'\\]|\\.)*'|\S+)", re.IGNORECASE)
-
-
-def _redact(text: str, dsn: str, password: str | None) -> str:
-    """Remove anything that could be the password from an error message."""
-    text = _URI_PASSWORD.sub(r"\1***@", text)
-    text = _KV_PASSWORD.sub(r"\1***", text)
-    secrets = [password] if password else []
-    secrets += [m.group(0)[len(m.group(1)) :] for m in _KV_PASSWORD.finditer(dsn)]
-    for m in _URI_PASSWORD.finditer(dsn):
-        secrets.append(m.group(0)[len(m.group(1)) : -1])
-    for secret in secrets:
-        if secret and len(secret.strip("'")) >= 3:
-            text = text.replace(secret, "***").replace(secret.strip("'"), "***")
-    return text
+    return f"{connstr.mask_value(str(host), secrets)}:{connstr.mask_value(str(port), secrets)}"
