@@ -278,10 +278,12 @@ def build(db: str, ddls: list[str]) -> tuple[list[str], list[dict[str, str]], fl
                 conn.execute(re.sub(r"\bCONCURRENTLY\s+", "", ddl, flags=re.I))
             except psycopg.Error as exc:
                 failed.append({"ddl": ddl, "error": str(exc).strip().splitlines()[0]})
-        rows = conn.execute("SELECT indexname, tablename, indexdef FROM pg_indexes WHERE schemaname = 'public'").fetchall()
-        new = [(n, t, d) for n, t, d in rows if n not in before]
-        built = [n for n, _, _ in new]
-        for table in sorted({t for _, t, d in new if re.search(r"\(\(|\(lower|->>", d)}):
+        rows = conn.execute("SELECT c.relname, t.relname, i.indexprs IS NOT NULL FROM pg_index i "
+                            "JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_class t ON t.oid = i.indrelid "
+                            "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public'").fetchall()
+        new = [(name, table, expr) for name, table, expr in rows if name not in before]
+        built = [name for name, _, _ in new]
+        for table in sorted({table for _, table, expr in new if expr}):
             conn.execute(sql.SQL("ANALYZE {}").format(sql.Identifier(table)))
     return built, failed, time.perf_counter() - started
 
@@ -395,6 +397,39 @@ def score(expert: list[IndexShape], advisor: list[IndexShape]) -> dict[str, Any]
     extras = [a.brief() for a in advisor if a.name not in used]
     counts = {k: sum(1 for r in result.values() if r["match"] == k) for k in ("full", "key-column", "missed")}
     return {"per_expert": result, "extras": extras, "counts": counts}
+
+
+def explain_misses(entry: dict[str, Any], expert: dict[str, Any]) -> None:
+    """For each expert index not fully matched: the shapes it served (its plans, built), and for
+    those shapes what the advisor proposed, what served them with its set built, and its notes."""
+    shapes_of = {i["name"]: i["shapes"] for i in expert["indexes"]}
+    briefs = {i["name"]: i["brief"] for i in entry["indexes"]}
+    recs = {r["name"]: r for r in entry["advisor"]["recommendations"]}
+    for name, m in entry["score"]["per_expert"].items():
+        m["shapes"] = shapes_of.get(name, [])
+        if m["match"] == "full":
+            continue
+        instead = {}
+        for sid in m["shapes"]:
+            st = entry["advisor"]["statements"].get(sid, {})
+            instead[sid] = {
+                "proposed": [{"index": briefs.get(n, n), "reason": recs[n]["reason"] if n in recs else ""}
+                             for n in st.get("recommendations", [])],
+                "served_by_existing": st.get("served_by_existing", []),
+                "plan_uses": entry["measure"]["shapes"][sid]["indexes"],
+                "notes": st.get("notes", []),
+            }
+        m["instead"] = instead
+    # missed expert indexes whose shapes all run on some advisor index instead (a different key order, say)
+    own = {i["name"] for i in entry["indexes"]}
+    entry["score"]["counts"]["missed_served_otherwise"] = sum(
+        1 for m in entry["score"]["per_expert"].values()
+        if m["match"] == "missed" and m["shapes"]
+        and all(own & set(entry["measure"]["shapes"][sid]["indexes"]) for sid in m["shapes"]))
+
+
+def _ddl_order(name: str, ddls: list[str]) -> int:
+    return next((n for n, d in enumerate(ddls) if re.search(rf'\b"?{re.escape(name)}"?\s+ON\b', d)), len(ddls))
 
 
 # --------------------------------------------------------------------------- the advisor
@@ -524,7 +559,7 @@ def main(argv: list[str] | None = None) -> int:
             built, failed, build_s = build(db, ddls)
             try:
                 with psycopg.connect(db) as conn:
-                    described[label] = describe(conn, built)
+                    described[label] = sorted(describe(conn, built), key=lambda i: _ddl_order(i.name, ddls))
                 log(f"{label}: built in {build_s:.1f} s, {sum(i.size for i in described[label]) / 2**20:.1f} MB; measuring ...")
                 m = measure(db, samples, args.runs, args.timeout)
             finally:
@@ -541,6 +576,7 @@ def main(argv: list[str] | None = None) -> int:
                 fp_shape = shape_of_report(report, by_text)
                 entry.update(advisor=advisor_summary(report, fp_shape), analyze_s=took,
                              score=score(described["expert"], described[label]))
+                explain_misses(entry, results["sets"]["expert"])
             results["sets"][label] = entry
         for label, entry in results["sets"].items():
             if label != "expert":
@@ -590,6 +626,8 @@ def print_results(r: dict[str, Any]) -> None:
     rows.append(("indexes", "-", *(str(len(sets[k]["indexes"])) for k in labels)))
     rows.append((f"full / key-column / missed (of {n_expert})", "-", "-",
                  *(cell(k, lambda s: "{full} / {key-column} / {missed}".format(**s["score"]["counts"])) for k in labels[1:])))
+    rows.append(("  missed, its shapes on an advisor index", "-", "-",
+                 *(cell(k, lambda s: str(s["score"]["counts"]["missed_served_otherwise"])) for k in labels[1:])))
     rows.append(("extra indexes", "-", "-", *(cell(k, lambda s: str(len(s["score"]["extras"]))) for k in labels[1:])))
     rows.append(("planner cost, built (sum cost x calls)", f"{base['cost']:,.0f}",
                  *(f"{sets[k]['measure']['totals']['cost']:,.0f}" for k in labels)))
@@ -609,7 +647,13 @@ def print_results(r: dict[str, Any]) -> None:
         s = sets[label]
         print(f"\n{label}: per expert index")
         for m in s["score"]["per_expert"].values():
-            print(f"  {m['match']:10}  {m['expert']}" + (f"\n{'':14}<- {m['advisor']}" if m["match"] == "key-column" else ""))
+            print(f"  {m['match']:10}  {m['expert']}  [{', '.join(m['shapes'])}]"
+                  + (f"\n{'':14}<- {m['advisor']}" if m["match"] == "key-column" else ""))
+            for sid, why in m.get("instead", {}).items():
+                proposed = "; ".join(p["index"] for p in why["proposed"]) or "nothing"
+                print(f"{'':14}{sid}: advisor proposed {proposed}; plan with its set uses "
+                      f"{', '.join(why['plan_uses']) or 'no index'}"
+                      + (f"; notes: {' | '.join(why['notes'])}" if why["notes"] else ""))
         if s["score"]["extras"]:
             print(f"  extra: {len(s['score']['extras'])}")
             for x in s["score"]["extras"]:
@@ -621,10 +665,10 @@ def print_results(r: dict[str, Any]) -> None:
             print(f"  {rec['ddl']}\n      serves {', '.join(rec['shapes'])}: {rec['reason']}"
                   + (f" [{rec['kind_reason']}]" if rec["kind_reason"] else ""))
 
-    print("\nPer shape (calls; planner cost per call and best time in ms per call, built for real):")
+    print("\nPer shape, hottest first (planner cost per call; time per call in ms, best of --runs; sets built for real):")
     head = ("shape", "calls", "PK+ORM cost", *(f"{k} cost" for k in labels), "PK+ORM ms", *(f"{k} ms" for k in labels))
     rows = [head]
-    for sid, m in r["baseline"]["shapes"].items():
+    for sid, m in sorted(r["baseline"]["shapes"].items(), key=lambda kv: -kv[1]["calls"]):
         rows.append((sid, f"{m['calls']:,}", f"{m['cost']:,.1f}",
                      *(f"{sets[k]['measure']['shapes'][sid]['cost']:,.1f}" for k in labels),
                      f"{m['ms']:.2f}", *(f"{sets[k]['measure']['shapes'][sid]['ms']:.2f}" for k in labels)))
