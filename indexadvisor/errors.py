@@ -13,6 +13,8 @@ class ExitCode(enum.IntEnum):
     OK = 0
     FINDINGS = 1  # gated problems found (report --fail-on)
     ERROR = 2  # usage error, unreadable input, database unreachable
+    INTERNAL = 70  # an unexpected error: a bug (sysexits' EX_SOFTWARE), never mistaken for FINDINGS
+    INTERRUPTED = 130  # SIGINT (Ctrl-C), the shell's code for it
 
 
 class AdvisorError(Exception):

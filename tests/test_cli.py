@@ -12,6 +12,7 @@ import typer
 from typer.testing import CliRunner
 
 from indexadvisor.cli import app
+from indexadvisor.errors import ExitCode
 from indexadvisor.health import HealthOptions
 from indexadvisor.report.migrations.base import MigrateOptions
 from indexadvisor.select.options import SelectionOptions
@@ -163,3 +164,49 @@ def test_help_groups_options_in_panels_and_flags_show_no_value():
         assert f"─ {panel} ─" in result.output
     flags = [ln for ln in result.output.splitlines() if any(f in ln for f in ("--pg-stat-statements", "--no-write-cost", "--no-hypopg"))]
     assert len(flags) == 3 and not any("<bool>" in ln for ln in flags)
+
+
+def _crash(*args, **kwargs):
+    raise RuntimeError("boom")
+
+
+def test_a_crash_has_its_own_exit_code_and_one_line(monkeypatch, tmp_path):
+    """An unexpected error is not `report`'s 'gate failed' (1): its own code, one line, no traceback."""
+    workload = tmp_path / "w.sql"
+    workload.write_text("SELECT 1 FROM t WHERE a = 1;")
+    monkeypatch.setattr("indexadvisor.api.analyze", _crash)
+    for command in ("analyze", "report"):
+        result = runner.invoke(app, [command, str(workload)])
+        assert result.exit_code == ExitCode.INTERNAL == 70, result.output
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("indexadvisor: internal error: RuntimeError: boom"), result.stderr
+        assert "--debug" in lines[0] and "Traceback" not in result.output
+
+
+def test_debug_shows_the_traceback(monkeypatch, tmp_path):
+    workload = tmp_path / "w.sql"
+    workload.write_text("SELECT 1 FROM t WHERE a = 1;")
+    monkeypatch.setattr("indexadvisor.api.analyze", _crash)
+    result = runner.invoke(app, ["--debug", "analyze", str(workload)])
+    assert result.exit_code == ExitCode.INTERNAL
+    assert "Traceback (most recent call last)" in result.stderr and "RuntimeError: boom" in result.stderr
+
+
+def test_a_crash_in_a_real_process_exits_70(tmp_path):
+    """The installed command, not the test runner: a RecursionError deep in a reader becomes exit 70 and one line."""
+    code = ("import sys; import indexadvisor.api as api\n"
+            "def deep(*a, **k):\n    return deep()\n"
+            "api.analyze = deep\n"
+            "from indexadvisor.cli import main\nsys.argv = ['indexadvisor', 'analyze', sys.argv[1]]\nmain()\n")
+    workload = tmp_path / "w.sql"
+    workload.write_text("SELECT 1;")
+    proc = subprocess.run([sys.executable, "-c", code, str(workload)], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 70, proc.stderr
+    assert proc.stderr.count("\n") == 1 and "RecursionError" in proc.stderr
+
+
+def test_readme_exit_code_table_covers_every_code():
+    readme = (ROOT / "README.md").read_text()
+    table = readme.split("### Exit codes", 1)[1].split("\n#", 1)[0]
+    documented = {int(line.split("|")[1]) for line in table.splitlines() if line.startswith("| ") and line.split("|")[1].strip().isdigit()}
+    assert documented == {int(code) for code in ExitCode}
