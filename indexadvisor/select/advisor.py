@@ -5,7 +5,8 @@
 3. with the planner, keep the candidates some plan picks when offered everything (screen.py);
 4. choose a set greedily, under a budget in two orders and with a local search (greedy.py, budget.py);
 5. attribute each index's benefit leave-one-out (attribution.py);
-6. choose GIN indexes by rule, since HypoPG cannot price them (gin.py).
+6. choose GIN indexes by rule, since HypoPG cannot price them (gin.py);
+7. say why a costly statement that nothing serves or helps got nothing (unserved.py).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from indexadvisor.select.pool import Rank, build_pool, ranker
 from indexadvisor.select.reasons import note
 from indexadvisor.select.screen import planner_picks, relevant_statements
 from indexadvisor.select.state import Advice, Pool, Problem
+from indexadvisor.select.unserved import explain_unserved
 
 CosterFactory = Callable[[Rank], Coster]
 
@@ -50,6 +52,7 @@ def advise(catalog: Catalog, parsed: list[ParsedStatement], coster_factory: Cost
         workload_after=problem.workload_cost(best.final),
     )
     gin.choose(problem, advice, kinds.gin_pool, rank)  # GIN: priced by rules, not by HypoPG
+    explain_unserved(problem, advice, best)  # no silent drops
     return advice
 
 
