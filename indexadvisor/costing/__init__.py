@@ -45,6 +45,9 @@ class Coster(Protocol):
         the early stop holds only if the rows a filter keeps are spread evenly; the coster then
         counts the cost without it (the LIMIT trap). None when the plan does not hang on that."""
 
+    def notes(self) -> dict[str, str]:
+        """Fingerprint -> what the coster wants said about that statement (costing interrupted)."""
+
     @property
     def whatif_calls(self) -> int:
         """What-if questions sent so far (EXPLAINs for the planner), the measure of effort."""

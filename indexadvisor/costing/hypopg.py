@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import psycopg
+from psycopg import errors as pgerrors
 
 from indexadvisor.costing.leading import lead_with
 from indexadvisor.errors import DatabaseError
@@ -62,6 +63,15 @@ class Plan:
 
 class StatementNotExplainable(Exception):
     """The planner refused the statement; the message says why."""
+
+
+class CostingInterrupted(StatementNotExplainable):
+    """An EXPLAIN was cancelled twice (a lock timeout, a statement timeout, pg_cancel_backend):
+    the statement is fine, this configuration could not be costed now."""
+
+
+# Cancellations that say nothing about the statement: worth one retry
+_INTERRUPTIONS = (pgerrors.QueryCanceled, pgerrors.LockNotAvailable)
 
 
 def hypo_index(schema: str, table: str, keys, include=(), where: str | None = None, method: str = "btree") -> HypoIndex:
@@ -137,7 +147,8 @@ class WhatIf:
         """One round trip: create the configuration, explain, clean up, reset."""
         nparams = max((int(n) for n in _PARAM.findall(_strip_literals(sql))), default=0)
         types = self._param_types.get(key) or ["unknown"] * nparams
-        for _ in range(nparams + 1):
+        retried = False  # one retry after a cancellation (lock or statement timeout)
+        for _ in range(nparams + 2):
             batch: list[str] = []
             if config:
                 batch.append(
@@ -160,6 +171,12 @@ class WhatIf:
                 results = db.run_batch(self.conn, batch, what="explaining a statement")
             except DatabaseError as exc:
                 self._clean_up(name, bool(config))
+                if isinstance(exc.__cause__, _INTERRUPTIONS):
+                    self.explains += 1
+                    if not retried:
+                        retried = True
+                        continue
+                    raise CostingInterrupted(str(exc).split(": ", 1)[-1]) from None
                 m = _UNTYPED.search(str(exc))
                 if m and name and types[int(m.group(1)) - 1] != "text":
                     types[int(m.group(1)) - 1] = "text"  # the server cannot infer it: text is the usual case
@@ -272,6 +289,8 @@ class PlannerCoster:
     def __init__(self, whatif: WhatIf, catalog: Catalog | None = None) -> None:
         self.whatif = whatif
         self.failures: dict[str, str] = {}  # fingerprint -> why the planner refused it
+        self.interrupted: dict[str, str] = {}  # fingerprint -> why a configuration could not be costed
+        self._baseline: dict[str, Plan] = {}  # fingerprint -> its plan with the existing indexes
         self._leading: dict[tuple[str, str, str], str | None] = {}  # (fingerprint, schema, table) -> rewrite
         # HypoPG prices a hypothetical index below an identical real one (its size and
         # height estimates are not the real ones), so every configuration, the baseline
@@ -304,9 +323,17 @@ class PlannerCoster:
         hypos = [h for _, h in mine] + [copy for t in sorted(tables) for copy in self.copies.get(t, [])]
         try:
             plans = [self.whatif.cost(fp, parsed.statement.sql, hypos)]
+        except CostingInterrupted as exc:
+            if not mine or fp not in self._baseline:
+                self.failures[fp] = str(exc)
+                return []
+            self.interrupted[fp] = str(exc)
+            return [self._baseline[fp]]  # its last known cost: the candidates count for nothing here
         except StatementNotExplainable as exc:
             self.failures[fp] = str(exc)
             return []
+        if not mine:
+            self._baseline[fp] = plans[0]
         sensitive: dict[tuple[str, str], set[HypoIndex]] = {}
         for c, h in mine:
             if c.where or any(k.expression for k in c.keys):
@@ -364,6 +391,11 @@ class PlannerCoster:
     def early_stop(self, parsed: ParsedStatement) -> tuple[float, float] | None:
         plan = self.plan(parsed, ())
         return plan.early_stop if plan else None
+
+    def notes(self) -> dict[str, str]:
+        return {fp: (f"costing it with candidate indexes was cancelled twice ({why}): counted at its cost with the "
+                     "existing indexes, so no proposal gains from it; run again when the database is quieter")
+                for fp, why in self.interrupted.items()}
 
     @property
     def whatif_calls(self) -> int:

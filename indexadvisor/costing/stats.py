@@ -162,6 +162,9 @@ class StatsCoster:
     def failure(self, fingerprint: str) -> str | None:
         return None  # the model costs every statement it is given
 
+    def notes(self) -> dict[str, str]:
+        return {}  # nothing interrupts a formula
+
     def early_stop(self, parsed: ParsedStatement) -> tuple[float, float] | None:
         return None  # the model gives a LIMIT no early stop through a filter (costing/model.py index_scan)
 

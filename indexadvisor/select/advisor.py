@@ -52,6 +52,8 @@ def advise(catalog: Catalog, parsed: list[ParsedStatement], coster_factory: Cost
         workload_after=problem.workload_cost(best.final),
     )
     gin.choose(problem, advice, kinds.gin_pool, rank)  # GIN: priced by rules, not by HypoPG
+    for fp, text in coster.notes().items():
+        note(advice.notes, fp, text)
     explain_unserved(problem, advice, best)  # no silent drops
     return advice
 
