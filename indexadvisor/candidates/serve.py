@@ -51,6 +51,11 @@ ARRAY_OPS = frozenset({PredKind.CONTAINS, PredKind.CONTAINED, PredKind.OVERLAPS}
 TRGM_OPS = frozenset({PredKind.LIKE, PredKind.ILIKE, PredKind.LIKE_PREFIX})
 GIN_KINDS = JSONB_OPS | ARRAY_OPS | TRGM_OPS | {PredKind.ANY_ELEMENT}
 BRIN_KINDS = frozenset({PredKind.RANGE, PredKind.EQ, PredKind.IN})
+HASH_KINDS = frozenset({PredKind.EQ, PredKind.JOIN})  # hash_ops: = only
+# GiST and SP-GiST: range_ops, inet_ops, the geometric opclasses and btree_gist answer
+# equality, overlap and containment; gist_trgm_ops the pattern operators (as gin_trgm_ops)
+GIST_KINDS = frozenset({PredKind.EQ, PredKind.OVERLAPS, PredKind.CONTAINS, PredKind.CONTAINED})
+OTHER_METHODS = ("gin", "brin", "hash", "gist", "spgist")
 
 
 def gin_operators(key: IndexKey, column_type: str | None) -> frozenset[PredKind]:
@@ -70,21 +75,31 @@ def gin_operators(key: IndexKey, column_type: str | None) -> frozenset[PredKind]
 
 
 def served_predicates(index: Index, access: TableAccess, table: Table | None = None) -> list[Predicate]:
-    """The access's predicates a GIN or BRIN index answers (empty for other methods)."""
-    if not index.valid or not index.keys or index.method not in ("gin", "brin") or not same_table(index, access):
+    """The access's predicates an index of another method than B-tree answers, by its operator
+    classes: GIN, BRIN, hash, GiST and SP-GiST (empty for a B-tree: see match)."""
+    if not index.valid or not index.keys or index.method not in OTHER_METHODS or not same_table(index, access):
         return []
     if index.where and not predicate_implied(index.where, access):
         return []
-    out: list[Predicate] = []
     if index.method == "brin":
         ref = key_ref(index.keys[0])
         return [p for p in access.predicates if p.column == ref and p.kind in BRIN_KINDS]
-    for key in index.keys:
+    out: list[Predicate] = []
+    for key in index.keys if index.method != "hash" else index.keys[:1]:
         ref = key_ref(key)
-        column = table.columns.get(key.column) if table is not None and key.column else None
-        ops = gin_operators(key, column.type if column is not None else None)
+        ops = _operators(index.method, key, table)
         out += [p for p in access.predicates if p.column == ref and p.kind in ops and p not in out]
     return out
+
+
+def _operators(method: str, key: IndexKey, table: Table | None) -> frozenset[PredKind]:
+    """The predicate kinds one key of a hash, GiST, SP-GiST or GIN index answers."""
+    if method == "hash":
+        return HASH_KINDS
+    if method in ("gist", "spgist"):
+        return TRGM_OPS if (key.opclass or "").lower() == "gist_trgm_ops" else GIST_KINDS
+    column = table.columns.get(key.column) if table is not None and key.column else None
+    return gin_operators(key, column.type if column is not None else None)
 
 
 def same_table(index: Index, access: TableAccess) -> bool:
@@ -197,8 +212,8 @@ def could_serve(index: Index, access: TableAccess, table: Table | None = None) -
     """Whether the index can take part in any plan for the access, whatever its kind.
 
     B-trees (partial, covering, expression keys too) by the serve rule above; BRIN
-    for a range or equality on its leading column; GIN for the operators its
-    operator class supports (served_predicates).
+    for a range or equality on its leading column; hash for equality; GIN, GiST and
+    SP-GiST for the operators their operator classes support (served_predicates).
     """
     if not index.valid or access.kind == "insert" or not same_table(index, access):
         return False
@@ -222,7 +237,19 @@ def serving_index(table: Table | None, req: Requirement, access: TableAccess) ->
         if (index.unique and index.valid and not index.where and index.method == "btree"
                 and all(k.column is not None and k.column in eq_cols for k in index.keys)):
             return index
+        if index.method in ("hash", "gist", "spgist") and _answers_all(index, req, access, table):
+            return index
     return None
+
+
+def _answers_all(index: Index, req: Requirement, access: TableAccess, table: Table) -> bool:
+    """Whether a hash, GiST or SP-GiST index answers everything the best B-tree would search
+    (its equality and range columns; it delivers no order)."""
+    if req.sort:
+        return False
+    answered = {p.column for p in served_predicates(index, access, table)}
+    wanted = set(req.eq) | ({req.range} if req.range else set())
+    return bool(wanted) and wanted <= answered
 
 
 def key_signature(index: Index) -> tuple:

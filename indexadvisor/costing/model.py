@@ -120,9 +120,10 @@ class StatsModel(TableStats):
             cost += matched * CPU_OPERATOR_COST * 2
         return AccessCost(cost, rows_read)
 
-    def gin_scan(self, table: Table | None, access: TableAccess, used: list[Predicate],
+    def bitmap_scan(self, table: Table | None, access: TableAccess, used: list[Predicate],
                  matched_rows: float | None = None) -> AccessCost:
-        """A bitmap scan through a GIN index: the posting lists of the matched rows, then their heap pages.
+        """A bitmap scan through a GIN (or GiST, SP-GiST, hash) index: the entries of the matched rows,
+        then their heap pages.
 
         matched_rows: the rows the operator matches when known better than from the
         defaults (the planner's own estimate for the filter, from pg_stats).

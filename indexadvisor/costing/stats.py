@@ -91,12 +91,12 @@ class StatsCoster:
         """The cheapest scan of the access through this index, or None when it cannot serve it."""
         if not index.valid:
             return None
-        if index.method in ("gin", "brin"):
+        if index.method in serve.OTHER_METHODS:
             used = serve.served_predicates(index, access, table)
             if not used:
                 return None
-            if index.method == "gin":
-                return self.model.gin_scan(table, access, used, self.matched_rows.get(id(access)))
+            if index.method in ("gin", "gist", "spgist", "hash"):  # a bitmap (or hash) scan of the matching rows
+                return self.model.bitmap_scan(table, access, used, self.matched_rows.get(id(access)))
             column = table.columns.get(index.keys[0].column or "") if table is not None else None
             stats = column.stats if column is not None else None
             correlation = stats.correlation if stats is not None and stats.correlation is not None else 0.0
