@@ -10,7 +10,9 @@ A catalog from DDL has no statistics; the report says so.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from sqlglot import exp
 from sqlglot.errors import ParseError, TokenError
@@ -47,23 +49,46 @@ def read_ddl(paths: list[Path], errors: list[SourceError]) -> Catalog:
             if raw.sql.lower().startswith("set"):
                 _search_path(raw.sql, catalog)
                 continue
-            try:
-                tree = parse_one(raw.sql, dialect="postgres")
-            except (ParseError, TokenError) as exc:
-                if _DEFINES.search(raw.sql):
-                    errors.append(SourceError(str(path), raw.line, f"cannot parse DDL: {_first_line(exc)}"))
+            tree = _parse(raw.sql, str(path), raw.line, errors)
+            if tree is None:
                 continue
-            tree = normalize_identifiers(tree, dialect="postgres")
             if isinstance(tree, exp.Create) and tree.kind == "TABLE":
-                _create_table(tree, catalog, str(path), raw.line, errors)
+                _read(_create_table, tree, catalog, str(path), raw.line, errors)
             else:
                 pending.append((tree, str(path), raw.line))
     for tree, source, line in pending:
         if isinstance(tree, exp.Create) and tree.kind == "INDEX":
-            _create_index(tree, catalog, source, line, errors)
+            _read(_create_index, tree, catalog, source, line, errors)
         elif isinstance(tree, exp.Alter):
-            _alter_table(tree, catalog, source, line, errors)
+            _read(_alter_table, tree, catalog, source, line, errors)
     return catalog
+
+
+# sqlglot's parser and generator recurse once or more per level of nesting: a statement nested deeper
+# than Python's recursion limit allows (a CHECK with some 50 levels of parentheses) is an error of its own
+TOO_DEEP = "nested too deeply to read (parentheses, CASE or NOT more levels deep than the parser follows)"
+
+
+def _parse(sql: str, source: str, line: int, errors: list[SourceError]) -> exp.Expr | None:
+    """One DDL statement's tree, identifiers folded; None (and an error when it defines something) if unreadable."""
+    try:
+        return normalize_identifiers(parse_one(sql, dialect="postgres"), dialect="postgres")
+    except (ParseError, TokenError) as exc:
+        message = f"cannot parse DDL: {_first_line(exc)}"
+    except RecursionError:
+        message = f"cannot parse DDL: {TOO_DEEP}"
+    if _DEFINES.search(sql):
+        errors.append(SourceError(source, line, message))
+    return None
+
+
+def _read(step: Callable[[Any, Catalog, str, int, list[SourceError]], None], tree: exp.Expr, catalog: Catalog,
+          source: str, line: int, errors: list[SourceError]) -> None:
+    """One statement's step into the catalog: the stack unwinds to here, so one too deep is an error of its own."""
+    try:
+        step(tree, catalog, source, line, errors)
+    except RecursionError:
+        errors.append(SourceError(source, line, f"cannot read DDL: {TOO_DEEP}"))
 
 
 def _first_line(exc: Exception) -> str:
@@ -91,14 +116,13 @@ def _create_table(tree: exp.Create, catalog: Catalog, source: str, line: int, er
         return
     schema, name = _table_of(table_node, catalog)
     table = Table(schema, name)
-    catalog.add(table)
-    if not isinstance(schema_node, exp.Schema):
-        return  # CREATE TABLE ... AS / LIKE / PARTITION OF: no column list to read
-    for item in schema_node.expressions:
-        if isinstance(item, exp.ColumnDef):
-            _column(item, table, catalog)
-        else:
-            _constraint(item, None, table, catalog)
+    if isinstance(schema_node, exp.Schema):  # else CREATE TABLE ... AS / LIKE / PARTITION OF: no column list to read
+        for item in schema_node.expressions:
+            if isinstance(item, exp.ColumnDef):
+                _column(item, table, catalog)
+            else:
+                _constraint(item, None, table, catalog)
+    catalog.add(table)  # only once read whole
 
 
 def _column(item: exp.ColumnDef, table: Table, catalog: Catalog) -> None:

@@ -50,11 +50,19 @@ def literal(node: exp.Expr | None) -> str | None:
 
 
 def conjuncts(node: exp.Expr) -> list[exp.Expr]:
-    """The AND-ed conditions of a condition, parentheses removed."""
-    node = unparen(node)
-    if isinstance(node, exp.And):
-        return conjuncts(node.this) + conjuncts(node.expression)
-    return [node]
+    """The AND-ed conditions of a condition, parentheses removed, in text order.
+
+    Iterative: a chain of a thousand ANDs is a tree a thousand levels deep.
+    """
+    out: list[exp.Expr] = []
+    stack: list[exp.Expr] = [node]
+    while stack:
+        item = unparen(stack.pop())
+        if isinstance(item, exp.And):
+            stack += [item.expression, item.this]  # the left side is taken first
+        else:
+            out.append(item)
+    return out
 
 
 def common_conjuncts(node: exp.Or) -> list[exp.Expr]:

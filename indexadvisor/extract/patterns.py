@@ -30,18 +30,26 @@ class UnsupportedStatement(Exception):
 
 
 class StatementParseError(Exception):
-    """sqlglot could not parse the statement."""
+    """sqlglot could not parse the statement, or it is nested too deeply to read."""
+
+
+# sqlglot's parser and generator, and the scope walk, recurse once or more per level of nesting, so a
+# statement nested deeper than Python's recursion limit allows (some 40 levels of parentheses) cannot be
+# read: that statement is a parse error with its location, and the rest of the workload is analysed.
+TOO_DEEP = "nested too deeply to read (parentheses, subqueries, CASE or NOT more levels deep than the parser follows)"
 
 
 def parse(sql: str) -> exp.Expr:
     """Parse one statement with PostgreSQL's rules for identifier case."""
     try:
         tree = parse_one(sql, dialect="postgres")
+        if tree is None:
+            raise StatementParseError("empty statement")
+        return normalize_identifiers(tree, dialect="postgres")
     except (ParseError, TokenError) as exc:
         raise StatementParseError(_first_line(str(exc))) from None
-    if tree is None:
-        raise StatementParseError("empty statement")
-    return normalize_identifiers(tree, dialect="postgres")
+    except RecursionError:
+        raise StatementParseError(TOO_DEEP) from None
 
 
 def _first_line(message: str) -> str:
@@ -56,7 +64,17 @@ class Extractor:
         self.catalog = catalog
 
     def extract(self, statement: Statement, tree: exp.Expr | None = None) -> tuple[list[TableAccess], list[str]]:
-        """Return the table accesses of a statement and notes about what was not understood."""
+        """Return the table accesses of a statement and notes about what was not understood.
+
+        Raises StatementParseError when it cannot be parsed (or is nested too deeply to read),
+        UnsupportedStatement for a kind of statement no index serves.
+        """
+        try:
+            return self._extract(statement, tree)
+        except RecursionError:  # the stack unwound to here: this statement only
+            raise StatementParseError(TOO_DEEP) from None
+
+    def _extract(self, statement: Statement, tree: exp.Expr | None) -> tuple[list[TableAccess], list[str]]:
         root = tree if tree is not None else parse(statement.sql)
         notes: list[str] = []
         reader = ScopeReader(self.catalog, notes)

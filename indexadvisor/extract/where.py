@@ -27,7 +27,7 @@ from indexadvisor.pg.parsing import parse_one
 def _parse(where: str) -> exp.Expr | None:
     try:
         return parse_one(where, dialect="postgres")
-    except (ParseError, TokenError):
+    except (ParseError, TokenError, RecursionError):  # RecursionError: nested too deeply to read
         return None
 
 
@@ -47,9 +47,12 @@ def conjuncts(where: str | None) -> frozenset[str]:
     if not where:
         return frozenset()
     tree = _parse(where)
-    if tree is None:
-        return frozenset({" ".join(where.split())})
-    return frozenset(c.sql(dialect="postgres") for c in nodes.conjuncts(tree))
+    if tree is not None:
+        try:
+            return frozenset(c.sql(dialect="postgres") for c in nodes.conjuncts(tree))
+        except RecursionError:  # a conjunct nested too deeply to write back: compare the text as it is
+            pass
+    return frozenset({" ".join(where.split())})
 
 
 @functools.cache
