@@ -16,7 +16,7 @@ from tabulate import tabulate
 from indexadvisor import __version__
 from indexadvisor.health.common import SEVERITIES, HealthResult, format_time
 from indexadvisor.report.json import FORMAT_VERSION, finding_to_dict
-from indexadvisor.report.table import errors_block
+from indexadvisor.report.table import errors_block, printable
 
 _WRAP = 70
 
@@ -81,12 +81,12 @@ def render_table(result: HealthResult) -> str:
     out.append("")
     if not result.findings:
         out.append("No findings.")
-        return "\n".join(out) + "\n"
+        return printable("\n".join(out) + "\n")
     counts = Counter(f.severity for f in result.findings)
     summary = ", ".join(f"{counts[s]} {s}" for s in SEVERITIES if counts[s])
     out.append(f"Findings ({len(result.findings)}: {summary}):")
-    rows = [[f.severity, f.kind, f.table, f.index or f.related or "", textwrap.fill(f.evidence, _WRAP)]
-            for f in result.findings]
+    rows = [[f.severity, printable(f.kind), printable(f.table), printable(f.index or f.related or ""),
+             textwrap.fill(printable(f.evidence), _WRAP)] for f in result.findings]
     out.append(tabulate(rows, headers=["severity", "kind", "table", "index / key", "evidence"], tablefmt="simple_grid"))
     fixes: dict[str, list[str]] = {}  # one DDL can fix several findings (an index for two foreign keys)
     for f in result.findings:
@@ -99,4 +99,4 @@ def render_table(result: HealthResult) -> str:
             out.extend(f"-- {w}" for w in what)
             out.append(ddl)
     out += errors_block(result.errors)
-    return "\n".join(out) + "\n"
+    return printable("\n".join(out) + "\n")  # the lines not in a table (DDL, notes, skipped checks) too

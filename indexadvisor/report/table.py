@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import textwrap
 
 from tabulate import tabulate
@@ -10,6 +11,29 @@ from indexadvisor.model import Report, SourceError, StatementReport
 from indexadvisor.pg.sizes import format_size
 
 _WRAP = 60
+
+# what a terminal acts on instead of showing: C0 controls (ESC starts colour, cursor and title sequences) but
+# tab and newline, DEL, C1 controls (0x9b is a one-byte CSI), bidirectional overrides, and lone surrogates
+# (from a hand-edited JSON report: they cannot even be written out as UTF-8)
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+
+
+def printable(text: str) -> str:
+    """text safe to print on a terminal: each control character written out as \\xNN or \\uNNNN.
+
+    SQL text, identifiers and file names come from the input and may hold anything: printed raw,
+    "\\x1b]0;...\\x07" retitles the window and "\\x1b[2J" clears the screen.
+    """
+    return _CONTROL.sub(_escape, text)
+
+
+def _escape(m: re.Match[str]) -> str:
+    code = ord(m.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def _cell(value: object) -> str:
+    return printable(str(value))
 
 
 def _improved(report: Report) -> list[tuple[StatementReport, float, float]]:
@@ -43,17 +67,17 @@ def render(report: Report) -> str:
         rows = []
         for i, r in enumerate(report.recommendations, 1):
             served = [by_fp[fp] for fp in r.statements if fp in by_fp]
-            where = ", ".join(s.location for s in served[:3]) + (f" (+{len(served) - 3})" if len(served) > 3 else "")
+            where = ", ".join(_cell(s.location) for s in served[:3]) + (f" (+{len(served) - 3})" if len(served) > 3 else "")
             benefit = f"{r.estimate.benefit:,.0f}" if r.estimate else "-"
             rows.append([
                 i,
-                f"{r.schema}.{r.table}",
-                f"[{r.kind}]\n" + textwrap.fill(", ".join(r.columns) + (f" INCLUDE ({', '.join(r.include)})" if r.include else "")
-                                                 + (f" WHERE {r.where}" if r.where else ""), 30),
+                _cell(f"{r.schema}.{r.table}"),
+                f"[{r.kind}]\n" + textwrap.fill(_cell(", ".join(r.columns) + (f" INCLUDE ({', '.join(r.include)})" if r.include else "")
+                                                       + (f" WHERE {r.where}" if r.where else "")), 30),
                 benefit,
                 format_size(r.estimate.size_bytes if r.estimate else None),
                 f"{len(served)} ({sum(s.calls for s in served)} calls)\n" + textwrap.fill(where, 30),
-                textwrap.fill(r.reason, _WRAP),
+                textwrap.fill(_cell(r.reason), _WRAP),
             ])
         out.append(f"Proposed indexes ({len(report.recommendations)}):")
         out.append(tabulate(rows, headers=["#", "table", "keys", "benefit", "size", "statements", "why"], tablefmt="simple_grid"))
@@ -66,7 +90,7 @@ def render(report: Report) -> str:
     if improved and report.recommendations:
         out.append("")
         out.append(f"Statements made cheaper ({len(improved)}), cost per call with the whole set:")
-        rows = [[s.location, s.calls, f"{before:,.1f}", f"{after:,.1f}", f"{after / before:.2f}"]
+        rows = [[_cell(s.location), s.calls, f"{before:,.1f}", f"{after:,.1f}", f"{after / before:.2f}"]
                 for s, before, after in improved[:10]]
         out.append(tabulate(rows, headers=["statement", "calls", "before", "after", "ratio"], tablefmt="simple", disable_numparse=True))
         if len(improved) > 10:
@@ -80,8 +104,8 @@ def render(report: Report) -> str:
     if report.findings:
         out.append("")
         out.append("Findings:")
-        rows = [[f.severity, f.kind, f.table, f.index or f.related or "",
-                 textwrap.fill(f.evidence + (f" Fix: {f.fix}" if f.fix else ""), _WRAP)] for f in report.findings]
+        rows = [[f.severity, _cell(f.kind), _cell(f.table), _cell(f.index or f.related or ""),
+                 textwrap.fill(_cell(f.evidence + (f" Fix: {f.fix}" if f.fix else "")), _WRAP)] for f in report.findings]
         out.append(tabulate(rows, headers=["severity", "kind", "table", "index / key", "evidence"], tablefmt="simple_grid"))
         fixes = list(dict.fromkeys(f.ddl for f in report.findings if f.ddl))
         if fixes:
@@ -97,7 +121,7 @@ def render(report: Report) -> str:
             out.append(f"  {location}: {note}")
         if len(notes) > 20:
             out.append(f"  ... and {len(notes) - 20} more (see --format json)")
-    return "\n".join(out) + "\n"
+    return printable("\n".join(out) + "\n")  # the lines not in a table (DDL, notes, locations) too
 
 
 def errors_block(errors: list[SourceError], shown: int = 20) -> list[str]:
@@ -105,7 +129,7 @@ def errors_block(errors: list[SourceError], shown: int = 20) -> list[str]:
     if not errors:
         return []
     out = ["", f"Could not use ({len(errors)}):"]
-    out += [f"  {e.location}: {e.message}" for e in errors[:shown]]
+    out += [printable(f"  {e.location}: {e.message}") for e in errors[:shown]]
     if len(errors) > shown:
         out.append(f"  ... and {len(errors) - shown} more (see --format json)")
     return out

@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import importlib
 import os
+import re
 from collections.abc import Callable
+from json import dumps  # not "import json": the submodule ci/json.py takes that name in this package
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 from indexadvisor.model import Report
 from indexadvisor.report.gate import GateResult
@@ -17,6 +20,8 @@ from indexadvisor.report.gate import GateResult
 FORMATS = ("markdown", "sarif", "junit", "github", "json")
 
 Renderer = Callable[[Report, GateResult], str]
+
+_LONE_SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 
 def renderer(fmt: str) -> Renderer:
@@ -36,3 +41,14 @@ def repo_path(path: str) -> str:
             return p.as_posix()
     text = PurePosixPath(p.as_posix()).as_posix()
     return text[2:] if text.startswith("./") else text
+
+
+def to_json(document: Any) -> str:
+    """A JSON document as the CI formats write it: indented, UTF-8 text as is, and always writable.
+
+    json escapes control characters (ESC as \\u001b) but leaves a lone surrogate (which only a
+    hand-edited report can bring) raw when ensure_ascii is off, and no UTF-8 file can hold one:
+    write those as \\udXXX escapes too (they occur only inside strings).
+    """
+    text = dumps(document, indent=2, ensure_ascii=False)
+    return _LONE_SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text) + "\n"

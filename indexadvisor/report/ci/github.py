@@ -10,6 +10,7 @@ from __future__ import annotations
 from indexadvisor.model import Report
 from indexadvisor.report.ci import repo_path
 from indexadvisor.report.gate import GateResult, sorted_problems, summary_line
+from indexadvisor.report.table import printable
 
 
 def render(report: Report, result: GateResult) -> str:
@@ -24,12 +25,13 @@ def render(report: Report, result: GateResult) -> str:
                 props.append(f"line={loc.line}")
         props.append(f"title={_prop('indexadvisor: ' + p.title)}")
         lines.append(f"::{level} {','.join(props)}::{_data(p.message)}")
-    lines.append(f"indexadvisor: {summary_line(report, result)}")
+    lines.append(printable(f"indexadvisor: {summary_line(report, result)}"))
     return "\n".join(lines) + "\n"
 
 
 def _data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    # the log that shows these lines is a terminal: control characters written out, not acted on
+    return printable(text).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 
 def _prop(text: str) -> str:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from indexadvisor.model import Report
+from indexadvisor.report.ci import to_json
 from indexadvisor.report.gate import GateResult
 from indexadvisor.report.json import to_dict
 
@@ -32,4 +32,4 @@ def render(report: Report, result: GateResult) -> str:
             for p in result.problems
         ],
     }
-    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    return to_json(document)

@@ -6,6 +6,7 @@ statement lacks an index, and the build's test tab lists the rest as passing.
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 from collections import defaultdict
 
@@ -15,6 +16,11 @@ from indexadvisor.report.identity import PROPOSAL_RULE
 
 STATEMENTS = "indexadvisor.statements"
 HEALTH = "indexadvisor.health"
+
+# XML 1.0 cannot hold C0 controls other than tab, LF and CR, not even as &#27; (a parser stops there), nor lone
+# surrogates, U+FFFE or U+FFFF; DEL, C1 controls and bidi overrides it can, but whatever shows the file (a
+# terminal, a CI page) would act on them
+_NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff\ufffe\uffff]")
 
 
 def render(report: Report, result: GateResult) -> str:
@@ -72,7 +78,17 @@ def render(report: Report, result: GateResult) -> str:
     root.set("errors", "0")
     root.set("skipped", str(sum(int(s.get("skipped", "0")) for s in root)))
     ET.indent(root)
-    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + xml_text(ET.tostring(root, encoding="unicode")) + "\n"
+
+
+def xml_text(text: str) -> str:
+    """text with what XML 1.0 cannot hold written out as \\xNN or \\uNNNN (SQL literals and identifiers may hold ESC)."""
+    return _NOT_XML.sub(_escape, text)
+
+
+def _escape(m: re.Match[str]) -> str:
+    code = ord(m.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
 def _totals(suite: ET.Element) -> None:

@@ -7,6 +7,7 @@ from indexadvisor.pg.sql import render_key
 from indexadvisor.report.ci import repo_path
 from indexadvisor.report.gate import GateResult, Problem, sorted_problems, summary_line
 from indexadvisor.report.identity import PROPOSAL_RULE
+from indexadvisor.report.table import printable
 
 MAX_ROWS = 50  # a PR comment holds 65,536 characters: keep the tables short
 MAX_PLACES = 3
@@ -81,7 +82,8 @@ def render(report: Report, result: GateResult) -> str:
         out += ["", "### Notes", ""]
         out += [f"- {_cell(n)}" for n in notes]
     out += ["", f"<sub>{_cell(summary_line(report, result))}</sub>"]
-    return "\n".join(out) + "\n"
+    # printed to a terminal or a CI log as often as posted: control characters written out, not acted on
+    return printable("\n".join(out) + "\n")
 
 
 def _status(p: Problem, result: GateResult) -> str:

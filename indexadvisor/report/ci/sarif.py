@@ -9,13 +9,12 @@ tracks a problem across runs the way `--baseline` does.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 from urllib.parse import quote
 
 from indexadvisor import __version__
 from indexadvisor.model import Report
-from indexadvisor.report.ci import repo_path
+from indexadvisor.report.ci import repo_path, to_json
 from indexadvisor.report.gate import GateResult, Location, Problem
 from indexadvisor.report.identity import PROPOSAL_RULE
 
@@ -129,7 +128,7 @@ def render(report: Report, result: GateResult) -> str:
     if artifacts:
         run["artifacts"] = [{"location": _artifact_location(uri)} for uri in artifacts]
     document = {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
-    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    return to_json(document)
 
 
 def _rule(rule_id: str) -> dict[str, Any]:
