@@ -13,12 +13,12 @@ import enum
 import json
 import os
 import types
-import uuid
 from collections.abc import Callable
 from functools import cache
 from typing import Any, Union, get_args, get_origin, get_type_hints
 
 from indexadvisor.errors import InputError
+from indexadvisor.fileio import write_atomic
 from indexadvisor.model import Catalog
 
 FORMAT = "indexadvisor-snapshot"
@@ -28,23 +28,12 @@ PathLike = Union[str, "os.PathLike[str]"]
 
 
 def write_snapshot(catalog: Catalog, path: PathLike) -> None:
-    """Write catalog to path as a versioned JSON snapshot (atomically: all or nothing)."""
+    """Write catalog to path as a versioned JSON snapshot (atomically: the old file or the whole new one)."""
     text = _encode(to_jsonable(catalog))
-    target = os.fspath(path)
-    directory = os.path.dirname(os.path.abspath(target))
     try:
-        # Next to the target so the rename is atomic; mode 0o666 so the umask applies.
-        tmp = os.path.join(directory, f".{os.path.basename(target)}.{uuid.uuid4().hex}.tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as f:
-                f.write(text)
-            os.replace(tmp, target)
-        except BaseException:
-            os.unlink(tmp)
-            raise
+        write_atomic(path, text)
     except OSError as e:
-        raise InputError(f"cannot write snapshot {target}: {e.strerror or e}") from None
+        raise InputError(f"cannot write snapshot {os.fspath(path)}: {e.strerror or e}") from None
 
 
 def _encode(catalog: dict[str, Any]) -> str:

@@ -71,6 +71,10 @@ class AnalysisArgs:
         return [f"--{name.replace('_', '-')}" for name, (_, default) in _PARAMETERS.items()
                 if name != "paths" and getattr(self, name) not in (default, [])]
 
+    def inputs(self) -> list[Path]:
+        """The files and folders the analysis reads (for refusing an --output over one of them)."""
+        return [*(self.paths or []), *(self.schema or []), *([self.snapshot] if self.snapshot else [])]
+
     def selection_options(self) -> SelectionOptions:
         return SelectionOptions(
             budget_bytes=parse_size(self.budget) if self.budget else None,

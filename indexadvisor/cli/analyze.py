@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from indexadvisor.cli.analysis import AnalysisArgs, with_analysis
 from indexadvisor.cli.options import Format, FormatOpt, OutputOpt
-from indexadvisor.cli.output import write
+from indexadvisor.cli.output import refuse_overwriting_inputs, write
 from indexadvisor.report import json as json_report
 from indexadvisor.report import table as table_report
 
@@ -12,5 +12,6 @@ from indexadvisor.report import table as table_report
 @with_analysis
 def analyze(args: AnalysisArgs, format: FormatOpt = Format.table, output: OutputOpt = None) -> None:
     """Propose indexes for a workload."""
+    refuse_overwriting_inputs(output, args.inputs())
     report = args.run()
     write((json_report if format is Format.json else table_report).render(report), output)

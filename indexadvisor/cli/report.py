@@ -6,7 +6,7 @@ import typer
 
 from indexadvisor.cli.analysis import AnalysisArgs, with_analysis
 from indexadvisor.cli.options import BaselineOpt, CIFormat, CIFormatOpt, FailOnOpt, FromOpt, OutputOpt
-from indexadvisor.cli.output import note, write
+from indexadvisor.cli.output import note, refuse_overwriting_inputs, write
 from indexadvisor.errors import ExitCode
 from indexadvisor.report.ci import renderer
 from indexadvisor.report.gate import evaluate, parse_fail_on, summary_line
@@ -25,6 +25,7 @@ def report(
     baseline: BaselineOpt = None,
 ) -> None:
     """A CI result (markdown, SARIF, JUnit, GitHub annotations, JSON); exit 1 when --fail-on matches."""
+    refuse_overwriting_inputs(output, [*args.inputs(), from_, baseline])
     policy = parse_fail_on(fail_on or [])
     old = load_report(baseline) if baseline is not None else None
     current = args.report(from_)

@@ -19,6 +19,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from indexadvisor.errors import InputError
+from indexadvisor.fileio import write_atomic
 from indexadvisor.model import Finding, Recommendation, Report
 from indexadvisor.pg.sql import create_index_sql, drop_index_sql, qualified
 
@@ -262,7 +263,7 @@ def write_file(path: Path, text: str, result: MigrateResult) -> None:
             return
         raise InputError(f"{path}: exists with other content; not overwriting it")
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
+    write_atomic(path, text, overwrite=False)  # the whole file or none: a rerun never finds half of one
     result.written.append(path)
 
 
