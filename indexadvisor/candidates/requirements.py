@@ -48,9 +48,10 @@ class Requirement:
     sort: list[SortKey] = field(default_factory=list)
     range: str | None = None
     range_opclass: str | None = None  # pattern opclass needed for LIKE 'abc%'
-    in_after_sort: list[str] = field(default_factory=list)  # multi-valued IN kept after the sort keys
+    in_after_sort: list[str] = field(default_factory=list)  # multi-valued IN, IS NULL kept after the sort keys
     exprs: dict[str, str] = field(default_factory=dict)  # ref -> expression text as written, for expression keys
     range_like: bool = False  # the range is only LIKE 'abc%' (with no opclass needed in a C collation)
+    flags: list[str] = field(default_factory=list)  # equality columns that are flags (see is_flag): narrow little
 
     @property
     def width(self) -> int:
@@ -70,7 +71,18 @@ class Requirement:
         return keys
 
     def narrowed(self, eq: list[str]) -> Requirement:
-        return Requirement(eq, self.sort, self.range, self.range_opclass, self.in_after_sort, self.exprs, self.range_like)
+        return Requirement(eq, self.sort, self.range, self.range_opclass, self.in_after_sort, self.exprs, self.range_like,
+                           [c for c in self.flags if c in eq])
+
+
+def is_flag(column: str, access: TableAccess, table: Table | None) -> bool:
+    """A column an equality or NULL test on narrows little: a boolean, a column with at most
+    five distinct values, or one the access tests with IS NULL. Such columns go last among
+    the equality columns, and are the first a narrower index leaves out."""
+    if column in access.columns_of(PredKind.IS_NULL):
+        return True
+    col = table.columns.get(column) if table else None
+    return col is not None and (col.type.startswith("bool") or (col.stats is not None and 0 < col.stats.n_distinct <= 5))
 
 
 def key_ref(key: IndexKey) -> str | None:
@@ -99,6 +111,7 @@ def requirement_for(access: TableAccess, rank: Callable[[str], tuple], expressio
         return seen
 
     eq = columns_of(*_EQ_KINDS)
+    null_tests = [c for c in columns_of(PredKind.IS_NULL) if c not in columns_of(PredKind.EQ)]
     multi_in = [p.column for p in preds if p.kind == PredKind.IN and p.column not in eq]
     joins = [c for c in columns_of(PredKind.JOIN) if c not in eq and c not in multi_in]
     if joins and (eq or multi_in or access.order_by or columns_of(*_RANGE_KINDS)):
@@ -108,8 +121,11 @@ def requirement_for(access: TableAccess, rank: Callable[[str], tuple], expressio
     sort = [k for k in access.order_by if k.column not in eq]
     in_after_sort: list[str] = []
     if sort:
-        # a multi-valued IN before the sort keys breaks the delivered order
-        in_after_sort = [c for c in multi_in if c not in {k.column for k in sort}]
+        # a multi-valued IN before the sort keys breaks the delivered order, and so does an IS NULL
+        # test: PostgreSQL fixes a column for ORDER BY only through `col = constant`
+        sort_cols = {k.column for k in sort}
+        in_after_sort = [c for c in multi_in + null_tests if c not in sort_cols]
+        eq = [c for c in eq if c not in null_tests]
     else:
         eq = eq + [c for c in multi_in if c not in eq]
     eq = sorted(eq, key=rank) + sorted(joins, key=rank)
@@ -125,7 +141,9 @@ def requirement_for(access: TableAccess, rank: Callable[[str], tuple], expressio
         column = table.columns.get(range_col) if table is not None and range_col not in exprs else None
         range_opclass = (T.pattern_opclass(column.type, column.collation) if column is not None else "text_pattern_ops") if only_like else None
     used = set(eq) | set(in_after_sort) | ({range_col} if range_col else set())
-    req = Requirement(eq, sort, range_col, range_opclass, in_after_sort, {r: t for r, t in exprs.items() if r in used}, only_like)
+    flags = [c for c in eq if c not in exprs and is_flag(c, access, table)]
+    req = Requirement(eq, sort, range_col, range_opclass, in_after_sort, {r: t for r, t in exprs.items() if r in used},
+                      only_like, flags)
     return req if req.width else None
 
 
@@ -169,7 +187,7 @@ def describe(req: Requirement) -> str:
     if req.sort:
         parts.append("delivers ORDER BY " + ", ".join(s.column + (" DESC" if s.desc else "") for s in req.sort))
     if req.in_after_sort:
-        parts.append("IN-list filter on " + ", ".join(req.in_after_sort) + " kept after the sort keys")
+        parts.append("filter on " + ", ".join(req.in_after_sort) + " (an IN list or NULL test: it would break the order) kept after the sort keys")
     if req.range:
         parts.append(("LIKE prefix on " if req.range_like else "range on ") + req.exprs.get(req.range, req.range)
                      + (" (C collation: the default operator class serves it)" if req.range_like and not req.range_opclass else ""))
@@ -181,6 +199,10 @@ def variants(req: Requirement, max_width: int) -> list[list[IndexKey]]:
 
     Narrowing drops the lowest-ranked equality columns (flags, IS NULL tests) before
     the sort and range keys: with the rest pinned, (a, sort) still delivers the order.
+    Where flags sit before a sort or range key, the index without them is offered too: a
+    flag narrows little, and `flag = constant` does not stand between the other equality
+    columns and the order, so (project, position) serves `project = $1 AND NOT deleted ORDER
+    BY position` with the flag checked as a filter.
     """
     keys = req.keys()
     if len(keys) > max_width:
@@ -190,6 +212,10 @@ def variants(req: Requirement, max_width: int) -> list[list[IndexKey]]:
         narrowed = req.narrowed(eq).keys()
         keys = narrowed[:max_width] if narrowed else keys[:max_width]
     out = [keys[:w] for w in range(len(keys), 0, -1)]
+    if req.flags and (req.sort or req.range):
+        unflagged = req.narrowed([c for c in req.eq if c not in req.flags]).keys()[:max_width]
+        if unflagged and unflagged not in out:
+            out.insert(1, unflagged)
     tail = req.keys()[len(req.eq):]  # the sort keys and the range alone: an index that needs no equality
     if req.eq and tail:
         sort_only = tail[:len(req.sort)] if req.sort else []

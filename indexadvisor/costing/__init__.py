@@ -41,9 +41,9 @@ class Coster(Protocol):
         """Why a statement could not be costed, if it could not."""
 
     def early_stop(self, parsed: ParsedStatement) -> tuple[float, float] | None:
-        """With the existing indexes: (the cost with a LIMIT's early stop, the cost without it) when
-        the early stop holds only if the rows a filter keeps are spread evenly; the coster then
-        counts the cost without it (the LIMIT trap). None when the plan does not hang on that."""
+        """With the existing indexes, when the plan's LIMIT stops early only if the rows a filter
+        keeps are spread evenly (the LIMIT trap): its cost if they are, and the cost the coster
+        counts instead, allowing for rows that cluster. None when the plan does not hang on that."""
 
     def notes(self) -> dict[str, str]:
         """Fingerprint -> what the coster wants said about that statement (costing interrupted)."""

@@ -49,6 +49,17 @@ class HypoIndex:
 
 
 @dataclass
+@dataclass(frozen=True)
+class EarlyStop:
+    """A LIMIT whose early stop hangs on a filter, as the plan shows it."""
+
+    limit_cost: float  # the planner's: the matching rows spread evenly, the scan stops early
+    input_cost: float  # the LIMIT's input run to the end: the matching rows come last
+    relation: str | None  # the filtered scan's table, when a plain scan filters (no index condition)
+    rows: float  # the rows the planner expects that scan to keep
+
+
+@dataclass
 class Plan:
     cost: float
     rows: float
@@ -56,9 +67,9 @@ class Plan:
     # table name -> the rows the planner expects its scan to return (all workers), for the
     # tables scanned once; the selectivity of their filters by the planner's own statistics
     scan_rows: dict[str, float] = field(default_factory=dict)
-    # (the LIMIT's cost, its input's cost) when the plan stops early only if the rows a filter
-    # keeps are spread evenly; `cost` is then the input's: see _early_stop
-    early_stop: tuple[float, float] | None = None
+    # when the plan stops early only if the rows a filter keeps are spread evenly (the LIMIT
+    # trap); PlannerCoster then counts a cost between the two: see PlannerCoster.robust
+    early_stop: EarlyStop | None = None
 
 
 class StatementNotExplainable(Exception):
@@ -228,9 +239,8 @@ def _plan(rows: list[dict[str, Any]]) -> tuple[Plan, set[str]]:
     rows_out = float(top.get("Plan Rows", 0))
     if top.get("Node Type") == "ModifyTable" and top.get("Plans"):
         rows_out = float(top["Plans"][0].get("Plan Rows", 0))
-    early = _early_stop(top)
-    cost = early[1] if early else float(top["Total Cost"])
-    return Plan(cost, rows_out, set(), {t: r[0] for t, r in scans.items() if len(r) == 1}, early), used
+    scan_rows = {t: r[0] for t, r in scans.items() if len(r) == 1}
+    return Plan(float(top["Total Cost"]), rows_out, set(), scan_rows, _early_stop(top)), used
 
 
 # Nodes that pass rows up as they come, so a LIMIT above them stops their scans early.
@@ -240,30 +250,34 @@ _STREAMING = frozenset({
 })
 
 
-def _early_stop(top: dict[str, Any]) -> tuple[float, float] | None:
+def _early_stop(top: dict[str, Any]) -> EarlyStop | None:
     """The LIMIT trap: the planner prices a LIMIT over a filtered scan as if the rows the filter
     keeps were spread evenly, so that the scan stops after limit / selectivity rows. Real rows
-    cluster (one tenant's, one email's) and the scan can read its whole input. When a filter
-    streams into the top LIMIT, the statement is costed as its input (the cost without the early
-    stop): a plan that is cheap only under the uniformity assumption does not win, and a plan
-    that searches the filter with its index keys (no filter left) keeps the LIMIT's cost.
-    Returns (the LIMIT's cost, its input's cost), or None when the early stop does not hang on a filter."""
+    cluster (one tenant's, one email's) and the scan can read its whole input. Returns what the
+    plan shows of it when a filter streams into the top LIMIT, else None (no LIMIT, a blocking
+    node between, or an index that searches every filter: its early stop is sure)."""
     if top.get("Node Type") != "Limit" or not top.get("Plans"):
         return None
     child = top["Plans"][0]
-    if not _filtered_stream(child):
+    filtered = _filtered_stream(child)
+    if filtered is None:
         return None
-    return float(top["Total Cost"]), float(child["Total Cost"])
+    plain = "Relation Name" in filtered and not any(k in filtered for k in ("Index Cond", "Recheck Cond"))
+    return EarlyStop(float(top["Total Cost"]), float(child["Total Cost"]),
+                     filtered["Relation Name"] if plain else None, float(filtered.get("Plan Rows", 0)))
 
 
-def _filtered_stream(node: dict[str, Any]) -> bool:
-    """Whether a filter rejects rows on their way up to the LIMIT, with no blocking node (a sort,
-    a hash, an aggregate) between that reads everything anyway."""
+def _filtered_stream(node: dict[str, Any]) -> dict[str, Any] | None:
+    """The node whose filter rejects rows on their way up to the LIMIT, with no blocking node (a
+    sort, a hash, an aggregate) between that reads everything anyway; None when there is none."""
     if "Filter" in node or "Join Filter" in node:
-        return True
+        return node
     if node.get("Node Type") not in _STREAMING:
-        return False
-    return any(_filtered_stream(child) for child in node.get("Plans", []) if child.get("Parent Relationship") != "InitPlan")
+        return None
+    for child in node.get("Plans", []):
+        if child.get("Parent Relationship") != "InitPlan" and (found := _filtered_stream(child)) is not None:
+            return found
+    return None
 
 
 def _literal(text: str) -> str:
@@ -288,6 +302,7 @@ class PlannerCoster:
 
     def __init__(self, whatif: WhatIf, catalog: Catalog | None = None) -> None:
         self.whatif = whatif
+        self.catalog = catalog
         self.failures: dict[str, str] = {}  # fingerprint -> why the planner refused it
         self.interrupted: dict[str, str] = {}  # fingerprint -> why a configuration could not be costed
         self._baseline: dict[str, Plan] = {}  # fingerprint -> its plan with the existing indexes
@@ -309,7 +324,23 @@ class PlannerCoster:
 
     def plan(self, parsed: ParsedStatement, config: Iterable[Candidate]) -> Plan | None:
         plans = self._plans(parsed, config)
-        return min(plans, key=lambda p: p.cost) if plans else None
+        return min(plans, key=self.robust) if plans else None
+
+    def robust(self, plan: Plan) -> float:
+        """The plan's cost, with the LIMIT trap priced in: between the LIMIT's cost (the rows its
+        filter keeps spread evenly) and its input's (they come last), by the share of rows the
+        filter keeps. A filter that keeps nearly every row (a soft-delete flag) barely delays
+        the early stop; one that keeps a team's rows out of every team's can read everything.
+        That share is the scan's rows over its table's when a plain scan filters; behind an
+        index condition it is unknown, and counted as half."""
+        early = plan.early_stop
+        if early is None:
+            return plan.cost
+        kept = 0.5
+        table = self.catalog.find(early.relation) if self.catalog is not None and early.relation else None
+        if early.relation is not None:
+            kept = min(1.0, early.rows / table.row_estimate) if table is not None and table.row_estimate else 0.0
+        return early.limit_cost + (early.input_cost - early.limit_cost) * (1.0 - kept)
 
     def _plans(self, parsed: ParsedStatement, config: Iterable[Candidate]) -> list[Plan]:
         """The statement's plan, and for each table that a partial or expression candidate
@@ -359,7 +390,7 @@ class PlannerCoster:
 
     def statement_cost(self, parsed: ParsedStatement, config: Iterable[Candidate]) -> float | None:
         plan = self.plan(parsed, config)
-        return plan.cost if plan else None
+        return self.robust(plan) if plan else None
 
     def ideal(self, parsed: ParsedStatement, candidates: list[Candidate]) -> tuple[float | None, list[Candidate]]:
         """The statement's cost with every candidate available, and the ones its plans use."""
@@ -367,7 +398,7 @@ class PlannerCoster:
         if not plans:
             return None, []
         used = set().union(*(p.indexes_used for p in plans))
-        return min(p.cost for p in plans), [c for c in candidates if self.hypo(c) in used]
+        return min(self.robust(p) for p in plans), [c for c in candidates if self.hypo(c) in used]
 
     def size(self, candidate: Candidate) -> int | None:
         index = self.hypo(candidate)
@@ -390,7 +421,9 @@ class PlannerCoster:
 
     def early_stop(self, parsed: ParsedStatement) -> tuple[float, float] | None:
         plan = self.plan(parsed, ())
-        return plan.early_stop if plan else None
+        if plan is None or plan.early_stop is None:
+            return None
+        return plan.early_stop.limit_cost, self.robust(plan)
 
     def notes(self) -> dict[str, str]:
         return {fp: (f"costing it with candidate indexes was cancelled twice ({why}): counted at its cost with the "

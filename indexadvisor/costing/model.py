@@ -75,12 +75,15 @@ class StatsModel(TableStats):
         matched = 1.0 if one_row else max(n * self.combined_selectivity(table, used), 1.0)
         residual = self.combined_selectivity(table, rest)
         scanned = matched
-        if m.order and access.limit is not None and len(in_index) == len(rest):
-            # the index delivers the order and checks every other filter on its entries: the scan
-            # stops after LIMIT matches. With a filter left for the heap, no early stop: that would
-            # assume the rows it keeps are spread evenly through the index (the LIMIT trap)
+        if m.order and access.limit is not None:
+            # the index delivers the order: the scan stops after LIMIT matches, if the rows the
+            # filters keep are spread evenly. A filter the heap checks can keep rows that cluster
+            # (the LIMIT trap): count the scan between the early stop and all the matches, by the
+            # share of rows that filter keeps (a soft-delete flag keeps nearly all: an early stop)
             wanted = access.limit or 10  # a parameter LIMIT: assume a page of results
-            scanned = min(matched, max(wanted / max(residual, 1e-9), 1.0))
+            early = min(matched, max(wanted / max(residual, 1e-9), 1.0))
+            heap_kept = self.combined_selectivity(table, [p for p in rest if p not in in_index])
+            scanned = early + (matched - early) * (1.0 - heap_kept)
         fetched = max(scanned * self.combined_selectivity(table, in_index), min(scanned, 1.0))
         heap = _heap_fetch_cost(fetched, pages)
         if index_only and self.all_visible(table) > 0:

@@ -12,11 +12,11 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from indexadvisor.candidates.pool import KindAdvisor
-from indexadvisor.candidates.requirements import Requirement, requirement_for, variants
+from indexadvisor.candidates.requirements import Requirement, is_flag, requirement_for, variants
 from indexadvisor.candidates.serve import copies_existing, match, serving_index
 from indexadvisor.costing.model import StatsModel
 from indexadvisor.costing.stats import MIN_GAIN, key_columns
-from indexadvisor.model import Candidate, Catalog, IndexDef, IndexKey, ParsedStatement, PredKind, Table, TableAccess
+from indexadvisor.model import Candidate, Catalog, IndexDef, IndexKey, ParsedStatement, Table, TableAccess
 from indexadvisor.select.options import SelectionOptions
 from indexadvisor.select.reasons import note
 from indexadvisor.select.screen import covering_columns, indexable_columns, reversed_candidate
@@ -30,13 +30,9 @@ def ranker(table_rank: Callable[[str, str], tuple]) -> Rank:
     how many statements filter on the column, then by its distinct values."""
     def for_access(access: TableAccess, table: Table | None) -> Callable[[str], tuple]:
         key = str(access.table)
-        null_tests = set(access.columns_of(PredKind.IS_NULL))
 
         def rank(column: str) -> tuple:
-            col = table.columns.get(column) if table else None
-            low = column in null_tests or (col is not None and (
-                col.type.startswith("bool") or (col.stats is not None and 0 < col.stats.n_distinct <= 5)))
-            return (low,) + table_rank(key, column)
+            return (is_flag(column, access, table),) + table_rank(key, column)
 
         return rank
 

@@ -72,8 +72,9 @@ def _early_stop_text(problem: Problem, fingerprint: str) -> str:
     early = problem.coster.early_stop(statement)
     if early is None:
         return ""
-    return (f" (without it the plan's LIMIT stops early only if the rows its filter keeps are spread evenly: "
-            f"{early[0]:,.1f} if they are, {early[1]:,.1f} if they come last; costed as the latter, the LIMIT trap)")
+    return (f" (without it the plan's LIMIT stops early only if the rows its filter keeps are spread evenly, "
+            f"{early[0]:,.1f} per call if they are: counted at {early[1]:,.1f}, allowing for rows that cluster; "
+            "the LIMIT trap)")
 
 
 def _rows(problem: Problem, estimate: Estimate, c: Candidate) -> None:
