@@ -1,4 +1,9 @@
-"""sqlglot's parser without its chatter on stderr.
+"""sqlglot's parser without its chatter on stderr, and with PostgreSQL's parameters as it writes them.
+
+Prisma writes parameter lists without spaces (`IN ($1,$2,$3)`, `$2=$3`), which PostgreSQL
+reads and sqlglot's tokenizer does not: it takes `$1,$` for the start of a dollar-quoted
+string. ``parse_one`` puts a space after each `$n` that something other than a space
+follows, outside string literals, quoted identifiers, comments and dollar-quoted bodies.
 
 sqlglot logs a warning ("... contains unsupported syntax. Falling back to
 parsing as a 'Command'.") through the ``sqlglot`` logger for every statement it
@@ -19,6 +24,7 @@ from __future__ import annotations
 
 import contextvars
 import logging
+import re
 from typing import Any
 
 import sqlglot
@@ -49,6 +55,62 @@ def parse_one(sql: str, **opts: Any) -> exp.Expr:
     """sqlglot.parse_one (same arguments, same errors) without its warnings on stderr."""
     token = _QUIET.set(True)
     try:
-        return sqlglot.parse_one(sql, **opts)
+        return sqlglot.parse_one(space_parameters(sql), **opts)
     finally:
         _QUIET.reset(token)
+
+
+_DOLLAR_TAG = re.compile(r"\$([A-Za-z_\x80-\uffff][\w\x80-\uffff]*)?\$")
+
+
+def space_parameters(sql: str) -> str:
+    """The text with a space after every `$n` parameter that a non-space follows (see above)."""
+    if "$" not in sql:
+        return sql
+    out: list[str] = []
+    i, n = 0, len(sql)
+    while i < n:
+        end = _skip(sql, i)
+        if end > i:
+            out.append(sql[i:end])
+            i = end
+            continue
+        if sql[i] == "$" and i + 1 < n and sql[i + 1].isdigit():
+            j = i + 1
+            while j < n and sql[j].isdigit():
+                j += 1
+            out.append(sql[i:j])
+            if j < n and not sql[j].isspace():
+                out.append(" ")
+            i = j
+            continue
+        out.append(sql[i])
+        i += 1
+    return "".join(out)
+
+
+def _skip(sql: str, i: int) -> int:
+    """The end of a string literal, quoted identifier, comment or dollar-quoted body at i; i if none."""
+    ch = sql[i]
+    if ch in "'\"":
+        j = i + 1
+        while j < len(sql):
+            if sql[j] == ch:
+                if j + 1 < len(sql) and sql[j + 1] == ch:  # a doubled quote inside
+                    j += 2
+                    continue
+                return j + 1
+            j += 1
+        return len(sql)
+    if sql.startswith("--", i):
+        j = sql.find("\n", i)
+        return len(sql) if j < 0 else j
+    if sql.startswith("/*", i):
+        j = sql.find("*/", i + 2)
+        return len(sql) if j < 0 else j + 2
+    if ch == "$":
+        m = _DOLLAR_TAG.match(sql, i)
+        if m:
+            j = sql.find(m.group(0), m.end())
+            return len(sql) if j < 0 else j + len(m.group(0))
+    return i
