@@ -30,6 +30,7 @@ from migrate_support import (
 from typer.testing import CliRunner
 
 from indexadvisor.cli import app
+from indexadvisor.errors import InputError
 from indexadvisor.model import IndexKey, Recommendation
 from indexadvisor.pg.sql import create_index_sql
 from indexadvisor.report.load import load_report
@@ -341,3 +342,76 @@ def test_cli_migrate_usage_errors_are_exit_2(tmp_path, args, message):
     result = runner.invoke(app, ["migrate", "-t", "sql", "--out", str(tmp_path), *args])
     assert result.exit_code == 2
     assert message in result.stderr
+
+
+# --------------------------------------------------------------------------- write errors, and what a rerun finds
+
+
+def test_cli_migrate_unwritable_out_is_one_line_and_exit_2(tmp_path):
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file\n")
+    for out in (blocker / "migrations", blocker):
+        result = runner.invoke(app, ["migrate", "-t", "sql", "--out", str(out), "--from", str(REPORT)])
+        assert result.exit_code == 2, result.output
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("indexadvisor: error: "), result.stderr
+        assert str(blocker) in lines[0] and "Traceback" not in result.output
+
+
+def test_cli_migrate_disk_full_part_way_is_one_line_exit_2_and_no_half_file(tmp_path):
+    """A real process whose file-size limit stops the writes part-way (EFBIG, as a full disk's ENOSPC)."""
+    import resource
+    import sys
+
+    def limit() -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (700, 700))
+
+    out = tmp_path / "migrations"
+    proc = subprocess.run([sys.executable, "-m", "indexadvisor", "migrate", "-t", "sql", "--out", str(out), "--from", str(REPORT)],
+                          capture_output=True, text=True, timeout=120, preexec_fn=limit)
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr.count("\n") == 1 and proc.stderr.startswith("indexadvisor: error: cannot write "), proc.stderr
+    for path in out.iterdir():
+        assert not path.name.startswith(".") and path.read_text().endswith("RESET lock_timeout;\n"), path
+
+
+def _marked(written: list[Path]) -> list[Path]:
+    return [p for p in written if p.is_file() and "indexadvisor-change:" in p.read_text()]
+
+
+@pytest.mark.parametrize("tool", TOOLS)
+def test_rerun_reports_a_file_cut_short_instead_of_taking_it_as_done(tool, tmp_path):
+    out = tmp_path / "app" / "migrations"
+    victim = _marked(make(tool, out))[0]
+    text = victim.read_bytes()
+    victim.write_bytes(text[: len(text) // 2])  # what a full disk left behind before writes were atomic
+    with pytest.raises(InputError, match="incomplete") as err:
+        make(tool, out)
+    assert victim.name in str(err.value) and "\n" not in str(err.value)
+    result = runner.invoke(app, ["migrate", "-t", tool, "--out", str(out), "--from", str(REPORT), "--include-drops"])
+    assert result.exit_code == 2 and "already there" not in result.output
+    assert len(result.stderr.strip().splitlines()) == 1 and victim.name in result.stderr
+
+
+@pytest.mark.parametrize("tool, lost", [
+    ("sql", lambda out: next(out.glob("*.down.sql"))),
+    ("golang-migrate", lambda out: next(out.glob("*_add_index_*.down.sql"))),
+    ("flyway", lambda out: next(out.glob("U*.sql"))),
+    ("flyway", lambda out: next(out.glob("V*.sql.conf"))),
+    ("prisma", lambda out: next(out.glob("*/down.sql"))),
+])
+def test_rerun_reports_a_migration_without_its_down_file(tool, lost, tmp_path):
+    out = tmp_path / "migrations"
+    make(tool, out)
+    gone = lost(out)
+    gone.unlink()
+    with pytest.raises(InputError, match=f"no {gone.name.replace('.', '[.]')}"):
+        make(tool, out)
+
+
+def test_dbmate_rerun_reports_a_file_without_its_down_section(tmp_path):
+    make("dbmate", tmp_path)
+    victim = next(tmp_path.glob("*_add_index_*.sql"))
+    victim.write_text(victim.read_text().partition("-- migrate:down")[0])
+    with pytest.raises(InputError, match="no -- migrate:down section"):
+        make("dbmate", tmp_path)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib
 from pathlib import Path
 
+from indexadvisor.errors import InputError
 from indexadvisor.model import Report
 from indexadvisor.report.migrations.base import (
     MigrateOptions,
@@ -23,19 +24,29 @@ TOOLS = ("sql", "alembic", "django", "prisma", "flyway", "rails", "golang-migrat
 
 
 def generate(report: Report, tool: str, out: Path, options: MigrateOptions | None = None) -> MigrateResult:
+    """Write the report's changes not yet in `out` as the tool's migration files.
+
+    Files are written whole (atomically). Marked files an earlier run left incomplete
+    stop the run before anything is written; any failure to read or write `out` is an
+    InputError naming the path.
+    """
     if tool not in TOOLS:
         raise ValueError(f"unknown migration tool {tool!r}")
     options = options or MigrateOptions()
     out = Path(out)
-    ensure_out(out)
+    module = importlib.import_module(f"indexadvisor.report.migrations.{tool.replace('-', '_')}")
     result = MigrateResult(tool, out)
-    changes = pending(plan(report, options.include_drops), out, result)
-    if not options.include_drops:
-        droppable = sum(1 for f in report.findings if f.index and f.kind in ("unused_index", "duplicate_index",
-                                                                           "redundant_index", "invalid_index"))
-        if droppable:
-            result.notes.append(f"{droppable} health finding(s) name indexes to drop: pass --include-drops to add them")
-    if changes:
-        module = importlib.import_module(f"indexadvisor.report.migrations.{tool.replace('-', '_')}")
-        module.write(changes, out, options, result)
+    try:
+        ensure_out(out)
+        changes = pending(plan(report, options.include_drops), out, result, module.incomplete)
+        if not options.include_drops:
+            droppable = sum(1 for f in report.findings if f.index and f.kind in ("unused_index", "duplicate_index",
+                                                                               "redundant_index", "invalid_index"))
+            if droppable:
+                result.notes.append(f"{droppable} health finding(s) name indexes to drop: pass --include-drops to add them")
+        if changes:
+            module.write(changes, out, options, result)
+    except OSError as exc:
+        where = exc.filename if exc.filename is not None else out
+        raise InputError(f"cannot use {where}: {exc.strerror or exc}") from None
     return result

@@ -29,6 +29,19 @@ from indexadvisor.report.migrations.base import (
 DownRevision = None | str | tuple[str, ...]
 
 
+def incomplete(path: Path, text: str) -> str | None:
+    """A rerun's check of a revision an earlier one wrote: Python that parses, with upgrade() and downgrade()."""
+    if path.suffix != ".py":
+        return None
+    try:
+        tree = ast.parse(text)
+    except SyntaxError:
+        return "cut short"
+    defined = {node.name for node in tree.body if isinstance(node, ast.FunctionDef)}
+    lacking = [f"{name}()" for name in ("upgrade", "downgrade") if name not in defined]
+    return f"no {' or '.join(lacking)}" if lacking else None
+
+
 def write(changes: list[Change], out: Path, options: MigrateOptions, result: MigrateResult) -> None:
     parent: DownRevision = heads(out)
     for change, slug in zip(changes, unique_slugs(changes)):

@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -22,6 +22,7 @@ from indexadvisor.errors import InputError
 from indexadvisor.fileio import write_atomic
 from indexadvisor.model import Finding, Recommendation, Report
 from indexadvisor.pg.sql import create_index_sql, drop_index_sql, qualified
+from indexadvisor.sources.sqlfile import split_statements
 
 DROP_KINDS = ("unused_index", "duplicate_index", "redundant_index", "invalid_index")
 MARKER = "indexadvisor-change:"
@@ -166,7 +167,12 @@ def irreversible_sql(change: Change) -> str:
 
 def existing_markers(out: Path) -> set[str]:
     """The changes already written to --out (by any earlier run), by marker."""
-    found: set[str] = set()
+    return {marker for _, _, markers in _marked(out) for marker in markers}
+
+
+def _marked(out: Path) -> list[tuple[Path, str, set[str]]]:
+    """The files in --out that carry markers: (path, text, markers)."""
+    found: list[tuple[Path, str, set[str]]] = []
     if not out.is_dir():
         return found
     for path in sorted(out.rglob("*")):
@@ -175,14 +181,32 @@ def existing_markers(out: Path) -> set[str]:
                 text = path.read_text(encoding="utf-8", errors="replace")
             except OSError:
                 continue
-            for m in _MARKER_RE.finditer(text):
-                found.add(f"{MARKER} {m.group(1)} {m.group(2)}")
+            markers = {f"{MARKER} {m.group(1)} {m.group(2)}" for m in _MARKER_RE.finditer(text)}
+            if markers:
+                found.append((path, text, markers))
     return found
 
 
-def pending(changes: list[Change], out: Path, result: MigrateResult) -> list[Change]:
-    """Changes not yet in --out; the others are listed as unchanged."""
-    have = existing_markers(out)
+# a tool's check of one file it wrote: what is wrong with it (cut short, its pair missing), or None
+Incomplete = Callable[[Path, str], str | None]
+SHOWN_BROKEN = 5
+
+
+def pending(changes: list[Change], out: Path, result: MigrateResult, incomplete: Incomplete | None = None) -> list[Change]:
+    """Changes not yet in --out; the others are listed as unchanged.
+
+    Every marked file found is first checked with the tool's `incomplete`: one that an
+    earlier run left cut short or without its down file is not taken as done, it is an
+    InputError naming it (the folder needs a hand: the tool may have applied part of it).
+    """
+    marked = _marked(out)
+    broken = [f"{path.relative_to(out)} ({why})" for path, text, _ in marked
+              if incomplete is not None and (why := incomplete(path, text))]
+    if broken:
+        shown = "; ".join(broken[:SHOWN_BROKEN]) + (f"; and {len(broken) - SHOWN_BROKEN} more" if len(broken) > SHOWN_BROKEN else "")
+        raise InputError(f"{out}: {len(broken)} migration file(s) written by an earlier run are incomplete, so their changes "
+                         f"are not taken as done: {shown}; delete them (with the rest of their migration) and run again")
+    have = {marker for _, _, markers in marked for marker in markers}
     todo = []
     for c in changes:
         if c.marker in have:
@@ -190,6 +214,34 @@ def pending(changes: list[Change], out: Path, result: MigrateResult) -> list[Cha
         else:
             todo.append(c)
     return todo
+
+
+_SENTINEL = "SELECT 'indexadvisor: end of file'"
+
+
+def sql_cut_short(text: str) -> str | None:
+    """Why a SQL text is not whole (a statement or a quote left open, no statement at all), or None.
+
+    A statement appended after the text stays a statement of its own only when the text
+    ends between statements.
+    """
+    statements = [s.sql for s in split_statements(text + "\n;" + _SENTINEL + ";")]
+    if not statements or statements[-1] != _SENTINEL:
+        return "cut short"
+    return None if len(statements) > 1 else "no statement"
+
+
+def missing(path: Path) -> str | None:
+    return None if path.is_file() else f"no {path.name}"
+
+
+def up_down_incomplete(path: Path, text: str) -> str | None:
+    """For `<name>.up.sql` / `<name>.down.sql` pairs (psql files, golang-migrate): the pair and each file whole."""
+    m = re.match(r"^(.+)\.(up|down)\.sql$", path.name)
+    if not m:
+        return None
+    other = path.with_name(f"{m.group(1)}.{'down' if m.group(2) == 'up' else 'up'}.sql")
+    return missing(other) or sql_cut_short(text)
 
 
 def slugify(text: str, limit: int = 80) -> str:
@@ -258,12 +310,16 @@ def sequence(existing: Iterable[int], count: int) -> list[int]:
 
 
 def write_file(path: Path, text: str, result: MigrateResult) -> None:
-    if path.exists():
-        if path.read_text(encoding="utf-8") == text:
-            return
-        raise InputError(f"{path}: exists with other content; not overwriting it")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    write_atomic(path, text, overwrite=False)  # the whole file or none: a rerun never finds half of one
+    """Write one migration file, whole (atomically); one already there with the same text is left as is."""
+    try:
+        if path.exists():
+            if path.read_text(encoding="utf-8") == text:
+                return
+            raise InputError(f"{path}: exists with other content; not overwriting it")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(path, text, overwrite=False)  # the whole file or none: a rerun never finds half of one
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"cannot write {path}: {getattr(exc, 'strerror', None) or exc}") from None
     result.written.append(path)
 
 

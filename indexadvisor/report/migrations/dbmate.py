@@ -15,12 +15,28 @@ from indexadvisor.report.migrations.base import (
     MigrateResult,
     comment_block,
     single_statement_units,
+    sql_cut_short,
     timestamps,
     versions_in,
     write_file,
 )
 
 _FILE = re.compile(r"^(\d+)_.+\.sql$")
+
+UP = "-- migrate:up"
+DOWN = "-- migrate:down"
+
+
+def incomplete(path: Path, text: str) -> str | None:
+    """A rerun's check of a migration an earlier one wrote: both sections there, and each whole."""
+    if not _FILE.match(path.name):
+        return None
+    up, marker, down = text.partition(DOWN)
+    if UP not in up:
+        return f"no {UP} section"
+    if not marker:
+        return f"no {DOWN} section"
+    return sql_cut_short(up.partition(UP)[2].partition("\n")[2]) or sql_cut_short(down.partition("\n")[2])
 
 
 def write(changes: list[Change], out: Path, options: MigrateOptions, result: MigrateResult) -> None:

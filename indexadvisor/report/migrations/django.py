@@ -60,6 +60,22 @@ class AppState:
     last_number: int = 0
 
 
+def incomplete(path: Path, text: str) -> str | None:
+    """A rerun's check of a migration an earlier one wrote: Python that parses, a Migration with operations."""
+    if not _FILE.match(path.name):
+        return None
+    try:
+        tree = ast.parse(text)
+    except SyntaxError:
+        return "cut short"
+    for node in tree.body:
+        if isinstance(node, ast.ClassDef) and node.name == "Migration":
+            if any(isinstance(n, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "operations" for t in n.targets)
+                   for n in node.body):
+                return None
+    return "no Migration.operations"
+
+
 def write(changes: list[Change], out: Path, options: MigrateOptions, result: MigrateResult) -> None:
     state = read_app(out)
     if not (out / "__init__.py").exists():

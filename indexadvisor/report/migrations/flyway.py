@@ -17,7 +17,9 @@ from indexadvisor.report.migrations.base import (
     Change,
     MigrateOptions,
     MigrateResult,
+    missing,
     sequence,
+    sql_cut_short,
     unique_slugs,
     versions_in,
     write_file,
@@ -33,6 +35,14 @@ CONF = (
     "# indexadvisor: CREATE/DROP INDEX CONCURRENTLY cannot run inside a transaction block\n"
     "executeInTransaction=false\n"
 )
+
+
+def incomplete(path: Path, text: str) -> str | None:
+    """A rerun's check of a migration an earlier one wrote: its undo pair, its .conf, and each whole."""
+    if not _FILE.match(path.name):
+        return None
+    other = path.with_name(("U" if path.name[0] == "V" else "V") + path.name[1:])
+    return missing(other) or missing(path.with_name(path.name + ".conf")) or sql_cut_short(text)
 
 
 def write(changes: list[Change], out: Path, options: MigrateOptions, result: MigrateResult) -> None:

@@ -19,11 +19,14 @@ from indexadvisor.report.migrations.base import (
     sequence,
     single_statement_units,
     timestamps,
+    up_down_incomplete,
     versions_in,
     write_file,
 )
 
 _FILE = re.compile(r"^(\d+)_.+\.(?:up|down)\.sql$")
+
+incomplete = up_down_incomplete  # a rerun's check of the files an earlier one wrote
 
 
 def write(changes: list[Change], out: Path, options: MigrateOptions, result: MigrateResult) -> None:

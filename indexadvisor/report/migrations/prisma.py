@@ -22,7 +22,9 @@ from indexadvisor.report.migrations.base import (
     MigrateOptions,
     MigrateResult,
     comment_block,
+    missing,
     single_statement_units,
+    sql_cut_short,
     timestamps,
     write_file,
 )
@@ -39,6 +41,13 @@ class PrismaModel:
     table: str
     schema: str | None = None
     fields: dict[str, str] = field(default_factory=dict)  # column -> field
+
+
+def incomplete(path: Path, text: str) -> str | None:
+    """A rerun's check of a migration folder an earlier one wrote: migration.sql and down.sql, each whole."""
+    if path.name not in ("migration.sql", "down.sql") or not _FOLDER.match(path.parent.name):
+        return None
+    return missing(path.with_name("down.sql" if path.name == "migration.sql" else "migration.sql")) or sql_cut_short(text)
 
 
 def write(changes: list[Change], out: Path, options: MigrateOptions, result: MigrateResult) -> None:

@@ -31,6 +31,16 @@ _VERSION = re.compile(r"ActiveRecord::Migration\[(\d+)\.(\d+)\]")
 DEFAULT_VERSION = "7.1"
 
 
+def incomplete(path: Path, text: str) -> str | None:
+    """A rerun's check of a migration an earlier one wrote: up and down, and the class closed."""
+    if not _FILE.match(path.name):
+        return None
+    lines = text.rstrip().splitlines()
+    if not lines or lines[-1] != "end":
+        return "cut short"
+    return None if "  def up" in text and "  def down" in text else "no up or down method"
+
+
 def write(changes: list[Change], out: Path, options: MigrateOptions, result: MigrateResult) -> None:
     files = sorted(out.glob("*.rb")) if out.is_dir() else []
     existing = [m.group(1) for m in (_FILE.match(p.name) for p in files) if m]

@@ -22,6 +22,7 @@ from indexadvisor.report.migrations.base import (
     sequence,
     set_lock_timeout,
     unique_slugs,
+    up_down_incomplete,
     versions_in,
     write_file,
 )
@@ -31,6 +32,8 @@ RUN_HINT = [
     "Run with: psql -v ON_ERROR_STOP=1 -f <this file>. psql sends each statement on its own; do not send",
     "this file as one multi-statement message (PostgreSQL would run it as one transaction and refuse).",
 ]
+
+incomplete = up_down_incomplete  # a rerun's check of the files an earlier one wrote
 
 
 def write(changes: list[Change], out: Path, options: MigrateOptions, result: MigrateResult) -> None:
