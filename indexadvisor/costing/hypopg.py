@@ -28,6 +28,7 @@ from indexadvisor.costing.leading import lead_with
 from indexadvisor.errors import DatabaseError
 from indexadvisor.model import Candidate, Catalog, ParsedStatement
 from indexadvisor.pg import session as db
+from indexadvisor.pg.selectivity import TableStats
 from indexadvisor.pg.sql import create_index_sql
 
 _PARAM = re.compile(r"\$(\d+)")
@@ -55,8 +56,8 @@ class EarlyStop:
 
     limit_cost: float  # the planner's: the matching rows spread evenly, the scan stops early
     input_cost: float  # the LIMIT's input run to the end: the matching rows come last
-    relation: str | None  # the filtered scan's table, when a plain scan filters (no index condition)
-    rows: float  # the rows the planner expects that scan to keep
+    relation: str | None  # the filtered scan's table (None: a join filters)
+    index_cond: str  # that scan's index condition ("" for none): what is searched, not filtered
 
 
 @dataclass
@@ -262,9 +263,13 @@ def _early_stop(top: dict[str, Any]) -> EarlyStop | None:
     filtered = _filtered_stream(child)
     if filtered is None:
         return None
-    plain = "Relation Name" in filtered and not any(k in filtered for k in ("Index Cond", "Recheck Cond"))
-    return EarlyStop(float(top["Total Cost"]), float(child["Total Cost"]),
-                     filtered["Relation Name"] if plain else None, float(filtered.get("Plan Rows", 0)))
+    cond = " ".join(str(filtered.get(k, "")) for k in ("Index Cond", "Recheck Cond"))
+    return EarlyStop(float(top["Total Cost"]), float(child["Total Cost"]), filtered.get("Relation Name"), cond)
+
+
+def _searched(column: str, index_cond: str) -> bool:
+    """Whether an index condition (as EXPLAIN prints it) searches the column."""
+    return bool(index_cond) and re.search(r'(?<![\w"])"?' + re.escape(column) + r'"?(?![\w"])', index_cond) is not None
 
 
 def _filtered_stream(node: dict[str, Any]) -> dict[str, Any] | None:
@@ -324,22 +329,24 @@ class PlannerCoster:
 
     def plan(self, parsed: ParsedStatement, config: Iterable[Candidate]) -> Plan | None:
         plans = self._plans(parsed, config)
-        return min(plans, key=self.robust) if plans else None
+        return min(plans, key=lambda plan: self.robust(plan, parsed)) if plans else None
 
-    def robust(self, plan: Plan) -> float:
+    def robust(self, plan: Plan, parsed: ParsedStatement) -> float:
         """The plan's cost, with the LIMIT trap priced in: between the LIMIT's cost (the rows its
         filter keeps spread evenly) and its input's (they come last), by the share of rows the
         filter keeps. A filter that keeps nearly every row (a soft-delete flag) barely delays
         the early stop; one that keeps a team's rows out of every team's can read everything.
-        That share is the scan's rows over its table's when a plain scan filters; behind an
-        index condition it is unknown, and counted as half."""
+        The share is the selectivity (pg_stats) of the statement's predicates on the filtered
+        table that its index condition does not search; unknown (a join filters), it is none."""
         early = plan.early_stop
         if early is None:
             return plan.cost
-        kept = 0.5
+        kept = 0.0
         table = self.catalog.find(early.relation) if self.catalog is not None and early.relation else None
-        if early.relation is not None:
-            kept = min(1.0, early.rows / table.row_estimate) if table is not None and table.row_estimate else 0.0
+        access = next((a for a in parsed.accesses if early.relation and a.table.name == early.relation), None)
+        if table is not None and access is not None:
+            filters = [q for q in access.predicates if not _searched(q.column, early.index_cond)]
+            kept = TableStats().combined_selectivity(table, filters)
         return early.limit_cost + (early.input_cost - early.limit_cost) * (1.0 - kept)
 
     def _plans(self, parsed: ParsedStatement, config: Iterable[Candidate]) -> list[Plan]:
@@ -390,15 +397,20 @@ class PlannerCoster:
 
     def statement_cost(self, parsed: ParsedStatement, config: Iterable[Candidate]) -> float | None:
         plan = self.plan(parsed, config)
-        return self.robust(plan) if plan else None
+        return self.robust(plan, parsed) if plan else None
 
     def ideal(self, parsed: ParsedStatement, candidates: list[Candidate]) -> tuple[float | None, list[Candidate]]:
         """The statement's cost with every candidate available, and the ones its plans use."""
         plans = self._plans(parsed, candidates)
         if not plans:
             return None, []
+        best = min(plans, key=lambda plan: self.robust(plan, parsed))
+        if best.early_stop is not None:
+            # the planner picked among the candidates by the LIMIT's cost, which the trap makes
+            # untrustworthy: its pick says nothing about the others, so none is dominated
+            return self.robust(best, parsed), list(candidates)
         used = set().union(*(p.indexes_used for p in plans))
-        return min(self.robust(p) for p in plans), [c for c in candidates if self.hypo(c) in used]
+        return self.robust(best, parsed), [c for c in candidates if self.hypo(c) in used]
 
     def size(self, candidate: Candidate) -> int | None:
         index = self.hypo(candidate)
@@ -423,7 +435,7 @@ class PlannerCoster:
         plan = self.plan(parsed, ())
         if plan is None or plan.early_stop is None:
             return None
-        return plan.early_stop.limit_cost, self.robust(plan)
+        return plan.early_stop.limit_cost, self.robust(plan, parsed)
 
     def notes(self) -> dict[str, str]:
         return {fp: (f"costing it with candidate indexes was cancelled twice ({why}): counted at its cost with the "
