@@ -18,7 +18,7 @@ from typing import Any
 from sqlglot import exp
 
 from indexadvisor.extract.nodes import common_conjuncts, literal, lookup, uncast, unparen
-from indexadvisor.extract.resolve import is_constant, local, local_expression, resolve
+from indexadvisor.extract.resolve import is_constant, local, local_expression, no_op_cast, resolve
 from indexadvisor.extract.scope import ScopeView
 from indexadvisor.model import Predicate, PredKind, TableAccess
 from indexadvisor.pg.exprtext import as_written, signature
@@ -202,6 +202,10 @@ class ConditionReader:
         if found is None:
             return False
         src, node = found
+        column = no_op_cast(node, src)
+        if column is not None:  # "handle"::text on a text column is the column itself
+            add(src.access, Predicate(column, kind, constant, values=values))
+            return True
         text = as_written(self.sql, node)
         if text is None:
             if not quiet:

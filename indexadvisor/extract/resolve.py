@@ -16,6 +16,7 @@ from sqlglot import exp
 
 from indexadvisor.extract.nodes import CONSTANTS, lookup, uncast, unparen
 from indexadvisor.extract.scope import ScopeView, Source
+from indexadvisor.pg import types as T
 
 OUTER = "outer"  # what a column of an enclosing query resolves to
 
@@ -121,3 +122,20 @@ _CONSTANT_TESTS: dict[type[exp.Expr], Callable[[Any, ScopeView], bool]] = {
     exp.Subquery: _always,  # a scalar subquery is evaluated once (an InitPlan)
     exp.Select: _always,
 }
+
+
+def no_op_cast(node: exp.Expr, src: Source) -> str | None:
+    """The column, when the node is a cast of one of the source's columns to its own type (or
+    text to text by another name: `"handle"::text` on varchar), which changes nothing an index
+    sees; else None."""
+    node = unparen(node)
+    if not isinstance(node, exp.Cast) or not isinstance(unparen(node.this), exp.Column):
+        return None
+    column = unparen(node.this).name
+    have = src.column_types.get(column)
+    if have is None:
+        return None
+    want = node.to.sql(dialect="postgres")
+    if T.same_type(have, want) or (T.is_plain_text(have) and T.is_plain_text(want)):
+        return column
+    return None

@@ -27,6 +27,7 @@ class Source:
     qname: QName
     access: TableAccess
     known_columns: set[str] | None  # None when the catalog does not know the table
+    column_types: dict[str, str] = field(default_factory=dict)  # name -> SQL type, where the catalog says
 
 
 @dataclass
@@ -66,7 +67,8 @@ class ScopeReader:
         else:
             qname, columns = QName(schema or "public", name), None
         alias = table.alias_or_name
-        return Source(alias, qname, TableAccess(qname, kind=kind), columns)
+        types = {c.name: c.type for c in found.columns.values()} if found is not None else {}
+        return Source(alias, qname, TableAccess(qname, kind=kind), columns, types)
 
     def select_view(self, scope: Scope) -> ScopeView:
         select = scope.expression

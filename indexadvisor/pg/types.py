@@ -86,3 +86,27 @@ def pattern_opclass(t: str | None, collation: str | None = None) -> str | None:
     if is_bpchar(t):
         return "bpchar_pattern_ops"
     return "text_pattern_ops"
+
+
+_ALIASES = {
+    "int": "integer", "int4": "integer", "integer": "integer", "serial": "integer", "serial4": "integer",
+    "int8": "bigint", "bigint": "bigint", "bigserial": "bigint", "serial8": "bigint",
+    "int2": "smallint", "smallint": "smallint", "bool": "boolean", "boolean": "boolean",
+    "timestamptz": "timestamp with time zone", "timestamp with time zone": "timestamp with time zone",
+    "timestamp": "timestamp without time zone", "timestamp without time zone": "timestamp without time zone",
+    "float8": "double precision", "double precision": "double precision", "float4": "real", "real": "real",
+    "text": "text", "date": "date", "uuid": "uuid", "jsonb": "jsonb", "json": "json",
+}
+
+
+def same_type(a: str | None, b: str | None) -> bool:
+    """Whether two type names are the same type (`int4` and `integer`, `timestamptz` and
+    `timestamp with time zone`); type modifiers must match too (numeric(10,2) is not numeric)."""
+    na, nb = _norm(a), _norm(b)
+    return bool(na) and _ALIASES.get(na, na) == _ALIASES.get(nb, nb)
+
+
+def is_plain_text(t: str | None) -> bool:
+    """text, varchar or name: types a cast between changes nothing a comparison sees (not
+    char(n), whose padding casts remove, nor citext, whose comparisons ignore case)."""
+    return is_textual(t) and not is_bpchar(t) and _norm(t) != "citext"
