@@ -31,8 +31,9 @@ from typer.testing import CliRunner
 
 from indexadvisor.cli import app
 from indexadvisor.errors import InputError
-from indexadvisor.model import IndexKey, Recommendation
+from indexadvisor.model import Finding, IndexKey, Recommendation
 from indexadvisor.pg.sql import create_index_sql
+from indexadvisor.report import json as json_report
 from indexadvisor.report.load import load_report
 from indexadvisor.report.migrations import TOOLS, generate
 from indexadvisor.report.migrations.base import MigrateOptions, plan, recreate_sql
@@ -415,3 +416,45 @@ def test_dbmate_rerun_reports_a_file_without_its_down_section(tmp_path):
     victim.write_text(victim.read_text().partition("-- migrate:down")[0])
     with pytest.raises(InputError, match="no -- migrate:down section"):
         make("dbmate", tmp_path)
+
+
+# --------------------------------------------------------------------------- which drops
+
+
+def _with_notes(report):
+    """The case report plus health notes that carry no DROP: too young to drop, the only index of a foreign key."""
+    young = "idx_scan = 0 since the statistics reset, 0.0 days old (under --min-evidence-days 7): a note, not a reason to drop it yet"
+    report.findings += [
+        Finding("unused_index", "public.orders", "public.orders_young_idx", None, young, "low", None,
+                "CREATE INDEX orders_young_idx ON public.orders USING btree (total)"),
+        Finding("unused_index", "public.customers", "public.customers_fk_idx", None,
+                "idx_scan = 0, but it is the only index serving a foreign key", "low", None,
+                "CREATE INDEX customers_fk_idx ON public.customers USING btree (id)"),
+        # a note without DROP on an index another finding does drop: the drop wins, no "left out"
+        Finding("unused_index", "public.orders", "public.orders_legacy_idx", None, "young", "low", None, None),
+    ]
+    return report
+
+
+def test_include_drops_takes_only_findings_that_carry_a_drop(tmp_path):
+    report = _with_notes(load_report(REPORT))
+    drops = [c.name for c in plan(report, include_drops=True) if c.action == "drop"]
+    assert drops == ["orders_legacy_idx"]
+    result = generate(report, "sql", tmp_path, MigrateOptions(include_drops=True, now=NOW))
+    assert not any("young" in p.name or "customers_fk" in p.name for p in result.written)
+    left = [n for n in result.notes if n.startswith("left out of the drops")]
+    assert len(left) == 2, result.notes
+    assert "public.orders_young_idx (unused_index, low): the finding carries no DROP statement" in left[1]
+    assert "a note, not a reason to drop it yet" in left[1]
+    assert "public.customers_fk_idx" in left[0] and "only index serving a foreign key" in left[0]
+    without = generate(report, "sql", tmp_path / "b", MigrateOptions(now=NOW)).notes
+    assert "1 index(es) health findings advise dropping: pass --include-drops to add them" in without
+
+
+def test_cli_migrate_says_which_drops_it_left_out(tmp_path):
+    saved = tmp_path / "report.json"
+    saved.write_text(json_report.render(_with_notes(load_report(REPORT))))
+    result = runner.invoke(app, ["migrate", "-t", "sql", "--out", str(tmp_path / "m"), "--from", str(saved), "--include-drops"])
+    assert result.exit_code == 0, result.output
+    assert "note: left out of the drops: public.orders_young_idx" in result.stdout
+    assert not list((tmp_path / "m").glob("*young*"))

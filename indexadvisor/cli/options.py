@@ -121,7 +121,7 @@ ToolOpt = Annotated[Tool, typer.Option("--tool", "-t", help="Migration tool to w
 MigrationsOutOpt = Annotated[Path, typer.Option("--out", help="Migrations folder (alembic: versions/, django: app/migrations/, "
                                                               "prisma: prisma/migrations/, rails: db/migrate/).")]
 IncludeDropsOpt = Annotated[bool, typer.Option("--include-drops", metavar=FLAG,
-                                               help="Also drop the indexes health findings name (unused, duplicate, redundant, invalid).")]
+                                               help="Also drop the indexes health findings advise dropping (those with a DROP statement: unused, duplicate, redundant, invalid).")]
 LockTimeoutOpt = Annotated[str, typer.Option("--lock-timeout",
                                              help="lock_timeout for each concurrent statement, e.g. 5s or 500ms; 0 for none.")]
 FailOnOpt = Annotated[list[str] | None, typer.Option("--fail-on", help="Exit 1 on: none, any, proposals, findings, benefit:N, "

@@ -15,6 +15,7 @@ from indexadvisor.model import Report
 from indexadvisor.report.migrations.base import (
     MigrateOptions,
     MigrateResult,
+    drop_notes,
     ensure_out,
     pending,
     plan,
@@ -39,11 +40,7 @@ def generate(report: Report, tool: str, out: Path, options: MigrateOptions | Non
     try:
         ensure_out(out)
         changes = pending(plan(report, options.include_drops), out, result, module.incomplete)
-        if not options.include_drops:
-            droppable = sum(1 for f in report.findings if f.index and f.kind in ("unused_index", "duplicate_index",
-                                                                               "redundant_index", "invalid_index"))
-            if droppable:
-                result.notes.append(f"{droppable} health finding(s) name indexes to drop: pass --include-drops to add them")
+        result.notes += drop_notes(report, options.include_drops)
         if changes:
             module.write(changes, out, options, result)
     except OSError as exc:

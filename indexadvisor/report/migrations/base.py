@@ -120,11 +120,10 @@ def plan(report: Report, include_drops: bool = False) -> list[Change]:
     if include_drops:
         creating = {c.qualified_name for c in changes}
         seen: set[str] = set()
-        for f in sorted(report.findings, key=lambda f: (f.table, f.index or "", f.kind)):
-            if f.kind not in DROP_KINDS or not f.index:
-                continue
+        for f in drop_findings(report)[0]:
             schema, table = split_table(f.table)
-            name = f.index[len(schema) + 1:] if f.index.startswith(schema + ".") else f.index  # "schema.name"
+            index = f.index or ""  # drop findings all name one
+            name = index[len(schema) + 1:] if index.startswith(schema + ".") else index  # "schema.name"
             q = qualified(schema, name)
             if q in seen or q in creating:
                 continue
@@ -132,11 +131,39 @@ def plan(report: Report, include_drops: bool = False) -> list[Change]:
             comment = [f"Health check ({f.kind}) on {schema}.{table}: {f.evidence}".rstrip()]
             if f.related:
                 comment.append(f"Related index: {f.related}")
-            # the finding's own DROP when it has one: it knows when CONCURRENTLY is refused (a partitioned index)
-            up = f.ddl.strip() if f.ddl and _DROP_INDEX_RE.match(f.ddl) and f.ddl.count(";") <= 1 else drop_index_sql(schema, name)
+            # the finding's own DROP when it is one statement: it knows when CONCURRENTLY is refused (a partitioned index)
+            up = f.ddl.strip() if f.ddl and f.ddl.count(";") <= 1 else drop_index_sql(schema, name)
             changes.append(Change("drop", schema, table, name, up if up.endswith(";") else up + ";",
                                   recreate_sql(f.definition), comment, finding=f))
     return changes
+
+
+def drop_findings(report: Report) -> tuple[list[Finding], list[Finding]]:
+    """The health findings that name an index to drop: those that carry a DROP statement, and the others.
+
+    Only a finding with drop DDL is advice to drop (an unused index whose counters are too
+    young, or the only index serving a foreign key, is a low note without one); an index
+    that some finding drops is not also among the others.
+    """
+    naming = sorted((f for f in report.findings if f.kind in DROP_KINDS and f.index),
+                    key=lambda f: (f.table, f.index or "", f.kind))
+    kept = [f for f in naming if f.ddl and _DROP_INDEX_RE.match(f.ddl)]
+    dropped = {f.index for f in kept}
+    others: list[Finding] = []
+    for f in naming:
+        if f.index not in dropped and not any(o.index == f.index for o in others):
+            others.append(f)
+    return kept, others
+
+
+def drop_notes(report: Report, include_drops: bool) -> list[str]:
+    """What `migrate` says of the health findings: the drops it could add, or those it left out and why."""
+    kept, others = drop_findings(report)
+    if not include_drops:
+        indexes = {f.index for f in kept}
+        return [f"{len(indexes)} index(es) health findings advise dropping: pass --include-drops to add them"] if indexes else []
+    return [f"left out of the drops: {f.index} ({f.kind}, {f.severity}): the finding carries no DROP statement, "
+            f"so it is not advice to drop the index: {f.evidence}".rstrip(": ") for f in others]
 
 
 def split_table(table: str) -> tuple[str, str]:
