@@ -16,6 +16,7 @@ and every EXPLAIN sent is counted.
 from __future__ import annotations
 
 import itertools
+import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -23,13 +24,14 @@ from typing import Any
 
 import psycopg
 from psycopg import errors as pgerrors
+from psycopg.types.json import set_json_loads
 
 from indexadvisor.costing.leading import lead_with
 from indexadvisor.errors import DatabaseError
 from indexadvisor.model import Candidate, Catalog, ParsedStatement
 from indexadvisor.pg import session as db
 from indexadvisor.pg.selectivity import TableStats
-from indexadvisor.pg.sql import create_index_sql
+from indexadvisor.pg.sql import create_index_sql, quote_ident
 
 _PARAM = re.compile(r"\$(\d+)")
 _UNTYPED = re.compile(r"could not determine data type of parameter \$(\d+)")
@@ -123,9 +125,15 @@ class WhatIf:
         self._cache: dict[tuple[str, frozenset[HypoIndex]], Plan] = {}
         self._sizes: dict[HypoIndex, int] = {}
         self._param_types: dict[str, list[str]] = {}
+        # HypoPG's functions, qualified with the schema it is installed in (Supabase and other
+        # hosts put extensions in their own schema, off the search path)
+        self.hypopg = quote_ident(_extension_schema(conn))
+        # EXPLAIN prints HypoPG's index names, which it cuts at 63 bytes, through a multi-byte
+        # character of a non-ASCII table name: read plans leniently, and map indexes by OID
+        set_json_loads(_lenient_json, conn)
         if self.version < 160000:
             db.run(conn, "SET plan_cache_mode = force_generic_plan", what="preparing generic plans")
-        db.run(conn, "SELECT hypopg_reset()", what="resetting hypothetical indexes")
+        db.run(conn, f"SELECT {self.hypopg}.hypopg_reset()", what="resetting hypothetical indexes")
 
     def cost(self, key: str, sql: str, config: Iterable[HypoIndex] = ()) -> Plan:
         """The plan of a statement with these hypothetical indexes (and the real ones)."""
@@ -143,14 +151,15 @@ class WhatIf:
         for chunk in _chunks(todo, 200):
             rows = db.run(
                 self.conn,
-                "SELECT h.indexrelid, hypopg_relation_size(h.indexrelid) AS size "
-                "FROM unnest(%s::text[]) WITH ORDINALITY AS d(def, n), LATERAL hypopg_create_index(d.def) h ORDER BY d.n",
+                f"SELECT h.indexrelid, {self.hypopg}.hypopg_relation_size(h.indexrelid) AS size "
+                f"FROM unnest(%s::text[]) WITH ORDINALITY AS d(def, n), LATERAL {self.hypopg}.hypopg_create_index(d.def) h "
+                "ORDER BY d.n",
                 ([i.definition for i in chunk],),
                 what="sizing hypothetical indexes",
             )
             for index, row in zip(chunk, rows):
                 self._sizes[index] = int(row["size"])
-            db.run(self.conn, "SELECT hypopg_reset()", what="resetting hypothetical indexes")
+            db.run(self.conn, f"SELECT {self.hypopg}.hypopg_reset()", what="resetting hypothetical indexes")
         return {i: self._sizes[i] for i in indexes}
 
     # ------------------------------------------------------------------ internals
@@ -164,8 +173,8 @@ class WhatIf:
             batch: list[str] = []
             if config:
                 batch.append(
-                    "SELECT h.indexname FROM unnest(ARRAY[" + ", ".join(_literal(i.definition) for i in config)
-                    + "]) WITH ORDINALITY AS d(def, n), LATERAL hypopg_create_index(d.def) h ORDER BY d.n"
+                    "SELECT h.indexrelid FROM unnest(ARRAY[" + ", ".join(_literal(i.definition) for i in config)
+                    + f"]) WITH ORDINALITY AS d(def, n), LATERAL {self.hypopg}.hypopg_create_index(d.def) h ORDER BY d.n"
                 )
             name = None
             if nparams == 0:
@@ -178,7 +187,7 @@ class WhatIf:
                 batch.append(f"EXPLAIN (FORMAT JSON) EXECUTE {name}({', '.join(['NULL'] * nparams)})")
                 batch.append(f"DEALLOCATE {name}")
             if config:
-                batch.append("SELECT hypopg_reset()")
+                batch.append(f"SELECT {self.hypopg}.hypopg_reset()")
             try:
                 results = db.run_batch(self.conn, batch, what="explaining a statement")
             except DatabaseError as exc:
@@ -197,9 +206,9 @@ class WhatIf:
                 raise StatementNotExplainable(str(exc).split(": ", 1)[-1]) from None
             self._param_types[key] = types
             self.explains += 1
-            names = {row["indexname"]: index for row, index in zip(results[0], config)} if config else {}
+            oids = {int(row["indexrelid"]): index for row, index in zip(results[0], config)} if config else {}
             plan, used = _plan(next(r for r in results if r and "QUERY PLAN" in r[0]))
-            plan.indexes_used = {names[n] for n in used if n in names}
+            plan.indexes_used = {oids[oid] for oid in (_hypothetical_oid(n) for n in used) if oid in oids}
             return plan
         raise StatementNotExplainable("could not infer the parameter types")
 
@@ -209,7 +218,7 @@ class WhatIf:
         if prepared:
             statements.append(f"SELECT 1 FROM pg_prepared_statements WHERE name = '{prepared}'")
         if hypothetical:
-            statements.append("SELECT hypopg_reset()")
+            statements.append(f"SELECT {self.hypopg}.hypopg_reset()")
         if statements:
             rows = db.run_batch(self.conn, statements, what="cleaning up")
             if prepared and rows[0]:
@@ -283,6 +292,27 @@ def _filtered_stream(node: dict[str, Any]) -> dict[str, Any] | None:
         if child.get("Parent Relationship") != "InitPlan" and (found := _filtered_stream(child)) is not None:
             return found
     return None
+
+
+def _extension_schema(conn: psycopg.Connection) -> str:
+    rows = db.run(conn, "SELECT n.nspname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace "
+                        "WHERE e.extname = 'hypopg'", what="finding HypoPG's schema")
+    if not rows:
+        raise DatabaseError("HypoPG is not installed in this database: CREATE EXTENSION hypopg, or pass --enable-hypopg")
+    return str(rows[0]["nspname"])
+
+
+def _hypothetical_oid(name: str) -> int | None:
+    """HypoPG names a hypothetical index `<oid>btree_...`: its OID, whatever the rest became."""
+    m = re.match(r"<(\d+)>", name)
+    return int(m.group(1)) if m else None
+
+
+def _lenient_json(data: str | bytes) -> Any:
+    """json.loads for plans, with bytes that are not UTF-8 (a name cut mid-character) replaced."""
+    if isinstance(data, (bytes, bytearray, memoryview)):
+        data = bytes(data).decode("utf-8", "replace")
+    return json.loads(data)
 
 
 def _literal(text: str) -> str:
