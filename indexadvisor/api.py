@@ -31,16 +31,18 @@ from indexadvisor.extract.patterns import (
     UnsupportedStatement,
 )
 from indexadvisor.model import (
+    Candidate,
     Catalog,
     ParsedStatement,
     Recommendation,
     Report,
     SourceError,
     StatementReport,
+    Table,
     Workload,
 )
 from indexadvisor.pg import session as db
-from indexadvisor.pg.sql import create_index_sql, index_name
+from indexadvisor.pg.sql import create_index_sql, create_partitioned_index_sql, index_name
 from indexadvisor.select import advisor as selection
 from indexadvisor.select.options import SelectionOptions
 from indexadvisor.select.pool import Rank
@@ -80,7 +82,7 @@ def resolve_inputs(
 ) -> Inputs:
     """Expand folders and decide the catalog source, in this order: snapshot, DDL files, live."""
     inputs = Inputs(snapshot=Path(snapshot) if snapshot else None, dsn=dsn, pg_stat_statements=pg_stat_statements)
-    inputs.schema_files = [Path(s) for s in schema]
+    inputs.schema_files = [f for s in schema for f in _schema_files(Path(s))]
     folder_schemas: list[Path] = []
     for raw in paths:
         path = Path(raw)
@@ -103,16 +105,41 @@ def resolve_inputs(
     return inputs
 
 
+def _schema_files(path: Path) -> list[Path]:
+    """A --schema path: the file, or a folder's DDL files (.sql, compressed too) in name order."""
+    if not path.is_dir():
+        return [path]
+    files = sorted(p for p in path.iterdir() if p.is_file() and p.name.lower().endswith(_DDL_SUFFIXES))
+    if not files:
+        raise InputError(f"--schema {path}: no DDL files (.sql) in this folder")
+    return files
+
+
+_DDL_SUFFIXES = (".sql", ".sql.gz", ".sql.bz2", ".sql.xz")
+
+
 def load_catalog(inputs: Inputs, errors: list[SourceError], conn=None) -> Catalog:
     if inputs.snapshot:
 
         return read_snapshot(inputs.snapshot)
     if inputs.schema_files:
-        return read_ddl(inputs.schema_files, errors)
+        first = len(errors)
+        catalog = read_ddl(inputs.schema_files, errors)
+        if not catalog.tables:  # an empty or wrong file: not a run with no catalog that looks like one with
+            raise InputError(_no_tables(inputs.schema_files, errors[first:]))
+        return catalog
     if conn is not None:
 
         return read_catalog(conn)
     return Catalog(source="none")
+
+
+def _no_tables(files: list[Path], errors: Sequence[SourceError]) -> str:
+    names = ", ".join(str(f) for f in files[:3]) + (f" and {len(files) - 3} more" if len(files) > 3 else "")
+    message = f"no CREATE TABLE in the schema ({names}): nothing to check indexes against"
+    if errors:
+        message += f"; {len(errors)} problem(s) reading it, the first: {errors[0].location}: {errors[0].message}"
+    return message
 
 
 def load_workload(inputs: Inputs, conn=None) -> Workload:
@@ -259,10 +286,13 @@ def _recommendations(advice: Advice, catalog: Catalog, reports: dict[str, Statem
         c = chosen.candidate
         name = index_name(c.table, c.keys, c.include, c.where, c.method, taken=taken)
         taken.add(name)
-        ddl = create_index_sql(name, c.schema, c.table, c.keys, c.include, c.where, c.method)
+        ddl, reason = _ddl(catalog, c, name, taken), chosen.reason
+        if "\n" in ddl:
+            reason += ("; on a partitioned table: built ON ONLY the parent, then each partition's index "
+                       "concurrently and attached (PostgreSQL refuses CONCURRENTLY on the parent)")
         recommendations.append(
             Recommendation(name, c.schema, c.table, c.keys, c.include, c.where, c.method, ddl,
-                           chosen.served, chosen.reason, chosen.estimate, kind=chosen.kind, kind_reason=chosen.kind_reason)
+                           chosen.served, reason, chosen.estimate, kind=chosen.kind, kind_reason=chosen.kind_reason)
         )
         for fp in chosen.served:
             reports[fp].recommendations.append(name)
@@ -273,6 +303,23 @@ def _recommendations(advice: Advice, catalog: Catalog, reports: dict[str, Statem
     for fp, notes in advice.notes.items():
         reports[fp].notes.extend(n for n in notes if n not in reports[fp].notes)
     return recommendations
+
+
+def _ddl(catalog: Catalog, c: Candidate, name: str, taken: set[str]) -> str:
+    """CREATE INDEX CONCURRENTLY, or on a partitioned table the form PostgreSQL accepts."""
+    table = catalog.tables.get(f"{c.schema}.{c.table}")
+    if table is None or not table.partitioned:
+        return create_index_sql(name, c.schema, c.table, c.keys, c.include, c.where, c.method)
+
+    def partitions(parent: Table) -> list[Table]:
+        return [t for t in catalog.tables.values() if t.partition_of == str(parent.qname)]
+
+    def name_for(part: Table) -> str:
+        part_name = index_name(part.name, c.keys, c.include, c.where, c.method, taken=taken)
+        taken.add(part_name)
+        return part_name
+
+    return "\n".join(create_partitioned_index_sql(name, table, c.spec, partitions, name_for))
 
 
 def _report_notes(workload: Workload, catalog: Catalog, recommendations: list[Recommendation], costing: str) -> list[str]:

@@ -18,6 +18,7 @@ from indexadvisor.model import (
     Catalog,
     Finding,
     Index,
+    IndexDef,
     IndexKey,
     ParsedStatement,
     SourceError,
@@ -26,9 +27,9 @@ from indexadvisor.model import (
 from indexadvisor.pg.sizes import format_size
 from indexadvisor.pg.sql import (
     create_index_sql,
+    create_partitioned_index_sql,
     drop_index_sql,
     index_name,
-    qualified,
     render_key,
 )
 
@@ -189,28 +190,16 @@ class Context:
         return name
 
     def create_sql(self, table: Table, keys: list[IndexKey]) -> tuple[str, str]:
-        """A new index's name and the DDL that builds it without blocking writes.
-
-        A partitioned table cannot build an index CONCURRENTLY: its index is made ON ONLY
-        the parent, each partition's index is built concurrently and attached to it.
-        """
+        """A new index's name and the DDL that builds it without blocking writes (on a
+        partitioned table: ON ONLY the parent, each partition concurrently, attached)."""
         name = self._new_name(table.schema, table.name, keys)
         if not table.partitioned:
             return name, create_index_sql(name, table.schema, table.name, keys, [], None)
-        statements: list[str] = []
-        self._create_partitioned(table, keys, name, statements)
+        spec = IndexDef(table.schema, table.name, tuple(keys))
+        statements = create_partitioned_index_sql(
+            name, table, spec, lambda t: self.partitions.get(str(t.qname), []),
+            lambda part: self._new_name(part.schema, part.name, keys))
         return name, "\n".join(statements)
-
-    def _create_partitioned(self, table: Table, keys: list[IndexKey], name: str, out: list[str]) -> None:
-        parent_ddl = create_index_sql(name, table.schema, table.name, keys, [], None, concurrently=False)
-        out.append(parent_ddl.replace(f" ON {qualified(table.schema, table.name)} ", f" ON ONLY {qualified(table.schema, table.name)} ", 1))
-        for part in sorted(self.partitions.get(str(table.qname), []), key=lambda t: t.name):
-            part_name = self._new_name(part.schema, part.name, keys)
-            if part.partitioned:
-                self._create_partitioned(part, keys, part_name, out)
-            else:
-                out.append(create_index_sql(part_name, part.schema, part.name, keys, [], None))
-            out.append(f"ALTER INDEX {qualified(table.schema, name)} ATTACH PARTITION {qualified(part.schema, part_name)};")
 
     # ------------------------------------------------------------------ words
 

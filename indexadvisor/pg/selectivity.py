@@ -53,7 +53,8 @@ class TableStats:
         return ASSUMED_ROWS
 
     def pages(self, table: Table | None) -> float:
-        if table is not None and table.has_stats and table.pages:
+        """relpages; a partitioned table has none of its own (-1): its rows' pages, as for no statistics."""
+        if table is not None and table.has_stats and table.pages and table.pages > 0:
             return float(table.pages)
         return max(self.rows(table) / ROWS_PER_PAGE, 1.0)
 

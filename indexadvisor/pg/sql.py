@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
-from indexadvisor.model import IndexKey
+from indexadvisor.model import IndexDef, IndexKey, Table
 
 # Keywords PostgreSQL reserves (catcode R) or allows only as type/function names (T):
 # both need quotes where a column or table name stands. Tested against pg_get_keywords().
@@ -112,6 +112,30 @@ def create_index_sql(name: str, schema: str, table: str, keys: list[IndexKey], i
     if where:
         parts.append(f"WHERE {where}")
     return " ".join(parts) + ";"
+
+
+def create_partitioned_index_sql(name: str, table: Table, spec: IndexDef, partitions: Callable[[Table], list[Table]],
+                                 name_for: Callable[[Table], str]) -> list[str]:
+    """The DDL that builds an index on a partitioned table without blocking writes.
+
+    PostgreSQL refuses CREATE INDEX CONCURRENTLY on a partitioned table ("cannot create index
+    on partitioned table concurrently"): the index is made ON ONLY the parent (invalid until
+    every partition has its index), each partition's index is built concurrently (a
+    sub-partitioned one the same way) and attached, which makes the parent's valid.
+    """
+    parent = create_index_sql(name, table.schema, table.name, list(spec.keys), list(spec.include), spec.where,
+                              spec.method, concurrently=False)
+    on = f" ON {qualified(table.schema, table.name)} "
+    out = [parent.replace(on, f" ON ONLY {qualified(table.schema, table.name)} ", 1)]
+    for part in sorted(partitions(table), key=lambda t: t.name):
+        part_name = name_for(part)
+        if part.partitioned:
+            out += create_partitioned_index_sql(part_name, part, spec, partitions, name_for)
+        else:
+            out.append(create_index_sql(part_name, part.schema, part.name, list(spec.keys), list(spec.include),
+                                        spec.where, spec.method))
+        out.append(f"ALTER INDEX {qualified(table.schema, name)} ATTACH PARTITION {qualified(part.schema, part_name)};")
+    return out
 
 
 def drop_index_sql(schema: str, name: str, concurrently: bool = True) -> str:
