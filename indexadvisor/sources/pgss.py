@@ -15,6 +15,7 @@ from indexadvisor.pg import session as db
 from indexadvisor.sources.workload import WorkloadBuilder
 
 SOURCE = "pg_stat_statements"
+INSUFFICIENT = "<insufficient privilege>"  # the text of another role's statement without pg_read_all_stats
 
 _DML = re.compile(r"^\s*(?:/\*.*?\*/\s*|--[^\n]*\n\s*)*(select|with|update|delete|insert)\b", re.I | re.S)
 _CATALOG = re.compile(r"\b(?:pg_catalog\.|information_schema\.|pg_(?:class|namespace|attribute|index|stat\w*|settings|database|roles|type|proc|constraint|extension|locks|am|opclass)\b)", re.I)
@@ -39,19 +40,35 @@ def read_pg_stat_statements(conn: psycopg.Connection, builder: WorkloadBuilder, 
     template = _QUERY_13 if (conn.info.server_version or 0) >= 130000 else _QUERY_12
     rows = db.run(conn, template + f" LIMIT {int(limit)}", what="reading pg_stat_statements", privilege="pg_read_all_stats")
     skipped = 0
+    hidden = [0, 0, 0.0]  # statements, calls, ms of other roles, whose text this role may not read
+    calls = ms = 0.0
     for row in rows:
         query = row["query"] or ""
+        total = float(row.get("total_exec_time", row.get("total_time")) or 0.0)
+        calls, ms = calls + int(row["calls"]), ms + total
+        if query.strip() == INSUFFICIENT:
+            hidden[0], hidden[1], hidden[2] = hidden[0] + 1, hidden[1] + int(row["calls"]), hidden[2] + total
+            continue
         if not keep(query):
             skipped += 1
             continue
-        total = row.get("total_exec_time", row.get("total_time"))
-        builder.add(query, SOURCE, None, int(row["calls"]), float(total or 0.0), int(row["rows"] or 0))
+        builder.add(query, SOURCE, None, int(row["calls"]), total, int(row["rows"] or 0))
+    if hidden[0]:
+        builder.notes.append(
+            f"{SOURCE}: {hidden[0]:,} statement(s) of other roles read <insufficient privilege> and are not analysed "
+            f"({hidden[1] / max(calls, 1):.0%} of the calls, {hidden[2] / ms if ms else 0:.0%} of the time): "
+            f"GRANT pg_read_all_stats TO {_role(conn)} to see them")
     return skipped
+
+
+def _role(conn: psycopg.Connection) -> str:
+    rows = db.run(conn, "SELECT quote_ident(current_user) AS role", what="reading the current role")
+    return str(rows[0]["role"]) if rows else "the advisor's role"
 
 
 def keep(query: str) -> bool:
     """True for statements worth indexing for: DML on user tables, not the advisor's own."""
-    if db.MARKER in query or "<insufficient privilege>" in query:
+    if db.MARKER in query or INSUFFICIENT in query:
         return False
     m = _DML.match(query)
     if not m:
