@@ -75,3 +75,42 @@ def key(path: Path) -> tuple:
     """Sort migration files by their version number."""
     m = re.match(r"^[VU]?(\d+)", path.name)
     return (int(m.group(1)) if m else 0, path.name)
+
+
+# a table whose unique index failed to build concurrently: the INVALID index a health finding drops
+INVALID_SCHEMA = """
+CREATE TABLE dup (id int PRIMARY KEY, k int);
+INSERT INTO dup VALUES (1, 1), (2, 1);
+"""
+INVALID_INDEX = "dup_k_key"
+
+
+def create_invalid_index(dsn: str) -> None:
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute(INVALID_SCHEMA)
+        try:
+            conn.execute(f"CREATE UNIQUE INDEX CONCURRENTLY {INVALID_INDEX} ON dup (k)")
+        except psycopg.errors.UniqueViolation:
+            pass
+    assert indexes(dsn).get(INVALID_INDEX) is False, "no INVALID index was left behind"
+
+
+def invalid_drop_report():
+    """The case report with no proposals and one finding: drop the INVALID unique index."""
+    from indexadvisor.model import Finding
+
+    report = load_report(REPORT)
+    report.recommendations = []
+    report.findings = [Finding("invalid_index", "public.dup", f"public.{INVALID_INDEX}", None,
+                               "INVALID since a failed concurrent build", "high",
+                               f"DROP INDEX CONCURRENTLY IF EXISTS public.{INVALID_INDEX};",
+                               f"CREATE UNIQUE INDEX {INVALID_INDEX} ON public.dup USING btree (k)")]
+    return report
+
+
+def make_invalid_drop(tool: str, out: Path) -> list[Path]:
+    return generate(invalid_drop_report(), tool, out, MigrateOptions(include_drops=True, now=NOW)).written
+
+
+def indexes_named(dsn: str, name: str) -> dict[str, bool]:
+    return {k: v for k, v in indexes(dsn).items() if k == name}

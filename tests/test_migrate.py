@@ -16,12 +16,16 @@ from pathlib import Path
 import psycopg
 import pytest
 from migrate_support import (
+    INVALID_INDEX,
     NOW,
     REPORT,
     assert_down,
     assert_up,
+    create_invalid_index,
     create_schema,
+    indexes_named,
     make,
+    make_invalid_drop,
     statements,
 )
 from migrate_support import (
@@ -458,3 +462,43 @@ def test_cli_migrate_says_which_drops_it_left_out(tmp_path):
     assert result.exit_code == 0, result.output
     assert "note: left out of the drops: public.orders_young_idx" in result.stdout
     assert not list((tmp_path / "m").glob("*young*"))
+
+
+# --------------------------------------------------------------------------- a dropped INVALID index
+
+
+def _run_sql_tool(tool: str, dsn: str, files: list[Path], direction: str) -> None:
+    """Run a tool's up or down files the way the tool sends them (see the module docstring)."""
+    if tool in ONE_MESSAGE:
+        ups, downs = ONE_MESSAGE[tool](files[0].parent if tool != "prisma" else files[0].parent.parent, files)
+        with psycopg.connect(dsn, autocommit=True) as conn:
+            for text in ups if direction == "up" else downs:
+                conn.execute(text)
+        return
+    pick = {"sql": (".up.sql", ".down.sql"), "flyway": ("V", "U")}[tool]
+    chosen = [p for p in files if p.suffix == ".sql" and
+              (p.name.endswith(pick[0 if direction == "up" else 1]) if tool == "sql" else p.name.startswith(pick[0 if direction == "up" else 1]))]
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        for path in sorted(chosen, key=_key, reverse=direction == "down"):
+            for statement in statements(path.read_text()):
+                conn.execute(statement)
+
+
+@pytest.mark.parametrize("tool", ["sql", "flyway", "golang-migrate", "dbmate", "prisma"])
+def test_dropping_an_invalid_index_has_a_down_step_that_does_nothing(tool, fresh_db, tmp_path):
+    """Recreating a failed unique index fails on its duplicates (23505): its drop's down runs and does nothing."""
+    create_invalid_index(fresh_db)
+    files = make_invalid_drop(tool, tmp_path / "migrations")
+    texts = "\n".join(p.read_text() for p in files)
+    assert "No down step: public.dup_k_key was INVALID" in texts and "CREATE UNIQUE INDEX" not in texts
+    _run_sql_tool(tool, fresh_db, files, "up")
+    assert indexes_named(fresh_db, INVALID_INDEX) == {}
+    _run_sql_tool(tool, fresh_db, files, "down")  # no UniqueViolation, nothing stuck
+    assert indexes_named(fresh_db, INVALID_INDEX) == {}
+
+
+def test_rails_drop_of_an_invalid_index_has_an_empty_down(tmp_path):
+    text = make_invalid_drop("rails", tmp_path)[0].read_text()
+    down = text.split("  def down\n", 1)[1].split("  end\n", 1)[0]
+    assert "# indexadvisor: no down step: public.dup_k_key was INVALID" in down
+    assert "execute" not in down and "raise" not in down

@@ -19,11 +19,14 @@ from migrate_support import (
     CASES,
     CREATED,
     DROPPED,
+    INVALID_INDEX,
     assert_down,
     assert_up,
+    create_invalid_index,
     create_schema,
     indexes,
     make,
+    make_invalid_drop,
 )
 from psycopg.conninfo import conninfo_to_dict
 
@@ -264,3 +267,41 @@ def test_django_migrate_forward_and_back(fresh_db, tmp_path):
     assert_down(fresh_db, created)
     assert DROPPED in indexes(fresh_db)
     assert (CASES / "schema.sql").exists()
+
+
+# --------------------------------------------------------------------------- a dropped INVALID index, undone for real
+
+
+def _alembic_project(root: Path, dsn: str) -> Path:
+    run(["-m", "alembic", "init", "alembic"], root)
+    ini = root / "alembic.ini"
+    url = sqlalchemy_url(dsn).replace("%", "%%")
+    ini.write_text("\n".join(f"sqlalchemy.url = {url}" if line.startswith("sqlalchemy.url") else line
+                             for line in ini.read_text().splitlines()) + "\n")
+    return root / "alembic" / "versions"
+
+
+def test_alembic_downgrade_of_an_invalid_index_drop_does_nothing(fresh_db, tmp_path):
+    pytest.importorskip("alembic")
+    create_invalid_index(fresh_db)
+    versions = _alembic_project(tmp_path, fresh_db)
+    (versions / "a1b2c3d4e5f6_first.py").write_text(FIRST_REVISION.replace("orders", "dup"))
+    text = make_invalid_drop("alembic", versions)[0].read_text()
+    assert "# indexadvisor: no down step: public.dup_k_key was INVALID" in text
+    run(["-m", "alembic", "upgrade", "head"], tmp_path)
+    assert INVALID_INDEX not in indexes(fresh_db)
+    run(["-m", "alembic", "downgrade", "a1b2c3d4e5f6"], tmp_path)  # not stuck on 23505
+    assert INVALID_INDEX not in indexes(fresh_db)
+
+
+def test_django_reverse_of_an_invalid_index_drop_does_nothing(fresh_db, tmp_path):
+    pytest.importorskip("django")
+    migrations = django_project(tmp_path, fresh_db)
+    run(["manage.py", "migrate", "shop", "0001", "--no-input"], tmp_path)
+    create_invalid_index(fresh_db)
+    text = make_invalid_drop("django", migrations)[-1].read_text()
+    assert "reverse_sql=migrations.RunSQL.noop" in text and "no down step" in text
+    run(["manage.py", "migrate", "--no-input"], tmp_path)
+    assert INVALID_INDEX not in indexes(fresh_db)
+    run(["manage.py", "migrate", "shop", "0001", "--no-input"], tmp_path)
+    assert INVALID_INDEX not in indexes(fresh_db)

@@ -123,7 +123,10 @@ def render(change: Change, rev: str, parent: DownRevision, options: MigrateOptio
         down = f"op.execute({change.down.rstrip(';')!r})" if change.down else None
     lines += _block(up, options)
     lines += ["", "", "def downgrade() -> None:"]
-    if down is None:
+    if down is None and change.no_down:
+        lines += comment_block([f"indexadvisor: no down step: {change.no_down}"], "    #").rstrip("\n").splitlines()
+        lines.append("    pass")
+    elif down is None:
         lines.append(f"    raise NotImplementedError({('indexadvisor: ' + change.irreversible_reason)!r})")
     else:
         lines += _block(down, options)

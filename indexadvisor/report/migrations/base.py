@@ -45,6 +45,8 @@ class Change:
     comment: list[str]  # why, a few short lines
     recommendation: Recommendation | None = None
     finding: Finding | None = None
+    # why the down step is left empty on purpose (a dropped INVALID index): undoing the change does nothing
+    no_down: str | None = None
 
     @property
     def qualified_name(self) -> str:
@@ -133,8 +135,12 @@ def plan(report: Report, include_drops: bool = False) -> list[Change]:
                 comment.append(f"Related index: {f.related}")
             # the finding's own DROP when it is one statement: it knows when CONCURRENTLY is refused (a partitioned index)
             up = f.ddl.strip() if f.ddl and f.ddl.count(";") <= 1 else drop_index_sql(schema, name)
+            down, no_down = recreate_sql(f.definition), None
+            if f.kind == "invalid_index":
+                down, no_down = None, invalid_no_down(q, f.definition)
+                comment.append(f"No down step: {no_down}")
             changes.append(Change("drop", schema, table, name, up if up.endswith(";") else up + ";",
-                                  recreate_sql(f.definition), comment, finding=f))
+                                  down, comment, finding=f, no_down=no_down))
     return changes
 
 
@@ -166,6 +172,14 @@ def drop_notes(report: Report, include_drops: bool) -> list[str]:
             f"so it is not advice to drop the index: {f.evidence}".rstrip(": ") for f in others]
 
 
+def invalid_no_down(index: str, definition: str | None) -> str:
+    """Why undoing the drop of an INVALID index does nothing."""
+    unique = bool(definition and re.match(r"^\s*CREATE\s+UNIQUE\b", definition, re.I))
+    return (f"{index} was INVALID (a failed build), so it served no query; recreating it would fail again"
+            + (" (a UNIQUE one on the duplicates that broke it, then 'already exists' on every retry)" if unique else "")
+            + " and leave the rollback stuck: rebuild it by hand once its cause is fixed")
+
+
 def split_table(table: str) -> tuple[str, str]:
     """'schema.table' (as findings name tables) into its parts; no schema means public."""
     schema, dot, name = table.partition(".")
@@ -184,6 +198,19 @@ def recreate_sql(definition: str | None) -> str | None:
 
 def is_concurrent(sql: str | None) -> bool:
     return sql is not None and " CONCURRENTLY " in f" {sql.upper()} "
+
+
+def no_down_sql(change: Change) -> str:
+    """A down statement that does nothing but say why (a notice), for a change with no down step on purpose."""
+    message = f"indexadvisor: no down step: {change.no_down}".replace("'", "''")
+    return f"DO $indexadvisor$ BEGIN RAISE NOTICE '{message}'; END $indexadvisor$;"
+
+
+def down_sql(change: Change) -> str:
+    """The one down statement of a change: its own, a notice when it has none on purpose, else a refusal."""
+    if change.down:
+        return change.down
+    return no_down_sql(change) if change.no_down else irreversible_sql(change)
 
 
 def irreversible_sql(change: Change) -> str:
@@ -380,7 +407,7 @@ def single_statement_units(changes: list[Change], options: MigrateOptions) -> li
     reverse order, so the reset's down sets the timeout again for the drops.
     """
     units = [
-        Unit(slug, c.up, c.down or irreversible_sql(c), [c.marker, *c.comment, *failure_hint(c), *ONE_MESSAGE_HINT])
+        Unit(slug, c.up, down_sql(c), [c.marker, *c.comment, *failure_hint(c), *ONE_MESSAGE_HINT])
         for c, slug in zip(changes, unique_slugs(changes))
     ]
     if options.lock_timeout and units:

@@ -206,8 +206,13 @@ def render(change: Change, state: AppState, parents: list[str], options: Migrate
         meta = f"Django: add {index_expr} to {state.label}.{model.name}.Meta.indexes (so makemigrations sees no change)"
     else:
         down = change.down
-        ops.append(f"migrations.RunSQL(\n            {change.up!r},\n            reverse_sql={down!r},\n        )"
-                   if down else f"migrations.RunSQL({change.up!r})  # irreversible: {change.irreversible_reason}")
+        if down:
+            ops.append(f"migrations.RunSQL(\n            {change.up!r},\n            reverse_sql={down!r},\n        )")
+        elif change.no_down:
+            why = comment_block([f"indexadvisor: no down step: {change.no_down}"], "            #")
+            ops.append(f"migrations.RunSQL(\n            {change.up!r},\n{why}            reverse_sql=migrations.RunSQL.noop,\n        )")
+        else:
+            ops.append(f"migrations.RunSQL({change.up!r})  # irreversible: {change.irreversible_reason}")
     if options.lock_timeout:
         ops.append(f"migrations.RunSQL({RESET_LOCK_TIMEOUT!r}, reverse_sql={set_lock_timeout(options.lock_timeout)!r})")
     lines = [comment_block([change.marker, *change.comment, *failure_hint(change)], "#").rstrip("\n")]

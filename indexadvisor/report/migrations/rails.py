@@ -70,7 +70,9 @@ def render(change: Change, class_name: str, ar_version: str, options: MigrateOpt
               "  disable_ddl_transaction!", "", "  def up"]
     lines += _body(up, options)
     lines += ["  end", "", "  def down"]
-    if down is None:
+    if down is None and change.no_down:
+        lines += comment_block([f"indexadvisor: no down step: {change.no_down}"], "    #").rstrip("\n").splitlines()
+    elif down is None:
         lines.append(f"    raise ActiveRecord::IrreversibleMigration, {_rb('indexadvisor: ' + change.irreversible_reason)}")
     else:
         lines += _body(down, options)

@@ -17,8 +17,8 @@ from indexadvisor.report.migrations.base import (
     MigrateOptions,
     MigrateResult,
     comment_block,
+    down_sql,
     failure_hint,
-    irreversible_sql,
     sequence,
     set_lock_timeout,
     unique_slugs,
@@ -47,7 +47,7 @@ def write(changes: list[Change], out: Path, options: MigrateOptions, result: Mig
 
 
 def render(change: Change, direction: str, options: MigrateOptions, hint: list[str] = RUN_HINT) -> str:
-    statement = change.up if direction == "up" else (change.down or irreversible_sql(change))
+    statement = change.up if direction == "up" else down_sql(change)
     text = comment_block([change.marker, *change.comment, *failure_hint(change), *hint])
     if options.lock_timeout:
         text += set_lock_timeout(options.lock_timeout) + "\n"
