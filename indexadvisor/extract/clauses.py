@@ -25,13 +25,14 @@ def _order(view: ScopeView) -> None:
     if view.order is None:
         return
     keys: list[tuple[Source, SortKey]] = []
+    outputs = _outputs(view)
+    # a bare name in ORDER BY is an output column's name first (PostgreSQL's rule), an input column's else
     selects = {e.alias_or_name: e for e in view.read_nodes if isinstance(e, exp.Alias)}
     for ordered in view.order.expressions:
-        node = unparen(ordered.this)
-        if isinstance(node, exp.Literal) and not node.is_string:  # ORDER BY 2
+        node: exp.Expr | None = unparen(ordered.this)
+        if isinstance(node, exp.Literal) and not node.is_string:  # ORDER BY 2: the second output column
             position = int(node.this) - 1
-            if 0 <= position < len(view.read_nodes):
-                node = unparen(view.read_nodes[position].unalias())
+            node = outputs[position] if 0 <= position < len(outputs) else None
         elif isinstance(node, exp.Column) and not node.table and node.name in selects:
             node = unparen(selects[node.name].unalias())
         src = local(node, view)
@@ -41,11 +42,35 @@ def _order(view: ScopeView) -> None:
         nulls_first = ordered.args.get("nulls_first")
         # sqlglot fills in the default; keep it only when it differs from PostgreSQL's
         explicit = None if bool(nulls_first) == desc else bool(nulls_first)
+        assert node is not None
         keys.append((src, SortKey(unparen(uncast(node)).name, desc, explicit)))
     owners = {id(src) for src, _ in keys}
     if len(owners) == 1:
         src = keys[0][0]
         src.access.order_by = [k for _, k in keys]
+
+
+def _outputs(view: ScopeView) -> list[exp.Expr | None]:
+    """The scope's output columns in order, `*` and `t.*` expanded in catalog order; None for one that is
+    no column of a table here (a derived table's). The list stops where an expansion is not known."""
+    out: list[exp.Expr | None] = []
+    for node in view.read_nodes:
+        star = isinstance(node, exp.Star) or (isinstance(node, exp.Column) and isinstance(node.this, exp.Star))
+        if not star:
+            out.append(unparen(node.unalias()))
+            continue
+        qualifier = node.text("table") if isinstance(node, exp.Column) else ""
+        if not qualifier and view.using:
+            return out  # JOIN ... USING merges its columns first: not followed
+        for alias in [qualifier] if qualifier else view.from_order:
+            src = view.tables.get(alias)
+            if src is not None and src.column_order:
+                out.extend(exp.column(c, table=alias) for c in src.column_order)
+            elif alias in view.derived_columns:
+                out.extend(None for _ in view.derived_columns[alias])
+            else:
+                return out  # a table the catalog does not know, a function: its columns are not known
+    return out
 
 
 def _group(view: ScopeView) -> None:

@@ -28,6 +28,7 @@ class Source:
     access: TableAccess
     known_columns: set[str] | None  # None when the catalog does not know the table
     column_types: dict[str, str] = field(default_factory=dict)  # name -> SQL type, where the catalog says
+    column_order: list[str] = field(default_factory=list)  # the columns in catalog order (what * expands to)
 
 
 @dataclass
@@ -43,6 +44,8 @@ class ScopeView:
     read_nodes: list[exp.Expr]  # where the columns read are found
     outer: ScopeView | None = None
     using: list[tuple[str, str, str]] = field(default_factory=list)  # (alias, alias, column)
+    from_order: list[str] = field(default_factory=list)  # the FROM items' aliases, in text order (for *)
+    derived_columns: dict[str, list[str]] = field(default_factory=dict)  # alias -> a derived table's outputs, in order
 
 
 class ScopeReader:
@@ -68,25 +71,28 @@ class ScopeReader:
             qname, columns = QName(schema or "public", name), None
         alias = table.alias_or_name
         types = {c.name: c.type for c in found.columns.values()} if found is not None else {}
-        return Source(alias, qname, TableAccess(qname, kind=kind), columns, types)
+        order = list(found.columns) if found is not None else []
+        return Source(alias, qname, TableAccess(qname, kind=kind), columns, types, order)
 
     def select_view(self, scope: Scope) -> ScopeView:
         select = scope.expression
         assert isinstance(select, exp.Select)  # the extractor reads only the SELECT scopes
         tables: dict[str, Source] = {}
         derived: dict[str, set[str]] = {}
+        derived_columns: dict[str, list[str]] = {}
         for alias, source in scope.sources.items():
             if isinstance(source, exp.Table):
                 src = self.table_source(source, "select")
                 if src:
                     tables[alias] = src
             elif isinstance(source, Scope) and isinstance(source.expression, (exp.Select, exp.SetOperation)):
-                derived[alias] = set(source.expression.named_selects)
-        conditions, using = _select_conditions(select)
+                derived_columns[alias] = list(source.expression.named_selects)
+                derived[alias] = set(derived_columns[alias])
+        conditions, using, from_order = _select_conditions(select)
         read_nodes = list(select.expressions)
         return ScopeView(
             tables, derived, conditions, select.args.get("order"), select.args.get("group"),
-            select.args.get("limit"), read_nodes, None, using,
+            select.args.get("limit"), read_nodes, None, using, from_order, derived_columns,
         )
 
     def insert_target(self, stmt: exp.Insert) -> list[TableAccess]:
@@ -124,8 +130,9 @@ class ScopeReader:
         return ScopeView(tables, {}, conditions, None, None, None, read_nodes)
 
 
-def _select_conditions(select: exp.Select) -> tuple[list[exp.Expr], list[tuple[str, str, str]]]:
-    """The conjuncts of a SELECT's WHERE and JOIN ... ON, and the column pairs its JOIN ... USING equates."""
+def _select_conditions(select: exp.Select) -> tuple[list[exp.Expr], list[tuple[str, str, str]], list[str]]:
+    """The conjuncts of a SELECT's WHERE and JOIN ... ON, the column pairs its JOIN ... USING equates,
+    and the aliases of its FROM items in text order."""
     conditions: list[exp.Expr] = []
     using: list[tuple[str, str, str]] = []
     where = select.args.get("where")
@@ -142,7 +149,7 @@ def _select_conditions(select: exp.Select) -> tuple[list[exp.Expr], list[tuple[s
             for left in previous:
                 using.append((left, right, ident.name))
         previous.append(right)
-    return conditions, using
+    return conditions, using, previous
 
 
 def _dml_tables(stmt: exp.Update | exp.Delete) -> list[exp.Table]:
