@@ -9,9 +9,11 @@ tests/test_migrate_frameworks.py.
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 from pathlib import Path
+from urllib.parse import parse_qsl, urlencode
 
 import psycopg
 import pytest
@@ -23,6 +25,7 @@ from migrate_support import (
     assert_up,
     create_invalid_index,
     create_schema,
+    indexes,
     indexes_named,
     make,
     make_invalid_drop,
@@ -31,6 +34,7 @@ from migrate_support import (
 from migrate_support import (
     key as _key,
 )
+from psycopg.conninfo import conninfo_to_dict
 from typer.testing import CliRunner
 
 from indexadvisor.cli import app
@@ -155,20 +159,32 @@ def prisma_files(out: Path, files: list[Path]) -> tuple[list[str], list[str]]:
 ONE_MESSAGE = {"golang-migrate": golang_files, "dbmate": dbmate_files, "prisma": prisma_files}
 
 
+def documented_option(text: str) -> dict[str, str]:
+    """The connection option a one-message runner's file says to add to the database URL, as libpq reads it."""
+    m = re.search(r"add (options=\S+)\s", text)
+    assert m, "the file does not say which connection option sets lock_timeout"
+    return dict(parse_qsl(m.group(1)))
+
+
 @pytest.mark.parametrize("tool", sorted(ONE_MESSAGE))
 def test_one_message_runners(tool, fresh_db, tmp_path):
     """Each file (dbmate: each section) is one message holding one statement; up, check, down, check."""
     create_schema(fresh_db)
     out = tmp_path / "migrations"
     ups, downs = ONE_MESSAGE[tool](out, make(tool, out))
-    assert len(ups) == len(downs) == 8 + 2  # the changes, between setting and resetting lock_timeout
-    assert _one_statement(ups[0]) == "SET lock_timeout = '5s'"
-    assert _one_statement(ups[-1]) == "RESET lock_timeout"
-    with psycopg.connect(fresh_db, autocommit=True) as conn:  # one session for the whole run, as these tools do
+    assert len(ups) == len(downs) == 8  # one migration per change, no SET of its own
+    option = documented_option(ups[0])
+    assert option == {"options": "-c lock_timeout=5s"}
+    url = re.search(r"add (options=\S+)\s", ups[0]).group(1)  # as written in the file, into a URL's query string
+    params = {k: v for k, v in conninfo_to_dict(fresh_db).items() if k in ("host", "port", "user", "password")}
+    with psycopg.connect(f"postgresql:///{conninfo_to_dict(fresh_db)['dbname']}?{urlencode(params)}&{url}") as conn:
+        assert conn.execute("SHOW lock_timeout").fetchone()[0] == "5s"
+    # one session for the whole run, as these tools do, opened with the documented URL option
+    with psycopg.connect(fresh_db, autocommit=True, **option) as conn:
+        assert conn.execute("SHOW lock_timeout").fetchone()[0] == "5s"
         for text in ups:
             _one_statement(text)
             conn.execute(text)  # no parameters: one simple-query message, comments and all
-        assert conn.execute("SHOW lock_timeout").fetchone()[0] == "0"  # the batch reset it
         assert_up(fresh_db)
         for text in downs:
             _one_statement(text)
@@ -176,23 +192,46 @@ def test_one_message_runners(tool, fresh_db, tmp_path):
     assert_down(fresh_db)
 
 
+@pytest.mark.parametrize("tool", sorted(ONE_MESSAGE))
+def test_one_message_runners_keep_the_lock_timeout_on_a_retry(tool, fresh_db, tmp_path):
+    """A build that times out on its lock and is retried (a new run: a new session) times out again, never waits forever."""
+    create_schema(fresh_db)
+    out = tmp_path / "migrations"
+    files = generate(load_report(REPORT), tool, out, MigrateOptions(now=NOW, lock_timeout="300ms")).written
+    ups, _ = ONE_MESSAGE[tool](out, files)
+    assert not any("SET lock_timeout" in text for text in ups)  # nothing recorded as applied that a retry would skip
+    first = ups[0]
+    option = documented_option(first)
+    guard = " -c statement_timeout=20s"  # were the timeout lost, the test fails instead of hanging
+    with psycopg.connect(fresh_db, autocommit=True) as holder:
+        holder.execute("BEGIN")
+        holder.execute("LOCK TABLE orders IN SHARE UPDATE EXCLUSIVE MODE")  # what CREATE INDEX CONCURRENTLY waits for
+        for _ in range(2):  # the run, then its retry: each a session of its own
+            with psycopg.connect(fresh_db, autocommit=True, options=option["options"] + guard) as conn:
+                with pytest.raises(psycopg.errors.LockNotAvailable):
+                    conn.execute(first)
+        holder.execute("ROLLBACK")
+    with psycopg.connect(fresh_db, autocommit=True, **option) as conn:
+        conn.execute(first)  # the lock is free: the retry builds it
+    assert indexes(fresh_db)["orders_customer_id_created_at_idx"] is True
+
+
 def test_golang_migrate_names_follow_the_folder(tmp_path):
     (tmp_path / "000041_init.up.sql").write_text("SELECT 1;")
     (tmp_path / "000041_init.down.sql").write_text("SELECT 1;")
     names = sorted(p.name for p in make("golang-migrate", tmp_path))
-    assert names[0] == "000042_indexadvisor_set_lock_timeout.down.sql"
-    assert names[-1] == "000051_indexadvisor_reset_lock_timeout.up.sql"
+    assert names[0] == "000042_add_index_orders_customer_id_created_at_idx.down.sql"
+    assert names[-1] == "000049_drop_index_orders_legacy_idx.up.sql"
     stamped = tmp_path / "stamped"
     stamped.mkdir()
     (stamped / "20230101000000_init.up.sql").write_text("SELECT 1;")
     names = sorted(p.name for p in make("golang-migrate", stamped))
-    assert names[0].startswith("20240501120000_indexadvisor_set_lock_timeout")
+    assert names[0].startswith("20240501120000_add_index_orders_customer_id_created_at_idx")
 
 
 def test_dbmate_and_prisma_names(tmp_path):
     names = sorted(p.name for p in make("dbmate", tmp_path / "db"))
-    assert names[0] == "20240501120000_indexadvisor_set_lock_timeout.sql"
-    assert names[1] == "20240501120001_add_index_orders_customer_id_created_at_idx.sql"
+    assert names[0] == "20240501120000_add_index_orders_customer_id_created_at_idx.sql"
     prisma = tmp_path / "prisma" / "migrations"
     prisma.mkdir(parents=True)
     (prisma / "migration_lock.toml").write_text('provider = "postgresql"\n')
@@ -200,7 +239,7 @@ def test_dbmate_and_prisma_names(tmp_path):
     later.mkdir()
     (later / "migration.sql").write_text("CREATE TABLE t (id int);\n")
     folders = sorted({p.parent.name for p in make("prisma", prisma)})
-    assert folders[0] == "20250101000001_indexadvisor_set_lock_timeout"  # after the newest existing migration
+    assert folders[0] == "20250101000001_add_index_orders_customer_id_created_at_idx"  # after the newest existing migration
     assert all((prisma / f / "migration.sql").exists() and (prisma / f / "down.sql").exists() for f in folders)
 
 
@@ -325,8 +364,10 @@ def test_cli_migrate_from_report(tmp_path):
     result = runner.invoke(app, ["migrate", "--tool", "golang-migrate", "--out", str(out), "--from", str(REPORT),
                                  "--lock-timeout", "2s"])
     assert result.exit_code == 0, result.output
-    assert "wrote 18 file(s)" in result.stdout  # 7 creates and 2 lock_timeout migrations, up and down
-    assert (out / "000001_indexadvisor_set_lock_timeout.up.sql").read_text().endswith("SET lock_timeout = '2s';\n")
+    assert "wrote 14 file(s)" in result.stdout  # 7 creates, up and down
+    assert "add options=-c%20lock_timeout%3D2s to the database URL" in result.stdout
+    first = (out / "000001_add_index_orders_customer_id_created_at_idx.up.sql").read_text()
+    assert "add options=-c%20lock_timeout%3D2s" in first and "SET lock_timeout" not in first
     again = runner.invoke(app, ["migrate", "--tool", "golang-migrate", "--out", str(out), "--from", str(REPORT)])
     assert again.exit_code == 0 and "wrote 0 file(s)" in again.stdout and "7 change(s) already there" in again.stdout
 

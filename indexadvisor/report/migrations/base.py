@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from urllib.parse import quote
 
 from indexadvisor.errors import InputError
 from indexadvisor.fileio import write_atomic
@@ -399,24 +400,41 @@ ONE_MESSAGE_HINT = [
 
 
 def single_statement_units(changes: list[Change], options: MigrateOptions) -> list[Unit]:
-    """The changes as one-statement migrations, between two that set and reset lock_timeout.
+    """The changes as one-statement migrations, each saying how to give it a lock_timeout.
 
-    The runners that send a file as one message (golang-migrate, dbmate, Prisma) run
-    a whole `up` on one session, so a lock_timeout set by its own migration holds for
-    the concurrent builds after it; the last migration resets it, and the downs run in
-    reverse order, so the reset's down sets the timeout again for the drops.
+    The runners that send a file as one message (golang-migrate, dbmate, Prisma) cannot
+    set the timeout in the file: `SET` and `CREATE INDEX CONCURRENTLY` in one message run
+    as one transaction, where CONCURRENTLY is refused (25001). A `SET` in a migration of
+    its own is recorded as applied and not run again, so a retry after a failed build
+    (a new session) would wait with no timeout. The timeout belongs on the connection,
+    which every run opens anew: each file's comment gives the connection option.
     """
-    units = [
-        Unit(slug, c.up, down_sql(c), [c.marker, *c.comment, *failure_hint(c), *ONE_MESSAGE_HINT])
-        for c, slug in zip(changes, unique_slugs(changes))
+    hint = [*ONE_MESSAGE_HINT, *connection_lock_timeout(options)]
+    return [Unit(slug, c.up, down_sql(c), [c.marker, *c.comment, *failure_hint(c), *hint])
+            for c, slug in zip(changes, unique_slugs(changes))]
+
+
+def lock_timeout_option(timeout: str) -> str:
+    """The lock_timeout as a connection URL parameter (libpq's `options`, sent at connection start)."""
+    return "options=" + quote(f"-c lock_timeout={timeout}", safe="")
+
+
+def connection_lock_timeout(options: MigrateOptions) -> list[str]:
+    """Comment lines for a one-message runner's file: where its lock_timeout goes."""
+    if not options.lock_timeout:
+        return []
+    return [
+        f"lock_timeout {options.lock_timeout}: it cannot be SET in this file (it would share the message with",
+        "CONCURRENTLY), and a SET in a migration of its own is not run again when this one is retried. Give it",
+        f"on the connection instead, so it holds on every run: add {lock_timeout_option(options.lock_timeout)}",
+        "to the database URL's query string (?... or &...).",
     ]
-    if options.lock_timeout and units:
-        set_sql, why = set_lock_timeout(options.lock_timeout), [
-            "indexadvisor: lock_timeout for the concurrent index migrations of this batch, in a migration of its",
-            "own because CREATE INDEX CONCURRENTLY must be alone in its message. A build that waits longer than",
-            "this for its lock fails instead of queueing the table's writers behind it.",
-        ]
-        units.insert(0, Unit("indexadvisor_set_lock_timeout", set_sql, RESET_LOCK_TIMEOUT, why))
-        units.append(Unit("indexadvisor_reset_lock_timeout", RESET_LOCK_TIMEOUT, set_sql,
-                          ["indexadvisor: end of the batch; resets the lock_timeout set at its start."]))
-    return units
+
+
+def connection_lock_timeout_note(tool: str, options: MigrateOptions, url_example: str) -> list[str]:
+    """The migrate command's note for a one-message runner: the connection option that sets lock_timeout."""
+    if not options.lock_timeout:
+        return []
+    option = lock_timeout_option(options.lock_timeout)
+    return [f"{tool} sends each file as one message, so lock_timeout {options.lock_timeout} goes on the connection, "
+            f"where it holds on every run and retry: add {option} to the database URL, e.g. {url_example.format(option=option)}"]

@@ -14,6 +14,7 @@ from indexadvisor.report.migrations.base import (
     MigrateOptions,
     MigrateResult,
     comment_block,
+    connection_lock_timeout_note,
     single_statement_units,
     sql_cut_short,
     timestamps,
@@ -51,3 +52,5 @@ def write(changes: list[Change], out: Path, options: MigrateOptions, result: Mig
             + unit.down + "\n"
         )
         write_file(out / f"{version}_{unit.slug}.sql", text, result)
+    result.notes += connection_lock_timeout_note(
+        "dbmate", options, "DATABASE_URL='postgres://user@host/db?sslmode=require&{option}' dbmate up")

@@ -16,6 +16,7 @@ from indexadvisor.report.migrations.base import (
     MigrateOptions,
     MigrateResult,
     comment_block,
+    connection_lock_timeout_note,
     sequence,
     single_statement_units,
     timestamps,
@@ -41,3 +42,5 @@ def write(changes: list[Change], out: Path, options: MigrateOptions, result: Mig
         header = comment_block(unit.comment)
         write_file(out / f"{version}_{unit.slug}.up.sql", header + unit.up + "\n", result)
         write_file(out / f"{version}_{unit.slug}.down.sql", header + unit.down + "\n", result)
+    result.notes += connection_lock_timeout_note(
+        "golang-migrate", options, "migrate -database 'postgres://user@host/db?sslmode=require&{option}' -path <folder> up")

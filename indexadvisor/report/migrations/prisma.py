@@ -22,6 +22,7 @@ from indexadvisor.report.migrations.base import (
     MigrateOptions,
     MigrateResult,
     comment_block,
+    connection_lock_timeout_note,
     missing,
     single_statement_units,
     sql_cut_short,
@@ -59,6 +60,8 @@ def write(changes: list[Change], out: Path, options: MigrateOptions, result: Mig
         write_file(folder / "migration.sql", header + unit.up + "\n", result)
         write_file(folder / "down.sql", comment_block(["Down migration: prisma db execute --file <this file>"])
                    + header + unit.down + "\n", result)
+    result.notes += connection_lock_timeout_note(
+        "prisma migrate deploy", options, 'DATABASE_URL="postgresql://user@host/db?schema=public&{option}" in .env')
     if units and not (out / "migration_lock.toml").exists():
         result.notes.append(f"{out} has no migration_lock.toml: is it a Prisma migrations folder (prisma/migrations)?")
     models = read_schema(out.parent / "schema.prisma")
