@@ -1,4 +1,6 @@
-"""Read a catalog from DDL files: CREATE TABLE, CREATE INDEX, ALTER TABLE ADD CONSTRAINT.
+"""Read a catalog from DDL files: CREATE TABLE, CREATE INDEX, ALTER TABLE ADD CONSTRAINT, and CREATE
+[MATERIALIZED] VIEW (a view's SELECT is kept for the extractor to read through; a materialized view
+is a table with a flag, its columns those of its SELECT).
 
 Works on hand-written schema files and on `pg_dump --schema-only` output alike:
 statements that do not define tables, indexes or constraints (SET, functions,
@@ -32,7 +34,8 @@ from indexadvisor.sources.sqlfile import read_sql_file
 
 _RELEVANT = re.compile(
     r"^\s*(create\s+(?:(?:global|local)\s+)?(?:(?:temporary|temp|unlogged)\s+)?table"
-    r"|create\s+(?:unique\s+)?index|alter\s+table|set\s+search_path)\b",
+    r"|create\s+(?:unique\s+)?index|alter\s+table|set\s+search_path"
+    r"|create\s+(?:or\s+replace\s+)?(?:(?:temporary|temp)\s+)?(?:recursive\s+)?(?:materialized\s+)?view)\b",
     re.I,
 )
 # what makes an unparsable statement worth reporting (not ALTER TABLE ... OWNER TO and the like)
@@ -49,6 +52,10 @@ def read_ddl(paths: list[Path], errors: list[SourceError]) -> Catalog:
             if raw.sql.lower().startswith("set"):
                 _search_path(raw.sql, catalog)
                 continue
+            view = _VIEW.match(raw.sql)
+            if view is not None:
+                pending.append((exp.Literal.string(raw.sql), str(path), raw.line))  # after the tables it reads
+                continue
             tree = _parse(raw.sql, str(path), raw.line, errors)
             if tree is None:
                 continue
@@ -56,6 +63,9 @@ def read_ddl(paths: list[Path], errors: list[SourceError]) -> Catalog:
                 _read(_create_table, tree, catalog, str(path), raw.line, errors)
             else:
                 pending.append((tree, str(path), raw.line))
+    for tree, source, line in pending:
+        if isinstance(tree, exp.Literal):
+            _read(_create_view, tree.this, catalog, source, line, errors)
     for tree, source, line in pending:
         if isinstance(tree, exp.Create) and tree.kind == "INDEX":
             _read(_create_index, tree, catalog, source, line, errors)
@@ -94,6 +104,80 @@ def _read(step: Callable[[Any, Catalog, str, int, list[SourceError]], None], tre
 def _first_line(exc: Exception) -> str:
     text = str(exc).strip()
     return text.splitlines()[0][:300] if text else "syntax error"
+
+
+_NAME = r'(?:"(?:[^"]|"")*"|[^\s(."]+)'
+_VIEW = re.compile(
+    r"^\s*create\s+(?:or\s+replace\s+)?(?:(?:temporary|temp)\s+)?(?:recursive\s+)?(materialized\s+)?view\s+"
+    r"(?:if\s+not\s+exists\s+)?(" + _NAME + r"(?:\s*\.\s*" + _NAME + r")?)\s*"
+    r"(\([^)]*\))?\s*(?:using\s+\w+\s*)?(?:with\s*\([^)]*\)\s*)?(?:tablespace\s+\S+\s*)?as\s+(.*)$",
+    re.I | re.S,
+)
+_VIEW_TAIL = re.compile(r"\s+with\s+(?:(?:no\s+)?data|(?:(?:cascaded|local)\s+)?check\s+option)\s*;?\s*$", re.I)
+
+
+def _create_view(sql: str, catalog: Catalog, source: str, line: int, errors: list[SourceError]) -> None:
+    """CREATE [MATERIALIZED] VIEW: a view's SELECT into catalog.views (its column list as aliases of the
+    outputs), a materialized view a table whose columns are its SELECT's outputs."""
+    m = _VIEW.match(sql)
+    if m is None:
+        return
+    body = _VIEW_TAIL.sub("", m.group(4).strip().rstrip(";").strip())
+    try:
+        select = normalize_identifiers(parse_one(body, dialect="postgres"), dialect="postgres")
+        name = normalize_identifiers(parse_one(f"SELECT 1 FROM {m.group(2)}", dialect="postgres"), dialect="postgres")
+    except (ParseError, TokenError) as exc:
+        errors.append(SourceError(source, line, f"cannot parse DDL: {_first_line(exc)}"))
+        return
+    table_node = name.find(exp.Table)
+    if not isinstance(select, (exp.Select, exp.SetOperation)) or table_node is None:
+        errors.append(SourceError(source, line, "cannot read the view's SELECT"))
+        return
+    schema, view = _table_of(table_node, catalog)
+    renamed = [c.strip() for c in m.group(3)[1:-1].split(",") if c.strip()] if m.group(3) else []
+    if renamed:
+        names = ", ".join(renamed)
+        text = f"SELECT * FROM ({select.sql(dialect='postgres')}) AS {view}_columns({names})"
+        select = normalize_identifiers(parse_one(text, dialect="postgres"), dialect="postgres")
+    if not m.group(1):
+        catalog.views[f"{schema}.{view}"] = select.sql(dialect="postgres")
+        return
+    table = Table(schema, view, materialized=True)
+    for column in _outputs(select, catalog):
+        table.columns[column.name] = column
+    catalog.add(table)
+
+
+def _outputs(select: exp.Expr, catalog: Catalog) -> list[Column]:
+    """The output columns of a SELECT, their types where they are plain columns of catalog tables."""
+    while isinstance(select, exp.SetOperation):
+        select = select.this
+    if not isinstance(select, exp.Select):
+        return []
+    sources: dict[str, Table | None] = {}
+    from_ = select.args.get("from_") or select.args.get("from")
+    items = ([from_.this] if isinstance(from_, exp.From) else []) + [j.this for j in select.args.get("joins") or []]
+    for item in items:
+        sources[item.alias_or_name] = _find(catalog, item) if isinstance(item, exp.Table) else None
+    out: list[Column] = []
+    for node in select.expressions:
+        star = isinstance(node, exp.Star) or (isinstance(node, exp.Column) and isinstance(node.this, exp.Star))
+        if star:
+            qualifier = node.text("table") if isinstance(node, exp.Column) else ""
+            for alias, table in sources.items():
+                if table is not None and (not qualifier or alias == qualifier):
+                    out += [Column(c.name, c.type, c.not_null, collation=c.collation) for c in table.columns.values()]
+            continue
+        inner = node.unalias()
+        kind = "unknown"
+        if isinstance(inner, exp.Column):
+            owners = [t for a, t in sources.items() if t is not None and (a == inner.table or not inner.table)
+                      and inner.name in t.columns]
+            if len(owners) == 1:
+                kind = owners[0].columns[inner.name].type
+        if node.alias_or_name:
+            out.append(Column(node.alias_or_name, kind))
+    return out
 
 
 def _search_path(sql: str, catalog: Catalog) -> None:

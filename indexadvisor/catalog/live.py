@@ -1,4 +1,5 @@
-"""Read the catalog (tables, columns, statistics, indexes, foreign keys) from a live server.
+"""Read the catalog (tables, materialized views, columns, statistics, indexes, foreign keys, and the
+definitions of views) from a live server.
 
 One query per kind of object, each over every table at once, so the cost does not
 grow with round trips: a schema of thousands of tables and indexes reads in a
@@ -27,13 +28,14 @@ from indexadvisor.pg.session import run
 from indexadvisor.pg.types import is_bpchar
 
 # The relations we read, shared by every query below: ordinary and partitioned
-# tables outside the system and temporary schemas, optionally only some schemas.
+# tables and materialized views (which take indexes) outside the system and
+# temporary schemas, optionally only some schemas.
 _RELS = """
 WITH rels AS (
     SELECT c.oid, n.nspname::text AS schema, c.relname::text AS name, c.relkind
     FROM pg_catalog.pg_class c
     JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-    WHERE c.relkind IN ('r', 'p')
+    WHERE c.relkind IN ('r', 'p', 'm')
       AND c.relpersistence <> 't'
       AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast')
       AND n.nspname !~ '^pg_(toast_)?temp_'
@@ -186,6 +188,19 @@ WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint p
 """
 )
 
+# Views, with their defining SELECT as PostgreSQL prints it (tables qualified where the search path needs it)
+_VIEWS = """
+SELECT n.nspname::text AS schema, c.relname::text AS name,
+       pg_catalog.pg_get_viewdef(c.oid, true) AS definition
+FROM pg_catalog.pg_class c
+JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+WHERE c.relkind = 'v'
+  AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast')
+  AND n.nspname !~ '^pg_(toast_)?temp_'
+  AND (%(schemas)s::text[] IS NULL OR n.nspname = ANY (%(schemas)s::text[]))
+ORDER BY 1, 2
+"""
+
 _BEGIN = "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY"
 
 _PRIVILEGE = "pg_read_all_stats (or pg_monitor)"
@@ -256,6 +271,7 @@ def _read(fetch: Fetch) -> Catalog:
             last_analyze=_iso(row["last_analyze"]),
             partitioned=row["relkind"] == "p",
             partition_of=row["partition_of"],
+            materialized=row["relkind"] == "m",
         )
         by_oid[row["oid"]] = table
         catalog.add(table)
@@ -307,6 +323,9 @@ def _read(fetch: Fetch) -> Catalog:
                     ref_columns=list(row["ref_columns"]),
                 )
             )
+    for row in fetch(_VIEWS, "views"):
+        if row["definition"] is not None:
+            catalog.views[f"{row['schema']}.{row['name']}"] = row["definition"].strip().rstrip(";").strip()
     return catalog
 
 

@@ -19,6 +19,7 @@ from sqlglot.optimizer.normalize_identifiers import normalize_identifiers
 from sqlglot.optimizer.scope import traverse_scope
 
 from indexadvisor.extract.clauses import read_clauses
+from indexadvisor.extract.inline import inline
 from indexadvisor.extract.predicates import ConditionReader
 from indexadvisor.extract.scope import ScopeReader, ScopeView
 from indexadvisor.model import Catalog, Statement, TableAccess
@@ -88,6 +89,7 @@ class Extractor:
         if not isinstance(root, (exp.Select, exp.SetOperation, exp.Update, exp.Delete)):
             raise UnsupportedStatement(f"{root.key.upper()} statements are not analysed")
 
+        root = inline(root, self.catalog, notes)
         views: dict[int, ScopeView] = {}
         target_view: ScopeView | None = None
         if isinstance(root, (exp.Update, exp.Delete)):

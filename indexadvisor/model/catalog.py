@@ -155,6 +155,7 @@ class Table:
     last_analyze: str | None = None
     partitioned: bool = False  # a partitioned table (relkind p): its rows live in its partitions
     partition_of: str | None = None  # "schema.name" of the parent, for a partition
+    materialized: bool = False  # a materialized view (relkind m): a relation that takes indexes, read like a table
 
     @property
     def qname(self) -> QName:
@@ -174,6 +175,8 @@ class Catalog:
     captured_at: str | None = None
     server_started: str | None = None  # pg_postmaster_start_time(): usage evidence age when stats_reset is null
     search_path: list[str] = field(default_factory=lambda: ["public"])
+    # views (not materialized ones, which are tables with a flag): "schema.name" -> the defining SELECT
+    views: dict[str, str] = field(default_factory=dict)
 
     def add(self, table: Table) -> None:
         self.tables[str(table.qname)] = table
@@ -188,6 +191,23 @@ class Catalog:
                 return table
         matches = [t for t in self.tables.values() if t.name == name]
         return matches[0] if len(matches) == 1 else None
+
+    def find_view(self, name: str, schema: str | None = None) -> tuple[QName, str] | None:
+        """A view's name and defining SELECT, resolved the way the search path would (a table of that
+        name earlier in the path hides it)."""
+        if schema:
+            sql = self.views.get(f"{schema}.{name}")
+            return (QName(schema, name), sql) if sql is not None else None
+        for s in self.search_path:
+            if f"{s}.{name}" in self.tables:
+                return None
+            if f"{s}.{name}" in self.views:
+                return QName(s, name), self.views[f"{s}.{name}"]
+        matches = [k for k in self.views if k.split(".", 1)[1] == name] if not self.find(name) else []
+        if len(matches) == 1:
+            schema, _, rest = matches[0].partition(".")
+            return QName(schema, rest), self.views[matches[0]]
+        return None
 
     @property
     def has_stats(self) -> bool:
