@@ -34,11 +34,14 @@ def _lock(dsn: str, seconds: float) -> threading.Event:
     held = threading.Event()
 
     def hold() -> None:
-        with psycopg.connect(dsn) as conn:
-            conn.execute("LOCK TABLE orders IN ACCESS EXCLUSIVE MODE")
-            held.set()
-            threading.Event().wait(seconds)
-            conn.rollback()
+        try:
+            with psycopg.connect(dsn) as conn:
+                conn.execute("LOCK TABLE orders IN ACCESS EXCLUSIVE MODE")
+                held.set()
+                threading.Event().wait(seconds)
+                conn.rollback()
+        except psycopg.OperationalError:
+            pass  # the test database was dropped while the lock was still held: nothing to release
 
     threading.Thread(target=hold, daemon=True).start()
     held.wait(10)
