@@ -95,7 +95,7 @@ Reader = Callable[[Path, WorkloadBuilder, Problems, SourceOptions, OnProgress], 
 def _read_sql(path: Path, builder: WorkloadBuilder, problems: Problems, options: SourceOptions,
               on_progress: OnProgress) -> None:
     source = str(path)
-    for raw in read_sql_file(path, builder.errors, on_progress):
+    for raw in read_sql_file(path, builder.errors, on_progress, problems):
         builder.add(raw.sql, source, raw.line)
 
 

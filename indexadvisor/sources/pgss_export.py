@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from indexadvisor.sources.pgss import keep
-from indexadvisor.sources.textio import LineReader, Problems, file_size, text_stream
+from indexadvisor.sources.textio import LineReader, Problems, file_size
 from indexadvisor.sources.workload import WorkloadBuilder
 
 _COPY_ESCAPE = re.compile(r"\\(?:([0-7]{1,3})|x([0-9a-fA-F]{1,2})|(.))", re.S)
@@ -218,12 +218,15 @@ def read_pgss_json(path: Path, builder: WorkloadBuilder, problems: Problems,
         if file_size(path) > MAX_JSON_DOCUMENT:
             problems.add("JSON documents too large to read at once (export one object a line)", first_line, "")
             return 0
-        with text_stream(path) as fh:
-            text = fh.read()
+        # the rest of the same reading (decoded and counted once), line numbers kept for the parser's messages
+        text = "\n" * (first_line - 1) + first + "\n" + "\n".join(t for _, t in lines)
         try:
             doc = _loads(text)
         except ValueError as exc:
             problems.add("JSON documents that do not parse", first_line, str(exc))
+            return 0
+        except RecursionError:
+            problems.add("JSON documents nested too deeply to read", first_line, "")
             return 0
         for row in _rows_of(doc):
             _add_obj(adder, first_line, row)

@@ -6,24 +6,23 @@ read. It understands what can hide a semicolon: single-quoted strings (with ''
 and E'\\'' escapes), quoted identifiers, dollar-quoted strings ($$ and $tag$),
 -- comments and nested /* */ comments.
 
-Files are streamed: read in chunks, the statements completed in a chunk are
-yielded, and only the unfinished tail is carried into the next chunk, so memory
-stays bounded whatever the file's size. A statement that never ends (an
+Files are streamed: read in chunks (by ``textio.LineReader``, which decodes them
+and counts what it cannot), the statements completed in a chunk are yielded, and
+only the unfinished tail is carried into the next chunk, so memory stays bounded
+whatever the file's size. A statement that never ends (an
 unterminated quote or comment) is given up after ``MAX_STATEMENT`` characters.
 """
 
 from __future__ import annotations
 
-import codecs
 import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from indexadvisor.model import SourceError
-from indexadvisor.sources.textio import open_binary
+from indexadvisor.sources.textio import LineReader, Problems
 
 _DOLLAR_TAG = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)?\$")
-CHUNK = 1 << 20
 MAX_STATEMENT = 64 << 20
 
 
@@ -157,47 +156,40 @@ def _skip_quoted(text: str, i: int, quote: str, line: int, backslash: bool) -> t
     return n, line
 
 
-def read_sql_file(path: Path, errors: list[SourceError],
-                  on_progress: Callable[[int], None] | None = None) -> Iterator[RawStatement]:
-    """Yield the statements of one file, streaming; an unreadable file becomes one error."""
-    try:
+def read_sql_file(path: Path, errors: list[SourceError], on_progress: Callable[[int], None] | None = None,
+                  problems: Problems | None = None) -> Iterator[RawStatement]:
+    """Yield the statements of one file, streaming.
 
-        stream, raw, _ = open_binary(Path(path))
-    except OSError as exc:
-        errors.append(SourceError(str(path), None, f"cannot read file: {exc.strerror or exc}"))
-        return
-    decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+    The file is read as ``LineReader`` reads it: compressed or not, any byte order mark,
+    UTF-16 too, lines not in UTF-8 read as Latin-1, binary lines skipped. What could not be
+    used is counted in ``problems``; without one, its first examples and a summary go to ``errors``.
+    """
+    tally = problems if problems is not None else Problems(str(path))
     buf = ""
     line = 1
-    want = CHUNK
+    scanned = 0  # length of the unfinished tail the last scan found no end in
     try:
-        while True:
-            try:
-                data = stream.read(want)
-            except (OSError, EOFError, ValueError) as exc:
-                errors.append(SourceError(str(path), line, f"cannot read the rest of the file: {exc}"))
-                data = b""
-            text = decoder.decode(data, final=not data)
-            if text:
-                buf = buf + text if buf else text
-            if not data:
-                break
+        for _, lines in LineReader(Path(path), tally, on_progress):
+            text = "\n".join(lines) + "\n"
+            buf = buf + text if buf else text
+            if len(buf) < 2 * scanned:
+                continue  # a long statement: read on before scanning it again (linear, not quadratic)
             statements, consumed, line_after = _split(buf, line, final=False)
             yield from statements
             if consumed:
                 buf = buf[consumed:]
                 line = line_after
-                want = CHUNK
-            else:
-                want = min(want * 2, MAX_STATEMENT)  # a long statement: read more before scanning it again
+            scanned = len(buf)
             if len(buf) > MAX_STATEMENT:
                 errors.append(SourceError(str(path), line, f"statement longer than {MAX_STATEMENT >> 20} MB "
                                           "(an unterminated quote or comment?): skipped"))
                 line += buf.count("\n")
                 buf = ""
-            if on_progress is not None:
-                on_progress(raw.tell())
+                scanned = 0
         yield from split_statements(buf, line) if buf.strip() else ()
     finally:
-        stream.close()
-        raw.close()
+        if problems is None:
+            errors.extend(tally.examples)
+            summary = tally.summary()
+            if summary and tally.total > len(tally.examples):
+                errors.append(SourceError(str(path), None, summary))

@@ -2,16 +2,21 @@
 
 Files are read in binary chunks (plain, gzip, bzip2 or xz, told by their first
 bytes, not their name), cut at the last newline and decoded as UTF-8 in one go.
-A chunk that is not valid UTF-8 is decoded line by line: a line that is not
-UTF-8 is read as Latin-1 (mixed encodings are common in logs), and a line that
-looks like binary data (NUL bytes, mostly control characters) is skipped. Both
-are counted, with the first few line numbers, in a ``Problems`` tally that ends
-up in the workload's errors and notes. Nothing here raises on bad content.
+A byte order mark says the encoding: a UTF-8 one is dropped, and a UTF-16 or
+UTF-32 file (little- or big-endian; UTF-16 without a mark too, told by the NUL
+bytes of its ASCII characters) is turned into UTF-8 as it is read, a code unit
+that does not decode becoming U+FFFD, counted with its line. A chunk that is not
+valid UTF-8 is decoded line by line: a line that is not UTF-8 is read as Latin-1
+(mixed encodings are common in logs), and a line that looks like binary data (NUL
+bytes, mostly control characters) is skipped. All are counted, with the first few
+line numbers, in a ``Problems`` tally that ends up in the workload's errors and
+notes. Nothing here raises on bad content.
 """
 
 from __future__ import annotations
 
 import bz2
+import codecs
 import io
 import lzma
 import re
@@ -109,17 +114,162 @@ class _Gunzip(io.RawIOBase):
         return out
 
 
-def open_binary(path: Path) -> tuple[BinaryIO, BinaryIO, str]:
-    """Open a file, decompressing by magic number; returns (stream, raw file, compression)."""
+def open_binary(path: Path, problems: Problems | None = None) -> tuple[BinaryIO, BinaryIO, str]:
+    """Open a file, decompressing by magic number; returns (stream, raw file, compression).
+
+    The stream's bytes are UTF-8 (or whatever a file without a byte order mark holds):
+    a UTF-8 byte order mark is dropped and UTF-16/UTF-32 is transcoded (``Transcoded``),
+    its bad code units counted in ``problems`` when given.
+    """
     raw = open(path, "rb")
     head = raw.peek(6)[:6] if hasattr(raw, "peek") else b""
+    stream: BinaryIO = raw
+    compression = ""
     if head.startswith(b"\x1f\x8b"):
-        return _Gunzip(raw), raw, "gzip"  # type: ignore[return-value]
-    if head.startswith(b"BZh"):
-        return bz2.BZ2File(raw, "rb"), raw, "bzip2"  # type: ignore[return-value]
-    if head.startswith(b"\xfd7zXZ\x00"):
-        return lzma.LZMAFile(raw, "rb"), raw, "xz"  # type: ignore[return-value]
-    return raw, raw, ""
+        stream, compression = _Gunzip(raw), "gzip"  # type: ignore[assignment]
+    elif head.startswith(b"BZh"):
+        stream, compression = bz2.BZ2File(raw, "rb"), "bzip2"  # type: ignore[assignment]
+    elif head.startswith(b"\xfd7zXZ\x00"):
+        stream, compression = lzma.LZMAFile(raw, "rb"), "xz"  # type: ignore[assignment]
+    return _unmarked(stream, str(path), problems), raw, compression
+
+
+# byte order marks, longest first (a UTF-32-LE mark starts with the UTF-16-LE one)
+BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32-le"), (codecs.BOM_UTF32_BE, "utf-32-be"), (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+_DECODERS: dict[str, Callable[[bytes, str, bool], tuple[str, int]]] = {
+    "utf-16-le": codecs.utf_16_le_decode, "utf-16-be": codecs.utf_16_be_decode,
+    "utf-32-le": codecs.utf_32_le_decode, "utf-32-be": codecs.utf_32_be_decode,
+}
+SNIFF = 4096  # bytes looked at for UTF-16 without a byte order mark
+
+
+def sniff_encoding(head: bytes) -> tuple[str, int]:
+    """The encoding the first bytes of a file say (from a byte order mark, else the NULs of
+    UTF-16 text without one; else UTF-8), and the length of the mark to skip."""
+    for bom, encoding in BOMS:
+        if head.startswith(bom):
+            return encoding, len(bom)
+    sample = head[: min(len(head), SNIFF) // 2 * 2]
+    if len(sample) >= 8:
+        even, odd = sample[0::2], sample[1::2]
+        even_nul, odd_nul = even.count(0) / len(even), odd.count(0) / len(odd)
+        if odd_nul >= 0.9 and even_nul <= 0.1:
+            return "utf-16-le", 0
+        if even_nul >= 0.9 and odd_nul <= 0.1:
+            return "utf-16-be", 0
+    return "utf-8", 0
+
+
+def _unmarked(stream: BinaryIO, source: str, problems: Problems | None) -> BinaryIO:
+    """The stream without its byte order mark, as UTF-8 when it is UTF-16 or UTF-32."""
+    try:
+        head = stream.read(SNIFF)
+    except (OSError, EOFError, zlib.error, lzma.LZMAError, ValueError) as exc:
+        return _Prefixed(stream, b"", exc)  # type: ignore[return-value]  # raised on the reader's first read
+    encoding, skip = sniff_encoding(head)
+    if encoding == "utf-8":
+        return _Prefixed(stream, head[skip:])  # type: ignore[return-value]
+    if problems is not None:
+        problems.note(f"{source}: read as {encoding.upper()[:6]} ({'big' if encoding.endswith('be') else 'little'}-endian"
+                      f"{', byte order mark' if skip else ', no byte order mark'})")
+    return Transcoded(stream, encoding, head[skip:], problems)  # type: ignore[return-value]
+
+
+class _Prefixed(io.RawIOBase):
+    """A stream with bytes already read from it put back in front (or the error reading them raised)."""
+
+    def __init__(self, inner: BinaryIO, head: bytes, error: Exception | None = None) -> None:
+        self.inner = inner
+        self._head = head
+        self._error = error
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, n: int = -1) -> bytes:
+        if self._error is not None:
+            error, self._error = self._error, None
+            raise error
+        if self._head:
+            if n < 0:
+                out, self._head = self._head + self.inner.read(), b""
+                return out
+            out, self._head = self._head[:n], self._head[n:]
+            return out
+        return self.inner.read(n)
+
+    def close(self) -> None:
+        self.inner.close()
+        super().close()
+
+
+class Transcoded(io.RawIOBase):
+    """A UTF-16 or UTF-32 stream read as UTF-8 bytes.
+
+    A code unit that does not decode (a lone surrogate, a cut-off last character) becomes
+    U+FFFD and is counted in ``problems`` with its line, so nothing is replaced unseen.
+    """
+
+    KIND = "characters not in {} (replaced by U+FFFD)"
+
+    def __init__(self, inner: BinaryIO, encoding: str, head: bytes, problems: Problems | None) -> None:
+        self.inner = inner
+        self.encoding = encoding
+        self.problems = problems
+        self._decode = _DECODERS[encoding]
+        self._pending = head  # bytes read, not yet decoded
+        self._out = b""
+        self._eof = False
+        self._error: Exception | None = None  # from the stream underneath: raised once what came before is read
+        self._newlines = 0  # in the text decoded so far, for the line of a bad code unit
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, n: int = -1) -> bytes:
+        while not self._eof and (n < 0 or len(self._out) < n):
+            try:
+                data = self.inner.read(CHUNK)
+            except (OSError, EOFError, zlib.error, lzma.LZMAError, ValueError) as exc:  # a compressed file cut short
+                self._error, data = exc, b""
+            if not data:
+                self._eof = True
+            self._out += self._text(self._pending + data, final=self._eof).encode("utf-8")
+        if not self._out and self._error is not None:
+            error, self._error = self._error, None
+            raise error
+        if n < 0:
+            out, self._out = self._out, b""
+        else:
+            out, self._out = self._out[:n], self._out[n:]
+        return out
+
+    def _text(self, data: bytes, final: bool) -> str:
+        """Decode what is whole; keep a cut-off code unit for the next read (or replace it at the end)."""
+        parts: list[str] = []
+        while True:
+            try:
+                text, used = self._decode(data, "strict", final)
+            except UnicodeDecodeError as exc:
+                good = self._decode(data[: exc.start], "strict", True)[0]
+                self._newlines += good.count("\n")
+                if self.problems is not None:
+                    self.problems.add(self.KIND.format(self.encoding.upper()[:6]), self._newlines + 1,
+                                      good[good.rfind("\n") + 1:][-60:])
+                parts += [good, "\N{REPLACEMENT CHARACTER}"]
+                data = data[exc.end:]
+                continue
+            parts.append(text)
+            self._newlines += text.count("\n")
+            self._pending = data[used:]
+            return "".join(parts)
+
+    def close(self) -> None:
+        self.inner.close()
+        super().close()
 
 
 def read_head(path: Path, size: int = 65536) -> bytes:
@@ -165,7 +315,7 @@ class LineReader:
 
     def __iter__(self) -> Iterator[tuple[int, list[str]]]:
         try:
-            stream, raw, self.compression = open_binary(self.path)
+            stream, raw, self.compression = open_binary(self.path, self.problems)
         except OSError as exc:
             self.problems.add("unreadable file", None, exc.strerror or str(exc))
             return
@@ -245,9 +395,3 @@ def _looks_binary(line: str) -> bool:
         return True
     control = len(_BINARY.findall(line)) + sum(1 for ch in line if "\x80" <= ch <= "\x9f")
     return control > max(2, len(line) // 10)
-
-
-def text_stream(path: Path) -> io.TextIOBase:
-    """A text stream over a (possibly compressed) file, for small whole-document reads."""
-    stream, _raw, _ = open_binary(path)
-    return io.TextIOWrapper(stream, encoding="utf-8", errors="replace")
