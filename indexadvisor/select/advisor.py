@@ -25,7 +25,7 @@ from indexadvisor.select.economics import ms_per_unit, weights, write_load
 from indexadvisor.select.options import SelectionOptions
 from indexadvisor.select.pool import Rank, build_pool, ranker
 from indexadvisor.select.reasons import note
-from indexadvisor.select.screen import planner_picks, relevant_statements
+from indexadvisor.select.screen import column_index, planner_picks, relevant_statements
 from indexadvisor.select.state import Advice, Pool, Problem
 from indexadvisor.select.unserved import explain_unserved
 
@@ -78,10 +78,12 @@ def _problem(catalog: Catalog, options: SelectionOptions, coster: Coster, model:
             note(pool.notes, fp, f"not costed: the planner could not explain it: {coster.failure(fp) or 'unknown reason'}")
             continue
         base[fp] = cost
-    problem = Problem(catalog, options, coster, model, kinds, parsed, pool.candidates, pool.origins, by_table, tables_of,
+    problem = Problem(catalog, options, coster, model, kinds, parsed, pool.candidates, pool.origins, by_table,
+                      column_index(parsed), tables_of,
                       base, weights(parsed, base, options), ms_per_unit(parsed, base, options),
                       write_load(parsed, coster, catalog, options))
-    problem.relevant = {c.spec: relevant_statements(c, by_table, catalog, broad=problem.planner) for c in problem.pool}
+    problem.relevant = {c.spec: relevant_statements(c, problem.by_column, catalog, broad=problem.planner)
+                        for c in problem.pool}
     if problem.planner:
         # narrower prefixes stay where they may win: under a budget, or on written tables
         narrow = {c.table for c in problem.pool} if options.budget_bytes is not None else {t.split(".", 1)[1] for t in problem.writes}

@@ -153,7 +153,7 @@ def _grow(problem: Problem, ev: Evaluation) -> list[tuple[Candidate, int]]:
     out = []
     for ext in extensions(ev.candidate, ev.per, problem.parsed, problem.origins, problem.catalog, problem.options.max_width):
         problem.grown.append(ext)
-        problem.relevant[ext.spec] = relevant_statements(ext, problem.by_table, problem.catalog, broad=True)
+        problem.relevant[ext.spec] = relevant_statements(ext, problem.by_column, problem.catalog, broad=True)
         problem.coster.sizes([ext])
         problem.sizes[ext.spec] = problem.coster.size(ext) or 0
         out.append((ext, len(problem.sizes)))

@@ -8,7 +8,7 @@ relevant to the statements whose access its leading keys serve (the serve rule).
 
 from __future__ import annotations
 
-from indexadvisor.candidates.requirements import Requirement, requirement_for
+from indexadvisor.candidates.requirements import Requirement, key_ref, requirement_for
 from indexadvisor.candidates.serve import copies_existing, could_serve, match, same_key
 from indexadvisor.costing import Coster
 from indexadvisor.model import Candidate, Catalog, IndexDef, IndexKey, ParsedStatement, PredKind, TableAccess
@@ -34,17 +34,42 @@ def covering_columns(access: TableAccess, max_width: int) -> list[str]:
     return cols if 1 < len(cols) <= max_width else []
 
 
-def relevant_statements(c: Candidate, by_table: dict[str, list[ParsedStatement]], catalog: Catalog,
+ColumnIndex = dict[tuple[str, str], list[tuple[int, ParsedStatement]]]  # (table, ref) -> (position, statement)
+
+
+def column_index(parsed: list[ParsedStatement]) -> ColumnIndex:
+    """(table, column or expression signature) -> the statements that filter, join, sort or group
+    on it, in workload order: an index can serve a statement only through such a column, so each
+    candidate looks at those statements, not at every statement on its table."""
+    out: ColumnIndex = {}
+    for position, p in enumerate(parsed):
+        seen: set[tuple[str, str]] = set()
+        for a in p.accesses:
+            if a.kind == "insert":
+                continue
+            for ref in [q.column for q in a.predicates] + a.group_by + [k.column for k in a.order_by]:
+                key = (str(a.table), ref)
+                if key not in seen:
+                    seen.add(key)
+                    out.setdefault(key, []).append((position, p))
+    return out
+
+
+def relevant_statements(c: Candidate, by_column: ColumnIndex, catalog: Catalog,
                         broad: bool = False) -> list[ParsedStatement]:
     """Statements with an access the candidate's leading keys can serve at all.
 
     `broad` (the planner decides): any access that filters, joins, groups or sorts
-    on the leading column; otherwise the access-pattern match rule.
+    on the leading column; otherwise the access-pattern match rule. Only statements that
+    use the leading key's column (a GIN or BRIN index: any key's) are looked at.
     """
     index = c.spec.as_index()
     lead = c.keys[0].column if c.keys else None
+    table = f"{c.schema}.{c.table}"
+    refs = {key_ref(k) for k in (c.keys[:1] if c.method == "btree" else c.keys)}
+    found = dict(entry for ref in refs if ref for entry in by_column.get((table, ref), []))
     out = []
-    for p in by_table.get(f"{c.schema}.{c.table}", []):
+    for _, p in sorted(found.items(), key=lambda entry: entry[0]):
         for a in p.accesses:
             if a.table.schema != c.schema or a.table.name != c.table or a.kind == "insert":
                 continue

@@ -57,6 +57,7 @@ class Problem:
     pool: list[Candidate]
     origins: dict[IndexDef, list[Requirement]]
     by_table: dict[str, list[ParsedStatement]]  # "schema.table" -> statements that read it
+    by_column: dict[tuple[str, str], list[tuple[int, ParsedStatement]]]  # (table, column) -> statements using it
     tables_of: dict[str, set[str]]  # fingerprint -> the tables it reads
     base: dict[str, float]  # fingerprint -> cost per call with the existing indexes
     weight: dict[str, float]
