@@ -33,6 +33,7 @@ from indexadvisor.report.migrations.base import (
 _FOLDER = re.compile(r"^(\d{14})_")
 _MODEL = re.compile(r"^\s*model\s+(\w+)\s*\{(.*?)^\s*\}", re.S | re.M)
 _MAP = re.compile(r'@map\(\s*(?:name:\s*)?"([^"]+)"')
+_IDENT = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
 _TYPES = {"btree": None, "hash": "Hash", "gin": "Gin", "gist": "Gist", "spgist": "SpGist", "brin": "Brin"}
 
 
@@ -69,7 +70,7 @@ def write(changes: list[Change], out: Path, options: MigrateOptions, result: Mig
         if c.action == "create" and c.recommendation is not None:
             result.notes.append(schema_line(c, models))
         elif c.action == "drop":
-            result.notes.append(f"schema.prisma: remove the @@index/@@unique that maps to \"{c.name}\" on {c.schema}.{c.table}, if any")
+            result.notes.append(f"schema.prisma: remove the @@index/@@unique that maps to {_string(c.name)} on {c.schema}.{c.table}, if any")
 
 
 def read_schema(path: Path) -> list[PrismaModel]:
@@ -109,6 +110,9 @@ def schema_line(change: Change, models: list[PrismaModel]) -> str:
             cannot.append(f"the expression key ({k.expression})")
             continue
         name = model.fields.get(k.column, k.column) if model else k.column
+        if not _IDENT.fullmatch(name):
+            cannot.append(f"the column {_string(k.column)}, which has no field name (map one to it with @map)")
+            continue
         args = []
         if k.desc:
             args.append("sort: Desc")
@@ -120,18 +124,18 @@ def schema_line(change: Change, models: list[PrismaModel]) -> str:
             if r.method == "btree":
                 cannot.append(f"the operator class {k.opclass} (Prisma takes ops only on GiST, GIN, SP-GiST and BRIN)")
             else:
-                args.append(f'ops: raw("{k.opclass}")')
+                args.append(f"ops: raw({_string(k.opclass)})")
         keys.append(f"{name}({', '.join(args)})" if args else name)
-    parts = [f"[{', '.join(keys)}]", f'map: "{r.name}"']
+    parts = [f"[{', '.join(keys)}]", f"map: {_string(r.name)}"]
     if r.method not in _TYPES:
         cannot.append(f"the index method {r.method}")
     elif _TYPES[r.method]:
         parts.append(f"type: {_TYPES[r.method]}")
     if r.where:
-        parts.append(f'where: raw("{_escape(r.where)}")')
+        parts.append(f"where: raw({_string(r.where)})")
     if r.include:
         cannot.append(f"INCLUDE ({', '.join(r.include)}), which Prisma then reports as drift")
-    if any(k.column is None for k in r.keys):
+    if len(keys) < len(r.keys):
         return (f"schema.prisma, model {model_name}: no @@index for {r.name}: Prisma's schema cannot express "
                 + "; ".join(cannot) + ", so Prisma reports this index as drift; the migration creates it as proposed")
     line = f"schema.prisma, model {model_name}: @@index({', '.join(parts)})"
@@ -143,5 +147,18 @@ def schema_line(change: Change, models: list[PrismaModel]) -> str:
     return line
 
 
-def _escape(text: str) -> str:
-    return text.replace("\\", "\\\\").replace('"', '\\"')
+def _string(text: str) -> str:
+    """A Prisma schema string literal that says exactly `text`: backslash, quote and control characters escaped."""
+    out = []
+    for ch in text:
+        if ch in '"\\':
+            out.append("\\" + ch)
+        elif ch == "\n":
+            out.append("\\n")
+        elif ch == "\t":
+            out.append("\\t")
+        elif ord(ch) < 0x20 or ord(ch) == 0x7F:
+            out.append(f"\\u{ord(ch):04x}")
+        else:
+            out.append(ch)
+    return '"' + "".join(out) + '"'

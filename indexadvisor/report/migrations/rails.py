@@ -105,10 +105,10 @@ def _add_index(change: Change) -> str:
             opts.append("order: { " + ", ".join(f"{_rb(c or '')} => {v}" for c, v in order.items()) + " }")
         opclass = {k.column: k.opclass for k in r.keys if k.opclass}
         if opclass:
-            opts.append("opclass: { " + ", ".join(f"{_rb(c or '')} => :{v}" for c, v in opclass.items()) + " }")
+            opts.append("opclass: { " + ", ".join(f"{_rb(c or '')} => {_symbol(v)}" for c, v in opclass.items()) + " }")
     opts.insert(0, f"name: {_rb(r.name)}")
     if r.method != "btree":
-        opts.append(f"using: :{r.method}")
+        opts.append(f"using: {_symbol(r.method)}")
     if r.include:
         opts.append("include: [" + ", ".join(_rb(c) for c in r.include) + "]")
     if r.where:
@@ -128,8 +128,17 @@ def _table(change: Change) -> str:
 
 
 def _rb(text: str) -> str:
-    """A Ruby double-quoted string literal."""
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("#{", "\\#{") + '"'
+    """A Ruby double-quoted string literal that says exactly `text`.
+
+    Every `#` is escaped: in a double-quoted Ruby string `#{...}`, `#@ivar`, `#@@cvar` and
+    `#$global` all interpolate (a column named `#@x` would become "").
+    """
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("#", "\\#") + '"'
+
+
+def _symbol(name: str) -> str:
+    """A Ruby symbol: `:name`, or `:"..."` for a name that is not a plain identifier."""
+    return f":{name}" if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name) else ":" + _rb(name)
 
 
 def _ar_version(files: list[Path]) -> str:
