@@ -2,9 +2,16 @@
 
 One rule per finding kind plus one for proposed indexes; each result points at the
 workload file and line of the statement it concerns (a proposal's hottest statement
-first, the others as related locations), or at the schema file when there is no
-statement. `partialFingerprints` carry the problem's stable id, so code scanning
+first, the others as related locations), or at the schema or snapshot file when there is
+no statement. `partialFingerprints` carry the problem's stable id, so code scanning
 tracks a problem across runs the way `--baseline` does.
+
+Every result has a physical location: GitHub code scanning rejects a SARIF file in which a
+result has none (`physicalLocation.artifactLocation.uri`), and a live-database run
+(pg_stat_statements, no schema file) has no file to point at. Such a result points at a
+stable stand-in artifact named after the source (`pg_stat_statements`, or `database` when
+the report names none), described in `run.artifacts`, with the table or index as its
+logical location; the uri stays the same from run to run, so fingerprints match.
 """
 
 from __future__ import annotations
@@ -15,12 +22,13 @@ from urllib.parse import quote
 from indexadvisor import __version__
 from indexadvisor.model import Report
 from indexadvisor.report.ci import repo_path, to_json
-from indexadvisor.report.gate import GateResult, Location, Problem
+from indexadvisor.report.gate import NOT_A_FILE, GateResult, Location, Problem
 from indexadvisor.report.identity import PROPOSAL_RULE
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 FINGERPRINT_KEY = "indexadvisor/v1"
 MAX_RELATED = 10
+FALLBACK_URI = "database"  # the stand-in artifact when the report names no source at all
 
 # id: (name, short description, full description, help markdown, default level)
 RULES: dict[str, tuple[str, str, str, str, str]] = {
@@ -102,6 +110,7 @@ def render(report: Report, result: GateResult) -> str:
         if p.rule not in rule_ids:
             rule_ids.append(p.rule)
     index_of = {rid: i for i, rid in enumerate(rule_ids)}
+    fallback = _fallback_uri(report)
     run: dict[str, Any] = {
         "tool": {
             "driver": {
@@ -113,7 +122,7 @@ def render(report: Report, result: GateResult) -> str:
         },
         "automationDetails": {"id": "indexadvisor/"},
         "columnKind": "utf16CodeUnits",
-        "results": [_result(p, index_of[p.rule], result) for p in result.problems],
+        "results": [_result(p, index_of[p.rule], result, fallback) for p in result.problems],
         "properties": {
             "catalog": report.catalog_source,
             "costing": report.costing,
@@ -124,9 +133,15 @@ def render(report: Report, result: GateResult) -> str:
             "notes": report.notes,
         },
     }
-    artifacts = _artifacts(result)
+    artifacts: list[dict[str, Any]] = [{"location": _artifact_location(uri)} for uri in _artifacts(result)]
+    if any(not p.locations for p in result.problems):
+        artifacts.append({
+            "location": _artifact_location(fallback),
+            "description": {"text": f"not a file: the {report.catalog_source} catalog and the workload read from "
+                                    f"{fallback}; the logical location names the table or index"},
+        })
     if artifacts:
-        run["artifacts"] = [{"location": _artifact_location(uri)} for uri in artifacts]
+        run["artifacts"] = artifacts
     document = {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
     return to_json(document)
 
@@ -150,7 +165,7 @@ def _rule(rule_id: str) -> dict[str, Any]:
     }
 
 
-def _result(p: Problem, rule_index: int, result: GateResult) -> dict[str, Any]:
+def _result(p: Problem, rule_index: int, result: GateResult, fallback: str) -> dict[str, Any]:
     level = "error" if p.gated else p.severity
     out: dict[str, Any] = {
         "ruleId": p.rule,
@@ -165,8 +180,9 @@ def _result(p: Problem, rule_index: int, result: GateResult) -> dict[str, Any]:
         related = [_location(loc, p, i) for i, loc in enumerate(p.locations[1:MAX_RELATED + 1], 1)]
         if related:
             out["relatedLocations"] = related
-    else:
-        out["locations"] = [{"logicalLocations": [_logical(p)]}]
+    else:  # no file: the stand-in artifact, so that the result still has the physical location GitHub requires
+        out["locations"] = [{"physicalLocation": {"artifactLocation": _artifact_location(fallback)},
+                             "logicalLocations": [_logical(p)]}]
     if result.baseline is not None:
         out["baselineState"] = "new" if p.new else "unchanged"
     return out
@@ -200,6 +216,15 @@ def _uri(path: str) -> str:
 def _artifact_location(uri: str) -> dict[str, str]:
     """Relative URIs are relative to the checkout (%SRCROOT%); absolute ones stand alone."""
     return {"uri": uri} if uri.startswith("file:") else {"uri": uri, "uriBaseId": "%SRCROOT%"}
+
+
+def _fallback_uri(report: Report) -> str:
+    """The stand-in artifact of results with no file: the source the report names for its statements
+    (`pg_stat_statements`), else `database`; a relative uri, stable from run to run."""
+    for s in report.statements:
+        if s.location in NOT_A_FILE:
+            return _uri(s.location)
+    return FALLBACK_URI
 
 
 def _artifacts(result: GateResult) -> list[str]:
