@@ -2,8 +2,11 @@
 
 This is what `migrate --from` and `report --from` / `--baseline` use, so advice can
 be computed once (where the database is reachable) and turned into migrations or CI
-results elsewhere. Unknown keys are ignored and missing ones take their defaults, so
-a report written by an older or newer version of the same format still loads.
+results elsewhere. Every file is checked against the published report schema
+(indexadvisor/report/schema/report.schema.json) first, so a hand-edited or damaged
+report is one line saying where it is wrong, never a crash further on. Unknown keys
+are ignored and missing ones take their defaults, so a report written by an older or
+newer version of the same format still loads.
 """
 
 from __future__ import annotations
@@ -24,19 +27,21 @@ from indexadvisor.model import (
     SourceError,
     StatementReport,
 )
+from indexadvisor.report import schema as report_schema
 from indexadvisor.report.json import FORMAT_VERSION
 
 if TYPE_CHECKING:
     from _typeshed import DataclassInstance
 
 T = TypeVar("T", bound="DataclassInstance")
+SCHEMA_PATH = "indexadvisor/report/schema/report.schema.json"  # where the format is written down
 
 
 def load_report(path: str | Path) -> Report:
     """Load a report file; any problem with it is an InputError naming the file."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")  # an editor's byte order mark is fine
     except FileNotFoundError:
         raise InputError(f"{path}: no such file") from None
     except (OSError, UnicodeDecodeError) as exc:
@@ -45,6 +50,8 @@ def load_report(path: str | Path) -> Report:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise InputError(f"{path}: not JSON ({exc.msg} at line {exc.lineno})") from None
+    except RecursionError:
+        raise InputError(f"{path}: not a report: JSON nested too deeply to read") from None
     try:
         return from_dict(data)
     except InputError as exc:
@@ -55,8 +62,11 @@ def from_dict(data: Any) -> Report:
     if not isinstance(data, dict) or not isinstance(data.get("indexadvisor"), dict):
         raise InputError("not an indexadvisor JSON report (write one with `indexadvisor analyze --format json`)")
     fmt = data["indexadvisor"].get("format")
-    if not isinstance(fmt, int) or fmt > FORMAT_VERSION:
+    if not isinstance(fmt, int) or isinstance(fmt, bool) or fmt > FORMAT_VERSION:
         raise InputError(f"report format {fmt!r} is not one this version reads (format {FORMAT_VERSION} or older)")
+    problem = report_schema.first_error(data)
+    if problem is not None:
+        raise InputError(f"malformed report: {problem} (the format: {SCHEMA_PATH})")
     try:
         return _report(data)
     except (KeyError, TypeError, ValueError, AttributeError) as exc:

@@ -79,8 +79,30 @@ def _number(value: Any) -> float | None:
         return None
     try:
         return float(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return None
+
+
+# pg_stat_statements counts in bigint and times in double precision milliseconds; a value outside
+# these (1e308 calls, an infinite or negative time) is not from pg_stat_statements: the row is bad input
+MAX_COUNT = 2**63 - 1
+MAX_MS = 1e15  # some 30,000 years
+
+
+class _Bad(ValueError):
+    """A row's value that cannot be pg_stat_statements': the kind of bad row it makes."""
+
+
+def _bounded(value: Any, limit: float, what: str) -> float | None:
+    """A count or a time: None when absent, else a number in [0, limit] (_Bad otherwise)."""
+    n = _number(value)
+    if n is None:
+        if value is None or value == "" or value == "\\N":
+            return None
+        raise _Bad(f"rows with an unreadable {what}")
+    if not 0 <= n <= limit:  # NaN fails this too
+        raise _Bad(f"rows with a {what} out of range")
+    return n
 
 
 class _Adder:
@@ -96,19 +118,22 @@ class _Adder:
         if not isinstance(query, str) or not query.strip():
             self.problems.add("rows without a query", line, str(query))
             return
-        n = _number(calls)
-        if n is None or n < 0:
-            self.problems.add("rows with an unreadable calls count", line, str(calls))
+        try:
+            n = _bounded(calls, MAX_COUNT, "calls count")
+            if n is None:
+                raise _Bad("rows with an unreadable calls count")
+            total_ms = _bounded(total, MAX_MS, "total time")
+            mean_ms = _bounded(mean, MAX_MS, "mean time") if total_ms is None else None
+            rows_n = _bounded(rows, MAX_COUNT, "rows count")
+        except _Bad as exc:
+            self.problems.add(str(exc), line, f"calls={calls!s:.40} total={total!s:.40} mean={mean!s:.40} rows={rows!s:.40}")
             return
         self.rows += 1
         calls_n = int(n)
         if calls_n == 0:
             return
-        total_ms = _number(total)
-        if total_ms is None:
-            mean_ms = _number(mean)
-            total_ms = mean_ms * calls_n if mean_ms is not None else None
-        rows_n = _number(rows)
+        if total_ms is None and mean_ms is not None:
+            total_ms = mean_ms * calls_n
         if not self.keep(query):
             key = (self.source, "utility, catalog and the advisor's own statements")
             self.builder.skipped[key] = self.builder.skipped.get(key, 0) + calls_n
