@@ -14,4 +14,7 @@ def analyze(args: AnalysisArgs, format: FormatOpt = Format.table, output: Output
     """Propose indexes for a workload."""
     refuse_overwriting_inputs(output, args.inputs())
     report = args.run()
-    write((json_report if format is Format.json else table_report).render(report), output)
+    if format is Format.json:
+        write(json_report.render(report), output)
+    else:  # sized to the terminal (COLUMNS, the tty's width, or 100 when piped or to a file)
+        write(table_report.render(report, width=table_report.terminal_width(to_stdout=output is None)), output)

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import re
+import sys
 import textwrap
 
-from tabulate import tabulate
-
-from indexadvisor.model import Report, SourceError, StatementReport
+from indexadvisor.model import Recommendation, Report, SourceError, StatementReport
 from indexadvisor.pg.sizes import format_size
-
-_WRAP = 60
 
 # what a terminal acts on instead of showing: C0 controls (ESC starts colour, cursor and title sequences) but
 # tab and newline, DEL, C1 controls (0x9b is a one-byte CSI), bidirectional overrides, and lone surrogates
@@ -33,7 +31,100 @@ def _escape(m: re.Match[str]) -> str:
 
 
 def _cell(value: object) -> str:
-    return printable(str(value))
+    """One line of printable text: control characters written out, tabs and newlines as spaces."""
+    return " ".join(printable(str(value)).split())
+
+
+DEFAULT_WIDTH = 100  # when the output is not a terminal (piped, a file) and COLUMNS is not set
+MIN_WIDTH = 40
+_SEP = "  "
+
+
+def terminal_width(to_stdout: bool = True) -> int:
+    """The width to print at: COLUMNS when set, else the terminal's width (when printing to stdout and it
+    is a terminal), else 100 (piped, or to a file)."""
+    columns = os.environ.get("COLUMNS", "").strip()
+    if columns.isdigit() and int(columns) > 0:
+        return max(MIN_WIDTH, int(columns))
+    try:
+        if to_stdout and sys.stdout.isatty():
+            return max(MIN_WIDTH, os.get_terminal_size(sys.stdout.fileno()).columns)
+    except (OSError, ValueError, AttributeError):
+        pass
+    return DEFAULT_WIDTH
+
+
+def _wrap(text: str, width: int, indent: str = "") -> list[str]:
+    """Text wrapped at spaces; a word longer than a line is split after a / . _ : or -, else where it must."""
+    lines = textwrap.wrap(text, width, initial_indent=indent, subsequent_indent=indent,
+                          break_long_words=False, break_on_hyphens=False) or [indent]
+    out: list[str] = []
+    for line in lines:
+        while len(line) > width:
+            cut = next((c for c in (line.rfind(ch, len(indent) + 1, width) for ch in "/:._-") if c > 0), -1)
+            cut = cut + 1 if cut > len(indent) else width
+            out.append(line[:cut])
+            line = indent + line[cut:]
+        out.append(line)
+    return out
+
+
+def _wrap_sql(sql: str, width: int, indent: str = "    ") -> list[str]:
+    """A statement wrapped at spaces outside quotes (so it means the same when copied), continued indented."""
+    words: list[str] = []
+    current, quote = "", ""
+    for ch in sql:
+        if quote:
+            quote = "" if ch == quote else quote
+        elif ch in "'\"":
+            quote = ch
+        elif ch == " ":
+            words.append(current)
+            current = ""
+            continue
+        current += ch
+    words.append(current)
+    lines: list[str] = []
+    line = ""
+    for word in words:
+        if line and len(line) + 1 + len(word) > width:
+            lines.append(line)
+            line = indent + word
+        else:
+            line = f"{line} {word}" if line else word
+    lines.append(line)
+    return lines
+
+
+def _columns(headers: list[str], rows: list[list[str]], width: int, flexible: list[int],
+             right: frozenset[int] = frozenset(), widest_first: bool = True) -> list[str]:
+    """A plain table no wider than `width`: the flexible columns shrink (their cells wrap) until it fits."""
+    head, body = _table(headers, rows, width, flexible, right, widest_first)
+    return head + [line for group in body for line in group]
+
+
+def _table(headers: list[str], rows: list[list[str]], width: int, flexible: list[int],
+           right: frozenset[int] = frozenset(), widest_first: bool = True) -> tuple[list[str], list[list[str]]]:
+    """The header lines and each row's lines (wrapped cells make a row several lines).
+
+    The widest flexible column gives way first, or (widest_first=False) the first in `flexible` that can."""
+    sizes = [max([len(h)] + [len(r[i]) for r in rows]) for i, h in enumerate(headers)]
+    floor = {i: max(len(headers[i]), 8) for i in flexible}
+    while sum(sizes) + len(_SEP) * (len(sizes) - 1) > width:
+        shrinkable = [i for i in flexible if sizes[i] > floor[i]]
+        if not shrinkable:
+            break
+        sizes[max(shrinkable, key=lambda i: sizes[i]) if widest_first else shrinkable[0]] -= 1
+
+    def line(cells: list[str]) -> str:
+        text = _SEP.join(c.rjust(sizes[i]) if i in right else c.ljust(sizes[i]) for i, c in enumerate(cells))
+        return text.rstrip()
+
+    body = []
+    for row in rows:
+        wrapped = [_wrap(c, sizes[i]) if len(c) > sizes[i] else [c] for i, c in enumerate(row)]
+        body.append([line([w[k] if k < len(w) else "" for w in wrapped]) for k in range(max(len(w) for w in wrapped))])
+    return [line(headers), line(["-" * n for n in sizes])], body
 
 
 def _improved(report: Report) -> list[tuple[StatementReport, float, float]]:
@@ -45,91 +136,141 @@ def _improved(report: Report) -> list[tuple[StatementReport, float, float]]:
     return sorted(improved, key=lambda c: -c[0].calls * (c[1] - c[2]))
 
 
-def render(report: Report) -> str:
+def _share(part: float, whole: float | None) -> str:
+    """A saving as a share of the workload's cost: -22.0%, <0.1%."""
+    if not whole:
+        return f"{part:,.0f}"
+    pct = part / whole * 100
+    if 0 < pct < 0.1:
+        return "-<0.1%"
+    return f"{-pct:+.1f}%" if pct else "0%"
+
+
+def _change(before: float, after: float) -> str:
+    """What an index did to one statement's cost: -45%, or 300x cheaper when that says more."""
+    if after <= 0:
+        return "cost ~0"
+    ratio = after / before
+    if ratio <= 0.1:
+        return f"{before / after:,.0f}x cheaper"
+    return f"{(ratio - 1) * 100:+.0f}%"
+
+
+def _index_text(r: Recommendation) -> str:
+    text = f"{r.kind} ({', '.join(r.columns)})"
+    if r.include:
+        text += f" INCLUDE ({', '.join(r.include)})"
+    if r.where:
+        text += f" WHERE {r.where}"
+    return _cell(text)
+
+
+def render(report: Report, width: int | None = None) -> str:
+    """The report for a terminal `width` columns wide (100 when not given): no line is longer,
+    as long as no single word is (a file name, an identifier)."""
+    width = max(MIN_WIDTH, width or DEFAULT_WIDTH)
     out: list[str] = []
     by_fp = {s.fingerprint: s for s in report.statements}
-    out.append(
+    out += _wrap(
         f"indexadvisor: {report.seen} statements read, {len(report.statements)} shapes, "
-        f"{report.analysed} analysed, {report.skipped} skipped, {len(report.errors)} errors"
-    )
+        f"{report.analysed} analysed, {report.skipped} skipped, {len(report.errors)} errors", width, "")
     costing = f"estimates: {report.costing}"
     if report.costing == "planner":
         costing += f" (HypoPG, {report.explain_count} EXPLAIN calls)"
-    out.append(f"catalog: {report.catalog_source}; {costing}")
-    if report.recommendations and report.workload_cost_before:
-        before, after = report.workload_cost_before, report.workload_cost_after or 0.0
-        out.append(f"weighted workload cost: {before:,.0f} -> {after:,.0f} ({(after / before - 1) * 100:+.1f}%), "
-                   f"{format_size(sum(r.estimate.size_bytes or 0 for r in report.recommendations if r.estimate))} of new indexes")
+    out += _wrap(_cell(f"catalog: {report.catalog_source}; {costing}"), width)
+    before_all = report.workload_cost_before
+    if report.recommendations and before_all:
+        after_all = report.workload_cost_after or 0.0
+        size = format_size(sum(r.estimate.size_bytes or 0 for r in report.recommendations if r.estimate))
+        out += _wrap(f"with the proposed indexes: {(after_all / before_all - 1) * 100:+.1f}% of the workload's cost "
+                     f"(weighted planner cost {before_all:,.0f} -> {after_all:,.0f}), {size} of new indexes", width)
     for note in report.notes:
-        out.append(f"note: {note}")
+        out += _wrap(_cell(f"note: {note}"), width, "")
     out.append("")
     if report.recommendations:
-        rows = []
+        rows: list[list[str]] = []
+        details: list[list[str]] = []
         for i, r in enumerate(report.recommendations, 1):
             served = [by_fp[fp] for fp in r.statements if fp in by_fp]
-            where = ", ".join(_cell(s.location) for s in served[:3]) + (f" (+{len(served) - 3})" if len(served) > 3 else "")
-            benefit = f"{r.estimate.benefit:,.0f}" if r.estimate else "-"
             rows.append([
-                i,
+                str(i),
                 _cell(f"{r.schema}.{r.table}"),
-                f"[{r.kind}]\n" + textwrap.fill(_cell(", ".join(r.columns) + (f" INCLUDE ({', '.join(r.include)})" if r.include else "")
-                                                       + (f" WHERE {r.where}" if r.where else "")), 30),
-                benefit,
+                _index_text(r),
+                _share(r.estimate.benefit, before_all) if r.estimate else "-",
                 format_size(r.estimate.size_bytes if r.estimate else None),
-                f"{len(served)} ({sum(s.calls for s in served)} calls)\n" + textwrap.fill(where, 30),
-                textwrap.fill(_cell(r.reason), _WRAP),
+                f"{len(served)} ({sum(s.calls for s in served)} calls)",
             ])
-        out.append(f"Proposed indexes ({len(report.recommendations)}):")
-        out.append(tabulate(rows, headers=["#", "table", "keys", "benefit", "size", "statements", "why"], tablefmt="simple_grid"))
+            where = ", ".join(_cell(s.location) for s in served[:3]) + (f" (+{len(served) - 3})" if len(served) > 3 else "")
+            details.append([_cell(r.reason), f"statements: {where}" if where else ""])
+        share = "cost" if before_all else "benefit"
+        head, body = _table(["#", "table", "index", share, "size", "statements"], rows, width, flexible=[1, 2, 5],
+                            right=frozenset({0, 3, 4}))
+        out += _wrap(f"Proposed indexes ({len(report.recommendations)}); cost: the change each one makes to the "
+                     "workload's estimated cost" if before_all else f"Proposed indexes ({len(report.recommendations)}):",
+                     width)
+        out += head
+        indent = " " * (max(len(r[0]) for r in rows) + len(_SEP))
+        for lines, texts in zip(body, details):
+            out += lines
+            for text in texts:
+                if text:
+                    out += _wrap(text, width, indent)
         out.append("")
         out.append("DDL:")
-        out.extend(r.ddl for r in report.recommendations)
+        for r in report.recommendations:
+            out += _wrap_sql(_cell(r.ddl), width)
     else:
-        out.append("No new index proposed: the existing indexes serve this workload, or no statement could use one.")
+        out += _wrap("No new index proposed: the existing indexes serve this workload, or no statement could use one.",
+                     width)
     improved = _improved(report)
     if improved and report.recommendations:
         out.append("")
-        out.append(f"Statements made cheaper ({len(improved)}), cost per call with the whole set:")
-        rows = [[_cell(s.location), s.calls, f"{before:,.1f}", f"{after:,.1f}", f"{after / before:.2f}"]
+        out += _wrap(f"Statements made cheaper ({len(improved)}), cost per call with the whole set:", width)
+        rows = [[_cell(s.location), f"{s.calls:,}", f"{before:,.1f}", f"{after:,.1f}", _change(before, after)]
                 for s, before, after in improved[:10]]
-        out.append(tabulate(rows, headers=["statement", "calls", "before", "after", "ratio"], tablefmt="simple", disable_numparse=True))
+        out += _columns(["statement", "calls", "before", "after", "change"], rows, width, flexible=[4, 0],
+                        right=frozenset({1, 2, 3}), widest_first=False)
         if len(improved) > 10:
             out.append(f"  ... and {len(improved) - 10} more (see --format json)")
-    served = [s for s in report.statements if s.served_by_existing]
-    if served:
+    served_existing = [s for s in report.statements if s.served_by_existing]
+    if served_existing:
         out.append("")
-        out.append(f"Already served by existing indexes: {len(served)} statement shape(s)")
-        for s in served[:10]:
-            out.append(f"  {s.location}: {', '.join(s.served_by_existing)}")
+        out.append(f"Already served by existing indexes: {len(served_existing)} statement shape(s)")
+        for s in served_existing[:10]:
+            out += _wrap(_cell(f"{s.location}: {', '.join(s.served_by_existing)}"), width, "  ")
     if report.findings:
         out.append("")
         out.append("Findings:")
-        rows = [[f.severity, _cell(f.kind), _cell(f.table), _cell(f.index or f.related or ""),
-                 textwrap.fill(_cell(f.evidence + (f" Fix: {f.fix}" if f.fix else "")), _WRAP)] for f in report.findings]
-        out.append(tabulate(rows, headers=["severity", "kind", "table", "index / key", "evidence"], tablefmt="simple_grid"))
+        for f in report.findings:
+            title = f"{f.severity}  {f.kind}  {f.table}" + (f"  {f.index or f.related}" if f.index or f.related else "")
+            out += _wrap(_cell(title), width, "- ")
+            out += _wrap(_cell(f.evidence + (f" Fix: {f.fix}" if f.fix else "")), width, "    ")
         fixes = list(dict.fromkeys(f.ddl for f in report.findings if f.ddl))
         if fixes:
             out.append("")
             out.append("Findings DDL (one statement at a time):")
-            out.extend(fixes)
-    out += errors_block(report.errors)
+            for ddl in fixes:
+                out += _wrap_sql(_cell(ddl), width)
+    out += errors_block(report.errors, width=width)
     notes = [(s.location, n) for s in report.statements for n in s.notes if not n.startswith("not analysed")]
     if notes:
         out.append("")
         out.append("Notes:")
         for location, note in notes[:20]:
-            out.append(f"  {location}: {note}")
+            out += _wrap(_cell(f"{location}: {note}"), width, "  ")
         if len(notes) > 20:
             out.append(f"  ... and {len(notes) - 20} more (see --format json)")
     return printable("\n".join(out) + "\n")  # the lines not in a table (DDL, notes, locations) too
 
 
-def errors_block(errors: list[SourceError], shown: int = 20) -> list[str]:
-    """The inputs that could not be used, the first `shown` of them, for a table report."""
+def errors_block(errors: list[SourceError], shown: int = 20, width: int | None = None) -> list[str]:
+    """The inputs that could not be used, the first `shown` of them, for a table report (wrapped to `width`)."""
     if not errors:
         return []
     out = ["", f"Could not use ({len(errors)}):"]
-    out += [printable(f"  {e.location}: {e.message}") for e in errors[:shown]]
+    for e in errors[:shown]:
+        line = printable(f"  {e.location}: {e.message}")
+        out += _wrap(_cell(line), width, "  ") if width else [line]
     if len(errors) > shown:
         out.append(f"  ... and {len(errors) - shown} more (see --format json)")
     return out
