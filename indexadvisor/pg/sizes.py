@@ -7,15 +7,15 @@ import re
 from indexadvisor.errors import InputError
 
 _UNITS = {"": 1, "B": 1, "KB": 1024, "MB": 1024**2, "GB": 1024**3, "TB": 1024**4}
-_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([KMGT]?B?)\s*$", re.I)
+_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*((?:[KMGT]i?)?B?)\s*$", re.I)
 
 
 def parse_size(text: str) -> int:
-    """'500MB' -> bytes, with PostgreSQL's binary units (1MB = 1024 kB)."""
+    """'500MB', '2GiB' -> bytes: MB and MiB alike are binary, as PostgreSQL reads them (1MB = 1024 kB)."""
     m = _SIZE.match(text)
     if not m:
-        raise InputError(f"invalid size {text!r}: use a number with a unit, e.g. 500MB or 2GB")
-    unit = m.group(2).upper()
+        raise InputError(f"invalid size {text!r}: use a number with a unit, e.g. 500MB, 2GB or 2GiB")
+    unit = m.group(2).upper().replace("I", "")
     unit = unit if unit.endswith("B") or unit == "" else unit + "B"
     return int(float(m.group(1)) * _UNITS[unit])
 
