@@ -2,6 +2,7 @@
 # Install what the tests need and run them:
 #   - a PostgreSQL server (Debian's packages) with the HypoPG and pg_qualstats extensions,
 #     when they are missing;
+#   - Ruby, for the test that loads generated Rails migrations;
 #   - this package with its test extras;
 # then ruff, mypy and the import contract, and pytest, which starts a throwaway cluster
 # (or uses INDEXADVISOR_TEST_DSN).
@@ -38,6 +39,11 @@ if [ -z "${INDEXADVISOR_TEST_DSN:-}" ]; then
     echo "installing ${missing[*]} ..." >&2
     apt_install "${missing[@]}"
   fi
+fi
+# Ruby, so the generated Rails migrations are loaded by a real Ruby (that test skips without one)
+if ! command -v ruby >/dev/null 2>&1; then
+  echo "installing ruby ..." >&2
+  apt_install ruby || echo "scripts/test.sh: ruby could not be installed; the Rails load test will be skipped" >&2
 fi
 
 python3 -m pip install -q --disable-pip-version-check -e '.[test]' 2>&1 | grep -v -E '^(WARNING|DEPRECATION)' || true
