@@ -174,3 +174,16 @@ def test_a_truncated_compressed_utf16_file_keeps_what_it_could_read(tmp_path: Pa
     workload = _read(path)
     assert 1000 < workload.seen < 20000
     assert any("cut short" in e.message for e in workload.errors)
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "utf-16"])
+def test_a_first_record_longer_than_the_sniffed_bytes_is_still_told_apart(tmp_path: Path, encoding: str) -> None:
+    """The bytes looked at for a byte order mark are put back whole: detection still reads 64 KB."""
+    record = ('2024-01-02 03:04:05.678 UTC,"app","app",4242,"127.0.0.1:5000",65a1b2c3.1092,1,"SELECT",'
+              '2024-01-02 03:04:00 UTC,3/5,0,LOG,00000,"duration: 0.5 ms  statement: SELECT * FROM t WHERE a IN ('
+              + ", ".join(str(i) for i in range(3000)) + ')",,,,,,,,,"psql","client backend",,0\n')
+    path = tmp_path / "postgresql.csv"
+    path.write_bytes(record.encode(encoding))
+    assert len(record) > 8192
+    workload = _read(path)
+    assert workload.seen == 1 and not workload.errors

@@ -29,13 +29,14 @@ import ast
 import datetime
 import decimal
 import json
+import math
 import re
 import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from indexadvisor.sources.pglog import parse_ts
+from indexadvisor.sources.pglog import duration_ms, parse_ts
 from indexadvisor.sources.textio import LineReader, Problems
 from indexadvisor.sources.workload import WorkloadBuilder
 
@@ -66,7 +67,7 @@ def prisma_params(text: str) -> dict[int, str] | None:
     text = text.strip()
     try:
         values = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):
         if not (text.startswith("[") and text.endswith("]")):
             return None
         # Prisma prints dates unquoted: split on top-level commas
@@ -110,7 +111,7 @@ def read_prisma_log(path: Path, builder: WorkloadBuilder, problems: Problems,
                 pending = None
                 try:
                     doc = json.loads(text)
-                except ValueError:
+                except (ValueError, RecursionError):  # RecursionError: nested deeper than the parser follows
                     problems.add("query events that are not JSON", i, text)
                     continue
                 query = doc.get("query") if isinstance(doc, dict) else None
@@ -122,7 +123,11 @@ def read_prisma_log(path: Path, builder: WorkloadBuilder, problems: Problems,
                 p.params = prisma_params(params) if isinstance(params, str) else (
                     {k + 1: sql_literal(v) for k, v in enumerate(params)} if isinstance(params, list) else None)
                 duration = doc.get("duration")
-                p.ms = float(duration) if isinstance(duration, (int, float)) else None
+                if isinstance(duration, (int, float)) and not isinstance(duration, bool):
+                    p.ms = duration_ms(duration)
+                    if p.ms is None:
+                        problems.add("query events with an unreadable duration", i, text)
+                        continue
                 emit(p)
                 continue
             m = _PARAMS.match(text)
@@ -133,8 +138,9 @@ def read_prisma_log(path: Path, builder: WorkloadBuilder, problems: Problems,
             m = _DURATION.match(text)
             if m:
                 if pending is not None:
-                    ms = float(m.group(1))
-                    pending.ms = ms * 1000 if m.group(2) == "s" else ms
+                    pending.ms = duration_ms(m.group(1), 1000.0 if m.group(2) == "s" else 1.0)
+                    if pending.ms is None:
+                        problems.add("durations that are not a number of milliseconds", i, text)
                 continue
             m = _QUERY.match(text) or _PRISMA_QUERY.search(text)
             if m:
@@ -150,7 +156,11 @@ def read_prisma_log(path: Path, builder: WorkloadBuilder, problems: Problems,
 
 def _event_ts(value: Any) -> float | None:
     if isinstance(value, (int, float)):
-        return float(value) / (1000.0 if value > 1e11 else 1.0)
+        try:
+            seconds = float(value) / (1000.0 if value > 1e11 else 1.0)
+        except OverflowError:
+            return None
+        return seconds if math.isfinite(seconds) else None
     if isinstance(value, str):
         m = _ISO_TS.search(value)
         return parse_ts(m.group()) if m else None
@@ -231,7 +241,10 @@ def read_django_log(path: Path, builder: WorkloadBuilder, problems: Problems,
                 continue
             t = _ISO_TS.search(text, 0, m.start())
             ts = parse_ts(t.group().replace(",", ".")) if t else None
-            ms = float(m.group(1)) * 1000.0
+            ms = duration_ms(m.group(1), 1000.0)
+            if ms is None:
+                problems.add("statements with an unreadable duration", i, text)
+                continue
             end = _DJANGO_END.search(text, m.end())
             if end:
                 emit(text[m.end(): end.start()], end.group(1), end.group(2), i, ms, ts)

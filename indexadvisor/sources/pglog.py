@@ -35,6 +35,7 @@ import calendar
 import csv
 import html
 import json
+import math
 import re
 import time
 from collections.abc import Callable, Hashable, Iterator
@@ -193,6 +194,17 @@ def detect_prefix(lines: list[str]) -> LinePattern:
 # --------------------------------------------------------------------------- timestamps
 
 _EPOCH_CACHE: dict[str, float] = {}
+MAX_MS = 1e15  # a duration longer than some 30,000 years is not one a server logged
+
+
+def duration_ms(value: object, scale: float = 1.0) -> float | None:
+    """A logged duration in milliseconds (``scale`` 1000 for seconds); None when it is not a number
+    a server or a client could have written (infinite, NaN, negative, absurdly large)."""
+    try:
+        ms = float(value) * scale  # type: ignore[arg-type]
+    except (TypeError, ValueError, OverflowError):
+        return None
+    return ms if 0 <= ms <= MAX_MS else None
 
 
 def parse_ts(text: str) -> float | None:
@@ -203,7 +215,8 @@ def parse_ts(text: str) -> float | None:
     if base is None:
         try:
             if text[4:5] != "-":
-                return float(text)  # %n: epoch
+                epoch = float(text)  # %n: epoch
+                return epoch if math.isfinite(epoch) else None
             base = float(calendar.timegm(time.strptime(text[:19].replace("T", " "), "%Y-%m-%d %H:%M:%S")))
         except ValueError:
             return None
@@ -237,7 +250,7 @@ def plan_query(body: str) -> tuple[str | None, str | None]:
     if text.startswith("{"):
         try:
             doc = json.loads(text)
-        except ValueError:
+        except (ValueError, RecursionError):
             return None, None
         if isinstance(doc, dict):
             query = doc.get("Query Text")
@@ -252,7 +265,10 @@ def plan_query(body: str) -> tuple[str | None, str | None]:
         return html.unescape(m.group(1)), None
     if text.startswith('Query Text: "'):
         m = _YAML_QUERY.match(text)
-        return (json.loads('"' + m.group(1) + '"') if m else None), None
+        try:
+            return (json.loads('"' + m.group(1) + '"') if m else None), None
+        except ValueError:  # an escape JSON does not have: not a plan auto_explain wrote
+            return None, None
     if not text.startswith("Query Text: "):
         return None, None
     lines = text[len("Query Text: "):].split("\n")
@@ -319,11 +335,11 @@ class LogInterpreter:
         self.entries += 1
         if message.startswith("duration: "):
             j = message.find(" ms", 10)
-            try:
-                ms = float(message[10:j])
-            except ValueError:
+            ms_read = duration_ms(message[10:j])
+            if ms_read is None:
                 self.problems.add("log entries with an unreadable duration", line, message)
                 return
+            ms = ms_read
             rest = message[j + 3:].lstrip(" ")
             if not rest:
                 last = self._last.get(session)
@@ -607,7 +623,7 @@ def read_jsonlog(path: Path, builder: WorkloadBuilder, problems: Problems,
             try:
                 doc = loads(text)
                 message = doc["message"]
-            except (ValueError, KeyError, TypeError):
+            except (ValueError, KeyError, TypeError, RecursionError):
                 problems.add("lines that are not jsonlog records", i, text)
                 continue
             records += 1

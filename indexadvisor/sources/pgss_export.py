@@ -216,7 +216,7 @@ def _loads(text: str) -> Any:
     if "\\" in text:
         try:
             return json.loads(copy_unescape(text))
-        except ValueError:
+        except (ValueError, RecursionError):
             pass
     return json.loads(text)
 
@@ -262,7 +262,7 @@ def read_pgss_json(path: Path, builder: WorkloadBuilder, problems: Problems,
             continue
         try:
             doc = _loads(text)
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: nested deeper than the parser follows
             problems.add("lines that are not JSON", i, text)
             continue
         rows = _rows_of(doc)

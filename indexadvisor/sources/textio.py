@@ -198,6 +198,8 @@ class _Prefixed(io.RawIOBase):
                 out, self._head = self._head + self.inner.read(), b""
                 return out
             out, self._head = self._head[:n], self._head[n:]
+            if len(out) < n:  # as a buffered read would: the rest from the stream (read_head wants n bytes)
+                out += self.inner.read(n - len(out))
             return out
         return self.inner.read(n)
 
