@@ -30,6 +30,7 @@ WHERE state = 'failed'`, a hundredth of the size.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import replace
 
 from indexadvisor.candidates.kinds.base import Ask, Context, Extra
@@ -80,6 +81,12 @@ def _values(constant: str) -> list[str]:
     return out
 
 
+@functools.lru_cache(maxsize=256)
+def _literals(sql: str) -> tuple[str, ...]:
+    """The statement's literals in text order, read once per statement (not once per predicate)."""
+    return tuple(literals(sql))
+
+
 def is_boolean(pred: Predicate) -> bool:
     return pred.kind == PredKind.EQ and (pred.constant or "").lower() in ("true", "false")
 
@@ -97,7 +104,7 @@ def fixed(pred: Predicate, statement: Statement) -> bool:
 
     if statement.constants is None:
         return False
-    texts = literals(statement.sql)
+    texts = _literals(statement.sql)
     if len(texts) != len(statement.constants):
         return False
     for value in _values(pred.constant) if pred.kind == PredKind.IN else [pred.constant]:
@@ -119,7 +126,7 @@ def why_constant(pred: Predicate, statement: Statement, table: Table | None, sha
         return None
     if pred.kind in (PredKind.ROW_COMPARE, PredKind.IS_NULL, PredKind.IS_NOT_NULL) or is_boolean(pred):
         return "part of the statement's shape"
-    others = [c for c, text in zip(statement.constants or [], literals(statement.sql))
+    others = [c for c, text in zip(statement.constants or [], _literals(statement.sql))
               if text not in _values(pred.constant or "")]
     if statement.calls >= PARTIAL_MIN_EXECUTIONS and (not others or any(c is None for c in others)):
         varied = " while its other values varied" if others else ""
