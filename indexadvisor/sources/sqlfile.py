@@ -156,6 +156,32 @@ def _skip_quoted(text: str, i: int, quote: str, line: int, backslash: bool) -> t
     return n, line
 
 
+_COPY_FROM_STDIN = re.compile(r"^\s*COPY\s.+\sFROM\s+stdin\b[^;]*;\s*$", re.I)
+
+
+class _CopyData:
+    """Blanks the data of `COPY ... FROM stdin;` blocks (a `pg_dump` with data), up to the `\\.` line.
+
+    pg_dump writes the COPY statement on one line and the rows after it, tab-separated: read
+    as SQL, an apostrophe in the data would swallow the statements after it. The lines are
+    blanked, not dropped, so the statements after a block keep their line numbers.
+    """
+
+    def __init__(self) -> None:
+        self.inside = False
+
+    def filter(self, lines: list[str]) -> list[str]:
+        out = []
+        for text in lines:
+            if self.inside:
+                self.inside = text.rstrip("\r") != "\\."
+                out.append("")
+                continue
+            self.inside = _COPY_FROM_STDIN.match(text) is not None
+            out.append(text)
+        return out
+
+
 def read_sql_file(path: Path, errors: list[SourceError], on_progress: Callable[[int], None] | None = None,
                   problems: Problems | None = None) -> Iterator[RawStatement]:
     """Yield the statements of one file, streaming.
@@ -168,9 +194,10 @@ def read_sql_file(path: Path, errors: list[SourceError], on_progress: Callable[[
     buf = ""
     line = 1
     scanned = 0  # length of the unfinished tail the last scan found no end in
+    copy_data = _CopyData()
     try:
         for _, lines in LineReader(Path(path), tally, on_progress):
-            text = "\n".join(lines) + "\n"
+            text = "\n".join(copy_data.filter(lines)) + "\n"
             buf = buf + text if buf else text
             if len(buf) < 2 * scanned:
                 continue  # a long statement: read on before scanning it again (linear, not quadratic)
