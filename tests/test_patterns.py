@@ -10,6 +10,7 @@ from indexadvisor.catalog.ddl import read_ddl
 from indexadvisor.extract.patterns import Extractor
 from indexadvisor.extract.predicates import _HANDLERS
 from indexadvisor.model import PredKind, Statement, TableAccess
+from indexadvisor.pg.parsing import space_parameters
 
 CATALOG = read_ddl([CASES / "patterns_schema.sql"], [])
 
@@ -74,3 +75,11 @@ def test_no_sqlglot_class_has_two_condition_handlers():
     sqlglot class derives from two of its keys (the isinstance chain it replaced had an order for that)."""
     ambiguous = {cls.__name__: [k.__name__ for k in _HANDLERS if issubclass(cls, k)] for cls in _subclasses(exp.Expr)}
     assert {name: keys for name, keys in ambiguous.items() if len(keys) > 1} == {}
+
+
+def test_parameter_spacing_leaves_literals_comments_and_dollar_quotes_alone():
+    """Only $n outside strings get a space (Prisma's `IN ($1,$2)`): E'' escapes and nested comments are strings too."""
+    sql = "SELECT E'it\\'s $1,$2', $1,$2 /* a /* $1,$2 */ b $1,$2 */ $$x$1,$$ FROM t WHERE a IN ($3,$4)"
+    assert space_parameters(sql) == (
+        "SELECT E'it\\'s $1,$2', $1 ,$2 /* a /* $1,$2 */ b $1,$2 */ $$x$1,$$ FROM t WHERE a IN ($3 ,$4 )"
+    )

@@ -24,11 +24,12 @@ from __future__ import annotations
 
 import contextvars
 import logging
-import re
 from typing import Any
 
 import sqlglot
 from sqlglot import exp
+
+from indexadvisor.pg.lexing import dollar_quote_end, escape_string_at, skip_block_comment, skip_quoted
 
 _QUIET = contextvars.ContextVar("indexadvisor_quiet_sqlglot", default=False)
 
@@ -60,9 +61,6 @@ def parse_one(sql: str, **opts: Any) -> exp.Expr:
         _QUIET.reset(token)
 
 
-_DOLLAR_TAG = re.compile(r"\$([A-Za-z_\x80-\uffff][\w\x80-\uffff]*)?\$")
-
-
 def space_parameters(sql: str) -> str:
     """The text with a space after every `$n` parameter that a non-space follows (see above)."""
     if "$" not in sql:
@@ -92,25 +90,16 @@ def space_parameters(sql: str) -> str:
 def _skip(sql: str, i: int) -> int:
     """The end of a string literal, quoted identifier, comment or dollar-quoted body at i; i if none."""
     ch = sql[i]
-    if ch in "'\"":
-        j = i + 1
-        while j < len(sql):
-            if sql[j] == ch:
-                if j + 1 < len(sql) and sql[j + 1] == ch:  # a doubled quote inside
-                    j += 2
-                    continue
-                return j + 1
-            j += 1
-        return len(sql)
+    if ch == "'":
+        return skip_quoted(sql, i, "'", 0, backslash=escape_string_at(sql, i))[0]
+    if ch == '"':
+        return skip_quoted(sql, i, '"', 0, backslash=False)[0]
     if sql.startswith("--", i):
         j = sql.find("\n", i)
         return len(sql) if j < 0 else j
     if sql.startswith("/*", i):
-        j = sql.find("*/", i + 2)
-        return len(sql) if j < 0 else j + 2
+        return skip_block_comment(sql, i, 0)[0]
     if ch == "$":
-        m = _DOLLAR_TAG.match(sql, i)
-        if m:
-            j = sql.find(m.group(0), m.end())
-            return len(sql) if j < 0 else j + len(m.group(0))
+        end = dollar_quote_end(sql, i)
+        return i if end is None else end
     return i

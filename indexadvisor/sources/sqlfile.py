@@ -20,9 +20,9 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from indexadvisor.model import SourceError
+from indexadvisor.pg.lexing import dollar_quote_end, escape_string_at, skip_block_comment, skip_quoted
 from indexadvisor.sources.textio import LineReader, Problems
 
-_DOLLAR_TAG = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)?\$")
 MAX_STATEMENT = 64 << 20
 
 
@@ -74,7 +74,7 @@ def _split(text: str, first_line: int, final: bool) -> tuple[list[RawStatement],
             i = n if j < 0 else j
             continue
         if c == "/" and text.startswith("/*", i):
-            i, line = _skip_block_comment(text, i, line)
+            i, line = skip_block_comment(text, i, line)
             continue
         if c == ";":
             if code_at is not None:
@@ -86,18 +86,14 @@ def _split(text: str, first_line: int, final: bool) -> tuple[list[RawStatement],
         if code_at is None:
             code_at = i
         if c == "'":
-            escape = i > 0 and text[i - 1] in "eE" and (i < 2 or not (text[i - 2].isalnum() or text[i - 2] == "_"))
-            i, line = _skip_quoted(text, i, "'", line, backslash=escape)
+            i, line = skip_quoted(text, i, "'", line, backslash=escape_string_at(text, i))
             continue
         if c == '"':
-            i, line = _skip_quoted(text, i, '"', line, backslash=False)
+            i, line = skip_quoted(text, i, '"', line, backslash=False)
             continue
         if c == "$":
-            tag = _DOLLAR_TAG.match(text, i)
-            # $1 is a parameter, and a tag cannot follow an identifier character
-            if tag and not (i > 0 and (text[i - 1].isalnum() or text[i - 1] == "_")):
-                close = text.find(tag.group(0), tag.end())
-                close = n if close < 0 else close + len(tag.group(0))
+            close = dollar_quote_end(text, i)
+            if close is not None:
                 line += text.count("\n", i, close)
                 i = close
                 continue
@@ -113,47 +109,6 @@ def split_statements(text: str, first_line: int = 1) -> Iterator[RawStatement]:
     """Yield the statements of a SQL text with the line each starts on."""
     statements, _, _ = _split(text, first_line, final=True)
     yield from statements
-
-
-def _skip_block_comment(text: str, i: int, line: int) -> tuple[int, int]:
-    depth = 0
-    n = len(text)
-    while i < n:
-        if text.startswith("/*", i):
-            depth += 1
-            i += 2
-        elif text.startswith("*/", i):
-            depth -= 1
-            i += 2
-            if depth == 0:
-                return i, line
-        else:
-            j = min((k for k in (text.find("/*", i), text.find("*/", i)) if k >= 0), default=n)
-            line += text.count("\n", i, j)
-            i = j
-    return n, line
-
-
-def _skip_quoted(text: str, i: int, quote: str, line: int, backslash: bool) -> tuple[int, int]:
-    n = len(text)
-    i += 1
-    while i < n:
-        j = text.find(quote, i)
-        if backslash:
-            b = text.find("\\", i, j if j >= 0 else n)
-            if b >= 0:
-                line += text.count("\n", i, b)
-                i = b + 2
-                continue
-        if j < 0:
-            line += text.count("\n", i, n)
-            return n, line
-        line += text.count("\n", i, j)
-        if j + 1 < n and text[j + 1] == quote:
-            i = j + 2
-            continue
-        return j + 1, line
-    return n, line
 
 
 _COPY_FROM_STDIN = re.compile(r"^\s*COPY\s.+\sFROM\s+stdin\b[^;]*;\s*$", re.I)
