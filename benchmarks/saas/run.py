@@ -29,12 +29,9 @@ Standard library, psycopg and the indexadvisor package only.
 from __future__ import annotations
 
 import argparse
-import glob
 import json
 import os
 import re
-import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -50,9 +47,11 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
 sys.path.insert(0, str(REPO))  # benchmark the working tree's package
 sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(HERE.parent))  # benchmarks/cluster.py
 
 import data  # noqa: E402
 import workload as wl  # noqa: E402
+from cluster import LocalCluster  # noqa: E402
 
 from indexadvisor.api import analyze  # noqa: E402
 
@@ -77,58 +76,6 @@ def log(msg: str) -> None:
 
 
 # --------------------------------------------------------------------------- server
-
-
-class LocalCluster:
-    """A cluster in <workdir>/pg, kept between runs; started on a free port of 127.0.0.1."""
-
-    def __init__(self, root: Path) -> None:
-        self.root, self.data, self.log = root, root / "pg", root / "server.log"
-        bindirs = glob.glob("/usr/lib/postgresql/*/bin") + glob.glob("/usr/pgsql-*/bin")
-        if shutil.which("pg_config"):
-            bindirs.append(subprocess.run(["pg_config", "--bindir"], capture_output=True, text=True).stdout.strip())
-        usable = [b for b in bindirs if os.path.isfile(os.path.join(b, "initdb"))]
-        if not usable:
-            raise SystemExit("no initdb found: install PostgreSQL (and HypoPG) or pass --dsn")
-        self.bindir = sorted(usable, key=lambda b: [int(x) for x in re.findall(r"\d+", b)] or [0])[-1]
-        self.prefix = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
-
-    def _pg(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
-        res = subprocess.run(self.prefix + [os.path.join(self.bindir, args[0]), *args[1:]], capture_output=True, text=True)
-        if check and res.returncode != 0:
-            raise SystemExit(f"{' '.join(args)} failed: {(res.stderr or res.stdout).strip()}")
-        return res
-
-    def start(self) -> str:
-        self.root.mkdir(parents=True, exist_ok=True)
-        if os.geteuid() == 0:
-            shutil.chown(self.root, "postgres", "postgres")
-        if not (self.data / "PG_VERSION").exists():
-            log(f"cluster: initdb {self.data}")
-            self._pg("initdb", "-D", str(self.data), "-U", "postgres", "-A", "trust", "-E", "UTF8", "--locale=C", "--no-sync")
-            conf = dict(SERVER_SETTINGS, listen_addresses="127.0.0.1", unix_socket_directories=str(self.root))
-            with open(self.data / "postgresql.auto.conf", "a") as f:
-                f.writelines(f"{k} = '{v}'\n" for k, v in conf.items())
-        if self._pg("pg_ctl", "-D", str(self.data), "status", check=False).returncode == 0:
-            port = int((self.data / "postmaster.pid").read_text().splitlines()[3])
-            log(f"cluster: already running on port {port}")
-        else:
-            for _ in range(3):  # the free port can be taken before the server binds it
-                with socket.socket() as s:
-                    s.bind(("127.0.0.1", 0))
-                    port = s.getsockname()[1]
-                res = self._pg("pg_ctl", "-D", str(self.data), "-l", str(self.log), "-w", "-o", f"-p {port}", "start",
-                               check=False)
-                if res.returncode == 0:
-                    break
-            else:
-                raise SystemExit(f"pg_ctl start failed; see {self.log}")
-            log(f"cluster: started {self.data} on port {port}")
-        return f"host=127.0.0.1 port={port} user=postgres dbname=postgres"
-
-    def stop(self) -> None:
-        self._pg("pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "stop", check=False)
-        log("cluster: stopped (data kept for the next run)")
 
 
 # --------------------------------------------------------------------------- database
@@ -506,7 +453,7 @@ def main(argv: list[str] | None = None) -> int:
     cluster = None
     server = args.dsn
     if server is None:
-        cluster = LocalCluster(args.workdir)
+        cluster = LocalCluster(args.workdir, data=args.workdir / "pg", settings=SERVER_SETTINGS, log=log)
         server = cluster.start()
     try:
         db, loaded = load(server, dbname, args.scale, args.seed, args.reload)

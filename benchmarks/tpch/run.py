@@ -25,14 +25,12 @@ Standard library, psycopg and the indexadvisor package only.
 from __future__ import annotations
 
 import argparse
-import glob
 import json
 import math
 import os
 import platform
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import threading
@@ -50,6 +48,9 @@ from psycopg.conninfo import make_conninfo
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
 sys.path.insert(0, str(REPO))  # benchmark the working tree's package
+sys.path.insert(0, str(HERE.parent))  # benchmarks/cluster.py
+
+from cluster import LocalCluster  # noqa: E402  (benchmarks/cluster.py)
 
 from indexadvisor.api import analyze  # noqa: E402
 from indexadvisor.costing.leading import lead_with  # noqa: E402
@@ -65,20 +66,6 @@ ROWS_PER_SF = {"supplier": 10_000, "customer": 150_000, "part": 200_000, "partsu
 FIXED_ROWS = {"region": 5, "nation": 25}
 EXCLUDED = ("q02", "q17", "q20")  # reported, but kept out of the headline, as the literature does
 DEFAULT_BUDGETS = "250MB,500MB,1GB,2GB"
-# Server settings for the local cluster. Only memory, durability and WAL: the planner's
-# cost settings (work_mem, random_page_cost, effective_cache_size, parallelism, jit) stay
-# at their defaults, so costs compare with other PostgreSQL measurements.
-SERVER_SETTINGS = {
-    "shared_buffers": "1GB",
-    "maintenance_work_mem": "1GB",
-    "max_wal_size": "8GB",
-    "checkpoint_timeout": "30min",
-    "wal_level": "minimal",
-    "max_wal_senders": "0",
-    "fsync": "off",
-    "synchronous_commit": "off",
-    "full_page_writes": "off",
-}
 _lock = threading.Lock()
 
 
@@ -170,113 +157,6 @@ def _count_lines(path: Path) -> int:
         while chunk := f.read(1 << 24):
             n += chunk.count(b"\n")
     return n
-
-
-# --------------------------------------------------------------------------- local cluster
-
-
-class LocalCluster:
-    """A cluster in <workdir>/pg, kept between runs; started on a free port of 127.0.0.1."""
-
-    def __init__(self, root: Path) -> None:
-        self.root = root
-        self.data = root / "data"
-        self.log = root / "server.log"
-        self.bindir = _find_bindir()
-        self.as_root = hasattr(os, "geteuid") and os.geteuid() == 0
-        self.prefix = ["runuser", "-u", "postgres", "--"] if self.as_root else []
-        self.port: int | None = None
-
-    def _pg(self, tool: str, *args: str, check: bool = True, timeout: int = 300) -> subprocess.CompletedProcess:
-        cmd = self.prefix + [os.path.join(self.bindir, tool), *args]
-        res = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
-        if check and res.returncode != 0:
-            tail = _tail(self.log)
-            raise SystemExit(f"{tool} {' '.join(args)} failed: {(res.stderr or res.stdout).strip()}"
-                             + (f" | server log: {tail}" if tail else ""))
-        return res
-
-    def start(self) -> str:
-        self.root.mkdir(parents=True, exist_ok=True)
-        if self.as_root:
-            shutil.chown(self.root, "postgres", "postgres")
-        if not (self.data / "PG_VERSION").exists():
-            log(f"cluster: initdb {self.data}")
-            self._pg("initdb", "-D", str(self.data), "-U", "postgres", "-A", "trust", "-E", "UTF8",
-                     "--locale=C", "--no-sync")
-            conf = dict(SERVER_SETTINGS, listen_addresses="127.0.0.1", unix_socket_directories=str(self.root))
-            auto = self.data / "postgresql.auto.conf"
-            with open(auto, "a") as f:
-                f.writelines(f"{k} = '{v}'\n" for k, v in conf.items())
-            if self.as_root:
-                shutil.chown(auto, "postgres", "postgres")
-        if self._pg("pg_ctl", "-D", str(self.data), "status", check=False).returncode == 0:
-            self.port = self._running_port()
-            log(f"cluster: already running on port {self.port}")
-        else:
-            port_file = self.root / "port"
-            last = int(port_file.read_text()) if port_file.exists() else None
-            for attempt in range(3):  # the free port can be taken before the server binds it
-                port = last if attempt == 0 and last and _port_free(last) else _free_port()
-                res = self._pg("pg_ctl", "-D", str(self.data), "-l", str(self.log), "-w", "-t", "120",
-                               "-o", f"-p {port}", "start", check=False, timeout=180)
-                if res.returncode == 0:
-                    self.port = port
-                    port_file.write_text(str(port))
-                    break
-            else:
-                raise SystemExit(f"pg_ctl start failed: {_tail(self.log)}")
-            log(f"cluster: started {self.data} on port {self.port} (log {self.log})")
-        return f"host=127.0.0.1 port={self.port} user=postgres dbname=postgres"
-
-    def _running_port(self) -> int:
-        lines = (self.data / "postmaster.pid").read_text().splitlines()
-        return int(lines[3])
-
-    def stop(self) -> None:
-        self._pg("pg_ctl", "-D", str(self.data), "stop", "-m", "fast", "-w", check=False)
-        log(f"cluster: stopped ({self.data} kept for the next run)")
-
-
-def _find_bindir() -> str:
-    candidates: list[str] = []
-    if shutil.which("pg_config"):
-        out = subprocess.run(["pg_config", "--bindir"], capture_output=True, text=True)
-        candidates.append(out.stdout.strip())
-    candidates += glob.glob("/usr/lib/postgresql/*/bin") + glob.glob("/usr/pgsql-*/bin")
-    usable = [d for d in candidates if d and os.path.isfile(os.path.join(d, "initdb"))
-              and os.path.isfile(os.path.join(d, "pg_ctl"))]
-    if not usable:
-        raise SystemExit("no initdb/pg_ctl found (pg_config --bindir, /usr/lib/postgresql/*/bin); or pass --dsn")
-
-    def version(d: str) -> tuple[int, ...]:
-        m = re.search(r"(\d+)(?:\.(\d+))?", subprocess.run([os.path.join(d, "pg_ctl"), "--version"],
-                                                           capture_output=True, text=True).stdout)
-        return tuple(int(g) for g in m.groups() if g) if m else (0,)
-
-    return max(usable, key=version)
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _port_free(port: int) -> bool:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        try:
-            s.bind(("127.0.0.1", port))
-            return True
-        except OSError:
-            return False
-
-
-def _tail(path: Path, lines: int = 5) -> str:
-    try:
-        return " | ".join(path.read_text(errors="replace").strip().splitlines()[-lines:])
-    except OSError:
-        return ""
 
 
 # --------------------------------------------------------------------------- database
@@ -1026,7 +906,7 @@ def main(argv: list[str] | None = None) -> int:
         if cluster is not None:
             if args.keep:
                 log(f"cluster: left running (--keep): {make_conninfo(server_dsn, dbname=dbname)}; "
-                    f"stop with: {' '.join(cluster.prefix)} {cluster.bindir}/pg_ctl -D {cluster.data} stop".replace("  ", " "))
+                    f"stop with: {cluster.stop_command()}")
             else:
                 cluster.stop()
     return exit_code
