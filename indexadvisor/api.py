@@ -240,6 +240,7 @@ def advise(workload: Workload, catalog: Catalog, catalog_errors: Sequence[Source
         explain_count=whatif.explains if whatif is not None else 0,
         workload_cost_before=round(advice.workload_before, 2),
         workload_cost_after=round(advice.workload_after, 2),
+        budget_curve=advice.curve,
     )
 
 

@@ -13,7 +13,9 @@ from indexadvisor.model.access import (
     TableAccess,
 )
 from indexadvisor.model.advice import (
+    BudgetCurve,
     Candidate,
+    CurveStep,
     Estimate,
     Finding,
     Recommendation,
@@ -61,4 +63,6 @@ __all__ = [
     "Finding",
     "StatementReport",
     "Report",
+    "BudgetCurve",
+    "CurveStep",
 ]

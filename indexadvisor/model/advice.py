@@ -111,6 +111,27 @@ class StatementReport:
 
 
 @dataclass
+class CurveStep:
+    """One index the selection adds, in its order, with what the set so far takes and leaves."""
+
+    table: str  # schema.table
+    index: str  # its keys, INCLUDE and WHERE, as text
+    size_bytes: int  # the whole set's size with this index
+    cost_after: float  # the weighted workload cost with the set so far
+    chosen: bool  # in the proposed set (else: what the next one would buy)
+
+
+@dataclass
+class BudgetCurve:
+    """What each budget buys: the selection's indexes one by one, past the proposed set, and
+    why the proposed set stops where it does."""
+
+    steps: list[CurveStep]
+    stop: str  # budget | max_indexes | min_improvement | nothing_left
+    stop_reason: str  # the same, in words, with the numbers
+
+
+@dataclass
 class Report:
     recommendations: list[Recommendation]
     findings: list[Finding]
@@ -127,3 +148,4 @@ class Report:
     workload_cost_before: float | None = None  # weighted, with the existing indexes
     workload_cost_after: float | None = None  # weighted, with the proposed set
     catalog_files: list[str] = field(default_factory=list)  # schema (DDL) or snapshot files read, for CI locations
+    budget_curve: BudgetCurve | None = None  # what each budget buys (select/curve.py)

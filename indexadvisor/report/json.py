@@ -21,6 +21,7 @@ def to_dict(report: Report) -> dict[str, Any]:
         "costing": report.costing,
         "explain_count": report.explain_count,
         "workload_cost": {"before": report.workload_cost_before, "after": report.workload_cost_after},
+        "budget_curve": asdict(report.budget_curve) if report.budget_curve is not None else None,
         "notes": report.notes,
         "recommendations": [_recommendation(r, by_fp) for r in report.recommendations],
         "findings": [finding_to_dict(f) for f in report.findings],

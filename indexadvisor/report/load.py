@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from indexadvisor.errors import InputError
 from indexadvisor.model import (
+    BudgetCurve,
     Estimate,
     Finding,
     IndexKey,
@@ -95,6 +96,7 @@ def _report(data: dict) -> Report:
             "explain_count": data.get("explain_count", 0),
             "workload_cost_before": workload_cost.get("before"),
             "workload_cost_after": workload_cost.get("after"),
+            "budget_curve": _build(BudgetCurve, data["budget_curve"]) if data.get("budget_curve") else None,
         },
     )
     return report

@@ -9,6 +9,7 @@ import textwrap
 
 from indexadvisor.model import Recommendation, Report, SourceError, StatementReport
 from indexadvisor.pg.sizes import format_size
+from indexadvisor.report import curve as budget
 
 # what a terminal acts on instead of showing: C0 controls (ESC starts colour, cursor and title sequences) but
 # tab and newline, DEL, C1 controls (0x9b is a one-byte CSI), bidirectional overrides, and lone surrogates
@@ -222,6 +223,7 @@ def render(report: Report, width: int | None = None) -> str:
     else:
         out += _wrap("No new index proposed: the existing indexes serve this workload, or no statement could use one.",
                      width)
+    out += _curve_block(report, width)
     improved = _improved(report)
     if improved and report.recommendations:
         out.append("")
@@ -261,6 +263,22 @@ def render(report: Report, width: int | None = None) -> str:
         if len(notes) > 20:
             out.append(f"  ... and {len(notes) - 20} more (see --format json)")
     return printable("\n".join(out) + "\n")  # the lines not in a table (DDL, notes, locations) too
+
+
+def _curve_block(report: Report, width: int) -> list[str]:
+    """What each budget buys: a row per step, and a line where the proposed set stops."""
+    shown = budget.points(report)
+    if not shown or report.budget_curve is None:
+        return []
+    rows = [[str(p.number), p.size, p.change, _cell(p.index)] for p in shown]
+    head, body = _table(["#", "size", "cost", "index"], rows, width, flexible=[3], right=frozenset({0, 1, 2}))
+    out = ["", *_wrap(f"{budget.HEADING} ({budget.EXPLAINED}):", width), *head]
+    marker = _wrap(_cell(budget.stop_line(report.budget_curve)), width, "     ")
+    marker[0] = "  -- " + marker[0][5:]
+    stop = sum(p.chosen for p in shown)
+    for lines in body[:stop] + [marker] + body[stop:]:
+        out += lines
+    return out
 
 
 def errors_block(errors: list[SourceError], shown: int = 20, width: int | None = None) -> list[str]:

@@ -6,7 +6,8 @@
 4. choose a set greedily, under a budget in two orders and with a local search (greedy.py, budget.py);
 5. attribute each index's benefit leave-one-out (attribution.py);
 6. choose GIN indexes by rule, since HypoPG cannot price them (gin.py);
-7. say why a costly statement that nothing serves or helps got nothing (unserved.py).
+7. say why a costly statement that nothing serves or helps got nothing (unserved.py);
+8. show what each budget buys: the set's indexes one by one and the next few (curve.py).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from indexadvisor.model import Catalog, ParsedStatement
 from indexadvisor.select import gin
 from indexadvisor.select.attribution import leave_one_out
 from indexadvisor.select.budget import best_set
+from indexadvisor.select.curve import budget_curve
 from indexadvisor.select.economics import ms_per_unit, weights, write_load
 from indexadvisor.select.options import SelectionOptions
 from indexadvisor.select.pool import Rank, build_pool, ranker
@@ -55,6 +57,7 @@ def advise(catalog: Catalog, parsed: list[ParsedStatement], coster_factory: Cost
     for fp, text in coster.notes().items():
         note(advice.notes, fp, text)
     explain_unserved(problem, advice, best)  # no silent drops
+    advice.curve = budget_curve(problem, best)  # last: the advice is final, the curve only reads it
     return advice
 
 

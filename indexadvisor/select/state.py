@@ -8,7 +8,7 @@ from indexadvisor.candidates.pool import KindAdvisor
 from indexadvisor.candidates.requirements import Requirement
 from indexadvisor.costing import Coster
 from indexadvisor.costing.model import StatsModel
-from indexadvisor.model import Candidate, Catalog, Estimate, IndexDef, ParsedStatement
+from indexadvisor.model import BudgetCurve, Candidate, Catalog, Estimate, IndexDef, ParsedStatement
 from indexadvisor.select.economics import WriteLoad
 from indexadvisor.select.options import SelectionOptions
 
@@ -31,6 +31,7 @@ class Advice:
     costs: dict[str, tuple[float, float]] = field(default_factory=dict)  # fingerprint -> before, after
     workload_before: float = 0.0
     workload_after: float = 0.0
+    curve: BudgetCurve | None = None  # what each budget buys (curve.py)
 
 
 @dataclass

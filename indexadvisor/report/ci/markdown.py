@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from indexadvisor.model import Report
 from indexadvisor.pg.sql import render_key
+from indexadvisor.report import curve as budget
 from indexadvisor.report.ci import repo_path
 from indexadvisor.report.gate import GateResult, Problem, sorted_problems, summary_line
 from indexadvisor.report.identity import PROPOSAL_RULE
@@ -61,6 +62,7 @@ def render(report: Report, result: GateResult) -> str:
         out += ["```", "", "</details>"]
     else:
         out += ["", "No index proposed."]
+    out += _curve(report)
     if findings:
         out += ["", "### Findings", ""]
         out.append("| | Kind | Table | Index | Evidence | Fix |")
@@ -84,6 +86,19 @@ def render(report: Report, result: GateResult) -> str:
     out += ["", f"<sub>{_cell(summary_line(report, result))}</sub>"]
     # printed to a terminal or a CI log as often as posted: control characters written out, not acted on
     return printable("\n".join(out) + "\n")
+
+
+def _curve(report: Report) -> list[str]:
+    """What each budget buys, folded: a row per index added, and the row where the proposed set stops."""
+    shown = budget.points(report)
+    if not shown or report.budget_curve is None:
+        return []
+    out = ["", f"<details><summary>{budget.HEADING}</summary>", "", f"{_cell(budget.EXPLAINED.capitalize())}.", "",
+           "| # | Size | Cost | Index |", "| ---: | ---: | ---: | --- |"]
+    stop = f"| | | | **{_cell(budget.stop_line(report.budget_curve))}** |"
+    rows = [f"| {p.number} | {p.size} | {p.change} | {_code(p.index)} |" for p in shown]
+    chosen = sum(p.chosen for p in shown)
+    return out + rows[:chosen] + [stop] + rows[chosen:] + ["", "</details>"]
 
 
 def _status(p: Problem, result: GateResult) -> str:
