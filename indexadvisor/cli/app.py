@@ -19,11 +19,32 @@ from indexadvisor.cli import analyze, health, migrate, report, snapshot
 from indexadvisor.cli.options import FLAG
 from indexadvisor.errors import AdvisorError, ExitCode
 
+
+def _no_values(params: list[Any]) -> list[Any]:
+    """Flags shown without a value in --help: typer gives its own (--help, --install-completion,
+    --show-completion) a <bool>, as if they took one. Ours set FLAG already."""
+    for param in params:
+        if getattr(param, "param_type_name", "") == "option" and getattr(param, "is_flag", False) and param.metavar is None:
+            param.metavar = FLAG
+    return params
+
+
+class _Group(typer.core.TyperGroup):
+    def get_params(self, ctx: Any) -> list[Any]:
+        return _no_values(super().get_params(ctx))
+
+
+class _Command(typer.core.TyperCommand):
+    def get_params(self, ctx: Any) -> list[Any]:
+        return _no_values(super().get_params(ctx))
+
+
 app = typer.Typer(
     name="indexadvisor",
+    cls=_Group,
     help="PostgreSQL index advice from the workload your database really runs.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,  # --install-completion and --show-completion (bash, zsh, fish, PowerShell)
     pretty_exceptions_enable=False,
 )
 
@@ -69,11 +90,11 @@ def _one_line(exc: BaseException, limit: int = 300) -> str:
 
 
 # in the order --help lists them
-app.command()(handle_errors(analyze.analyze))
-app.command()(handle_errors(snapshot.snapshot))
-app.command()(handle_errors(migrate.migrate))
-app.command()(handle_errors(report.report))
-app.command()(handle_errors(health.health))
+app.command(cls=_Command)(handle_errors(analyze.analyze))
+app.command(cls=_Command)(handle_errors(snapshot.snapshot))
+app.command(cls=_Command)(handle_errors(migrate.migrate))
+app.command(cls=_Command)(handle_errors(report.report))
+app.command(cls=_Command)(handle_errors(health.health))
 
 
 def _version(value: bool) -> None:
@@ -94,4 +115,4 @@ def _main(
 
 
 def main() -> None:
-    app()
+    app(prog_name="indexadvisor")  # the same name under `python -m indexadvisor`, for completion scripts
