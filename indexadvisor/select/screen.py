@@ -11,6 +11,7 @@ from __future__ import annotations
 from indexadvisor.candidates.requirements import Requirement, key_ref, requirement_for
 from indexadvisor.candidates.serve import copies_existing, could_serve, match, same_key
 from indexadvisor.costing import Coster
+from indexadvisor.extract.where import index_predicates
 from indexadvisor.model import Candidate, Catalog, IndexDef, IndexKey, ParsedStatement, PredKind, TableAccess
 
 # what a key on a plain column can search (the other predicate kinds: expressions, GIN operators, in candidates/kinds/)
@@ -114,10 +115,38 @@ def planner_picks(pool: list[Candidate], relevant: dict[IndexDef, list[ParsedSta
     keep = [c for c in pool if c.spec in picked]
     columns = {_columns_of(c) for c in keep}  # the same columns in other directions are as good
     keep += [c for c in pool if c.spec not in picked and _columns_of(c) in columns]
+    shared = _shared_columns(keep)
+    keep += [c for c in pool if c not in keep and _plain_on(c) in shared]
     if keep_prefixes:
         keep += [c for c in pool if c not in keep and c.table in keep_prefixes and any(narrower(c, k) for k in keep)]
     kept = {c.spec for c in keep}
     return [c for c in pool if c.spec in kept]  # pool order: ties go to the hotter statement's variant
+
+
+def _plain_on(c: Candidate) -> tuple[str, str, str] | None:
+    """(schema, table, column) of a plain one-column B-tree; None for any other index."""
+    if c.method != "btree" or c.where or c.include or len(c.keys) != 1 or c.keys[0].column is None:
+        return None
+    return c.schema, c.table, c.keys[0].column
+
+
+def _shared_columns(picked: list[Candidate]) -> set[tuple[str, str, str]]:
+    """Columns that two or more picked partial B-trees search on, by their leading key or their WHERE.
+
+    Each statement's plan picks the index best for it alone; where several partial picks
+    share a column (`(b) WHERE a = 0` for one statement, `(c) WHERE a = 0` for another), one
+    plain index on that column may serve them all, and pay off where none of the picks does
+    alone. (Composites that share a prefix keep it by `keep_prefixes`, where it may win.)
+    """
+    seen: dict[tuple[str, str, str], int] = {}
+    for c in picked:
+        if c.method != "btree" or not c.where:
+            continue
+        cols = {q.column for q in index_predicates(c.where)}
+        cols |= {c.keys[0].column} if c.keys and c.keys[0].column else set()
+        for col in cols:
+            seen[(c.schema, c.table, col)] = seen.get((c.schema, c.table, col), 0) + 1
+    return {spot for spot, n in seen.items() if n >= 2}
 
 
 def extensions(c: Candidate, per: dict[str, tuple[float, float]], parsed: list[ParsedStatement],

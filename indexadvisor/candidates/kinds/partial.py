@@ -246,8 +246,12 @@ def propose(ctx: Context, ask: Ask, out: Extra) -> None:
     groups = [preds] + ([[q] for q in preds if shares[q] <= PARTIAL_MAX_FRACTION] if len(preds) > 1 else [])
     made = [_group(ctx, ask, out, group, shares, proof) for group in groups]
     if any(made):
-        ctx.partial_columns.update((table, q.column) for q in preds)
-        out.supersede_plain = True
+        # A constant known only from being shared by shapes may as well be a value the plain
+        # index on its column serves for all of them (`c00 = 0` beside a different column in
+        # each of 19 shapes): the plain variants stay to compete, and the selection decides.
+        own = {q for q in preds if why_constant(q, statement, ask.table, 0) is not None}
+        ctx.partial_columns.update((table, q.column) for q in own)
+        out.supersede_plain = out.supersede_plain or len(own) == len(preds)
 
 
 def _group(ctx: Context, ask: Ask, out: Extra, group: list[Predicate], shares: dict[Predicate, float],
