@@ -102,6 +102,7 @@ def test_the_curve_round_trips_through_the_json_report_and_shows_in_markdown() -
     assert "What each budget buys" not in markdown.render(from_dict(document), evaluate(loaded, parse_fail_on([])))
 
 
+@pytest.mark.hypopg
 def test_the_curve_with_planner_costs_leaves_the_advice_alone(fresh_db: str, tmp_path: Path) -> None:
     with psycopg.connect(fresh_db, autocommit=True) as conn:
         conn.execute("CREATE EXTENSION IF NOT EXISTS hypopg")

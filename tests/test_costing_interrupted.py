@@ -7,11 +7,14 @@ from __future__ import annotations
 import threading
 
 import psycopg
+import pytest
 
 from indexadvisor.costing.hypopg import PlannerCoster, WhatIf
 from indexadvisor.extract.patterns import Extractor
 from indexadvisor.model import Candidate, Catalog, IndexKey, ParsedStatement, Statement
 from indexadvisor.pg import session as db
+
+pytestmark = pytest.mark.hypopg  # skipped, with the reason, on a server without HypoPG (the embedded 18)
 
 SETUP = (
     "CREATE EXTENSION IF NOT EXISTS hypopg",

@@ -38,6 +38,7 @@ def _workload(tmp_path, text: str):
     return path
 
 
+@pytest.mark.hypopg
 def test_generic_plans_for_parameters_leave_nothing_behind(fresh_db):
     _db(fresh_db, *ORDERS)
     with db.connect(fresh_db) as conn:
@@ -59,6 +60,7 @@ def test_generic_plans_for_parameters_leave_nothing_behind(fresh_db):
         assert 1_000_000 < size < 20_000_000
 
 
+@pytest.mark.hypopg
 def test_a_statement_led_by_another_table_costs_the_same_and_sees_partial_indexes(fresh_db):
     """costing/leading.py: the rewrite changes nothing the planner sees but HypoPG's matching."""
     _db(fresh_db, *ORDERS,
@@ -83,6 +85,7 @@ def test_a_statement_led_by_another_table_costs_the_same_and_sees_partial_indexe
         assert whatif.cost("led", led, [partial]).cost < whatif.cost("led", led).cost / 5
 
 
+@pytest.mark.hypopg
 def test_update_and_delete_are_explained_read_only(fresh_db):
     _db(fresh_db, *ORDERS)
     with db.connect(fresh_db) as conn:
@@ -94,6 +97,7 @@ def test_update_and_delete_are_explained_read_only(fresh_db):
         assert conn.execute("SELECT count(*) FROM orders WHERE status NOT IN ('new','paid','shipped')").fetchone()[0] == 0
 
 
+@pytest.mark.hypopg
 def test_planner_costed_report_with_explain_count(fresh_db, tmp_path):
     _db(fresh_db, *ORDERS)
     workload = _workload(tmp_path, """
@@ -115,6 +119,7 @@ def test_planner_costed_report_with_explain_count(fresh_db, tmp_path):
     assert report.workload_cost_after < report.workload_cost_before
 
 
+@pytest.mark.hypopg
 def test_budget_forces_the_better_choice(fresh_db, tmp_path):
     _db(
         fresh_db,
@@ -134,6 +139,7 @@ def test_budget_forces_the_better_choice(fresh_db, tmp_path):
     assert sum(r.estimate.size_bytes for r in limited.recommendations) <= budget
 
 
+@pytest.mark.hypopg
 def test_write_cost_removes_a_marginal_index(fresh_db, tmp_path):
     _db(fresh_db, *ORDERS)
     reads = "SELECT * FROM orders WHERE status = 'paid' AND customer_id = 3;\n"
@@ -145,6 +151,7 @@ def test_write_cost_removes_a_marginal_index(fresh_db, tmp_path):
     assert charged.recommendations == []
 
 
+@pytest.mark.hypopg
 def test_hot_update_loss_is_charged(fresh_db, tmp_path):
     _db(fresh_db, *ORDERS)
     reads = "SELECT * FROM orders WHERE status = 'paid' AND customer_id = 3;\n"
@@ -158,6 +165,7 @@ def test_hot_update_loss_is_charged(fresh_db, tmp_path):
     assert charged.recommendations[0].estimate.write_cost > 0
 
 
+@pytest.mark.hypopg
 def test_never_a_copy_or_prefix_of_an_existing_index(fresh_db, tmp_path):
     _db(fresh_db, *ORDERS, "CREATE INDEX orders_cust_status_idx ON orders (customer_id, status)")
     workload = _workload(tmp_path, """
@@ -181,6 +189,7 @@ def test_without_hypopg_falls_back_and_says_so(fresh_db, tmp_path):
         assert conn.execute("SELECT count(*) FROM pg_extension WHERE extname = 'hypopg'").fetchone()[0] == 0
 
 
+@pytest.mark.hypopg
 def test_enable_hypopg_creates_it_when_asked(fresh_db, tmp_path):
     _db(fresh_db, *ORDERS, hypopg=False)
     workload = _workload(tmp_path, "SELECT * FROM orders WHERE customer_id = $1;")
@@ -188,6 +197,7 @@ def test_enable_hypopg_creates_it_when_asked(fresh_db, tmp_path):
     assert report.costing == "planner"
 
 
+@pytest.mark.hypopg
 def test_unexplainable_statement_is_reported_with_its_reason(fresh_db, tmp_path):
     _db(fresh_db, *ORDERS)
     workload = _workload(tmp_path, """
@@ -200,6 +210,7 @@ def test_unexplainable_statement_is_reported_with_its_reason(fresh_db, tmp_path)
     assert report.recommendations
 
 
+@pytest.mark.hypopg
 def test_two_thousand_shapes_over_three_hundred_columns(fresh_db, tmp_path):
     tables = []
     for t in range(10):
@@ -226,6 +237,7 @@ def test_two_thousand_shapes_over_three_hundred_columns(fresh_db, tmp_path):
     assert report.explain_count < 45_000  # about 20 per shape for 20 rounds of choice: no blow-up
 
 
+@pytest.mark.hypopg
 def test_no_proposal_that_another_makes_redundant_and_costs_that_add_up(fresh_db, tmp_path):
     # a rare status asks for a partial index on customer_id; the hot lookup asks for customer_id
     # alone, which serves every scan of the partial one: health would call the pair redundant

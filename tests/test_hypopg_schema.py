@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import psycopg
+import pytest
 
 from indexadvisor.costing.hypopg import WhatIf, hypo_index
 from indexadvisor.model import IndexKey
 from indexadvisor.pg import session as db
+
+pytestmark = pytest.mark.hypopg  # skipped, with the reason, on a server without HypoPG (the embedded 18)
 
 # HypoPG's generated index name (<oid>btree_<table>_<column>) is cut at 63 bytes: with one of
 # these two names the cut falls in the middle of a two-byte character, whatever the OID's length

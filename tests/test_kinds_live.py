@@ -22,6 +22,8 @@ from indexadvisor.catalog.snapshot import write_snapshot
 from indexadvisor.model import Recommendation, Report
 from indexadvisor.select.options import SelectionOptions
 
+pytestmark = pytest.mark.hypopg  # skipped, with the reason, on a server without HypoPG (the embedded 18)
+
 SETUP = """
 CREATE EXTENSION IF NOT EXISTS hypopg;
 CREATE EXTENSION IF NOT EXISTS pg_trgm;

@@ -10,9 +10,12 @@ for real than the sort-column index the planner's estimate favours.
 from __future__ import annotations
 
 import psycopg
+import pytest
 
 from indexadvisor import api
 from indexadvisor.select.options import SelectionOptions
+
+pytestmark = pytest.mark.hypopg  # skipped, with the reason, on a server without HypoPG (the embedded 18)
 
 SCHEMA = """
 CREATE EXTENSION IF NOT EXISTS hypopg;
