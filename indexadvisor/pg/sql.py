@@ -23,7 +23,8 @@ RESERVED = frozenset(
     symmetric table then to trailing true union unique user using variadic when where window with
     authorization binary collation concurrently cross current_schema freeze full ilike inner is
     isnull join left like natural notnull outer overlaps right similar tablesample verbose
-    """.split()
+    system_user
+    """.split()  # system_user: reserved since PostgreSQL 16; quoted on older servers too, which they accept
 )
 _PLAIN = re.compile(r"^[a-z_][a-z0-9_$]*$")
 MAX_IDENT_BYTES = 63
