@@ -15,6 +15,7 @@ from indexadvisor.extract.where import index_predicates
 from indexadvisor.model import Candidate, Catalog, IndexDef, IndexKey, ParsedStatement, PredKind, TableAccess
 
 # what a key on a plain column can search (the other predicate kinds: expressions, GIN operators, in candidates/kinds/)
+_SHARED_KINDS = (PredKind.EQ, PredKind.IN, PredKind.IS_NULL)
 _BTREE_KINDS = (PredKind.EQ, PredKind.IN, PredKind.RANGE, PredKind.IS_NULL, PredKind.LIKE_PREFIX, PredKind.JOIN)
 
 
@@ -142,7 +143,8 @@ def _shared_columns(picked: list[Candidate]) -> set[tuple[str, str, str]]:
     for c in picked:
         if c.method != "btree" or not c.where:
             continue
-        cols = {q.column for q in index_predicates(c.where)}
+        # (a WHERE column counts where a B-tree on it searches the same test: not `a < b`)
+        cols = {q.column for q in index_predicates(c.where) if q.kind in _SHARED_KINDS and q.expression is None}
         cols |= {c.keys[0].column} if c.keys and c.keys[0].column else set()
         for col in cols:
             seen[(c.schema, c.table, col)] = seen.get((c.schema, c.table, col), 0) + 1
