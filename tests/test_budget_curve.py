@@ -124,3 +124,14 @@ def test_the_curve_with_planner_costs_leaves_the_advice_alone(fresh_db: str, tmp
     assert past and past[0].cost_after < (one.workload_cost_after or 0)  # the next index would save more
     every = api.analyze([workload], dsn=fresh_db)
     assert [r.ddl for r in every.recommendations][:1] == [r.ddl for r in one.recommendations]
+
+
+def test_the_steps_past_the_set_grow_from_it() -> None:
+    """Each step past the set adds to the set before it (an index may replace a chosen prefix of it)."""
+    report = _analyze(budget_bytes=200 * MB)
+    assert report.budget_curve is not None
+    steps = report.budget_curve.steps
+    last = max(n for n, s in enumerate(steps) if s.chosen)
+    past = steps[last:]
+    assert len(past) > 2
+    assert all(b.size_bytes > a.size_bytes and b.cost_after < a.cost_after for a, b in zip(past, past[1:]))

@@ -43,15 +43,20 @@ def budget_curve(problem: Problem, best: Outcome) -> BudgetCurve:
 
 
 def _past(problem: Problem, best: Outcome) -> tuple[list[list[Candidate]], float]:
-    """The sets after each index the greedy adds past `best` with no budget or threshold, and the
-    first one's net saving (0 when there is none)."""
-    limit = len(best.chosen) + PAST
-    lifted = replace(problem, options=replace(problem.options, budget_bytes=None, max_indexes=limit, min_improvement=0.0))
-    run = greedy(lifted, per_byte=False, start=Run(list(best.chosen), list(best.results), {}))
-    kept = [c for c in run.chosen if c in best.chosen]
-    added = [c for c in run.chosen if c not in best.chosen]
-    net = next((r.estimate.benefit for r in run.results if r.candidate in added[:1]), 0.0)
-    return [kept + added[:k] for k in range(1, len(added) + 1)], net
+    """The set after each index the greedy adds past `best` with no budget or threshold (one it adds
+    may replace a chosen one it serves every scan of), and the first one's net saving (0 when none)."""
+    lifted = replace(problem, options=replace(problem.options, budget_bytes=None, max_indexes=len(best.chosen) + PAST,
+                                              min_improvement=0.0))
+    sets: list[list[Candidate]] = []
+    nets: list[float] = []
+
+    def taken(run: Run) -> None:
+        if len(sets) < PAST:
+            sets.append(list(run.chosen))
+            nets.append(run.results[-1].estimate.benefit)
+
+    greedy(lifted, per_byte=False, start=Run(list(best.chosen), list(best.results), {}), on_take=taken)
+    return sets, nets[0] if nets else 0.0
 
 
 def _step(problem: Problem, config: list[Candidate], chosen: bool) -> CurveStep:

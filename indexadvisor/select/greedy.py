@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import heapq
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from indexadvisor.candidates.serve import serves_scans_of
@@ -37,8 +38,10 @@ class _Entry:
     most: float = field(compare=False)  # the most it can still save
 
 
-def greedy(problem: Problem, per_byte: bool, start: Run | None = None, banned: frozenset = frozenset()) -> Run:
-    """Add indexes to `start` (or to nothing) while one pays off; `banned` candidates are not offered."""
+def greedy(problem: Problem, per_byte: bool, start: Run | None = None, banned: frozenset = frozenset(),
+           on_take: Callable[[Run], None] | None = None) -> Run:
+    """Add indexes to `start` (or to nothing) while one pays off; `banned` candidates are not offered;
+    `on_take` sees the run after each index is added (curve.py)."""
     if start is None:
         run = Run([], [], dict(problem.base))
     else:
@@ -60,6 +63,8 @@ def greedy(problem: Problem, per_byte: bool, start: Run | None = None, banned: f
         if ev is None or ev.net <= 0 or ev.candidate in run.chosen:
             continue
         _take(problem, run, ev)
+        if on_take is not None:
+            on_take(run)
         floor = problem.options.min_improvement * problem.workload_cost(run.now)
         round_no += 1
         for ext, order in _grow(problem, ev):
