@@ -72,10 +72,10 @@ def test_ddl_is_wrapped_outside_quotes_only():
     (34166.7, 18.1, "1,888x cheaper"), (100.0, 55.0, "-45%"), (100.0, 10.0, "10x cheaper"), (10.0, 0.0, "cost ~0"),
 ])
 def test_change_per_call(before, after, text):
-    assert table._change(before, after) == text
+    assert table.change(before, after) == text
 
 
 def test_share_of_the_workload():
-    assert table._share(588.0, 1000.0) == "-58.8%"
-    assert table._share(0.5, 1000.0) == "-<0.1%"
-    assert table._share(1234.0, None) == "1,234"
+    assert table.share(588.0, 1000.0) == "-58.8%"
+    assert table.share(0.5, 1000.0) == "-<0.1%"
+    assert table.share(1234.0, None) == "1,234"

@@ -38,6 +38,12 @@ class Format(str, enum.Enum):
     json = "json"
 
 
+class AnalyzeFormat(str, enum.Enum):
+    table = "table"
+    json = "json"
+    html = "html"
+
+
 class Weight(str, enum.Enum):
     calls = "calls"
     time = "time"
@@ -110,6 +116,9 @@ KindsOpt = Annotated[
 
 # output
 FormatOpt = Annotated[Format, typer.Option("--format", "-f", rich_help_panel=OUTPUT, help="Output format.")]
+AnalyzeFormatOpt = Annotated[AnalyzeFormat, typer.Option(
+    "--format", "-f", rich_help_panel=OUTPUT,
+    help="Output format: table (sized to the terminal), json (the published schema), or html (one self-contained file).")]
 CIFormatOpt = Annotated[CIFormat, typer.Option("--format", "-f", rich_help_panel=OUTPUT, help="CI output format.")]
 OutputOpt = Annotated[Path | None, typer.Option("--output", "-o", rich_help_panel=OUTPUT,
                                                 help="Write the report to this file instead of stdout.")]

@@ -137,7 +137,7 @@ def _improved(report: Report) -> list[tuple[StatementReport, float, float]]:
     return sorted(improved, key=lambda c: -c[0].calls * (c[1] - c[2]))
 
 
-def _share(part: float, whole: float | None) -> str:
+def share(part: float, whole: float | None) -> str:
     """A saving as a share of the workload's cost: -22.0%, <0.1%."""
     if not whole:
         return f"{part:,.0f}"
@@ -147,7 +147,7 @@ def _share(part: float, whole: float | None) -> str:
     return f"{-pct:+.1f}%" if pct else "0%"
 
 
-def _change(before: float, after: float) -> str:
+def change(before: float, after: float) -> str:
     """What an index did to one statement's cost: -45%, or 300x cheaper when that says more."""
     if after <= 0:
         return "cost ~0"
@@ -157,7 +157,7 @@ def _change(before: float, after: float) -> str:
     return f"{(ratio - 1) * 100:+.0f}%"
 
 
-def _index_text(r: Recommendation) -> str:
+def index_text(r: Recommendation) -> str:
     text = f"{r.kind} ({', '.join(r.columns)})"
     if r.include:
         text += f" INCLUDE ({', '.join(r.include)})"
@@ -196,15 +196,15 @@ def render(report: Report, width: int | None = None) -> str:
             rows.append([
                 str(i),
                 _cell(f"{r.schema}.{r.table}"),
-                _index_text(r),
-                _share(r.estimate.benefit, before_all) if r.estimate else "-",
+                index_text(r),
+                share(r.estimate.benefit, before_all) if r.estimate else "-",
                 format_size(r.estimate.size_bytes if r.estimate else None),
                 f"{len(served)} ({sum(s.calls for s in served)} calls)",
             ])
             where = ", ".join(_cell(s.location) for s in served[:3]) + (f" (+{len(served) - 3})" if len(served) > 3 else "")
             details.append([_cell(r.reason), f"statements: {where}" if where else ""])
-        share = "cost" if before_all else "benefit"
-        head, body = _table(["#", "table", "index", share, "size", "statements"], rows, width, flexible=[1, 2, 5],
+        heading = "cost" if before_all else "benefit"
+        head, body = _table(["#", "table", "index", heading, "size", "statements"], rows, width, flexible=[1, 2, 5],
                             right=frozenset({0, 3, 4}))
         out += _wrap(f"Proposed indexes ({len(report.recommendations)}); cost: the change each one makes to the "
                      "workload's estimated cost" if before_all else f"Proposed indexes ({len(report.recommendations)}):",
@@ -228,7 +228,7 @@ def render(report: Report, width: int | None = None) -> str:
     if improved and report.recommendations:
         out.append("")
         out += _wrap(f"Statements made cheaper ({len(improved)}), cost per call with the whole set:", width)
-        rows = [[_cell(s.location), f"{s.calls:,}", f"{before:,.1f}", f"{after:,.1f}", _change(before, after)]
+        rows = [[_cell(s.location), f"{s.calls:,}", f"{before:,.1f}", f"{after:,.1f}", change(before, after)]
                 for s, before, after in improved[:10]]
         out += _columns(["statement", "calls", "before", "after", "change"], rows, width, flexible=[4, 0],
                         right=frozenset({1, 2, 3}), widest_first=False)
