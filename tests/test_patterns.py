@@ -9,20 +9,24 @@ from sqlglot import exp
 from indexadvisor.catalog.ddl import read_ddl
 from indexadvisor.extract.patterns import Extractor
 from indexadvisor.extract.predicates import _HANDLERS
-from indexadvisor.model import PredKind, Statement, TableAccess
+from indexadvisor.model import Predicate, PredKind, Statement, TableAccess
 from indexadvisor.pg.parsing import space_parameters
 
 CATALOG = read_ddl([CASES / "patterns_schema.sql"], [])
 
 
+def _token(p: Predicate) -> str:
+    operand = f"({p.expression})" if p.expression is not None else p.column  # an expression as the query writes it
+    if p.compared is not None:  # a comparison of two columns of the row: column, operator, other column
+        operand += "".join(p.compared)
+    return f"{p.kind.value}:{operand}" + (f"={p.constant}" if p.constant is not None else "")
+
+
 def canonical(access: TableAccess) -> str:
-    """One access as a line of sorted tokens, the format the case file uses."""
-    tokens = []
-    for p in access.predicates:
-        operand = f"({p.expression})" if p.expression is not None else p.column  # an expression as the query writes it
-        if p.compared is not None:  # a comparison of two columns of the row: column, operator, other column
-            operand += "".join(p.compared)
-        tokens.append(f"{p.kind.value}:{operand}" + (f"={p.constant}" if p.constant is not None else ""))
+    """One access as a line of sorted tokens, the format the case file uses (an OR of this
+    table's filters: `anyof:` then its arms, `|` between arms, `&` between an arm's predicates)."""
+    tokens = [_token(p) for p in access.predicates]
+    tokens += ["anyof:" + "|".join("&".join(_token(p) for p in arm) for arm in arms) for arms in access.any_of]
     for k in access.order_by:
         nulls = "" if k.nulls_first is None else (" nullsfirst" if k.nulls_first else " nullslast")
         tokens.append(f"order:{k.column}{' desc' if k.desc else ''}{nulls}")
@@ -34,7 +38,7 @@ def canonical(access: TableAccess) -> str:
     return f"{access.table}: " + " | ".join(sorted(tokens))
 
 
-KINDS = {k.value for k in PredKind} | {"order", "group", "limit", "dml"}
+KINDS = {k.value for k in PredKind} | {"order", "group", "limit", "dml", "anyof"}
 
 
 def _expected(line: str) -> str:

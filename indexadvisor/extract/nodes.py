@@ -65,17 +65,22 @@ def conjuncts(node: exp.Expr) -> list[exp.Expr]:
     return out
 
 
-def common_conjuncts(node: exp.Or) -> list[exp.Expr]:
-    """Conjuncts that every branch of an OR carries (TPC-H q19's join key, say)."""
-    branches: list[exp.Expr] = []
+def branches(node: exp.Or) -> list[exp.Expr]:
+    """The arms of an OR chain, in the order written (`a OR (b OR c)`: a, b, c)."""
+    out: list[exp.Expr] = []
     stack: list[exp.Expr] = [node]
     while stack:
         item = unparen(stack.pop())
         if isinstance(item, exp.Or):
-            stack += [item.this, item.expression]
+            stack += [item.expression, item.this]
         else:
-            branches.append(item)
-    first, *rest = [{c.sql(dialect="postgres"): c for c in conjuncts(b)} for b in branches]
+            out.append(item)
+    return out
+
+
+def common_conjuncts(node: exp.Or) -> list[exp.Expr]:
+    """Conjuncts that every branch of an OR carries (TPC-H q19's join key, say)."""
+    first, *rest = [{c.sql(dialect="postgres"): c for c in conjuncts(b)} for b in branches(node)]
     return [c for text, c in first.items() if all(text in other for other in rest)]
 
 

@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlglot import exp
 
-from indexadvisor.extract.nodes import common_conjuncts, literal, lookup, uncast, unparen
+from indexadvisor.extract.nodes import branches, common_conjuncts, conjuncts, literal, lookup, uncast, unparen
 from indexadvisor.extract.resolve import is_constant, local, local_expression, no_op_cast, resolve
 from indexadvisor.extract.scope import ScopeView
 from indexadvisor.model import Predicate, PredKind, TableAccess
@@ -154,8 +154,38 @@ class ConditionReader:
         common = common_conjuncts(cond)
         for shared in common:  # (a AND x) OR (a AND y) implies a
             self.read(shared)
-        if not common:
+        if common:
+            return
+        arms = self._arms(cond)
+        if arms is None:
             self.notes.append("an OR condition was not used for index advice")
+            return
+        access, preds = arms
+        if preds not in access.any_of:
+            access.any_of.append(preds)
+
+    def _arms(self, cond: exp.Or) -> tuple[TableAccess, tuple[tuple[Predicate, ...], ...]] | None:
+        """The OR's arms as predicates of one table (`email = $1 OR phone = $2`); None when an arm
+        filters another table, or nothing an index can search. Each arm is read as a WHERE of
+        its own, and what it adds is taken back out: an arm is not a filter of every row."""
+        accesses = list({id(s.access): s.access for s in self.view.tables.values()}.values())
+        found: list[tuple[Predicate, ...]] = []
+        owner: TableAccess | None = None
+        for arm in branches(cond):
+            saved = [(a.predicates, a.any_of) for a in accesses]
+            for a in accesses:
+                a.predicates, a.any_of = list(a.predicates), list(a.any_of)
+            for part in conjuncts(arm):
+                self.read(part)
+            added = [(a, [q for q in a.predicates if q not in old[0]]) for a, old in zip(accesses, saved)]
+            for a, (predicates, any_of) in zip(accesses, saved):
+                a.predicates, a.any_of = predicates, any_of
+            touched = [(a, new) for a, new in added if new]
+            if len(touched) != 1 or (owner is not None and touched[0][0] is not owner):
+                return None
+            owner = touched[0][0]
+            found.append(tuple(touched[0][1]))
+        return (owner, tuple(found)) if owner is not None else None
 
     def _exists(self, cond: exp.Exists) -> None:
         pass  # the subquery is its own scope

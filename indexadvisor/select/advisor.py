@@ -19,7 +19,7 @@ from indexadvisor.candidates.requirements import column_rank
 from indexadvisor.costing import Coster
 from indexadvisor.costing.model import StatsModel
 from indexadvisor.model import Catalog, ParsedStatement
-from indexadvisor.select import gin
+from indexadvisor.select import bitmap_or, gin
 from indexadvisor.select.attribution import leave_one_out
 from indexadvisor.select.budget import best_set
 from indexadvisor.select.curve import budget_curve
@@ -45,7 +45,7 @@ def advise(catalog: Catalog, parsed: list[ParsedStatement], coster_factory: Cost
     kinds = KindAdvisor(catalog, options.kinds, options.max_width, parsed, model, coster, planner)
     pool = build_pool(catalog, parsed, options, model, kinds, rank, planner)
     problem = _problem(catalog, options, coster, model, kinds, parsed, pool)
-    best = best_set(problem)
+    best = bitmap_or.complete(problem, best_set(problem), rank, pool.notes)  # ORs: one index per arm
     results = leave_one_out(problem, best.results, best.chosen, best.final)
     advice = Advice(
         results, pool.served, pool.notes,
