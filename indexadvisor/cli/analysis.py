@@ -131,7 +131,7 @@ def with_analysis(command: Callable[..., None]) -> Callable[..., None]:
     """Give a command the sources and options of an analysis, as one `args: AnalysisArgs`.
 
     The command's own signature declares its other parameters; typer reads the combined
-    one (the analysis's first, then the command's), so the commands that analyse accept
+    one (the command's required arguments, the analysis's, then the command's options), so the commands that analyse accept
     the same options without listing them.
     """
     own = [p.replace(kind=inspect.Parameter.KEYWORD_ONLY)
@@ -144,5 +144,7 @@ def with_analysis(command: Callable[..., None]) -> Callable[..., None]:
         args = AnalysisArgs(**{name: values.pop(name) for name in _PARAMETERS})
         command(args=args, **values)
 
-    wrapper.__signature__ = inspect.Signature(added + own)  # type: ignore[attr-defined]
+    # a command's own required arguments come first (`explain N [paths]...`), its options after the analysis's
+    first = [p for p in own if p.default is inspect.Parameter.empty]
+    wrapper.__signature__ = inspect.Signature(first + added + [p for p in own if p not in first])  # type: ignore[attr-defined]
     return wrapper

@@ -15,7 +15,7 @@ from typing import Annotated, Any
 import typer
 
 from indexadvisor import __version__
-from indexadvisor.cli import analyze, health, migrate, report, snapshot
+from indexadvisor.cli import analyze, explain, health, migrate, report, snapshot
 from indexadvisor.cli.options import FLAG
 from indexadvisor.errors import AdvisorError, ExitCode
 
@@ -91,6 +91,7 @@ def _one_line(exc: BaseException, limit: int = 300) -> str:
 
 # in the order --help lists them
 app.command(cls=_Command)(handle_errors(analyze.analyze))
+app.command(cls=_Command)(handle_errors(explain.explain))
 app.command(cls=_Command)(handle_errors(snapshot.snapshot))
 app.command(cls=_Command)(handle_errors(migrate.migrate))
 app.command(cls=_Command)(handle_errors(report.report))

@@ -122,10 +122,15 @@ AnalyzeFormatOpt = Annotated[AnalyzeFormat, typer.Option(
 CIFormatOpt = Annotated[CIFormat, typer.Option("--format", "-f", rich_help_panel=OUTPUT, help="CI output format.")]
 OutputOpt = Annotated[Path | None, typer.Option("--output", "-o", rich_help_panel=OUTPUT,
                                                 help="Write the report to this file instead of stdout.")]
+VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", metavar=FLAG, rich_help_panel=OUTPUT,
+                                          help="Table: under each proposal its estimate and every statement it serves, "
+                                               "with its cost before and after.")]
 SnapshotOutputOpt = Annotated[Path, typer.Option("--output", "-o", rich_help_panel=OUTPUT,
                                                  help="Where to write the snapshot (JSON).")]
 
 # a command's own
+NumberArg = Annotated[int, typer.Argument(min=1, show_default=False,
+                                          help="The recommendation's number, as the table report numbers them (1 is the first).")]
 ToolOpt = Annotated[Tool, typer.Option("--tool", "-t", help="Migration tool to write files for.")]
 MigrationsOutOpt = Annotated[Path, typer.Option("--out", help="Migrations folder (alembic: versions/, django: app/migrations/, "
                                                               "prisma: prisma/migrations/, rails: db/migrate/).")]

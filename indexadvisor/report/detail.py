@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from indexadvisor.model import Recommendation, Report, StatementReport
 from indexadvisor.pg.sizes import format_size
-from indexadvisor.report.table import change, index_text, share
+from indexadvisor.report.text import change, index_text, share
 
 
 @dataclass(frozen=True)

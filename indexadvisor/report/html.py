@@ -19,7 +19,7 @@ from indexadvisor.model import Finding, Report, StatementReport
 from indexadvisor.pg.sizes import format_size
 from indexadvisor.report import curve as budget
 from indexadvisor.report.detail import Detail, detail
-from indexadvisor.report.table import change, printable
+from indexadvisor.report.text import change, printable
 
 STYLE = """
 body{font:15px/1.45 system-ui,sans-serif;margin:2em auto;max-width:72em;padding:0 1em;color:#1d2330}

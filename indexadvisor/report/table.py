@@ -3,38 +3,17 @@
 from __future__ import annotations
 
 import os
-import re
 import sys
 import textwrap
 
-from indexadvisor.model import Recommendation, Report, SourceError, StatementReport
+from indexadvisor.model import Report, SourceError, StatementReport
 from indexadvisor.pg.sizes import format_size
 from indexadvisor.report import curve as budget
+from indexadvisor.report.detail import Detail, detail
+from indexadvisor.report.text import cell as _cell
+from indexadvisor.report.text import change, index_text, printable, share
 
-# what a terminal acts on instead of showing: C0 controls (ESC starts colour, cursor and title sequences) but
-# tab and newline, DEL, C1 controls (0x9b is a one-byte CSI), bidirectional overrides, and lone surrogates
-# (from a hand-edited JSON report: they cannot even be written out as UTF-8)
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
-
-
-def printable(text: str) -> str:
-    """text safe to print on a terminal: each control character written out as \\xNN or \\uNNNN.
-
-    SQL text, identifiers and file names come from the input and may hold anything: printed raw,
-    "\\x1b]0;...\\x07" retitles the window and "\\x1b[2J" clears the screen.
-    """
-    return _CONTROL.sub(_escape, text)
-
-
-def _escape(m: re.Match[str]) -> str:
-    code = ord(m.group())
-    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
-
-
-def _cell(value: object) -> str:
-    """One line of printable text: control characters written out, tabs and newlines as spaces."""
-    return " ".join(printable(str(value)).split())
-
+__all__ = ["change", "index_text", "printable", "render", "share", "terminal_width"]
 
 DEFAULT_WIDTH = 100  # when the output is not a terminal (piped, a file) and COLUMNS is not set
 MIN_WIDTH = 40
@@ -55,7 +34,7 @@ def terminal_width(to_stdout: bool = True) -> int:
     return DEFAULT_WIDTH
 
 
-def _wrap(text: str, width: int, indent: str = "") -> list[str]:
+def wrap(text: str, width: int, indent: str = "") -> list[str]:
     """Text wrapped at spaces; a word longer than a line is split after a / . _ : or -, else where it must."""
     lines = textwrap.wrap(text, width, initial_indent=indent, subsequent_indent=indent,
                           break_long_words=False, break_on_hyphens=False) or [indent]
@@ -70,7 +49,7 @@ def _wrap(text: str, width: int, indent: str = "") -> list[str]:
     return out
 
 
-def _wrap_sql(sql: str, width: int, indent: str = "    ") -> list[str]:
+def wrap_sql(sql: str, width: int, indent: str = "    ") -> list[str]:
     """A statement wrapped at spaces outside quotes (so it means the same when copied), continued indented."""
     words: list[str] = []
     current, quote = "", ""
@@ -123,7 +102,7 @@ def _table(headers: list[str], rows: list[list[str]], width: int, flexible: list
 
     body = []
     for row in rows:
-        wrapped = [_wrap(c, sizes[i]) if len(c) > sizes[i] else [c] for i, c in enumerate(row)]
+        wrapped = [wrap(c, sizes[i]) if len(c) > sizes[i] else [c] for i, c in enumerate(row)]
         body.append([line([w[k] if k < len(w) else "" for w in wrapped]) for k in range(max(len(w) for w in wrapped))])
     return [line(headers), line(["-" * n for n in sizes])], body
 
@@ -137,56 +116,28 @@ def _improved(report: Report) -> list[tuple[StatementReport, float, float]]:
     return sorted(improved, key=lambda c: -c[0].calls * (c[1] - c[2]))
 
 
-def share(part: float, whole: float | None) -> str:
-    """A saving as a share of the workload's cost: -22.0%, <0.1%."""
-    if not whole:
-        return f"{part:,.0f}"
-    pct = part / whole * 100
-    if 0 < pct < 0.1:
-        return "-<0.1%"
-    return f"{-pct:+.1f}%" if pct else "0%"
-
-
-def change(before: float, after: float) -> str:
-    """What an index did to one statement's cost: -45%, or 300x cheaper when that says more."""
-    if after <= 0:
-        return "cost ~0"
-    ratio = after / before
-    if ratio <= 0.1:
-        return f"{before / after:,.0f}x cheaper"
-    return f"{(ratio - 1) * 100:+.0f}%"
-
-
-def index_text(r: Recommendation) -> str:
-    text = f"{r.kind} ({', '.join(r.columns)})"
-    if r.include:
-        text += f" INCLUDE ({', '.join(r.include)})"
-    if r.where:
-        text += f" WHERE {r.where}"
-    return _cell(text)
-
-
-def render(report: Report, width: int | None = None) -> str:
+def render(report: Report, width: int | None = None, verbose: bool = False) -> str:
     """The report for a terminal `width` columns wide (100 when not given): no line is longer,
-    as long as no single word is (a file name, an identifier)."""
+    as long as no single word is (a file name, an identifier). `verbose`: each proposal's estimate
+    and every statement it serves, with its cost before and after, under its row."""
     width = max(MIN_WIDTH, width or DEFAULT_WIDTH)
     out: list[str] = []
     by_fp = {s.fingerprint: s for s in report.statements}
-    out += _wrap(
+    out += wrap(
         f"indexadvisor: {report.seen} statements read, {len(report.statements)} shapes, "
         f"{report.analysed} analysed, {report.skipped} skipped, {len(report.errors)} errors", width, "")
     costing = f"estimates: {report.costing}"
     if report.costing == "planner":
         costing += f" (HypoPG, {report.explain_count} EXPLAIN calls)"
-    out += _wrap(_cell(f"catalog: {report.catalog_source}; {costing}"), width)
+    out += wrap(_cell(f"catalog: {report.catalog_source}; {costing}"), width)
     before_all = report.workload_cost_before
     if report.recommendations and before_all:
         after_all = report.workload_cost_after or 0.0
         size = format_size(sum(r.estimate.size_bytes or 0 for r in report.recommendations if r.estimate))
-        out += _wrap(f"with the proposed indexes: {(after_all / before_all - 1) * 100:+.1f}% of the workload's cost "
+        out += wrap(f"with the proposed indexes: {(after_all / before_all - 1) * 100:+.1f}% of the workload's cost "
                      f"(weighted planner cost {before_all:,.0f} -> {after_all:,.0f}), {size} of new indexes", width)
     for note in report.notes:
-        out += _wrap(_cell(f"note: {note}"), width, "")
+        out += wrap(_cell(f"note: {note}"), width, "")
     out.append("")
     if report.recommendations:
         rows: list[list[str]] = []
@@ -202,11 +153,12 @@ def render(report: Report, width: int | None = None) -> str:
                 f"{len(served)} ({sum(s.calls for s in served)} calls)",
             ])
             where = ", ".join(_cell(s.location) for s in served[:3]) + (f" (+{len(served) - 3})" if len(served) > 3 else "")
-            details.append([_cell(r.reason), f"statements: {where}" if where else ""])
+            details.append(long_lines(detail(report, i)) if verbose else
+                           [_cell(r.reason), f"statements: {where}" if where else ""])
         heading = "cost" if before_all else "benefit"
         head, body = _table(["#", "table", "index", heading, "size", "statements"], rows, width, flexible=[1, 2, 5],
                             right=frozenset({0, 3, 4}))
-        out += _wrap(f"Proposed indexes ({len(report.recommendations)}); cost: the change each one makes to the "
+        out += wrap(f"Proposed indexes ({len(report.recommendations)}); cost: the change each one makes to the "
                      "workload's estimated cost" if before_all else f"Proposed indexes ({len(report.recommendations)}):",
                      width)
         out += head
@@ -215,19 +167,19 @@ def render(report: Report, width: int | None = None) -> str:
             out += lines
             for text in texts:
                 if text:
-                    out += _wrap(text, width, indent)
+                    out += wrap(text, width, indent)
         out.append("")
         out.append("DDL:")
         for r in report.recommendations:
-            out += _wrap_sql(_cell(r.ddl), width)
+            out += wrap_sql(_cell(r.ddl), width)
     else:
-        out += _wrap("No new index proposed: the existing indexes serve this workload, or no statement could use one.",
+        out += wrap("No new index proposed: the existing indexes serve this workload, or no statement could use one.",
                      width)
     out += _curve_block(report, width)
     improved = _improved(report)
     if improved and report.recommendations:
         out.append("")
-        out += _wrap(f"Statements made cheaper ({len(improved)}), cost per call with the whole set:", width)
+        out += wrap(f"Statements made cheaper ({len(improved)}), cost per call with the whole set:", width)
         rows = [[_cell(s.location), f"{s.calls:,}", f"{before:,.1f}", f"{after:,.1f}", change(before, after)]
                 for s, before, after in improved[:10]]
         out += _columns(["statement", "calls", "before", "after", "change"], rows, width, flexible=[4, 0],
@@ -239,30 +191,52 @@ def render(report: Report, width: int | None = None) -> str:
         out.append("")
         out.append(f"Already served by existing indexes: {len(served_existing)} statement shape(s)")
         for s in served_existing[:10]:
-            out += _wrap(_cell(f"{s.location}: {', '.join(s.served_by_existing)}"), width, "  ")
+            out += wrap(_cell(f"{s.location}: {', '.join(s.served_by_existing)}"), width, "  ")
     if report.findings:
         out.append("")
         out.append("Findings:")
         for f in report.findings:
             title = f"{f.severity}  {f.kind}  {f.table}" + (f"  {f.index or f.related}" if f.index or f.related else "")
-            out += _wrap(_cell(title), width, "- ")
-            out += _wrap(_cell(f.evidence + (f" Fix: {f.fix}" if f.fix else "")), width, "    ")
+            out += wrap(_cell(title), width, "- ")
+            out += wrap(_cell(f.evidence + (f" Fix: {f.fix}" if f.fix else "")), width, "    ")
         fixes = list(dict.fromkeys(f.ddl for f in report.findings if f.ddl))
         if fixes:
             out.append("")
             out.append("Findings DDL (one statement at a time):")
             for ddl in fixes:
-                out += _wrap_sql(_cell(ddl), width)
+                out += wrap_sql(_cell(ddl), width)
     out += errors_block(report.errors, width=width)
     notes = [(s.location, n) for s in report.statements for n in s.notes if not n.startswith("not analysed")]
     if notes:
         out.append("")
         out.append("Notes:")
         for location, note in notes[:20]:
-            out += _wrap(_cell(f"{location}: {note}"), width, "  ")
+            out += wrap(_cell(f"{location}: {note}"), width, "  ")
         if len(notes) > 20:
             out.append(f"  ... and {len(notes) - 20} more (see --format json)")
     return printable("\n".join(out) + "\n")  # the lines not in a table (DDL, notes, locations) too
+
+
+# what the row and the DDL block already say
+_IN_ROW = frozenset({"table", "index", "name", "DDL"})
+
+
+def long_lines(d: Detail) -> list[str]:
+    """One proposal's facts and the statements it serves, each a line to wrap."""
+    return fact_lines(d) + served_lines(d)
+
+
+def fact_lines(d: Detail) -> list[str]:
+    return [_cell(f"{label}: {text}") for label, text in d.facts if label not in _IN_ROW]
+
+
+def served_lines(d: Detail) -> list[str]:
+    """Each statement the proposal serves, with its cost per call before and after."""
+    out = []
+    for s in d.served:
+        costs = f"{s.before:,.1f} -> {s.after:,.1f} per call ({s.change})" if s.before is not None and s.after is not None else "not costed"
+        out.append(_cell(f"serves {s.location} ({s.calls:,} call{'' if s.calls == 1 else 's'}): {costs}"))
+    return out
 
 
 def _curve_block(report: Report, width: int) -> list[str]:
@@ -272,8 +246,8 @@ def _curve_block(report: Report, width: int) -> list[str]:
         return []
     rows = [[str(p.number), p.size, p.change, _cell(p.index)] for p in shown]
     head, body = _table(["#", "size", "cost", "index"], rows, width, flexible=[3], right=frozenset({0, 1, 2}))
-    out = ["", *_wrap(f"{budget.HEADING} ({budget.EXPLAINED}):", width), *head]
-    marker = _wrap(_cell(budget.stop_line(report.budget_curve)), width, "     ")
+    out = ["", *wrap(f"{budget.HEADING} ({budget.EXPLAINED}):", width), *head]
+    marker = wrap(_cell(budget.stop_line(report.budget_curve)), width, "     ")
     marker[0] = "  -- " + marker[0][5:]
     stop = sum(p.chosen for p in shown)
     for lines in body[:stop] + [marker] + body[stop:]:
@@ -288,7 +262,7 @@ def errors_block(errors: list[SourceError], shown: int = 20, width: int | None =
     out = ["", f"Could not use ({len(errors)}):"]
     for e in errors[:shown]:
         line = printable(f"  {e.location}: {e.message}")
-        out += _wrap(_cell(line), width, "  ") if width else [line]
+        out += wrap(_cell(line), width, "  ") if width else [line]
     if len(errors) > shown:
         out.append(f"  ... and {len(errors) - shown} more (see --format json)")
     return out

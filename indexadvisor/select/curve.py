@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from indexadvisor.model import BudgetCurve, Candidate, CurveStep
+from indexadvisor.model import BudgetCurve, Candidate, CurveStep, IndexKey
 from indexadvisor.pg.sizes import format_size
 from indexadvisor.select.greedy import final_costs, greedy
 from indexadvisor.select.state import Outcome, Problem, Run
@@ -62,13 +62,18 @@ def _past(problem: Problem, best: Outcome) -> tuple[list[list[Candidate]], float
 def _step(problem: Problem, config: list[Candidate], chosen: bool) -> CurveStep:
     """The step that adds config's last index: the whole set's size and the workload's cost with it."""
     c = config[-1]
-    index = f"({', '.join(k.text for k in c.keys)})"
-    if c.method != "btree":
-        index = f"USING {c.method} {index}"
-    if c.include:
-        index += f" INCLUDE ({', '.join(c.include)})"
-    if c.where:
-        index += f" WHERE {c.where}"
-    return CurveStep(table=f"{c.schema}.{c.table}", index=index,
+    return CurveStep(table=f"{c.schema}.{c.table}", index=definition(c.keys, c.include, c.where, c.method),
                      size_bytes=sum(problem.sizes.get(x.spec, 0) for x in config),
                      cost_after=round(problem.workload_cost(final_costs(problem, config)), 2), chosen=chosen)
+
+
+def definition(keys: list[IndexKey], include: list[str], where: str | None, method: str) -> str:
+    """An index in a step's words: (keys), USING method for other than B-tree, INCLUDE and WHERE."""
+    text = f"({', '.join(k.text for k in keys)})"
+    if method != "btree":
+        text = f"USING {method} {text}"
+    if include:
+        text += f" INCLUDE ({', '.join(include)})"
+    if where:
+        text += f" WHERE {where}"
+    return text
