@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import io
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -113,14 +114,44 @@ def test_progress_only_on_a_terminal_and_not_in_ci():
 def test_progress_draws_after_a_moment_and_clears():
     stream = _Tty()
     now = [0.0]
-    bar = progress.Progress("big.log", 1000, stream, clock=lambda: now[0])
+    bar = progress.Progress("big.log", 1000, stream, clock=lambda: now[0], width=80)
     bar.update(10)
     assert stream.getvalue() == ""  # too early
     now[0] = 2.0
     bar.update(500)
-    assert "50.0%" in stream.getvalue() and "big.log" in stream.getvalue()
+    assert " 50%" in stream.getvalue() and "big.log" in stream.getvalue()
+    drawn = len(stream.getvalue())
     bar.close()
-    assert stream.getvalue().endswith("\r\x1b[K")
+    assert stream.getvalue()[drawn:].endswith("\x1b[2K")  # the line cleared
+
+
+def _redraws(stream: io.StringIO) -> list[str]:
+    """The lines a terminal would show, one per redraw, without the colour and cursor codes."""
+    plain = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", stream.getvalue())
+    return [line for line in re.split(r"[\r\n]", plain) if line]
+
+
+@pytest.mark.parametrize(("width", "environ"), [(80, None), (None, "60"), (200, None)])
+def test_progress_is_one_line_as_wide_as_the_terminal_whatever_the_file_name(monkeypatch, width, environ):
+    """A long file name is cut, never wrapped: every redraw overwrites the same line (a wrapped one
+    would leave a new line on the terminal at every redraw)."""
+    if environ is not None:
+        monkeypatch.setenv("COLUMNS", environ)
+    stream = _Tty()
+    now = [0.0]
+    name = "production-db-01.postgresql-2024-05-01_000000.csv.log.gz-from-the-nightly-archive-of-logs"
+    bar = progress.Progress(name, 500_000_000, stream, clock=lambda: now[0], width=width)
+    for second in range(2, 30):
+        now[0] = second * 0.5
+        bar.update(second * 15_000_000)
+    drawn = stream.getvalue()
+    bar.close()
+    columns = width or int(environ or 80)
+    lines = _redraws(stream)
+    assert len(lines) > 20 and all(len(line) <= columns for line in lines)
+    assert drawn.count("\n") == 0  # redraws return to the line's start; only close() moves (and clears)
+    assert all("% " in line and "/500.0 MB" in line for line in lines)  # the numbers stay, the name gives way
+    assert stream.getvalue().count("\n") <= 1
 
 
 LOG = "".join(f"<{i}> [{4000 + i % 2}] LOG:  duration: 0.1 ms  statement: SELECT * FROM t WHERE id = {i}\n" for i in range(30))

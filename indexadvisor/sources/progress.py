@@ -1,9 +1,13 @@
-"""A progress bar on stderr while a large input is read.
+"""A progress bar on stderr while a large input is read, drawn by rich.progress.
 
 Shown only on a terminal (stderr is a TTY), never when output is piped or
 redirected, and never in CI (``CI`` set to anything but ``false``/``0``), and
 only once reading has taken more than a moment, so small inputs print nothing.
-The stream and the clock are injectable for tests.
+It is one line as wide as the terminal (COLUMNS, else the terminal's width): the
+file name gives way (cut with an ellipsis) before the numbers, so a long name on
+a narrow terminal never wraps, which would leave a new line at every redraw. It
+is cleared when reading ends. The stream, the width and the clock are injectable
+for tests.
 """
 
 from __future__ import annotations
@@ -14,9 +18,20 @@ import time
 from collections.abc import Callable
 from typing import TextIO
 
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    TaskProgressColumn,
+    TextColumn,
+    TimeRemainingColumn,
+    TransferSpeedColumn,
+)
+from rich.progress import Progress as Bar
+from rich.table import Column
+
 DELAY = 1.0  # seconds before the bar appears
 INTERVAL = 0.2  # seconds between redraws
-WIDTH = 30
 
 
 def enabled(stream: TextIO | None = None, environ: dict | None = None) -> bool:
@@ -37,46 +52,39 @@ class Progress:
     """``update(done)`` as bytes are read, ``close()`` at the end (clears the line)."""
 
     def __init__(self, label: str, total: int, stream: TextIO | None = None,
-                 clock: Callable[[], float] = time.monotonic, delay: float = DELAY) -> None:
-        self.label = label
-        self.total = max(total, 1)
+                 clock: Callable[[], float] = time.monotonic, delay: float = DELAY, width: int | None = None) -> None:
         self.stream = stream if stream is not None else sys.stderr
         self.clock = clock
-        self.start = clock()
-        self.delay = delay
-        self._next = self.start + delay
+        self._next = clock() + delay
         self.shown = False
+        console = Console(file=self.stream, width=width, force_terminal=True, highlight=False)
+        self._bar = Bar(
+            # the name takes what the numbers leave and is cut, never wrapped
+            TextColumn("{task.description}", table_column=Column(ratio=1, no_wrap=True, overflow="ellipsis")),
+            BarColumn(bar_width=None, table_column=Column(ratio=1)),
+            TaskProgressColumn(), DownloadColumn(), TransferSpeedColumn(), TimeRemainingColumn(),
+            console=console, transient=True, auto_refresh=False, expand=True, get_time=clock,
+        )
+        self._task = self._bar.add_task(label, total=max(total, 1))
 
     def update(self, done: int) -> None:
+        self._bar.update(self._task, completed=done)
         now = self.clock()
         if now < self._next:
             return
         self._next = now + INTERVAL
-        self._draw(done, now)
-
-    def _draw(self, done: int, now: float) -> None:
-        frac = min(max(done / self.total, 0.0), 1.0)
-        filled = int(frac * WIDTH)
-        elapsed = max(now - self.start, 1e-9)
-        rate = done / elapsed / 1e6
-        eta = (self.total - done) / (done / elapsed) if done else 0.0
-        bar = "#" * filled + "-" * (WIDTH - filled)
-        text = (f"\r{self.label} [{bar}] {frac * 100:5.1f}% {done / 1e6:,.0f}/{self.total / 1e6:,.0f} MB "
-                f"{rate:,.1f} MB/s, {eta:,.0f}s left ")
         try:
-            self.stream.write(text)
-            self.stream.flush()
-            self.shown = True
+            if not self.shown:
+                self._bar.start()
+                self.shown = True
+            self._bar.refresh()
         except (OSError, ValueError):
             pass
 
     def close(self) -> None:
         if self.shown:
             try:
-                self.stream.write("\r\x1b[K")
-                self.stream.flush()
+                self._bar.stop()
             except (OSError, ValueError):
                 pass
             self.shown = False
-
-
