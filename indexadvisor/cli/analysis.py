@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from typer.models import ArgumentInfo
+
 from indexadvisor import api
 from indexadvisor.candidates.kinds import parse_kinds
 from indexadvisor.cli.options import (
@@ -145,6 +147,6 @@ def with_analysis(command: Callable[..., None]) -> Callable[..., None]:
         command(args=args, **values)
 
     # a command's own required arguments come first (`explain N [paths]...`), its options after the analysis's
-    first = [p for p in own if p.default is inspect.Parameter.empty]
+    first = [p for p in own if any(isinstance(m, ArgumentInfo) for m in getattr(p.annotation, "__metadata__", ()))]
     wrapper.__signature__ = inspect.Signature(first + added + [p for p in own if p not in first])  # type: ignore[attr-defined]
     return wrapper

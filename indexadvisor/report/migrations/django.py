@@ -9,7 +9,8 @@ so Django's migration state knows it (add the same Index to the model's Meta.ind
 the lines are returned as notes). Anything Django's Index cannot say (expression keys,
 NULLS FIRST/LAST, collations, a WHERE that is not simple comparisons, a table of no
 model of the app) is written as `RunSQL` of the concurrent statement instead, with its
-reverse. Django index names are at most 30 characters, so longer names are shortened
+reverse; so is every index on an unmanaged model (`managed = False`), where Django's schema
+operations, AddIndexConcurrently among them, print OK and create nothing. Django index names are at most 30 characters, so longer names are shortened
 with a hash of the full name.
 """
 
@@ -49,6 +50,7 @@ class DjangoModel:
     name: str  # as declared (CreateModel name)
     table: str
     columns: dict[str, str] = field(default_factory=dict)  # column -> field name
+    managed: bool = True  # Meta.managed: Django's schema operations do nothing for an unmanaged model
 
 
 @dataclass
@@ -128,13 +130,10 @@ def _apply_operation(state: AppState, call: ast.Call) -> None:
         name = _literal(kw.get("name")) or _literal(call.args[0] if call.args else None)
         if not isinstance(name, str):
             return
-        options = kw.get("options")
-        table = None
-        if isinstance(options, ast.Dict):
-            for k, v in zip(options.keys, options.values):
-                if _literal(k) == "db_table":
-                    table = _literal(v)
-        model = DjangoModel(name, table or f"{state.label}_{name.lower()}")
+        options = _options(kw.get("options"))
+        table = options.get("db_table")
+        model = DjangoModel(name, table if isinstance(table, str) else f"{state.label}_{name.lower()}",
+                            managed=options.get("managed", True) is not False)
         fields = kw.get("fields") or (call.args[1] if len(call.args) > 1 else None)
         if isinstance(fields, (ast.List, ast.Tuple)):
             for item in fields.elts:
@@ -150,8 +149,19 @@ def _apply_operation(state: AppState, call: ast.Call) -> None:
         table = _literal(kw.get("table"))
         if model is not None:
             model.table = table if isinstance(table, str) else f"{state.label}_{model.name.lower()}"
+    elif op == "AlterModelOptions":
+        model = state.models.get(str(_literal(kw.get("name")) or "").lower())
+        if model is not None:  # options it does not list go back to their defaults
+            model.managed = _options(kw.get("options")).get("managed", True) is not False
     elif op == "DeleteModel":
         state.models.pop(str(_literal(kw.get("name")) or "").lower(), None)
+
+
+def _options(node: ast.AST | None) -> dict[str, Any]:
+    """A model's options dict (CreateModel/AlterModelOptions), the entries that are literals."""
+    if not isinstance(node, ast.Dict):
+        return {}
+    return {key: _literal(v) for k, v in zip(node.keys, node.values) if isinstance(key := _literal(k), str)}
 
 
 def _add_field(model: DjangoModel, name: Any, spec: ast.AST | None) -> None:
@@ -195,6 +205,7 @@ def render(change: Change, state: AppState, parents: list[str], options: Migrate
     imports = {"from django.db import migrations"}
     meta = None
     index_expr, model = _index(change, state) if change.action == "create" else (None, None)
+    unmanaged = _unmanaged(change, state)
     if options.lock_timeout:
         ops.append(f"migrations.RunSQL({set_lock_timeout(options.lock_timeout)!r}, reverse_sql={RESET_LOCK_TIMEOUT!r})")
     if index_expr is not None and model is not None:
@@ -205,9 +216,12 @@ def render(change: Change, state: AppState, parents: list[str], options: Migrate
         ops.append(f"AddIndexConcurrently(\n            model_name={model.name.lower()!r},\n            index={index_expr},\n        )")
         meta = f"Django: add {index_expr} to {state.label}.{model.name}.Meta.indexes (so makemigrations sees no change)"
     else:
+        why_sql = "" if unmanaged is None else (
+            f"# RunSQL, not AddIndexConcurrently: {unmanaged.name} is unmanaged (managed = False), and Django's schema\n"
+            "        # operations do nothing for an unmanaged model: it would print OK and create no index\n        ")
         down = change.down
         if down:
-            ops.append(f"migrations.RunSQL(\n            {change.up!r},\n            reverse_sql={down!r},\n        )")
+            ops.append(f"{why_sql}migrations.RunSQL(\n            {change.up!r},\n            reverse_sql={down!r},\n        )")
         elif change.no_down:
             why = comment_block([f"indexadvisor: no down step: {change.no_down}"], "            #")
             ops.append(f"migrations.RunSQL(\n            {change.up!r},\n{why}            reverse_sql=migrations.RunSQL.noop,\n        )")
@@ -232,7 +246,7 @@ def _index(change: Change, state: AppState) -> tuple[str | None, DjangoModel | N
     if r is None or r.schema != "public" or r.method not in _METHODS:
         return None, None
     model = next((m for m in state.models.values() if m.table == r.table), None)
-    if model is None:
+    if model is None or not model.managed:
         return None, None
     fields: list[str] = []
     opclasses: list[str] = []
@@ -261,6 +275,13 @@ def _index(change: Change, state: AppState) -> tuple[str | None, DjangoModel | N
     cls = _METHODS[r.method]
     prefix = f"postgres_indexes.{cls}" if cls else "models.Index"
     return f"{prefix}({', '.join(args)})", model
+
+
+def _unmanaged(change: Change, state: AppState) -> DjangoModel | None:
+    """The app's unmanaged model (managed = False) on the change's table, if that is where it goes."""
+    if change.schema != "public":
+        return None
+    return next((m for m in state.models.values() if m.table == change.table and not m.managed), None)
 
 
 _COMPARE = {exp.EQ: "", exp.GT: "__gt", exp.GTE: "__gte", exp.LT: "__lt", exp.LTE: "__lte"}
