@@ -24,7 +24,7 @@ the access's predicates imply its WHERE. GIN and BRIN by their operator classes
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from indexadvisor.candidates.requirements import (
     PATTERN_OPCLASSES,
@@ -35,6 +35,7 @@ from indexadvisor.candidates.requirements import (
 from indexadvisor.extract.where import conjuncts, index_predicates
 from indexadvisor.model import (
     Candidate,
+    Catalog,
     Index,
     IndexKey,
     Predicate,
@@ -328,3 +329,15 @@ def same_key(a: IndexKey, b: IndexKey) -> bool:
 
 def nulls_first(key: IndexKey) -> bool:
     return key.desc if key.nulls_first is None else key.nulls_first
+
+
+def serving_in_tree(catalog: Catalog, table: Table | None, req: Requirement, access: TableAccess) -> Index | None:
+    """serving_index, where a partitioned table also counts as served when each of its leaf
+    partitions has an index of its own that serves the access: the planner scans every
+    partition with that partition's indexes, whether or not the parent has one."""
+    found = serving_index(table, req, access)
+    if found is not None or table is None or not table.partitioned:
+        return found
+    leaves = catalog.leaves(table)
+    picks = [serving_index(leaf, req, replace(access, table=leaf.qname)) for leaf in leaves]
+    return picks[0] if picks and all(picks) else None

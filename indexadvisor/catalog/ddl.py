@@ -200,6 +200,7 @@ def _create_table(tree: exp.Create, catalog: Catalog, source: str, line: int, er
         return
     schema, name = _table_of(table_node, catalog)
     table = Table(schema, name)
+    _family(tree, table, catalog)
     if isinstance(schema_node, exp.Schema):  # else CREATE TABLE ... AS / LIKE / PARTITION OF: no column list to read
         for item in schema_node.expressions:
             if isinstance(item, exp.ColumnDef):
@@ -207,6 +208,24 @@ def _create_table(tree: exp.Create, catalog: Catalog, source: str, line: int, er
             else:
                 _constraint(item, None, table, catalog)
     catalog.add(table)  # only once read whole
+
+
+def _family(tree: exp.Create, table: Table, catalog: Catalog) -> None:
+    """PARTITION BY, PARTITION OF and INHERITS: the table's place in its tree, and the columns a
+    partition or an inheritance child takes from its parent (a child's own columns follow)."""
+    props = tree.args.get("properties")
+    parent: Table | None = None
+    for prop in props.expressions if isinstance(props, exp.Properties) else []:
+        if isinstance(prop, exp.PartitionedByProperty):
+            table.partitioned = True
+        elif isinstance(prop, exp.PartitionedOfProperty) and isinstance(prop.this, exp.Table):
+            table.partition_of = ".".join(_table_of(prop.this, catalog))
+            parent = catalog.tables.get(table.partition_of)
+        elif isinstance(prop, exp.InheritsProperty) and prop.expressions and isinstance(prop.expressions[0], exp.Table):
+            table.inherits_from = ".".join(_table_of(prop.expressions[0], catalog))
+            parent = catalog.tables.get(table.inherits_from)
+    for col in parent.columns.values() if parent is not None else []:
+        table.columns[col.name] = Column(col.name, col.type, not_null=col.not_null, collation=col.collation)
 
 
 def _column(item: exp.ColumnDef, table: Table, catalog: Catalog) -> None:

@@ -71,7 +71,13 @@ SELECT r.oid, r.schema, r.name, c.reltuples, c.relpages, c.relallvisible,
           FROM pg_catalog.pg_inherits inh
           JOIN pg_catalog.pg_class pc ON pc.oid = inh.inhparent
           JOIN pg_catalog.pg_namespace pn ON pn.oid = pc.relnamespace
-         WHERE inh.inhrelid = r.oid AND c.relispartition) AS partition_of
+         WHERE inh.inhrelid = r.oid AND c.relispartition) AS partition_of,
+       (SELECT pn.nspname::text || '.' || pc.relname::text
+          FROM pg_catalog.pg_inherits inh
+          JOIN pg_catalog.pg_class pc ON pc.oid = inh.inhparent
+          JOIN pg_catalog.pg_namespace pn ON pn.oid = pc.relnamespace
+         WHERE inh.inhrelid = r.oid AND NOT c.relispartition
+         ORDER BY inh.inhseqno LIMIT 1) AS inherits_from
 FROM rels r
 JOIN pg_catalog.pg_class c ON c.oid = r.oid
 LEFT JOIN pg_catalog.pg_stat_user_tables s ON s.relid = r.oid
@@ -271,6 +277,7 @@ def _read(fetch: Fetch) -> Catalog:
             last_analyze=_iso(row["last_analyze"]),
             partitioned=row["relkind"] == "p",
             partition_of=row["partition_of"],
+            inherits_from=row["inherits_from"],
             materialized=row["relkind"] == "m",
         )
         by_oid[row["oid"]] = table

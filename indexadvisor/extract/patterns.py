@@ -13,6 +13,8 @@ columns read (extract/clauses.py).
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from sqlglot import exp
 from sqlglot.errors import ParseError, TokenError
 from sqlglot.optimizer.normalize_identifiers import normalize_identifiers
@@ -105,7 +107,25 @@ class Extractor:
             views[id(scope)].outer = parent or target_view
         for view in list(views.values()) + ([target_view] if target_view else []):
             _fill(view, statement.sql, notes)
-        return accesses, notes
+        return _with_children(accesses, self.catalog), notes
+
+
+def _with_children(accesses: list[TableAccess], catalog: Catalog) -> list[TableAccess]:
+    """Each access to a table with inheritance children, followed by the same access to each
+    child: PostgreSQL scans them all (unless ONLY), each with its own indexes, and an index on
+    the parent is not inherited, so each child is advised as a table of its own."""
+    out: list[TableAccess] = []
+    for access in accesses:
+        out.append(access)
+        table = catalog.tables.get(str(access.table))
+        if table is None or access.only or access.kind == "insert":
+            continue
+        out += [replace(access, table=child.qname, predicates=list(access.predicates), order_by=list(access.order_by),
+                        group_by=list(access.group_by), columns_read=set(access.columns_read),
+                        columns_output=set(access.columns_output), set_columns=set(access.set_columns),
+                        any_of=list(access.any_of))
+                for child in catalog.descendants(table)]
+    return out
 
 
 def _fill(view: ScopeView, sql: str, notes: list[str]) -> None:

@@ -72,7 +72,8 @@ class ScopeReader:
         alias = table.alias_or_name
         types = {c.name: c.type for c in found.columns.values()} if found is not None else {}
         order = list(found.columns) if found is not None else []
-        return Source(alias, qname, TableAccess(qname, kind=kind), columns, types, order)
+        access = TableAccess(qname, kind=kind, only=bool(table.args.get("only")))
+        return Source(alias, qname, access, columns, types, order)
 
     def select_view(self, scope: Scope) -> ScopeView:
         select = scope.expression

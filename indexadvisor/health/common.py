@@ -10,7 +10,7 @@ finding and the index another finding relies on is never called droppable.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
 from indexadvisor.candidates.serve import could_serve
@@ -268,10 +268,14 @@ def usage_by_index(catalog: Catalog, parsed: Sequence[ParsedStatement]) -> dict[
     for p in parsed:
         for access in p.accesses:
             table = catalog.tables.get(str(access.table))
-            for index in table.indexes if table is not None else []:
-                if could_serve(index, access, table):
-                    q = qname(index)
-                    usage[q] = usage.get(q, 0) + max(p.statement.calls, 1)
+            # a scan of a partitioned table is a scan of each partition, with its own indexes
+            scanned = [(table, access)] + ([(leaf, replace(access, table=leaf.qname)) for leaf in catalog.leaves(table)]
+                                           if table is not None and table.partitioned else [])
+            for t, a in scanned:
+                for index in t.indexes if t is not None else []:
+                    if could_serve(index, a, t, catalog.server_version):  # 18+: skip scans too
+                        q = qname(index)
+                        usage[q] = usage.get(q, 0) + max(p.statement.calls, 1)
     return usage
 
 

@@ -66,6 +66,7 @@ class TableAccess:
     kind: str = "select"  # select | update | delete | insert
     set_columns: set[str] = field(default_factory=set)  # columns an UPDATE changes (HOT updates need them unindexed)
     rows_written: int | None = None  # rows an INSERT ... VALUES writes per call
+    only: bool = False  # FROM ONLY t: the table without its inheritance children
     # ORs whose every arm filters this table: per OR, each arm's predicates. No one index
     # serves such an OR; one index per arm does, the planner ORing their bitmaps (BitmapOr).
     any_of: list[tuple[tuple[Predicate, ...], ...]] = field(default_factory=list)

@@ -155,6 +155,9 @@ class Table:
     last_analyze: str | None = None
     partitioned: bool = False  # a partitioned table (relkind p): its rows live in its partitions
     partition_of: str | None = None  # "schema.name" of the parent, for a partition
+    # "schema.name" of the parent table of an inheritance child (INHERITS; not a partition): a
+    # scan of the parent reads the child too, with the child's own indexes
+    inherits_from: str | None = None
     materialized: bool = False  # a materialized view (relkind m): a relation that takes indexes, read like a table
 
     @property
@@ -208,6 +211,20 @@ class Catalog:
             schema, _, rest = matches[0].partition(".")
             return QName(schema, rest), self.views[matches[0]]
         return None
+
+    def descendants(self, table: Table) -> list[Table]:
+        """The inheritance children of a table (INHERITS), and theirs, in name order."""
+        out: list[Table] = []
+        for child in sorted((t for t in self.tables.values() if t.inherits_from == str(table.qname)), key=lambda t: str(t.qname)):
+            out += [child] + self.descendants(child)
+        return out
+
+    def leaves(self, table: Table) -> list[Table]:
+        """The leaf partitions of a partitioned table (through sub-partitioned ones), in name order."""
+        out: list[Table] = []
+        for child in sorted((t for t in self.tables.values() if t.partition_of == str(table.qname)), key=lambda t: str(t.qname)):
+            out += self.leaves(child) if child.partitioned else [child]
+        return out
 
     @property
     def has_stats(self) -> bool:

@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from indexadvisor.candidates.requirements import requirement_for, variants
-from indexadvisor.candidates.serve import copies_existing, match, serving_index
+from indexadvisor.candidates.serve import copies_existing, match, serving_in_tree
 from indexadvisor.model import Candidate, IndexDef, Predicate, TableAccess
 from indexadvisor.select.economics import write_cost
 from indexadvisor.select.greedy import outcome
@@ -81,7 +81,7 @@ def _needed(problem: Problem, run: Run, access: TableAccess, arms: tuple[tuple[P
         req = requirement_for(arm_access, rank(arm_access, table), table=table)
         if req is None:
             return None
-        if serving_index(table, req, arm_access) is not None:
+        if serving_in_tree(problem.catalog, table, req, arm_access) is not None:
             continue
         if any((m := match(c.spec.as_index(), req, arm_access)).eq or m.range for c in run.chosen):
             continue

@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 from indexadvisor.candidates.pool import KindAdvisor
 from indexadvisor.candidates.requirements import Requirement, is_flag, requirement_for, variants
-from indexadvisor.candidates.serve import copies_existing, match, serving_index
+from indexadvisor.candidates.serve import copies_existing, match, serving_in_tree
 from indexadvisor.costing.model import StatsModel
 from indexadvisor.costing.stats import MIN_GAIN, key_columns
 from indexadvisor.model import Candidate, Catalog, IndexDef, IndexKey, ParsedStatement, Table, TableAccess
@@ -83,7 +83,7 @@ def _access_candidates(out: _Builder, catalog: Catalog, p: ParsedStatement, acce
         note(out.notes, fp, f"{access.table} has about {int(model.rows(table))} rows: a sequential scan is as fast as an index")
         return
     req = requirement_for(access, rank(access, table), table=table)
-    existing = serving_index(table, req, access) if req is not None else None
+    existing = serving_in_tree(catalog, table, req, access) if req is not None else None
     # the other kinds (candidates/kinds/): partial, covering, expression, BRIN here; GIN after the greedy
     extra = kinds.propose(p, access, table, req, rank(access, table), existing)
     for text in extra.notes:
