@@ -136,6 +136,10 @@ MigrationsOutOpt = Annotated[Path, typer.Option("--out", help="Migrations folder
                                                               "prisma: prisma/migrations/, rails: db/migrate/).")]
 IncludeDropsOpt = Annotated[bool, typer.Option("--include-drops", metavar=FLAG,
                                                help="Also drop the indexes health findings advise dropping (those with a DROP statement: unused, duplicate, redundant, invalid).")]
+RailsVersionOpt = Annotated[str | None, typer.Option(
+    "--rails-version", show_default=False,
+    help="rails: the app's Rails version, e.g. 7.0 (default: read from the Gemfile.lock above --out, else from the "
+         "migrations in it); before 7.1 a covering index is written as execute SQL.")]
 LockTimeoutOpt = Annotated[str, typer.Option("--lock-timeout",
                                              help="lock_timeout for each concurrent statement, e.g. 5s or 500ms; 0 for none.")]
 FailOnOpt = Annotated[list[str] | None, typer.Option("--fail-on", help="Exit 1 on: none, any, proposals, findings, benefit:N, "

@@ -71,6 +71,7 @@ class MigrateOptions:
     include_drops: bool = False
     lock_timeout: str | None = "5s"  # None: no SET lock_timeout
     now: datetime | None = None  # for timestamped file names; default SOURCE_DATE_EPOCH, else the clock
+    rails_version: str | None = None  # the app's Rails, e.g. 7.0 (default: its Gemfile.lock, else its migrations)
 
 
 @dataclass

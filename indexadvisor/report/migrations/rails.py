@@ -4,7 +4,10 @@ Each migration calls `disable_ddl_transaction!` (Rails' way out of its transacti
 and `add_index ... algorithm: :concurrently`; Active Record sends each call as its
 own statement, so the lock_timeout is an `execute` before it and a reset after.
 The class name is the file name camelized, as Rails requires; the migration
-version (`Migration[7.1]`) follows the newest one already in the folder.
+version (`Migration[7.0]`) is the app's Rails: --rails-version, else the rails (or
+activerecord) gem in the Gemfile.lock above --out, else the newest migration already
+in the folder, else 7.1. Before Rails 7.1 `add_index` has no `include:`, so a covering
+index is written as `execute` of its concurrent CREATE INDEX there.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from indexadvisor.errors import InputError
 from indexadvisor.model import IndexKey
 from indexadvisor.pg.sql import render_key
 from indexadvisor.report.migrations.base import (
@@ -28,7 +32,10 @@ from indexadvisor.report.migrations.base import (
 
 _FILE = re.compile(r"^(\d+)_.+\.rb$")
 _VERSION = re.compile(r"ActiveRecord::Migration\[(\d+)\.(\d+)\]")
+_LOCKED = re.compile(r"^ {4}(?:rails|activerecord) \((\d+)\.(\d+)[^)]*\)\s*$", re.M)
+_GIVEN = re.compile(r"^(\d+)\.(\d+)(\.\d+)*$")
 DEFAULT_VERSION = "7.1"
+INCLUDE_SINCE = (7, 1)  # add_index include:
 
 
 def incomplete(path: Path, text: str) -> str | None:
@@ -44,11 +51,12 @@ def incomplete(path: Path, text: str) -> str | None:
 def write(changes: list[Change], out: Path, options: MigrateOptions, result: MigrateResult) -> None:
     files = sorted(out.glob("*.rb")) if out.is_dir() else []
     existing = [m.group(1) for m in (_FILE.match(p.name) for p in files) if m]
-    ar_version = _ar_version(files)
+    ar_version, source = app_version(out, files, options.rails_version)
     for change, version, slug in zip(changes, timestamps(options, existing, len(changes)), unique_slugs(changes)):
         write_file(out / f"{version}_{slug}.rb", render(change, camelize(slug), ar_version, options), result)
-    if any(c.recommendation and c.recommendation.include for c in changes) and tuple(map(int, ar_version.split("."))) < (7, 1):
-        result.notes.append(f"add_index include: needs Rails 7.1 or newer; {out} uses Migration[{ar_version}]")
+    if any(c.recommendation and c.recommendation.include for c in changes) and _older_than_include(ar_version):
+        result.notes.append(f"Rails {ar_version} ({source}): covering indexes are written as execute of their "
+                            "CREATE INDEX CONCURRENTLY, since add_index has include: only from Rails 7.1")
 
 
 def camelize(slug: str) -> str:
@@ -58,7 +66,7 @@ def camelize(slug: str) -> str:
 def render(change: Change, class_name: str, ar_version: str, options: MigrateOptions) -> str:
     down: str | None  # None: the change cannot be undone
     if change.action == "create":
-        up = _add_index(change)
+        up = _add_index(change, ar_version)
         down = f"remove_index {_rb(_table(change))}, name: {_rb(change.name)}, algorithm: :concurrently"
     else:
         up = (f"remove_index {_rb(_table(change))}, name: {_rb(change.name)}, algorithm: :concurrently, if_exists: true"
@@ -90,9 +98,16 @@ def _body(statement: str, options: MigrateOptions) -> list[str]:
     return out
 
 
-def _add_index(change: Change) -> str:
+def _older_than_include(ar_version: str) -> bool:
+    return tuple(int(p) for p in ar_version.split(".")[:2]) < INCLUDE_SINCE
+
+
+def _add_index(change: Change, ar_version: str) -> str:
     r = change.recommendation
     assert r is not None
+    if r.include and _older_than_include(ar_version):
+        return (f"# add_index has include: only from Rails 7.1 (this app: {ar_version}): the covering index as SQL\n"
+                f"    execute {_rb(change.up.rstrip(';'))}")
     args = [_rb(_table(change))]
     opts: list[str] = []
     if any(k.column is None or k.collation for k in r.keys):
@@ -139,6 +154,27 @@ def _rb(text: str) -> str:
 def _symbol(name: str) -> str:
     """A Ruby symbol: `:name`, or `:"..."` for a name that is not a plain identifier."""
     return f":{name}" if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name) else ":" + _rb(name)
+
+
+def app_version(out: Path, files: list[Path], given: str | None) -> tuple[str, str]:
+    """The app's Rails as major.minor, and where it was read: --rails-version, the Gemfile.lock
+    of the app --out is in, the newest migration in --out, or the default."""
+    if given:
+        m = _GIVEN.match(given.strip())
+        if not m:
+            raise InputError(f"--rails-version: {given!r} is not a version like 7.0 or 6.1.7")
+        return f"{int(m.group(1))}.{int(m.group(2))}", "--rails-version"
+    for folder in [out.resolve(), *out.resolve().parents][:5]:
+        lock = folder / "Gemfile.lock"
+        try:
+            text = lock.read_text(encoding="utf-8", errors="replace") if lock.is_file() else None
+        except OSError:
+            text = None
+        m = _LOCKED.search(text or "")
+        if m:
+            return f"{int(m.group(1))}.{int(m.group(2))}", str(lock)
+    version = _ar_version(files)
+    return version, "the migrations in the folder" if files and version != DEFAULT_VERSION else "the default"
 
 
 def _ar_version(files: list[Path]) -> str:
