@@ -61,7 +61,7 @@ class ConditionReader:
         self._equality(cond.this, cond.expression)
 
     def _range(self, cond: exp.GT | exp.GTE | exp.LT | exp.LTE) -> None:
-        if self._row_compare(cond):
+        if self._row_compare(cond) or self._row_value(cond):
             return
         for col, other in ((cond.this, cond.expression), (cond.expression, cond.this)):
             src = local(col, self.view)
@@ -258,6 +258,19 @@ class ConditionReader:
             left, right = right, left
         add(src.access, Predicate(left.name, PredKind.ROW_COMPARE, compared=(op, right.name)))
         return True
+
+    def _row_value(self, cond: exp.GT | exp.GTE | exp.LT | exp.LTE) -> bool:
+        """A row-value comparison with constants (`(a, b) > ($1, $2)`, keyset pagination): a
+        B-tree on (a, b) searches it as a range starting at its first column, which is the range
+        here (the later columns come from the ORDER BY that goes with it). Never an expression."""
+        sides = [(unparen(a), unparen(b)) for a, b in ((cond.this, cond.expression), (cond.expression, cond.this))]
+        for row, other in sides:
+            first = unparen(uncast(row.expressions[0])) if isinstance(row, exp.Tuple) and row.expressions else None
+            src = local(first, self.view) if isinstance(first, exp.Column) else None
+            if first is not None and src is not None and is_constant(other, self.view):
+                add(src.access, Predicate(first.name, PredKind.RANGE))
+                return True
+        return any(isinstance(row, exp.Tuple) for row, _ in sides)
 
     def _join_sides(self, left: exp.Expr, right: exp.Expr, kind: PredKind) -> None:
         """A column compared with a column of another source: a join key on each local side."""
