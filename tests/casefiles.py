@@ -9,6 +9,7 @@ The advice cases (candidates.txt, kinds/*.txt) know these sections:
 
     -- schema       DDL (CREATE TABLE, CREATE INDEX ...), read as a DDL catalog
     -- stats        planner statistics laid over that catalog (apply_stats), or (none)
+    -- server       the server_version_num the statistics come from (e.g. 180000: skip scans)
     -- workload     SQL statements; "-- calls=N" after a statement's ';' runs it N times
     -- kinds        the --kinds value (default: all kinds)
     -- expect       the DDL proposed, in order, or (none)
@@ -32,7 +33,7 @@ from indexadvisor.sources.files import read_workload_file
 from indexadvisor.sources.workload import WorkloadBuilder
 
 CASES = Path(__file__).parent / "cases"
-SECTIONS = ("schema", "stats", "workload", "sql", "kinds", "expect", "expect kind", "reason", "notes")
+SECTIONS = ("schema", "stats", "server", "workload", "sql", "kinds", "expect", "expect kind", "reason", "notes")
 NONE = "(none)"
 
 
@@ -169,6 +170,8 @@ def run_advice_case(case: Case, tmp_path: Path):
         errors: list[SourceError] = []
         catalog = read_ddl([tmp_path / "schema.sql"], errors)
         apply_stats(catalog, stats)
+        if case.text("server"):
+            catalog.server_version = int(case.text("server"))
         builder = WorkloadBuilder()
         read_workload_file(tmp_path / "workload.sql", builder)
         report = api.advise(builder.build(), catalog, errors, options)

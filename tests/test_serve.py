@@ -1,12 +1,13 @@
-"""The serve rule, driven by tests/cases/serve.txt (offline: a DDL catalog)."""
+"""The serve rule, driven by tests/cases/serve.txt (offline: a DDL catalog, with statistics and a server version
+where a case gives them)."""
 
 from __future__ import annotations
 
 import pytest
-from casefiles import read_cases
+from casefiles import apply_stats, read_cases
 
 from indexadvisor.candidates.requirements import requirement_for
-from indexadvisor.candidates.serve import could_serve, match
+from indexadvisor.candidates.serve import could_serve, match, skippable
 from indexadvisor.catalog.ddl import read_ddl
 from indexadvisor.extract.patterns import Extractor
 from indexadvisor.model import Index, Statement, TableAccess
@@ -16,11 +17,14 @@ CASE_LIST = read_cases("serve.txt", default_section="schema")
 
 def _verdict(index: Index, access: TableAccess, catalog) -> str:
     table = catalog.tables.get(str(access.table))
-    if index.method == "btree":
-        req = requirement_for(access, lambda col: (0, col), expressions=True, table=table)
-        if req is not None and match(index, req, access).full:
-            return "full"
-    return "serves" if could_serve(index, access, table) else "no"
+    req = requirement_for(access, lambda col: (0, col), expressions=True, table=table) if index.method == "btree" else None
+    if req is not None and match(index, req, access).full:
+        return "full"
+    if could_serve(index, access, table):
+        return "serves"
+    if req is not None and match(index, req, access, skippable(table, catalog.server_version)).skipped:
+        return "skip"
+    return "no"
 
 
 @pytest.mark.parametrize("case", CASE_LIST, ids=[c.name for c in CASE_LIST])
@@ -29,6 +33,9 @@ def test_serve(case, tmp_path):
     errors: list = []
     catalog = read_ddl([tmp_path / "schema.sql"], errors)
     assert errors == []
+    if case.text("stats"):
+        apply_stats(catalog, case.text("stats"))
+    catalog.server_version = int(case.text("server")) if case.text("server") else None
     accesses, _ = Extractor(catalog).extract(Statement("fp", case.text("sql"), "case.sql", 1))
     want = dict(line.split(": ", 1) for line in case.text("expect").splitlines())
     got = {}

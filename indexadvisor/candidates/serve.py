@@ -7,7 +7,10 @@ Every answer is table-aware: an index serves only scans of its own table.
 
 B-trees: the leading keys match the equality columns in any order, then the ORDER BY
 keys in order (either direction), then a range (DESIGN.md); a partial index only when
-the access's predicates imply its WHERE. GIN and BRIN by their operator classes
+the access's predicates imply its WHERE. On PostgreSQL 18+ a B-tree skip scan also reaches
+a later key when the leading keys before it have no condition: one descent per distinct
+value of those keys, so it pays only when they have few values (the costers decide; the
+caller says which columns may be skipped: `skippable`). GIN and BRIN by their operator classes
 (PostgreSQL docs, "Built-in Operator Classes"; pg_trgm):
 
 | opclass | type | operators |
@@ -117,10 +120,30 @@ class Match:
     order: bool = False  # the index delivers the requested order
     full: bool = False
     implied: list[Predicate] = field(default_factory=list)  # the access's predicates a partial index's WHERE answers
+    # leading keys a skip scan (PostgreSQL 18+) steps over to reach the matched ones: no order
+    # is delivered then, and the scan descends once per distinct value of these keys
+    skipped: list[str] = field(default_factory=list)
 
 
-def match(index: Index, req: Requirement, access: TableAccess | None = None) -> Match:
-    """Match an index's leading keys against a requirement (the serve rule of DESIGN.md)."""
+SKIP_SCAN_VERSION = 180000  # server_version_num from which B-tree indexes skip over leading keys
+
+
+def skippable(table: Table | None, server_version: int | None) -> frozenset[str]:
+    """The columns a B-tree skip scan may step over when they lead an index and the access has no
+    equality on them: on PostgreSQL 18+, those whose number of distinct values pg_stats knows
+    (whether the skip pays, the costers decide from that number). None before 18."""
+    if table is None or not server_version or server_version < SKIP_SCAN_VERSION:
+        return frozenset()
+    return frozenset(name for name, c in table.columns.items() if c.stats is not None and c.stats.n_distinct != 0)
+
+
+def match(index: Index, req: Requirement, access: TableAccess | None = None,
+          skip: frozenset[str] = frozenset()) -> Match:
+    """Match an index's leading keys against a requirement (the serve rule of DESIGN.md).
+
+    skip: columns a skip scan may step over (see skippable); when the first key is not one the
+    requirement searches, leading keys among these are skipped and matching goes on after them.
+    """
     if index.method != "btree" or not index.valid or (access is not None and not same_table(index, access)):
         return Match([])
     if index.where and (access is None or not predicate_implied(index.where, access)):
@@ -130,6 +153,14 @@ def match(index: Index, req: Requirement, access: TableAccess | None = None) -> 
     pinned = {p.column for p in index_predicates(index.where)} if index.where else set()
     wanted = set(req.eq) - pinned
     refs = [key_ref(k) for k in keys]
+    if skip and refs and refs[0] not in wanted:
+        skipped = _skip_prefix(keys, refs, req, wanted, skip)
+        if skipped:
+            m = _match_after_skip(keys, refs, req, wanted, len(skipped))
+            if m is not None:
+                m.skipped = skipped
+                m.implied = _implied(index, access)
+                return m
     matched: list[str] = []
     i = 0
     while i < len(keys):
@@ -154,9 +185,43 @@ def match(index: Index, req: Requirement, access: TableAccess | None = None) -> 
     if not (matched or order or rng):
         return Match([])
     full = all_eq and (order or not req.sort) and (rng or not req.range)
+    return Match(matched + pinned_eq, rng, order, full, _implied(index, access))
+
+
+def _implied(index: Index, access: TableAccess | None) -> list[Predicate]:
+    """The access's predicates a partial index's WHERE answers."""
     needs = index_predicates(index.where) if index.where else ()
-    implied = [have for have in (access.predicates if access is not None else []) if any(_implies(have, n) for n in needs)]
-    return Match(matched + pinned_eq, rng, order, full, implied)
+    return [have for have in (access.predicates if access is not None else []) if any(_implies(have, n) for n in needs)]
+
+
+def _skip_prefix(keys: list[IndexKey], refs: list[str | None], req: Requirement, wanted: set[str],
+                 skip: frozenset[str]) -> list[str]:
+    """The leading keys a skip scan steps over: plain skippable columns the requirement does not
+    search by equality, up to the first key it does search (an equality or its range column)."""
+    out: list[str] = []
+    for key, ref in zip(keys, refs):
+        if ref in wanted or ref == req.range:
+            return out
+        if ref is None or key.column is None or ref not in skip:
+            return []
+        out.append(ref)
+    return []
+
+
+def _match_after_skip(keys: list[IndexKey], refs: list[str | None], req: Requirement, wanted: set[str],
+                      start: int) -> Match | None:
+    """Equality keys, then the range, from key `start` on (what a skip scan searches; no order)."""
+    matched: list[str] = []
+    i = start
+    while i < len(keys) and refs[i] in wanted and refs[i] not in matched:
+        if keys[i].opclass and keys[i].opclass not in PATTERN_OPCLASSES:
+            break
+        matched.append(refs[i])  # type: ignore[arg-type]
+        i += 1
+    rng = bool(req.range) and i < len(keys) and refs[i] == req.range and _range_opclass_ok(keys[i], req)
+    if not (matched or rng):
+        return None
+    return Match(matched, rng, False, False)
 
 
 def _sort_matches(keys: list[IndexKey], sort: list[SortKey]) -> bool:
@@ -209,12 +274,13 @@ def _implies(have: Predicate, need: Predicate) -> bool:
     return False
 
 
-def could_serve(index: Index, access: TableAccess, table: Table | None = None) -> bool:
+def could_serve(index: Index, access: TableAccess, table: Table | None = None, server_version: int | None = None) -> bool:
     """Whether the index can take part in any plan for the access, whatever its kind.
 
-    B-trees (partial, covering, expression keys too) by the serve rule above; BRIN
-    for a range or equality on its leading column; hash for equality; GIN, GiST and
-    SP-GiST for the operators their operator classes support (served_predicates).
+    B-trees (partial, covering, expression keys too) by the serve rule above, on PostgreSQL
+    18+ (server_version) also by a skip scan over leading keys with statistics; BRIN for a
+    range or equality on its leading column; hash for equality; GIN, GiST and SP-GiST for
+    the operators their operator classes support (served_predicates).
     """
     if not index.valid or access.kind == "insert" or not same_table(index, access):
         return False
@@ -222,7 +288,7 @@ def could_serve(index: Index, access: TableAccess, table: Table | None = None) -
         req = requirement_for(access, lambda col: (0, col), expressions=True)
         if req is None:
             return False
-        m = match(index, req, access)
+        m = match(index, req, access, skippable(table, server_version))
         return bool(m.eq or m.order or m.range)
     return bool(served_predicates(index, access, table))
 

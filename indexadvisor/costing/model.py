@@ -34,6 +34,9 @@ RANDOM_PAGE_COST = 4.0
 CPU_TUPLE_COST = 0.01
 CPU_INDEX_TUPLE_COST = 0.005
 CPU_OPERATOR_COST = 0.0025
+# comparisons of one more B-tree descent beyond its page read: the keys searched on the way
+# down and the tree's pages, as btcostestimate charges (50 x cpu_operator_cost a page)
+DESCENT_CPU = 200
 
 
 @dataclass
@@ -66,6 +69,8 @@ class StatsModel(TableStats):
         so only the rows that pass them cost a heap fetch. An index-only scan (every
         column the access reads is in the index) visits the heap only for rows on
         pages that are not all-visible, and reads the leaf pages of its entries.
+        A skip scan (m.skipped, PostgreSQL 18+) descends once per distinct value of the
+        skipped leading keys (skip_descents), each descent a random read and its comparisons.
         """
         n, pages = self.rows(table), self.pages(table)
         used = [p for p in access.predicates
@@ -88,8 +93,10 @@ class StatsModel(TableStats):
         heap = _heap_fetch_cost(fetched, pages)
         if index_only and self.all_visible(table) > 0:
             heap = heap * (1.0 - self.all_visible(table)) + math.ceil(scanned * (entry_width + 16) / 8192.0) * SEQ_PAGE_COST
+        descents = self.skip_descents(table, m.skipped) if m.skipped else 1.0
         cost = (
-            RANDOM_PAGE_COST  # the descent
+            RANDOM_PAGE_COST * descents  # the descent(s)
+            + (descents - 1.0) * DESCENT_CPU * CPU_OPERATOR_COST
             + scanned * (CPU_INDEX_TUPLE_COST + CPU_OPERATOR_COST * len(in_index))
             + fetched * (CPU_TUPLE_COST + CPU_OPERATOR_COST * (len(rest) - len(in_index)))
             + heap
@@ -98,6 +105,19 @@ class StatsModel(TableStats):
         if access.order_by and not m.order:
             cost += _sort_cost(matched * residual)
         return AccessCost(cost, fetched)
+
+    def skip_descents(self, table: Table | None, skipped: list[str]) -> float:
+        """Descents of a skip scan: the distinct values of the skipped leading keys together
+        (pg_stats.n_distinct, a negative one a fraction of the rows), at most one per row."""
+        n = self.rows(table)
+        values = 1.0
+        for name in skipped:
+            column = table.columns.get(name) if table is not None else None
+            stats = column.stats if column is not None else None
+            if stats is None or stats.n_distinct == 0:
+                return n  # unknown: as bad as it gets
+            values *= stats.n_distinct if stats.n_distinct > 0 else -stats.n_distinct * n
+        return max(1.0, min(values, n))
 
     def brin_scan(self, table: Table | None, access: TableAccess, used: list[Predicate], correlation: float) -> AccessCost:
         """A bitmap scan through a BRIN index: every page of each block range that may match.

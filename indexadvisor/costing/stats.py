@@ -52,6 +52,11 @@ class StatsCoster:
         # id(access) -> rows its filters match, where known better than from the defaults (select/gin.py)
         self.matched_rows: dict[int, float] = {}
         self.costed = 0  # statement costings with candidates, the offline measure of effort
+        self._skipped: list[str] = []  # the keys the last index_cost's best scan skipped (PostgreSQL 18+)
+        # id(access) -> (access, index, skipped keys, its cost, a sequential scan's): where the existing
+        # indexes' cheapest path is a skip scan, said in the statement's notes
+        self._skip_paths: dict[int, tuple[TableAccess, Index, list[str], float, float]] = {}
+        self._notes: dict[str, str] = {}
 
     def table(self, access: TableAccess) -> Table | None:
         return self.catalog.tables.get(str(access.table))
@@ -78,17 +83,26 @@ class StatsCoster:
         if cached is None:
             table = self.table(access)
             reqs = self.requirements(access)
-            best = self.model.seq_scan(table, access).cost
+            seq = best = self.model.seq_scan(table, access).cost
+            skip: tuple[Index, list[str], float] | None = None  # the cheapest path, when it is a skip scan
             for index in (table.indexes if table else []):
                 cost = self.index_cost(table, access, index)
-                if cost is not None:
-                    best = min(best, cost.cost)
+                if cost is not None and cost.cost < best:
+                    best = cost.cost
+                    skip = (index, self._skipped, cost.cost) if self._skipped else None
             cached = (reqs[0] if reqs else None, best)
             self._access[id(access)] = cached
+            if skip is not None:
+                self._skip_paths[id(access)] = (access, *skip, seq)
         return cached
 
     def index_cost(self, table: Table | None, access: TableAccess, index: Index) -> AccessCost | None:
-        """The cheapest scan of the access through this index, or None when it cannot serve it."""
+        """The cheapest scan of the access through this index, or None when it cannot serve it.
+
+        On PostgreSQL 18+ (the catalog's server version) a B-tree may serve it by a skip scan
+        over leading keys with no condition (candidates/serve.py); self._skipped then names them.
+        """
+        self._skipped = []
         if not index.valid:
             return None
         if index.method in serve.OTHER_METHODS:
@@ -106,8 +120,9 @@ class StatsCoster:
         best: AccessCost | None = None
         only = index_only_possible(index, access)
         width = self.entry_width(table, index)
+        skip = serve.skippable(table, self.catalog.server_version)
         for req in self.requirements(access):
-            m = match(index, req, access)
+            m = match(index, req, access, skip)
             if not (m.eq or m.order or m.range):
                 continue
             one = index.unique and not index.where and len(m.eq) == len(index.keys)
@@ -115,6 +130,7 @@ class StatsCoster:
                                          index_only=only, entry_width=width)
             if best is None or cost.cost < best.cost:
                 best = cost
+                self._skipped = m.skipped
         return best
 
     def access_cost(self, access: TableAccess, config: Iterable[Candidate]) -> float:
@@ -133,7 +149,33 @@ class StatsCoster:
         config = list(config)
         if config:
             self.costed += 1
-        return sum(self.access_cost(a, config) for a in parsed.accesses if a.kind != "insert")
+        total = sum(self.access_cost(a, config) for a in parsed.accesses if a.kind != "insert")
+        if not config:
+            self._note_skip_scans(parsed)
+        return total
+
+    def _note_skip_scans(self, parsed: ParsedStatement) -> None:
+        """Say where a skip scan of an existing index is the statement's cheapest path now: a new
+        index must beat it, not a sequential scan (PostgreSQL 18+)."""
+        fp = parsed.statement.fingerprint
+        if fp in self._notes:
+            return
+        texts = []
+        for access in parsed.accesses:
+            path = self._skip_paths.get(id(access))
+            if path is None:
+                continue
+            _, index, skipped, cost, seq = path
+            table = self.table(access)
+            values = self.model.skip_descents(table, skipped)
+            keys = ", ".join(k.text for k in index.keys)
+            texts.append(
+                f"PostgreSQL {_major(self.catalog.server_version)} skip scan: the existing index {index.name} "
+                f"({keys}) serves {access.table.name}'s filter on a later key by skipping over "
+                f"{' x '.join(skipped)} ({values:,.0f} distinct value{'s' if values != 1 else ''}), estimated "
+                f"{cost:,.1f} per call against {seq:,.1f} for a sequential scan; a new index must beat that")
+        if texts:
+            self._notes[fp] = "; ".join(texts)
 
     def ideal(self, parsed: ParsedStatement, candidates: list[Candidate]) -> tuple[float | None, list[Candidate]]:
         """The cost with every candidate available, and for each access the candidate that is its
@@ -163,7 +205,7 @@ class StatsCoster:
         return None  # the model costs every statement it is given
 
     def notes(self) -> dict[str, str]:
-        return {}  # nothing interrupts a formula
+        return dict(self._notes)  # nothing interrupts a formula; skip scans that serve a statement now
 
     def early_stop(self, parsed: ParsedStatement) -> tuple[float, float] | None:
         return None  # the model gives a LIMIT no early stop through a filter (costing/model.py index_scan)
@@ -218,3 +260,7 @@ class StatsCoster:
 
 def key_columns(keys) -> frozenset[str]:
     return frozenset(r for r in (key_ref(k) for k in keys) if r)
+
+
+def _major(server_version: int | None) -> str:
+    return str(server_version // 10000) if server_version else "18+"
