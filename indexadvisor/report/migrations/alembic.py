@@ -116,7 +116,10 @@ def render(change: Change, rev: str, parent: DownRevision, options: MigrateOptio
         "def upgrade() -> None:",
     ]
     down: str | None  # None: the change cannot be undone
-    if change.action == "create":
+    if change.steps:  # a partitioned table: each statement on its own, in autocommit
+        up = "\n".join(f"op.execute({step.rstrip(';')!r})" for step in change.steps)
+        down = f"op.execute({change.down!r})" if change.down else None
+    elif change.action == "create":
         up, down = _create(change), _drop(change)
     else:
         up = f"op.execute({change.up.rstrip(';')!r})"

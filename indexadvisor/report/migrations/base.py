@@ -14,7 +14,7 @@ import hashlib
 import os
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import quote
@@ -48,6 +48,14 @@ class Change:
     finding: Finding | None = None
     # why the down step is left empty on purpose (a dropped INVALID index): undoing the change does nothing
     no_down: str | None = None
+    # an index on a partitioned table: its statements in order (ON ONLY the parent, each partition's index
+    # concurrently, attached), each sent on its own; `up` is the first, `down` drops them all
+    steps: list[str] = field(default_factory=list)
+
+    @property
+    def ups(self) -> list[str]:
+        """The statements of the up step, each to be sent on its own."""
+        return self.steps or [self.up]
 
     @property
     def qualified_name(self) -> str:
@@ -114,13 +122,21 @@ def plan(report: Report, include_drops: bool = False) -> list[Change]:
     for r in report.recommendations:
         up = create_index_sql(r.name, r.schema, r.table, r.keys, r.include, r.where, r.method,
                               concurrently=True, if_not_exists=False)
+        steps = partitioned_steps(r.ddl)
         served = [by_fp[fp] for fp in r.statements if fp in by_fp]
         comment = [f"Proposed by indexadvisor for {r.schema}.{r.table}: serves {len(served)} statement shape(s)"
                    + (f", estimated benefit {r.estimate.benefit:,.0f}" if r.estimate else "") + "."]
         comment += [f"Why: {r.reason}"] if r.reason else []
         comment += [f"Statement: {s.location}" for s in served[:3]]
-        changes.append(Change("create", r.schema, r.table, r.name, up, drop_index_sql(r.schema, r.name),
-                              comment, recommendation=r))
+        if steps:
+            comment.append(f"{r.schema}.{r.table} is partitioned, and PostgreSQL refuses CREATE INDEX CONCURRENTLY on it: "
+                           "the index is made ON ONLY the parent (invalid until every partition's index is attached), "
+                           "then each partition's is built concurrently and attached")
+            changes.append(Change("create", r.schema, r.table, r.name, steps[0], partitioned_down(r.schema, r.name, steps), comment,
+                                  recommendation=r, steps=steps))
+        else:
+            changes.append(Change("create", r.schema, r.table, r.name, up, drop_index_sql(r.schema, r.name),
+                                  comment, recommendation=r))
     if include_drops:
         creating = {c.qualified_name for c in changes}
         seen: set[str] = set()
@@ -144,6 +160,27 @@ def plan(report: Report, include_drops: bool = False) -> list[Change]:
             changes.append(Change("drop", schema, table, name, up if up.endswith(";") else up + ";",
                                   down, comment, finding=f, no_down=no_down))
     return changes
+
+
+_ON_ONLY = re.compile(r"^\s*CREATE\s+(?:UNIQUE\s+)?INDEX\s.*?\sON\s+ONLY\s", re.I | re.S)
+_ATTACH = re.compile(r"^\s*ALTER\s+INDEX\s+(.+?)\s+ATTACH\s+PARTITION\s+(.+?);?\s*$", re.I | re.S)
+
+
+def partitioned_steps(ddl: str) -> list[str]:
+    """The statements of a proposal's DDL when it is the partitioned form (ON ONLY the parent, each partition
+    concurrently, attached: pg/sql.py create_partitioned_index_sql), else none."""
+    statements = [s.sql.strip() for s in split_statements(ddl)]
+    if not statements or not _ON_ONLY.match(statements[0]):
+        return []
+    return [s if s.endswith(";") else s + ";" for s in statements]
+
+
+def partitioned_down(schema: str, name: str, steps: list[str]) -> str:
+    """Undo a partitioned proposal: drop the parent's index, which drops the partitions' indexes attached
+    to it, then any partition's index left unattached by a run that stopped part way. Plain DROP INDEX,
+    in one message: a partitioned index cannot be dropped concurrently."""
+    children = [m.group(2) for m in map(_ATTACH.match, steps) if m]
+    return "\n".join(f"DROP INDEX IF EXISTS {index};" for index in dict.fromkeys([qualified(schema, name), *children]))
 
 
 def drop_findings(report: Report) -> tuple[list[Finding], list[Finding]]:
@@ -325,6 +362,12 @@ def comment_block(lines: Iterable[str], prefix: str = "--") -> str:
 
 
 def failure_hint(change: Change) -> list[str]:
+    if change.steps:
+        return [
+            "CREATE INDEX CONCURRENTLY cannot run in a transaction block. If a partition's build fails it leaves an",
+            "INVALID index behind: DROP INDEX CONCURRENTLY IF EXISTS <that index>; then run this migration again",
+            "(every statement in it can run again).",
+        ]
     if change.action == "create":
         return [
             "CREATE INDEX CONCURRENTLY cannot run in a transaction block. If it fails it leaves an INVALID index",
@@ -411,8 +454,18 @@ def single_statement_units(changes: list[Change], options: MigrateOptions) -> li
     which every run opens anew: each file's comment gives the connection option.
     """
     hint = [*ONE_MESSAGE_HINT, *connection_lock_timeout(options)]
-    return [Unit(slug, c.up, down_sql(c), [c.marker, *c.comment, *failure_hint(c), *hint])
-            for c, slug in zip(changes, unique_slugs(changes))]
+    units = []
+    for c, slug in zip(changes, unique_slugs(changes)):
+        comment = [c.marker, *c.comment, *failure_hint(c), *hint]
+        units.append(Unit(slug, c.up, down_sql(c), comment))
+        for n, step in enumerate(c.steps[1:], 2):  # a partitioned table's: one file per statement too
+            units.append(Unit(f"{slug}_{n}", step, no_down_sql(replace(c, no_down=PARTITION_STEP_NO_DOWN)),
+                              [f"Step {n} of {len(c.steps)} of {c.qualified_name}; {c.marker}", *failure_hint(c), *hint]))
+    return units
+
+
+PARTITION_STEP_NO_DOWN = ("undone by the first migration of this index: dropping the parent's index drops the "
+                          "partitions' indexes attached to it (an attached index cannot be detached or dropped alone)")
 
 
 def lock_timeout_option(timeout: str) -> str:

@@ -221,7 +221,8 @@ def render(change: Change, state: AppState, parents: list[str], options: Migrate
             "        # operations do nothing for an unmanaged model: it would print OK and create no index\n        ")
         down = change.down
         if down:
-            ops.append(f"{why_sql}migrations.RunSQL(\n            {change.up!r},\n            reverse_sql={down!r},\n        )")
+            sql = change.steps or change.up  # a list: RunSQL sends each statement on its own
+            ops.append(f"{why_sql}migrations.RunSQL(\n            {sql!r},\n            reverse_sql={down!r},\n        )")
         elif change.no_down:
             why = comment_block([f"indexadvisor: no down step: {change.no_down}"], "            #")
             ops.append(f"migrations.RunSQL(\n            {change.up!r},\n{why}            reverse_sql=migrations.RunSQL.noop,\n        )")
@@ -243,8 +244,8 @@ def render(change: Change, state: AppState, parents: list[str], options: Migrate
 def _index(change: Change, state: AppState) -> tuple[str | None, DjangoModel | None]:
     """`models.Index(...)` source for a proposal, or (None, None) when Django's Index cannot express it."""
     r = change.recommendation
-    if r is None or r.schema != "public" or r.method not in _METHODS:
-        return None, None
+    if r is None or r.schema != "public" or r.method not in _METHODS or change.steps:
+        return None, None  # Django's Index cannot say it, or (partitioned) build it the way PostgreSQL accepts
     model = next((m for m in state.models.values() if m.table == r.table), None)
     if model is None or not model.managed:
         return None, None

@@ -65,7 +65,10 @@ def camelize(slug: str) -> str:
 
 def render(change: Change, class_name: str, ar_version: str, options: MigrateOptions) -> str:
     down: str | None  # None: the change cannot be undone
-    if change.action == "create":
+    if change.steps:  # a partitioned table: each statement on its own (add_index cannot say ON ONLY or ATTACH)
+        up = "\n    ".join(f"execute {_rb(step.rstrip(';'))}" for step in change.steps)
+        down = f"execute {_rb(change.down or '')}"
+    elif change.action == "create":
         up = _add_index(change, ar_version)
         down = f"remove_index {_rb(_table(change))}, name: {_rb(change.name)}, algorithm: :concurrently"
     else:

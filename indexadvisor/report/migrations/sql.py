@@ -47,7 +47,7 @@ def write(changes: list[Change], out: Path, options: MigrateOptions, result: Mig
 
 
 def render(change: Change, direction: str, options: MigrateOptions, hint: list[str] = RUN_HINT) -> str:
-    statement = change.up if direction == "up" else down_sql(change)
+    statement = "\n".join(change.ups) if direction == "up" else down_sql(change)
     text = comment_block([change.marker, *change.comment, *failure_hint(change), *hint])
     if options.lock_timeout:
         text += set_lock_timeout(options.lock_timeout) + "\n"
