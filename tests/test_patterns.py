@@ -7,7 +7,7 @@ from casefiles import CASES, read_cases
 from sqlglot import exp
 
 from indexadvisor.catalog.ddl import read_ddl
-from indexadvisor.extract.patterns import Extractor
+from indexadvisor.extract.patterns import Extractor, StatementParseError
 from indexadvisor.extract.predicates import _HANDLERS
 from indexadvisor.model import Predicate, PredKind, Statement, TableAccess
 from indexadvisor.pg.parsing import space_parameters
@@ -87,3 +87,14 @@ def test_parameter_spacing_leaves_literals_comments_and_dollar_quotes_alone():
     assert space_parameters(sql) == (
         "SELECT E'it\\'s $1,$2', $1 ,$2 /* a /* $1,$2 */ b $1,$2 */ $$x$1,$$ FROM t WHERE a IN ($3 ,$4 )"
     )
+
+
+@pytest.mark.parametrize("sql, verdict", [
+    ("SELECT +", "not valid PostgreSQL: syntax error at end of input"),  # sqlglot alone accepts it
+    ("SELEC * FROM orders", "not valid PostgreSQL: syntax error at or near \"SELEC\""),
+    ("SELECT * FROM orders WHERE id = 1 ORDER BY id USING <", "valid PostgreSQL that the advisor cannot read yet"),
+])
+def test_postgres_grammar_tells_not_postgres_from_not_understood(sql, verdict):
+    with pytest.raises(StatementParseError) as caught:
+        Extractor(CATALOG).extract(Statement("fp", sql, "case", 1))
+    assert str(caught.value).startswith(verdict)

@@ -21,10 +21,12 @@ from sqlglot.optimizer.normalize_identifiers import normalize_identifiers
 from sqlglot.optimizer.scope import traverse_scope
 
 from indexadvisor.extract.clauses import read_clauses
+from indexadvisor.extract.generated import expand_virtual_columns
 from indexadvisor.extract.inline import inline
 from indexadvisor.extract.predicates import ConditionReader
 from indexadvisor.extract.scope import ScopeReader, ScopeView
 from indexadvisor.model import Catalog, Statement, TableAccess
+from indexadvisor.pg.grammar import postgres_error
 from indexadvisor.pg.parsing import parse_one
 
 
@@ -43,16 +45,27 @@ TOO_DEEP = "nested too deeply to read (parentheses, subqueries, CASE or NOT more
 
 
 def parse(sql: str) -> exp.Expr:
-    """Parse one statement with PostgreSQL's rules for identifier case."""
+    """Parse one statement with PostgreSQL's rules for identifier case.
+
+    PostgreSQL's own grammar (pg/grammar.py) decides what is not PostgreSQL at all; text it
+    accepts that sqlglot cannot read is reported as not understood yet, with sqlglot's reason.
+    """
     try:
         tree = parse_one(sql, dialect="postgres")
         if tree is None:
             raise StatementParseError("empty statement")
-        return normalize_identifiers(tree, dialect="postgres")
+        tree = normalize_identifiers(tree, dialect="postgres")
     except (ParseError, TokenError) as exc:
-        raise StatementParseError(_first_line(str(exc))) from None
+        rejected = postgres_error(sql)
+        if rejected is not None:
+            raise StatementParseError(f"not valid PostgreSQL: {rejected}") from None
+        raise StatementParseError(f"valid PostgreSQL that the advisor cannot read yet: {_first_line(str(exc))}") from None
     except RecursionError:
         raise StatementParseError(TOO_DEEP) from None
+    rejected = postgres_error(sql)
+    if rejected is not None:
+        raise StatementParseError(f"not valid PostgreSQL: {rejected}")
+    return tree
 
 
 def _first_line(message: str) -> str:
@@ -107,7 +120,7 @@ class Extractor:
             views[id(scope)].outer = parent or target_view
         for view in list(views.values()) + ([target_view] if target_view else []):
             _fill(view, statement.sql, notes)
-        return _with_children(accesses, self.catalog), notes
+        return _with_children(expand_virtual_columns(accesses, self.catalog, notes), self.catalog), notes
 
 
 def _with_children(accesses: list[TableAccess], catalog: Catalog) -> list[TableAccess]:
