@@ -114,3 +114,20 @@ def make_invalid_drop(tool: str, out: Path) -> list[Path]:
 
 def indexes_named(dsn: str, name: str) -> dict[str, bool]:
     return {k: v for k, v in indexes(dsn).items() if k == name}
+
+
+def ruby_calls(migration: Path, stub: str, work: Path) -> list:
+    """The ActiveRecord calls a Rails migration makes, up then down, loaded by a real Ruby against `stub`
+    (test_migrate_quoting.STUB, a stand-in for ActiveRecord that records them)."""
+    import json
+    import subprocess
+
+    class_name = re.search(r"^class (\w+) <", migration.read_text(), re.M)
+    assert class_name, migration
+    runner = work / "stub.rb"
+    runner.write_text(stub)
+    proc = subprocess.run(["ruby", str(runner), str(migration), class_name.group(1)], capture_output=True, text=True,
+                          timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout)
+

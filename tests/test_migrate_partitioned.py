@@ -7,17 +7,15 @@ Ruby against the stand-in ActiveRecord."""
 
 from __future__ import annotations
 
-import json
-import re
 import shutil
 import subprocess
 from pathlib import Path
 
 import psycopg
 import pytest
-from migrate_support import NOW, statements
+from migrate_support import NOW, ruby_calls, statements
 from test_migrate import ONE_MESSAGE
-from test_migrate_frameworks import _alembic_project, django_project, run
+from test_migrate_frameworks import FIRST_REVISION, _alembic_project, django_project, run
 from test_migrate_quoting import STUB
 
 from indexadvisor import api
@@ -131,27 +129,15 @@ def test_one_message_runners_get_a_file_per_statement(tool: str, report: api.Rep
     _assert_down(fresh_db)
 
 
-FIRST = '''"""the project's own first revision"""
-revision = "a1b2c3d4e5f6"
-down_revision = None
-branch_labels = None
-depends_on = None
-
-
-def upgrade() -> None:
-    pass
-
-
-def downgrade() -> None:
-    pass
-'''
 
 
 def test_alembic_upgrade_and_downgrade(report: api.Report, fresh_db: str, tmp_path: Path) -> None:
     pytest.importorskip("alembic")
     _tables(fresh_db)
+    with psycopg.connect(fresh_db, autocommit=True) as conn:
+        conn.execute("CREATE TABLE orders (id bigint PRIMARY KEY)")  # the project's first revision comments on it
     versions = _alembic_project(tmp_path, fresh_db)
-    (versions / "a1b2c3d4e5f6_first.py").write_text(FIRST)
+    (versions / "a1b2c3d4e5f6_first.py").write_text(FIRST_REVISION)
     [path] = _write(report, "alembic", versions)
     assert "op.create_index" not in path.read_text() and "ON ONLY public.events" in path.read_text()
     run(["-m", "alembic", "upgrade", "head"], tmp_path)
@@ -177,12 +163,7 @@ def test_django_migrate_forward_and_back(report: api.Report, fresh_db: str, tmp_
 @pytest.mark.skipif(shutil.which("ruby") is None, reason="no ruby installed (apt-get install ruby)")
 def test_rails_executes_each_statement(report: api.Report, tmp_path: Path) -> None:
     [path] = _write(report, "rails", tmp_path / "db" / "migrate")
-    class_name = re.search(r"^class (\w+) <", path.read_text(), re.M).group(1)  # type: ignore[union-attr]
-    stub = tmp_path / "stub.rb"
-    stub.write_text(STUB)
-    proc = subprocess.run(["ruby", str(stub), str(path), class_name], capture_output=True, text=True, timeout=60)
-    assert proc.returncode == 0, proc.stderr
-    calls = json.loads(proc.stdout)
+    calls = ruby_calls(path, STUB, tmp_path)
     [change] = plan(report)
     executed = [c[1] for c in calls if c[0] == "execute" and "lock_timeout" not in c[1]]
     assert executed == [s.rstrip(";") for s in change.steps] + [change.down]

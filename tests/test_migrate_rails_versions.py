@@ -5,14 +5,11 @@ stand-in ActiveRecord of test_migrate_quoting, where one is installed."""
 
 from __future__ import annotations
 
-import json
-import re
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
-from migrate_support import NOW, REPORT
+from migrate_support import NOW, REPORT, ruby_calls
 from test_migrate_quoting import STUB
 from typer.testing import CliRunner
 
@@ -107,12 +104,7 @@ def test_ruby_runs_the_execute_of_an_old_rails_app(tmp_path: Path) -> None:
     out = _app(tmp_path, LOCK)
     _write(out)
     path = next(out.glob("*.rb"))
-    class_name = re.search(r"^class (\w+) <", path.read_text(), re.M).group(1)  # type: ignore[union-attr]
-    stub = tmp_path / "stub.rb"
-    stub.write_text(STUB)
-    proc = subprocess.run(["ruby", str(stub), str(path), class_name], capture_output=True, text=True, timeout=60)
-    assert proc.returncode == 0, proc.stderr
-    calls = json.loads(proc.stdout)
+    calls = ruby_calls(path, STUB, tmp_path)
     assert [c[1] for c in calls if c[0] == "execute"] == [
         "SET lock_timeout = '5s'", DDL.rstrip(";"), "RESET lock_timeout", "SET lock_timeout = '5s'", "RESET lock_timeout"]
     assert not [c for c in calls if c[0] == "add_index"]
