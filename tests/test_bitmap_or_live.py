@@ -26,6 +26,12 @@ def _setup(dsn: str, *extra: str) -> None:
         conn.execute("ANALYZE users")
 
 
+def _advise(dsn: str, tmp_path, sql: str):
+    workload = tmp_path / "or.sql"
+    workload.write_text(sql + "\n")
+    return api.analyze([workload], dsn=dsn)
+
+
 def _keys(report) -> list[tuple[str, ...]]:
     return sorted(tuple(k.column for k in r.keys) for r in report.recommendations)
 
@@ -33,9 +39,7 @@ def _keys(report) -> list[tuple[str, ...]]:
 @pytest.mark.hypopg
 def test_an_or_across_columns_gets_one_index_per_arm_and_the_plan_uses_both(fresh_db, tmp_path):
     _setup(fresh_db)
-    workload = tmp_path / "or.sql"
-    workload.write_text("SELECT * FROM users WHERE email = $1 OR phone = $2;\n")
-    report = api.analyze([workload], dsn=fresh_db)
+    report = _advise(fresh_db, tmp_path, "SELECT * FROM users WHERE email = $1 OR phone = $2;")
     assert _keys(report) == [("email",), ("phone",)]
     assert all("BitmapOr" in r.reason for r in report.recommendations)
     assert report.workload_cost_after < 0.1 * report.workload_cost_before
@@ -50,18 +54,14 @@ def test_an_or_across_columns_gets_one_index_per_arm_and_the_plan_uses_both(fres
 @pytest.mark.hypopg
 def test_an_arm_an_existing_index_serves_needs_only_the_other(fresh_db, tmp_path):
     _setup(fresh_db, "CREATE INDEX users_email ON users (email)")
-    workload = tmp_path / "or.sql"
-    workload.write_text("SELECT id FROM users WHERE (phone = $1 AND bio = $3) OR email = $2;\n")
-    report = api.analyze([workload], dsn=fresh_db)
+    report = _advise(fresh_db, tmp_path, "SELECT id FROM users WHERE (phone = $1 AND bio = $3) OR email = $2;")
     assert [tuple(k.column for k in r.keys)[0] for r in report.recommendations] == ["phone"]
 
 
 @pytest.mark.hypopg
 def test_an_arm_no_b_tree_can_search_leaves_the_or_with_a_note(fresh_db, tmp_path):
     _setup(fresh_db)
-    workload = tmp_path / "or.sql"
-    workload.write_text("SELECT * FROM users WHERE email = $1 OR bio IS NOT NULL;\n")
-    report = api.analyze([workload], dsn=fresh_db)
+    report = _advise(fresh_db, tmp_path, "SELECT * FROM users WHERE email = $1 OR bio IS NOT NULL;")
     assert not [r for r in report.recommendations if r.method == "btree"]
     (statement,) = report.statements
     assert any("no B-tree can search" in n for n in statement.notes), statement.notes
