@@ -56,7 +56,7 @@ def read_ddl(paths: list[Path], errors: list[SourceError]) -> Catalog:
             if view is not None:
                 pending.append((exp.Literal.string(raw.sql), str(path), raw.line))  # after the tables it reads
                 continue
-            tree = _parse(raw.sql, str(path), raw.line, errors)
+            tree = _parse(_virtual(raw.sql), str(path), raw.line, errors)
             if tree is None:
                 continue
             if isinstance(tree, exp.Create) and tree.kind == "TABLE":
@@ -89,6 +89,49 @@ def _parse(sql: str, source: str, line: int, errors: list[SourceError]) -> exp.E
         message = f"cannot parse DDL: {TOO_DEEP}"
     if _DEFINES.search(sql):
         errors.append(SourceError(source, line, message))
+    return None
+
+
+_GENERATED = re.compile(r"\bgenerated\s+always\s+as\s*\(", re.I)
+_VIRTUAL = re.compile(r"\s+virtual\b", re.I)
+
+
+def _virtual(sql: str) -> str:
+    """The statement without the VIRTUAL of PostgreSQL 18's `GENERATED ALWAYS AS (...) VIRTUAL`, which
+    sqlglot does not read; written without it the column is the same (virtual is 18's default)."""
+    out, start = [], 0
+    for m in _GENERATED.finditer(sql):
+        if m.start() < start:
+            continue
+        end = _closing(sql, m.end())
+        if end is None:
+            break
+        tail = _VIRTUAL.match(sql, end + 1)
+        if tail is not None:
+            out.append(sql[start:end + 1])
+            start = tail.end()
+    return "".join(out) + sql[start:] if out else sql
+
+
+def _closing(sql: str, i: int) -> int | None:
+    """The index of the parenthesis that closes the one just before i (quotes and nesting skipped)."""
+    depth = 1
+    while i < len(sql):
+        ch = sql[i]
+        if ch in "'\"":
+            close = sql.find(ch, i + 1)
+            while close != -1 and close + 1 < len(sql) and sql[close + 1] == ch:  # '' and "" inside
+                close = sql.find(ch, close + 2)
+            if close == -1:
+                return None
+            i = close
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+            if depth == 0:
+                return i
+        i += 1
     return None
 
 
@@ -225,7 +268,8 @@ def _family(tree: exp.Create, table: Table, catalog: Catalog) -> None:
             table.inherits_from = ".".join(_table_of(prop.expressions[0], catalog))
             parent = catalog.tables.get(table.inherits_from)
     for col in parent.columns.values() if parent is not None else []:
-        table.columns[col.name] = Column(col.name, col.type, not_null=col.not_null, collation=col.collation)
+        table.columns[col.name] = Column(col.name, col.type, not_null=col.not_null, collation=col.collation,
+                                         generated=col.generated, generation=col.generation)
 
 
 def _column(item: exp.ColumnDef, table: Table, catalog: Catalog) -> None:
@@ -246,6 +290,12 @@ def _column(item: exp.ColumnDef, table: Table, catalog: Catalog) -> None:
             _add_unique(table, [col.name], primary=False, name=f"{table.name}_{col.name}_key")
         elif isinstance(c, exp.Reference):
             _reference(c, [col.name], f"{table.name}_{col.name}_fkey", table, catalog)
+        elif isinstance(c, exp.ComputedColumnConstraint) and isinstance(c.this, exp.Expr):
+            col.generated, col.generation = "stored", c.this.sql(dialect="postgres")  # GENERATED ALWAYS AS (...) STORED
+        elif isinstance(c, exp.GeneratedAsIdentityColumnConstraint) and isinstance(c.args.get("expression"), exp.Expr):
+            # GENERATED ALWAYS AS (...) without STORED (or with VIRTUAL, see _virtual): PostgreSQL 18's virtual
+            # column, computed when read (before 18 the grammar requires STORED)
+            col.generated, col.generation = "virtual", c.args["expression"].sql(dialect="postgres")
 
 
 def _constraint(item: exp.Expr, name: str | None, table: Table, catalog: Catalog) -> None:

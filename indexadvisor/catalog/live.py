@@ -90,10 +90,14 @@ _COLUMNS = (
 SELECT a.attrelid AS oid, a.attname::text AS name,
        pg_catalog.format_type(a.atttypid, a.atttypmod) AS type,
        a.attnotnull AS not_null,
-       coll.collname::text AS collation
+       coll.collname::text AS collation,
+       -- generated columns (12+): 's' stored, 'v' virtual (18+), with the generating expression
+       CASE a.attgenerated WHEN 's' THEN 'stored' WHEN 'v' THEN 'virtual' END AS generated,
+       CASE WHEN a.attgenerated <> '' THEN pg_catalog.pg_get_expr(ad.adbin, ad.adrelid, true) END AS generation
 FROM rels r
 JOIN pg_catalog.pg_attribute a ON a.attrelid = r.oid
 LEFT JOIN pg_catalog.pg_collation coll ON coll.oid = a.attcollation
+LEFT JOIN pg_catalog.pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum
 WHERE a.attnum > 0 AND NOT a.attisdropped
 ORDER BY a.attrelid, a.attnum
 """
@@ -287,7 +291,8 @@ def _read(fetch: Fetch) -> Catalog:
         owner = by_oid.get(row["oid"])
         if owner is not None:
             collation = default_collation if row["collation"] == "default" else row["collation"]
-            owner.columns[row["name"]] = Column(row["name"], row["type"], bool(row["not_null"]), collation=collation)
+            owner.columns[row["name"]] = Column(row["name"], row["type"], bool(row["not_null"]), collation=collation,
+                                                generated=row["generated"], generation=row["generation"])
 
     for row in fetch(_STATS, "column statistics"):
         owner = by_oid.get(row["oid"])

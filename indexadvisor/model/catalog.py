@@ -41,6 +41,10 @@ class Column:
     # the collation its comparisons use ("C", "en_US.utf8", "und-x-icu"); None: not known.
     # In C/POSIX a plain B-tree serves LIKE 'abc%', elsewhere only a *_pattern_ops one does
     collation: str | None = None
+    # a generated column: "stored" (12+) or "virtual" (18+, the default kind there: computed when
+    # read, and it cannot be indexed), with its generating expression's SQL text; None: a plain column
+    generated: str | None = None
+    generation: str | None = None
 
 
 @dataclass(frozen=True)
