@@ -41,13 +41,27 @@ from psycopg.conninfo import make_conninfo
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
-sys.path.insert(0, str(REPO))  # benchmark the working tree's package
+
+
+def _package_root(argv: list[str]) -> Path:
+    """--package DIR: import indexadvisor from DIR (e.g. a `git archive` of a commit) instead of
+    this working tree, so a run measures that commit and not edits in progress."""
+    for i, arg in enumerate(argv):
+        if arg == "--package" and i + 1 < len(argv):
+            return Path(argv[i + 1]).resolve()
+        if arg.startswith("--package="):
+            return Path(arg.split("=", 1)[1]).resolve()
+    return REPO
+
+
+sys.path.insert(0, str(_package_root(sys.argv)))  # the package benchmarked: this working tree by default
 sys.path.insert(0, str(HERE.parent))  # benchmarks/cluster.py
 sys.path.insert(0, str(HERE))
 
 from casefile import Case, Spec, full_match, key_match, parse_spec, read_cases, shape_match, spec_of_recommendation  # noqa: E402
 from cluster import LocalCluster  # noqa: E402  (benchmarks/cluster.py)
 
+import indexadvisor  # noqa: E402
 from indexadvisor.api import analyze  # noqa: E402
 from indexadvisor.catalog.live import read_catalog  # noqa: E402
 from indexadvisor.catalog.snapshot import write_snapshot  # noqa: E402
@@ -246,6 +260,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--reload", action="store_true", help="drop and reload the case databases")
     ap.add_argument("--keep", action="store_true", help="leave the local cluster running")
     ap.add_argument("--out", type=Path, default=HERE / "results.json")
+    ap.add_argument("--package", type=Path, help="import indexadvisor from this folder (default: this working tree)")
     args = ap.parse_args(argv)
 
     cases = read_cases()
@@ -293,6 +308,7 @@ def main(argv: list[str] | None = None) -> int:
     print_table(results, not args.no_offline)
     summary = summarise(results, not args.no_offline)
     summary["seconds"] = round(time.perf_counter() - started, 1)
+    summary["package"] = str(Path(indexadvisor.__file__).resolve().parent)
     args.out.write_text(json.dumps({"summary": summary, "cases": results}, indent=1, default=str) + "\n")
     print(f"\nresults: {args.out}  ({summary['seconds']} s)")
     return 0
