@@ -4,14 +4,15 @@
     python benchmarks/peers/run.py                      # all cases, throwaway local cluster
     python benchmarks/peers/run.py -k pghero -k dexter  # cases whose name contains a word
     python benchmarks/peers/run.py --dsn "host=... user=postgres dbname=postgres"
-    python benchmarks/peers/run.py --no-offline --out /tmp/peers.json
+    python benchmarks/peers/run.py --modes live --out /tmp/peers.json
 
 For each case (benchmarks/peers/cases/*.txt, format in casefile.py): a database with the
 case's fixture and setup (created once, kept between runs, VACUUM ANALYZE, HypoPG), the
 workload written to a file, then ``indexadvisor.api.analyze`` on it twice:
 
 - live: with the database's DSN (the planner through HypoPG);
-- offline: from a snapshot of the same catalog with its statistics (no server).
+- offline: from a snapshot of the same catalog with its statistics (no server);
+- ddl: from the case's SQL as a DDL file, no statistics at all (rules only).
 
 Each expected index is scored against the proposals on its table: full (same keys in
 order, same WHERE, INCLUDE and method; or an 'accept' alternative), key (same leading
@@ -204,15 +205,18 @@ def _alarm(signum, frame):
     raise Timeout(f"analyze took longer than {CASE_TIMEOUT} s")
 
 
-def run_case(case: Case, dsn: str | None, snapshot: Path | None, workload: Path) -> dict[str, Any]:
+def run_case(case: Case, workload: Path, dsn: str | None = None, snapshot: Path | None = None,
+             schema: Path | None = None) -> dict[str, Any]:
     started = time.perf_counter()
     signal.signal(signal.SIGALRM, _alarm)
     signal.alarm(CASE_TIMEOUT)
     try:
         if dsn is not None:
             report = analyze([workload], dsn=dsn)
-        else:
+        elif snapshot is not None:
             report = analyze([workload], snapshot=snapshot)
+        else:
+            report = analyze([workload], schema=[schema] if schema else [])
     except Exception as exc:  # a crash is a result too: the case disagrees, and we say why
         signal.alarm(0)
         s = Score(error=f"{type(exc).__name__}: {exc}")
@@ -242,21 +246,13 @@ def verdict(s: Score) -> str:
     return "agree+inc" if s.agree_shape else ("agree~" if s.agree else "DISAGREE")
 
 
-def describe(result: dict[str, Any]) -> str:
-    s: Score = result["score"]
-    if s.error:
-        return s.error[:90]
-    parts = [f"{e['status']}:{e['spec']}" for e in s.expected]
-    parts += [f"{p['role']}:{p['spec']}" for p in s.proposed if p["role"] != "matched"]
-    return "; ".join(parts) if parts else "nothing proposed"
-
-
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--dsn", help="an existing server (superuser; HypoPG installed) instead of a local cluster")
     ap.add_argument("--workdir", type=Path, default=Path("/tmp/indexadvisor-peers"))
     ap.add_argument("-k", dest="filters", action="append", default=[], help="only cases whose name contains this")
-    ap.add_argument("--no-offline", action="store_true", help="skip the offline (snapshot) run")
+    ap.add_argument("--modes", default="live,offline,ddl",
+                    help="comma-separated: live (HypoPG), offline (snapshot with statistics), ddl (schema only)")
     ap.add_argument("--reload", action="store_true", help="drop and reload the case databases")
     ap.add_argument("--keep", action="store_true", help="leave the local cluster running")
     ap.add_argument("--out", type=Path, default=HERE / "results.json")
@@ -272,6 +268,11 @@ def main(argv: list[str] | None = None) -> int:
     args.workdir.mkdir(parents=True, exist_ok=True)
     (args.workdir / "workloads").mkdir(exist_ok=True)
     (args.workdir / "snapshots").mkdir(exist_ok=True)
+    (args.workdir / "ddl").mkdir(exist_ok=True)
+    modes = [m.strip() for m in args.modes.split(",") if m.strip()]
+    if not modes or any(m not in ("live", "offline", "ddl") for m in modes):
+        print(f"--modes: live, offline or ddl, comma-separated (got {args.modes!r})", file=sys.stderr)
+        return 2
     cluster = None
     if args.dsn:
         admin = args.dsn
@@ -287,26 +288,29 @@ def main(argv: list[str] | None = None) -> int:
             workload.write_text(case.workload())
             entry: dict[str, Any] = {"case": case.name, "file": case.file, "source": case.source,
                                      "expect": case.expect or ["none"], "note": case.note}
-            modes = [("live", dsn, None)]
-            if not args.no_offline:
-                snap = args.workdir / "snapshots" / f"{case.database()}.json"
-                modes.append(("offline", None, snapshot_of(dsn, snap)))
-            for mode, mdsn, msnap in modes:
-                r = run_case(case, mdsn, msnap, workload)
+            for mode in modes:
+                if mode == "live":
+                    r = run_case(case, workload, dsn=dsn)
+                elif mode == "offline":
+                    snap = args.workdir / "snapshots" / f"{case.database()}.json"
+                    r = run_case(case, workload, snapshot=snapshot_of(dsn, snap))
+                else:
+                    ddl = args.workdir / "ddl" / f"{case.database()}.sql"
+                    ddl.write_text(case.fixture_sql() + "\n" + case.setup)
+                    r = run_case(case, workload, schema=ddl)
                 s: Score = r.pop("score")
                 entry[mode] = {"verdict": verdict(s), "agree": s.agree, "agree_shape": s.agree_shape,
                                "agree_full": s.agree_full,
                                "expected": s.expected, "proposed": s.proposed, "error": s.error, **r}
             results.append(entry)
-            live = entry["live"]
-            off = entry.get("offline")
-            log(f"{case.name:34} live {live['verdict']:8} {live['elapsed']:5.1f}s"
-                + (f"  offline {off['verdict']:8}" if off else "") + f"  {describe_entry(live)}")
+            first = entry[modes[0]]
+            log(f"{case.name:34} " + " ".join(f"{m} {entry[m]['verdict']:9}" for m in modes)
+                + f" {first['elapsed']:5.1f}s  {describe_entry(first)}")
     finally:
         if cluster is not None and not args.keep:
             cluster.stop()
-    print_table(results, not args.no_offline)
-    summary = summarise(results, not args.no_offline)
+    print_table(results, modes)
+    summary = summarise(results, modes)
     summary["seconds"] = round(time.perf_counter() - started, 1)
     summary["package"] = str(Path(indexadvisor.__file__).resolve().parent)
     args.out.write_text(json.dumps({"summary": summary, "cases": results}, indent=1, default=str) + "\n")
@@ -322,9 +326,9 @@ def describe_entry(mode: dict[str, Any]) -> str:
     return "; ".join(parts) if parts else "nothing proposed (expected none)"
 
 
-def summarise(results: list[dict[str, Any]], offline: bool) -> dict[str, Any]:
-    out: dict[str, Any] = {"cases": len(results)}
-    for mode in ("live", "offline") if offline else ("live",):
+def summarise(results: list[dict[str, Any]], modes: list[str]) -> dict[str, Any]:
+    out: dict[str, Any] = {"cases": len(results), "modes": modes}
+    for mode in modes:
         rows = [r[mode] for r in results]
         exp = [e for m in rows for e in m["expected"]]
         out[mode] = {
@@ -350,19 +354,17 @@ def summarise(results: list[dict[str, Any]], offline: bool) -> dict[str, Any]:
     return out
 
 
-def print_table(results: list[dict[str, Any]], offline: bool) -> None:
+def print_table(results: list[dict[str, Any]], modes: list[str]) -> None:
     print()
-    header = f"{'case':34} {'live':9}" + (f" {'offline':9}" if offline else "") + "  live detail"
+    header = f"{'case':34} " + " ".join(f"{m:9}" for m in modes) + f"  {modes[0]} detail"
     print(header)
     print("-" * len(header))
     for r in results:
-        line = f"{r['case']:34} {r['live']['verdict']:9}"
-        if offline:
-            line += f" {r['offline']['verdict']:9}"
-        print(line + "  " + describe_entry(r["live"]))
-    s = summarise(results, offline)
+        line = f"{r['case']:34} " + " ".join(f"{r[m]['verdict']:9}" for m in modes)
+        print(line + "  " + describe_entry(r[modes[0]]))
+    s = summarise(results, modes)
     print()
-    for mode in ("live", "offline") if offline else ("live",):
+    for mode in modes:
         m = s[mode]
         print(f"{mode:8} agreement {m['agree']}/{s['cases']} = {m['agree_pct']}%   "
               f"INCLUDE aside {m['agree_shape']}/{s['cases']} = {m['agree_shape_pct']}%   "
