@@ -70,6 +70,16 @@ def is_numeric(t: str | None) -> bool:
     ))
 
 
+# types with no default B-tree operator class: a B-tree key on them is refused ("data type json
+# has no default operator class for access method btree"); INCLUDE columns need none
+_NO_BTREE = ("json", "xml", "point", "line", "lseg", "box", "path", "polygon", "circle", "geometry", "geography")
+
+
+def btree_key_type(t: str | None) -> bool:
+    """Whether a plain B-tree key may be a column of this type (unknown types: yes)."""
+    return _norm(t) not in _NO_BTREE
+
+
 def is_wide(t: str | None) -> bool:
     """Types that are wide or variable by nature: never worth carrying in an index's INCLUDE."""
     t = _norm(t)

@@ -19,7 +19,7 @@ from indexadvisor.costing.stats import MIN_GAIN, key_columns
 from indexadvisor.model import Candidate, Catalog, IndexDef, IndexKey, ParsedStatement, Table, TableAccess
 from indexadvisor.select.options import SelectionOptions
 from indexadvisor.select.reasons import note
-from indexadvisor.select.screen import covering_columns, indexable_columns, reversed_candidate
+from indexadvisor.select.screen import covering_columns, indexable_columns, key_type_ok, reversed_candidate
 from indexadvisor.select.state import Pool
 
 Rank = Callable[[TableAccess, Table | None], Callable[[str], tuple]]
@@ -115,7 +115,7 @@ def _access_candidates(out: _Builder, catalog: Catalog, p: ParsedStatement, acce
         wide = [] if extra.covering else [covering_columns(access, options.max_width)]
         for cols in [[col] for col in indexable_columns(access)] + wide:
             seed = Candidate(access.table.schema, access.table.name, [IndexKey(c) for c in cols], statements=[fp])
-            if cols and not copies_existing(seed, table):
+            if cols and all(key_type_ok(table, c) for c in cols) and not copies_existing(seed, table):
                 out.seed(seed, req)
 
 

@@ -12,7 +12,8 @@ from indexadvisor.candidates.requirements import Requirement, key_ref, requireme
 from indexadvisor.candidates.serve import copies_existing, could_serve, match, same_key
 from indexadvisor.costing import Coster
 from indexadvisor.extract.where import index_predicates
-from indexadvisor.model import Candidate, Catalog, IndexDef, IndexKey, ParsedStatement, PredKind, TableAccess
+from indexadvisor.model import Candidate, Catalog, IndexDef, IndexKey, ParsedStatement, PredKind, Table, TableAccess
+from indexadvisor.pg import types as T
 
 # what a key on a plain column can search (the other predicate kinds: expressions, GIN operators, in candidates/kinds/)
 _SHARED_KINDS = (PredKind.EQ, PredKind.IN, PredKind.IS_NULL)
@@ -170,6 +171,7 @@ def extensions(c: Candidate, per: dict[str, tuple[float, float]], parsed: list[P
             if a.table.schema == c.schema and a.table.name == c.table:
                 read = [col for col in sorted(a.columns_read) if col != "*"]
                 columns += [col for col in indexable_columns(a) + read if col not in have and col not in columns]
+    columns = [col for col in columns if key_type_ok(table, col)]
     out = []
     for col in columns:
         ext = Candidate(c.schema, c.table, c.keys + [IndexKey(col)], list(c.include), c.where, c.method, list(c.statements))
@@ -178,6 +180,13 @@ def extensions(c: Candidate, per: dict[str, tuple[float, float]], parsed: list[P
         origins[ext.spec] = origins[c.spec]  # described by the parent's requirements
         out.append(ext)
     return out
+
+
+def key_type_ok(table: Table | None, column: str) -> bool:
+    """Whether a B-tree key may be this column: its type has a B-tree operator class (not json, xml,
+    the geometric types); a key PostgreSQL refuses would make HypoPG refuse the whole batch."""
+    col = table.columns.get(column) if table is not None else None
+    return col is None or T.btree_key_type(col.type)
 
 
 def reversed_candidate(c: Candidate) -> Candidate:
