@@ -25,6 +25,7 @@ Standard library, psycopg and the indexadvisor package only.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import math
 import os
@@ -49,7 +50,9 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
 sys.path.insert(0, str(REPO))  # benchmark the working tree's package
 sys.path.insert(0, str(HERE.parent))  # benchmarks/cluster.py
+sys.path.insert(0, str(HERE))  # benchmarks/tpch/tpch_params.py (also when run through runpy)
 
+import tpch_params  # noqa: E402  (benchmarks/tpch/tpch_params.py)
 from cluster import LocalCluster  # noqa: E402  (benchmarks/cluster.py)
 
 from indexadvisor.api import analyze  # noqa: E402
@@ -686,6 +689,170 @@ def run_real(db_dsn: str, rec_result: dict[str, Any], queries: dict[str, str], h
     return res
 
 
+# --------------------------------------------------------------------------- built cost (a copy of the database)
+
+
+_FP_STATS = """
+SELECT c.relname, s.staattnum, s.stainherit, s.stanullfrac, s.stawidth, s.stadistinct,
+       s.stanumbers1::text, s.stanumbers2::text, s.stanumbers3::text, s.stanumbers4::text, s.stanumbers5::text,
+       s.stavalues1::text, s.stavalues2::text, s.stavalues3::text, s.stavalues4::text, s.stavalues5::text
+FROM pg_statistic s JOIN pg_class c ON c.oid = s.starelid JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE n.nspname = 'public' ORDER BY 1, 2, 3
+"""
+_FP_RELS = """
+SELECT c.relname, c.relkind, c.relpages, c.reltuples, c.relallvisible
+FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE n.nspname = 'public' AND c.relkind IN ('r', 'i') ORDER BY 1
+"""
+_FP_INDEXES = """
+SELECT pg_get_indexdef(x.indexrelid) FROM pg_index x JOIN pg_class c ON c.oid = x.indrelid
+JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public' ORDER BY 1
+"""
+
+
+def planner_input(dsn: str) -> str:
+    """A digest of what the planner sees in a database: statistics, page and row counts, indexes."""
+    h = hashlib.sha256()
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        for q in (_FP_STATS, _FP_RELS, _FP_INDEXES):
+            for row in conn.execute(q):
+                h.update(repr(row).encode())
+    return h.hexdigest()
+
+
+def ensure_copy(server_dsn: str, source: str, copy: str, wait_seconds: float) -> dict[str, Any]:
+    """`copy`: a copy of database `source` (CREATE DATABASE ... TEMPLATE) that the planner sees exactly as
+    it sees `source`; reused when its planner input still matches, made again otherwise. The source is
+    never written to; copying needs no other session on it, so a busy source is retried until
+    `wait_seconds` have passed."""
+    src_dsn, copy_dsn = make_conninfo(server_dsn, dbname=source), make_conninfo(server_dsn, dbname=copy)
+    with psycopg.connect(server_dsn, autocommit=True) as admin:
+        exists = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", (copy,)).fetchone()
+    if exists and planner_input(copy_dsn) == planner_input(src_dsn):
+        log(f"built: reusing database {copy} (its planner input matches {source}'s)")
+        return {"database": copy, "copied": False}
+    t0 = time.perf_counter()
+    deadline = time.monotonic() + wait_seconds
+    attempt = 0
+    with psycopg.connect(server_dsn, autocommit=True) as admin:
+        if exists:
+            log(f"built: {copy} no longer matches {source}; dropping it")
+            admin.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(copy)))
+        while True:
+            attempt += 1
+            try:
+                admin.execute(sql.SQL("CREATE DATABASE {} TEMPLATE {} STRATEGY file_copy")
+                              .format(sql.Identifier(copy), sql.Identifier(source)))
+                break
+            except psycopg.errors.ObjectInUse as e:  # another session is on the source: wait for it
+                if time.monotonic() > deadline:
+                    raise SystemExit(f"built: could not copy {source} for {wait_seconds:.0f} s: {e}") from e
+                if attempt == 1 or attempt % 12 == 0:
+                    log(f"built: {source} is in use by another session; retrying every 5 s ({e.diag.message_detail})")
+                time.sleep(5)
+    secs = round(time.perf_counter() - t0, 1)
+    same = planner_input(copy_dsn) == planner_input(src_dsn)
+    log(f"built: CREATE DATABASE {copy} TEMPLATE {source} in {secs} s (attempts: {attempt}); "
+        f"planner input {'identical' if same else 'DIFFERENT'}")
+    if not same:
+        raise SystemExit(f"built: the copy {copy} does not show the planner what {source} does")
+    return {"database": copy, "copied": True, "seconds": secs, "attempts": attempt}
+
+
+def explain_all(conn: psycopg.Connection, queries: dict[str, str], names: set[str]
+                ) -> tuple[dict[str, float | None], dict[str, list[str]]]:
+    """Each query's plan cost, and which of the indexes `names` its plan uses."""
+    costs: dict[str, float | None] = {}
+    used: dict[str, list[str]] = {}
+    for n, q in queries.items():
+        try:
+            plan = explain(conn, q)
+            costs[n] = float(plan["Total Cost"])
+            used[n] = sorted(indexes_in(plan) & names)
+        except psycopg.Error as e:
+            log(f"built: EXPLAIN {n} failed: {e}")
+            costs[n], used[n] = None, []
+    return costs, used
+
+
+def _has_expression(ddl: str) -> bool:
+    m = re.search(r"\bON\s+(?:\w+\.)?\w+\s*(?:USING\s+\w+\s*)?\((.*)$", ddl, re.I | re.S)
+    keys = m.group(1).split(") INCLUDE")[0].split(") WHERE")[0] if m else ""
+    return "(" in keys
+
+
+def score_estimated(own: psycopg.Connection, b: dict[str, Any], workloads: list[dict[str, Any]],
+                    headline: list[str]) -> dict[str, Any]:
+    """Each workload's HypoPG estimate with this budget's set (our own EXPLAIN, as the cross-check)."""
+    ddls = [r["ddl"] for r in b["recommendations"]]
+    out = {}
+    for w in workloads:
+        after = b["own_costs_after"] if w is workloads[0] else whatif_costs(own, w["queries"], ddls)["costs"]
+        s, g = ratios(w["baseline_costs"], after, headline)
+        out[w["label"]] = {"role": w["role"], "costs_after": after, "sum_ratio": s, "geo_ratio": g}
+    return out
+
+
+def run_built(copy_dsn: str, budgets: list[dict[str, Any]], workloads: list[dict[str, Any]],
+              headline: list[str], analyze: str) -> dict[str, Any]:
+    """Each budget's set built for real in the copy: every workload's planner cost with it and without it.
+
+    Per budget: CREATE INDEX of each chosen index (no ANALYZE, unless the set has an expression index and
+    `analyze` is "auto": then the tables with one are ANALYZEd, since the planner has no statistics for an
+    index expression before), EXPLAIN of every workload's 22 queries, DROP INDEX, the tables' pg_class
+    page and row counts put back as they were (CREATE INDEX sets them to the exact counts it saw), and
+    EXPLAIN again without the set: that is the reference the ratio is taken against, so both sides see
+    the same statistics."""
+    res: dict[str, Any] = {"analyze": analyze, "budgets": {}}
+    with psycopg.connect(copy_dsn, autocommit=True) as conn:
+        pristine = {w["label"]: explain_all(conn, w["queries"], set())[0] for w in workloads}
+        res["pristine"] = pristine
+        saved = conn.execute("SELECT oid, relname, relpages, reltuples, relallvisible FROM pg_class "
+                             "WHERE relnamespace = 'public'::regnamespace AND relname = ANY(%s)",
+                             (list(TABLES),)).fetchall()
+        for b in budgets:
+            if b.get("error"):
+                continue
+            recs = b["recommendations"]
+            names = {r["name"] for r in recs}
+            out: dict[str, Any] = {"indexes": [], "analysed": []}
+            res["budgets"][b["budget"]] = out
+            log(f"built: budget {b['budget']}: building {len(recs)} indexes")
+            try:
+                for r in recs:
+                    t0 = time.perf_counter()
+                    conn.execute(real_ddl(r["ddl"]))
+                    size = conn.execute("SELECT pg_relation_size(%s::regclass)", (r["name"],)).fetchone()[0]
+                    out["indexes"].append({"name": r["name"], "ddl": real_ddl(r["ddl"]), "size_bytes": size,
+                                           "estimated_size_bytes": r.get("size_bytes"),
+                                           "build_seconds": round(time.perf_counter() - t0, 1)})
+                if analyze == "auto":
+                    for t in sorted({r["table"] for r in recs if _has_expression(r["ddl"])}):
+                        conn.execute(sql.SQL("ANALYZE {}").format(sql.Identifier(t)))
+                        out["analysed"].append(t)
+                with_ = {w["label"]: explain_all(conn, w["queries"], names) for w in workloads}
+            finally:
+                for r in recs:
+                    conn.execute(sql.SQL("DROP INDEX IF EXISTS {}").format(sql.Identifier(r["name"])))
+                for oid, _name, pages, tuples, allvisible in saved:
+                    conn.execute("UPDATE pg_class SET relpages = %s, reltuples = %s, relallvisible = %s "
+                                 "WHERE oid = %s", (pages, tuples, allvisible, oid))
+            out["size_bytes"] = sum(i["size_bytes"] for i in out["indexes"])
+            out["workloads"] = {}
+            for w in workloads:
+                label = w["label"]
+                without = explain_all(conn, w["queries"], set())[0]
+                costs, used = with_[label]
+                drift = max((abs((without[n] or 0) - (pristine[label][n] or 0)) / pristine[label][n]
+                             for n in without if pristine[label].get(n)), default=0.0)
+                s, g = ratios(without, costs, headline)
+                out["workloads"][label] = {"without": without, "with": costs, "used_by": used,
+                                           "sum_ratio": s, "geo_ratio": g, "drift_from_pristine": drift}
+            log(f"built: budget {b['budget']}: {format_size(out['size_bytes'])} on disk; sum ratio "
+                + ", ".join(f"{w['label']} {fmt_ratio(out['workloads'][w['label']]['sum_ratio'])}" for w in workloads))
+    return res
+
+
 # --------------------------------------------------------------------------- output
 
 
@@ -744,6 +911,7 @@ def markdown(results: dict[str, Any]) -> str:
             out.append(f"| {n} | {base:,.0f} | " + " | ".join(cells) + " |" if base is not None
                        else f"| {n} | - | " + " | ".join(cells) + " |")
         out.append("")
+    out.extend(markdown_workloads(results))
     real = results.get("real")
     if real:
         out.append(f"Real runtime, the {real['budget']} set built for real ({len(real['indexes'])} indexes, "
@@ -771,6 +939,76 @@ def markdown(results: dict[str, Any]) -> str:
     return "\n".join(out)
 
 
+def _mean(xs: list[float | None]) -> float | None:
+    xs = [x for x in xs if x is not None]
+    return sum(xs) / len(xs) if xs else None
+
+
+def markdown_workloads(results: dict[str, Any]) -> list[str]:
+    """The training and test workloads: HypoPG's estimate against the cost with the set built."""
+    wl = results.get("workloads")
+    if not wl:
+        return []
+    built = results.get("built", {}).get("budgets", {})
+    good = [b for b in results["budgets"] if not b.get("error") and b.get("scored")]
+    tests = [w["label"] for w in wl if w["role"] == "test"]
+    out = []
+    out.append(f"Sum-of-cost ratio over the {len(results['headline'])} headline queries, per workload: HypoPG's "
+               "estimate (our EXPLAIN with the set as hypothetical indexes) / the planner's cost with the set "
+               f"built for real. The advisor saw {wl[0]['label']} only"
+               + (f"; {', '.join(tests)} are test workloads" if tests else "") + ":\n")
+    cols = [w["label"] + (" (training)" if w["role"] == "training" else "") for w in wl]
+    if tests:
+        cols.append("test mean")
+    out.append("| budget | size est. / built | " + " | ".join(cols) + " |")
+    out.append("| --- | ---: | " + " | ".join("---:" for _ in cols) + " |")
+    for kind in ("sum_ratio", "geo_ratio"):
+        if kind == "geo_ratio":
+            out.append("")
+            out.append("Geometric mean of the per-query ratios, same layout:\n")
+            out.append("| budget | size est. / built | " + " | ".join(cols) + " |")
+            out.append("| --- | ---: | " + " | ".join("---:" for _ in cols) + " |")
+        for b in good:
+            bb = built.get(b["budget"], {}).get("workloads", {})
+            cells = []
+            for w in wl:
+                est = b["scored"][w["label"]][kind]
+                real = bb.get(w["label"], {}).get(kind)
+                cells.append(f"{fmt_ratio(est)} / {fmt_ratio(real)}")
+            if tests:
+                e = _mean([b["scored"][t][kind] for t in tests])
+                r = _mean([bb.get(t, {}).get(kind) for t in tests])
+                cells.append(f"**{fmt_ratio(e)} / {fmt_ratio(r)}**")
+            real_size = built.get(b["budget"], {}).get("size_bytes")
+            out.append(f"| {b['budget']} | {format_size(b['size_bytes'])} / "
+                       f"{format_size(real_size) if real_size is not None else '-'} | " + " | ".join(cells) + " |")
+    out.append("")
+    if not built:
+        return out
+    scope = tests or [wl[0]["label"]]
+    out.append(f"Per query, the mean over {', '.join(scope)} of the ratio estimated / built (a query whose built "
+               "ratio is 0.05 or more above its estimate, or above 1, is marked *):\n")
+    out.append("| query | " + " | ".join(b["budget"] for b in good) + " | indexes in the built plans |")
+    out.append("| --- | " + " | ".join("---:" for _ in good) + " | --- |")
+    for n in results["headline"] + list(results["excluded"]):
+        cells, used = [], set()
+        for b in good:
+            bb = built.get(b["budget"], {}).get("workloads", {})
+            est = _mean([(b["scored"][t]["costs_after"].get(n) or 0) / wb
+                         for t in scope for wb in [next(w for w in wl if w["label"] == t)["baseline_costs"].get(n)]
+                         if wb])
+            real = _mean([(bb[t]["with"].get(n) or 0) / bb[t]["without"][n] for t in scope
+                          if t in bb and bb[t]["without"].get(n)])
+            for t in scope:
+                used |= set(bb.get(t, {}).get("used_by", {}).get(n, []))
+            mark = "*" if est is not None and real is not None and (real > est + 0.05 or real > 1.001) else ""
+            cells.append(f"{fmt_ratio(est)} / {fmt_ratio(real)}{mark}")
+        label = n if n in results["headline"] else f"({n})"
+        out.append(f"| {label} | " + " | ".join(cells) + f" | {', '.join(sorted(used)) or '-'} |")
+    out.append("")
+    return out
+
+
 def ddl_listing(results: dict[str, Any]) -> str:
     out = []
     for b in results["budgets"]:
@@ -783,6 +1021,24 @@ def ddl_listing(results: dict[str, Any]) -> str:
 
 
 # --------------------------------------------------------------------------- main
+
+
+def advisor_tree() -> dict[str, Any]:
+    """Which advisor the run measured: the tree's commit (git, or the .commit file of an exported tree)
+    and the files of indexadvisor/ that differ from it."""
+    out: dict[str, Any] = {"path": str(REPO), "commit": None, "modified": []}
+    if (REPO / ".commit").exists():
+        out["commit"] = (REPO / ".commit").read_text().strip()
+        return out
+    try:
+        out["commit"] = subprocess.run(["git", "-C", str(REPO), "rev-parse", "HEAD"], capture_output=True,
+                                       text=True, check=True).stdout.strip()
+        out["modified"] = subprocess.run(["git", "-C", str(REPO), "status", "--porcelain", "--", "indexadvisor"],
+                                         capture_output=True, text=True, check=True).stdout.split("\n")
+        out["modified"] = [m.strip() for m in out["modified"] if m.strip()]
+    except (OSError, subprocess.CalledProcessError):
+        pass
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -807,6 +1063,23 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--min-improvement", type=float,
                    help="passed to SelectionOptions (default: the package's); for diagnosis only")
     p.add_argument("--max-width", type=int, help="passed to SelectionOptions (default: the package's)")
+    p.add_argument("--seed", type=int,
+                   help="draw the training workload's substitution parameters at random with this seed, from the "
+                        "specification's domains (default: the validation parameters of queries/)")
+    p.add_argument("--param-sets", type=int, default=1,
+                   help="K workloads: the training one and K-1 test workloads with seeds SEED+1..SEED+K-1 (SEED 1 "
+                        "when --seed is not given), which the advisor never sees; each is scored with every "
+                        "budget's set (default 1: the training workload only)")
+    p.add_argument("--built-cost", action="store_true",
+                   help="also build each budget's set for real in a copy of the database (--built-dbname) and take "
+                        "the planner's cost of every workload with it and without it")
+    p.add_argument("--built-dbname", help="the copy --built-cost builds in (default <dbname>_built)")
+    p.add_argument("--built-analyze", choices=("auto", "never"), default="auto",
+                   help="with --built-cost: ANALYZE the tables that get an expression index (auto, the default) "
+                        "or never")
+    p.add_argument("--copy-wait", type=float, default=1800,
+                   help="with --built-cost: how long to retry copying the database while another session is on it "
+                        "(seconds, default 1800)")
     p.add_argument("--results", type=Path, help="write the table and the raw numbers to this JSON file")
     args = p.parse_args(argv)
 
@@ -817,8 +1090,21 @@ def main(argv: list[str] | None = None) -> int:
     if args.max_width is not None:
         extra_options["max_width"] = args.max_width
     dbname = args.dbname or f"tpch_sf{sf_label(args.sf)}"
-    queries = read_queries()
-    headline = [n for n in queries if n not in EXCLUDED]
+    base_queries = read_queries()
+    headline = [n for n in base_queries if n not in EXCLUDED]
+    if args.param_sets < 1:
+        p.error("--param-sets must be at least 1")
+    first = args.seed if args.seed is not None else 1
+    seeds = ([args.seed] if args.seed is not None else [None]) + [first + i for i in range(1, args.param_sets)]
+    workloads: list[dict[str, Any]] = []
+    for i, seed in enumerate(seeds):
+        if seed is None:
+            texts, chosen = base_queries, None
+        else:
+            texts, chosen = tpch_params.workload(seed, base_queries, args.sf)
+        workloads.append({"label": "fixed" if seed is None else f"seed {seed}", "seed": seed,
+                          "role": "training" if i == 0 else "test", "queries": texts, "params": chosen})
+    queries = workloads[0]["queries"]  # what the advisor sees
 
     data, rowcounts = generate_data(args.sf, args.workdir / "data")
     spec = {t: FIXED_ROWS.get(t) or round(ROWS_PER_SF.get(t, 0) * args.sf) or rowcounts[t] for t in TABLES}
@@ -837,8 +1123,16 @@ def main(argv: list[str] | None = None) -> int:
         db_dsn = ensure_database(server_dsn, dbname)
         load_info = load(db_dsn, data, expected, args.reload)
         dropped = drop_leftover_indexes(db_dsn)
-        workload = args.workdir / f"workload_{dbname}.sql"
+        copy_info = None
+        if args.built_cost:
+            copy_info = ensure_copy(server_dsn, dbname, args.built_dbname or f"{dbname}_built", args.copy_wait)
+        seed_tag = "" if workloads[0]["seed"] is None else f"_seed{workloads[0]['seed']}"
+        workload = args.workdir / f"workload_{dbname}{seed_tag}.sql"
         starts = write_workload(queries, headline, workload)
+        for w in workloads:  # every workload as a file, all 22 queries, to reproduce or read
+            if w["seed"] is not None:
+                w["file"] = str(args.workdir / f"queries_{dbname}_seed{w['seed']}.sql")
+                write_workload(w["queries"], list(w["queries"]), Path(w["file"]))
 
         with psycopg.connect(db_dsn, autocommit=True) as own:
             server_version = own.execute("SHOW server_version").fetchone()[0]
@@ -848,11 +1142,18 @@ def main(argv: list[str] | None = None) -> int:
                 (["shared_buffers", "work_mem", "effective_cache_size", "random_page_cost",
                   "max_parallel_workers_per_gather", "jit"],)).fetchall())
             own.execute("SELECT hypopg_reset()")
+            domain_problems = []
+            if any(w["seed"] is not None for w in workloads):
+                domain_problems = tpch_params.check_domains(own)
+                for d in domain_problems:
+                    log(f"parameter domains: {d}")
             log("checking that all 22 queries EXPLAIN without extra indexes")
             baseline = cost_all(own, queries)
             bad = [n for n, c in baseline.items() if c is None]
             if bad:
                 log(f"these queries do not EXPLAIN: {bad}")
+            for w in workloads:
+                w["baseline_costs"] = baseline if w is workloads[0] else cost_all(own, w["queries"])
             results: dict[str, Any] = {
                 "sf": args.sf, "database": dbname, "dsn": db_dsn, "server_version": server_version,
                 "hypopg_version": hypopg_version, "settings": settings, "cpus": os.cpu_count(),
@@ -860,13 +1161,25 @@ def main(argv: list[str] | None = None) -> int:
                 "excluded": list(EXCLUDED), "load": load_info, "dropped_leftover_indexes": dropped,
                 "baseline_costs": baseline, "budgets": [], "runs": args.runs, "options": extra_options,
             }
+            if len(workloads) > 1 or workloads[0]["seed"] is not None or args.built_cost:
+                results["workloads"] = [{k: v for k, v in w.items() if k != "queries"} for w in workloads]
+                results["advisor_tree"] = advisor_tree()
+                results["domain_problems"] = domain_problems
             for label, budget in budgets:
                 log(f"budget {label}: analyze() ...")
                 b = run_budget(label, budget, workload, starts, queries, headline, db_dsn, own, baseline, extra_options)
                 results["budgets"].append(b)
+                if not b.get("error") and "workloads" in results:
+                    b["scored"] = score_estimated(own, b, workloads, headline)
                 if not b.get("error"):
                     log(f"budget {label}: {b['indexes']} indexes, {format_size(b['size_bytes'])}, "
                         f"sum ratio {fmt_ratio(b['sum_ratio'])}, {b['seconds']:.1f} s, {b['explain_count']} EXPLAINs")
+
+        if args.built_cost:
+            good = [b for b in results["budgets"] if not b.get("error")]
+            results["built"] = run_built(make_conninfo(server_dsn, dbname=copy_info["database"]), good, workloads,
+                                         headline, args.built_analyze)
+            results["built"]["copy"] = copy_info
 
         if args.real:
             target = next((b for b in results["budgets"] if b["budget"].lower() == args.real_budget.lower()), None)
