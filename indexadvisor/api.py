@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from indexadvisor import health as _health
@@ -54,6 +54,7 @@ from indexadvisor.sources.files import (
     read_workload_file,
 )
 from indexadvisor.sources.pgss import counter_scale, read_pg_stat_statements
+from indexadvisor.sources.pgss_export import DatabaseChoice
 from indexadvisor.sources.workload import WorkloadBuilder
 
 SCHEMA_FILE = "schema.sql"
@@ -165,18 +166,22 @@ def analyze(
     input_format: str | None = None,
     log_line_prefix: str | None = None,
     substitute_params: bool = False,
+    database: str | None = None,
 ) -> Report:
     """Read a workload and a catalog, and return the advice as a Report.
 
     Workload files are SQL, PostgreSQL logs (stderr, csvlog, jsonlog),
     pg_stat_statements exports, or Prisma/Django query logs, told apart by their
-    content unless `input_format` names one (see indexadvisor.sources.detect).
+    content unless `input_format` names one (see indexadvisor.sources.detect). Of a pg_stat_statements
+    export that holds several databases, the rows of `database` (a name or an OID) are read, by default
+    those of the live catalog's (or its snapshot's) database (see indexadvisor.sources.pgss_export).
 
     With a live database that has HypoPG (or `enable_hypopg`, which creates the
     extension), candidates are costed by the planner; otherwise by statistics.
     """
     inputs = resolve_inputs(paths, schema, snapshot, dsn, pg_stat_statements)
-    inputs.sources = SourceOptions(input_format, log_line_prefix, substitute_params)
+    inputs.sources = SourceOptions(input_format, log_line_prefix, substitute_params,
+                                   database=DatabaseChoice(wanted=database.strip() if database else None))
     check_options(inputs.sources)
     if not inputs.workload_files and not inputs.pg_stat_statements:
         raise InputError("no workload given: pass .sql files or a folder, or --pg-stat-statements with a database")
@@ -190,6 +195,9 @@ def analyze(
 def _analyze(inputs: Inputs, conn, options: SelectionOptions, hypopg: bool, enable_hypopg: bool) -> Report:
     catalog_errors: list[SourceError] = []
     catalog = load_catalog(inputs, catalog_errors, conn)
+    # exports of several databases: the catalog's, unless --database names one
+    inputs.sources.database = replace(inputs.sources.database or DatabaseChoice(), catalog_name=catalog.database,
+                                      catalog_oid=catalog.database_oid)
     workload = load_workload(inputs, conn)
     if inputs.pg_stat_statements and conn is not None:
         options.table_write_scale = counter_scale(conn)

@@ -50,6 +50,8 @@ SELECT current_setting('server_version_num')::int AS server_version,
        now() AS captured_at,
        pg_catalog.pg_postmaster_start_time() AS server_started,
        current_schemas(false)::text[] AS search_path,
+       current_database()::text AS database,
+       (SELECT d.oid::bigint FROM pg_catalog.pg_database d WHERE d.datname = current_database()) AS database_oid,
        -- the database's default collation; through to_jsonb because the provider columns
        -- differ between versions (datlocprovider 15+, daticulocale 15-16, datlocale 17+)
        (SELECT CASE to_jsonb(d) ->> 'datlocprovider'
@@ -261,6 +263,8 @@ def _read(fetch: Fetch) -> Catalog:
         captured_at=_iso(server["captured_at"]),
         server_started=_iso(server["server_started"]),
         search_path=list(server["search_path"] or []),
+        database=server["database"],
+        database_oid=int(server["database_oid"]) if server["database_oid"] is not None else None,
     )
 
     default_collation = server["default_collation"]

@@ -15,6 +15,7 @@ from indexadvisor import api
 from indexadvisor.candidates.kinds import parse_kinds
 from indexadvisor.cli.options import (
     BudgetOpt,
+    DatabaseOpt,
     DsnOpt,
     EnableHypopgOpt,
     InputFormat,
@@ -55,6 +56,7 @@ class AnalysisArgs:
     input_format: InputFormat
     log_line_prefix: str | None
     log_params: LogParams
+    database: str | None
     schema: list[Path] | None
     snapshot: Path | None
     dsn: str | None
@@ -93,7 +95,7 @@ class AnalysisArgs:
                              pg_stat_statements=self.pg_stat_statements, options=self.selection_options(),
                              hypopg=not self.no_hypopg, enable_hypopg=self.enable_hypopg,
                              input_format=self.input_format.value, log_line_prefix=self.log_line_prefix,
-                             substitute_params=self.log_params is LogParams.substitute)
+                             substitute_params=self.log_params is LogParams.substitute, database=self.database)
         warn(report.errors)
         return report
 
@@ -114,6 +116,7 @@ _PARAMETERS: dict[str, tuple[Any, Any]] = {
     "input_format": (InputFormatOpt, InputFormat(AUTO)),
     "log_line_prefix": (LogLinePrefixOpt, None),
     "log_params": (LogParamsOpt, LogParams.keep),
+    "database": (DatabaseOpt, None),
     "schema": (SchemaOpt, None),
     "snapshot": (SnapshotOpt, None),
     "dsn": (DsnOpt, None),

@@ -75,6 +75,9 @@ LogLinePrefixOpt = Annotated[str | None, typer.Option("--log-line-prefix", rich_
 LogParamsOpt = Annotated[LogParams, typer.Option("--log-params", rich_help_panel=WORKLOAD,
                                                  help="Logged parameter values ($1 = '...'): keep the statement's $n (values are samples) "
                                                       "or substitute them into its text.")]
+DatabaseOpt = Annotated[str | None, typer.Option("--database", rich_help_panel=WORKLOAD, show_default=False, metavar="NAME|OID",
+                                                 help="Of a pg_stat_statements export holding several databases, read this one's rows "
+                                                      "(datname or dbid; default: the live catalog's database).")]
 FromOpt = Annotated[Path | None, typer.Option("--from", rich_help_panel=WORKLOAD,
                                               help="Use a saved JSON report (analyze --format json) instead of analysing.")]
 

@@ -182,6 +182,8 @@ class Catalog:
     captured_at: str | None = None
     server_started: str | None = None  # pg_postmaster_start_time(): usage evidence age when stats_reset is null
     search_path: list[str] = field(default_factory=lambda: ["public"])
+    database: str | None = None  # current_database() of a live catalog (and its snapshot)
+    database_oid: int | None = None  # its pg_database.oid: pg_stat_statements' dbid
     # views (not materialized ones, which are tables with a flag): "schema.name" -> the defining SELECT
     views: dict[str, str] = field(default_factory=dict)
 

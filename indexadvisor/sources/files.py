@@ -33,6 +33,7 @@ class SourceOptions:
     log_line_prefix: str | None = None
     substitute_params: bool = False
     progress: bool | None = None  # None: on a terminal, not in CI
+    database: pgss_export.DatabaseChoice | None = None  # which database's rows of a pg_stat_statements export
 
 
 def check_options(options: SourceOptions) -> None:
@@ -107,10 +108,10 @@ def _server_log(read: Callable[[Path, WorkloadBuilder, Problems, pglog.LogOption
     return reader
 
 
-def _pgss_export(read: Callable[[Path, WorkloadBuilder, Problems, OnProgress], int]) -> Reader:
+def _pgss_export(read: Callable[[Path, WorkloadBuilder, Problems, OnProgress, pgss_export.DatabaseChoice | None], int]) -> Reader:
     def reader(path: Path, builder: WorkloadBuilder, problems: Problems, options: SourceOptions,
                on_progress: OnProgress) -> None:
-        rows = read(path, builder, problems, on_progress)
+        rows = read(path, builder, problems, on_progress, options.database)
         problems.note(f"{path}: read as a pg_stat_statements export: {rows:,} rows")
         if not rows:
             problems.empty = problems.empty or "the export has no statements in it"

@@ -1,9 +1,10 @@
 """Read pg_stat_statements exports, so a DBA can hand over a file instead of access.
 
-What ``psql``'s ``\\copy`` writes:
+What ``psql``'s ``\\copy`` writes, the current database's rows with their datname:
 
 - CSV with a header row:
-  ``\\copy (SELECT * FROM pg_stat_statements) TO 'pgss.csv' WITH (FORMAT csv, HEADER)``;
+  ``\\copy (SELECT d.datname, s.* FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid
+  WHERE d.datname = current_database()) TO 'pgss.csv' WITH (FORMAT csv, HEADER)``;
 - COPY's default text format with a header row (tab-separated, ``\\N`` nulls,
   backslash escapes): ``\\copy (...) TO 'pgss.tsv' WITH (HEADER)`` (PostgreSQL 15+);
 - JSON, one object a line: ``\\copy (SELECT row_to_json(s) FROM pg_stat_statements s) TO 'pgss.json'``,
@@ -12,10 +13,17 @@ What ``psql``'s ``\\copy`` writes:
   the escaped and the plain form are read.
 
 The columns used are ``query``, ``calls``, ``total_exec_time`` (``total_time``
-before PostgreSQL 13; or ``mean_exec_time`` x calls) and ``rows``; any others are
+before PostgreSQL 13; or ``mean_exec_time`` x calls) and ``rows``, and ``dbid`` (and
+``datname``, where the export joins pg_database) to tell databases apart; any others are
 ignored, so a narrower ``SELECT query, calls, total_exec_time, rows`` works too.
 Statements are filtered as the live reader filters them (utility statements,
 catalog queries, the advisor's own).
+
+pg_stat_statements holds every database's statements. An export of one database is read
+whole. Of several, the rows of one are read (DatabaseChoice): the database --database names
+(a name, matched against datname, or an OID, against dbid), else the database of the live
+catalog (or of its snapshot); with neither, all of them, with a note saying which databases
+the export mixes and how to choose one.
 """
 
 from __future__ import annotations
@@ -25,6 +33,7 @@ import itertools
 import json
 import re
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +62,15 @@ def copy_unescape(text: str) -> str:
     return _COPY_ESCAPE.sub(repl, text)
 
 
+@dataclass(frozen=True)
+class DatabaseChoice:
+    """Which database's rows of an export to read (see the module's docstring)."""
+
+    wanted: str | None = None  # --database: a name or an OID
+    catalog_name: str | None = None  # the database the live catalog (or its snapshot) was read from
+    catalog_oid: int | None = None
+
+
 class _Columns:
     def __init__(self, names: list[str]) -> None:
         names = [n.strip().strip('"').lower() for n in names]
@@ -61,6 +79,8 @@ class _Columns:
         self.total = _index(names, "total_exec_time", "total_time")
         self.mean = _index(names, "mean_exec_time", "mean_time")
         self.rows = _index(names, "rows")
+        self.dbid = _index(names, "dbid")
+        self.datname = _index(names, "datname")
 
     @property
     def usable(self) -> bool:
@@ -106,15 +126,21 @@ def _bounded(value: Any, limit: float, what: str) -> float | None:
 
 
 class _Adder:
-    def __init__(self, builder: WorkloadBuilder, source: str, problems: Problems) -> None:
+    """Checks each row; keeps the good ones by database until finish() adds the chosen database's."""
 
+    def __init__(self, builder: WorkloadBuilder, source: str, problems: Problems,
+                 database: DatabaseChoice | None = None) -> None:
         self.keep = keep
         self.builder = builder
         self.source = source
         self.problems = problems
+        self.database = database or DatabaseChoice()
         self.rows = 0
+        # (dbid, datname) -> rows of that database: (line, query, calls, total ms, rows)
+        self.by_database: dict[tuple[str | None, str | None], list[tuple[int, str, int, float | None, int | None]]] = {}
 
-    def add(self, line: int, query: Any, calls: Any, total: Any, mean: Any, rows: Any) -> None:
+    def add(self, line: int, query: Any, calls: Any, total: Any, mean: Any, rows: Any,
+            dbid: Any = None, datname: Any = None) -> None:
         if not isinstance(query, str) or not query.strip():
             self.problems.add("rows without a query", line, str(query))
             return
@@ -134,12 +160,89 @@ class _Adder:
             return
         if total_ms is None and mean_ms is not None:
             total_ms = mean_ms * calls_n
-        if not self.keep(query):
-            key = (self.source, "utility, catalog and the advisor's own statements")
-            self.builder.skipped[key] = self.builder.skipped.get(key, 0) + calls_n
-            return
-        self.builder.add(query, self.source, line, calls_n, total_ms, int(rows_n) if rows_n is not None else None,
-                         filter=True)
+        key = (_text(dbid), _text(datname))
+        self.by_database.setdefault(key, []).append(
+            (line, query, calls_n, total_ms, int(rows_n) if rows_n is not None else None))
+
+    def finish(self) -> None:
+        """Add the rows of the chosen database (all, when the export does not tell databases apart)."""
+        for key in self._chosen():
+            for line, query, calls_n, total_ms, rows_n in self.by_database[key]:
+                if not self.keep(query):
+                    skipped = (self.source, "utility, catalog and the advisor's own statements")
+                    self.builder.skipped[skipped] = self.builder.skipped.get(skipped, 0) + calls_n
+                    continue
+                self.builder.add(query, self.source, line, calls_n, total_ms, rows_n, filter=True)
+
+    def _chosen(self) -> list[tuple[str | None, str | None]]:
+        keys = list(self.by_database)
+        choice = self.database
+        if keys == [(None, None)] or not keys:
+            if choice.wanted is not None and keys:
+                self.problems.note(f"{self.source}: --database {choice.wanted}: the export has no dbid or datname "
+                                   "column, so all of its rows are read")
+            return keys
+        if choice.wanted is not None:
+            chosen = self._matching(keys, choice.wanted, by_name=not choice.wanted.isdigit())
+            if chosen is None:
+                return []
+            if not chosen:
+                self.problems.empty = f"no rows of database {choice.wanted} in the export: it holds {self._listing(keys)}"
+            return self._left_out(keys, chosen, f"--database {choice.wanted}")
+        if len(keys) == 1:
+            return keys  # one database: read whole, whichever it is
+        if choice.catalog_name is not None or choice.catalog_oid is not None:
+            if any(name is not None for _, name in keys) and choice.catalog_name is not None:
+                chosen = [k for k in keys if k[1] == choice.catalog_name]
+            else:
+                chosen = [k for k in keys if k[0] == _text(choice.catalog_oid)]
+            if not chosen:
+                self.problems.empty = (f"the export mixes {len(keys)} databases and none is the catalog's "
+                                       f"({choice.catalog_name}, oid {choice.catalog_oid}): pass --database NAME-or-OID, "
+                                       f"one of {self._listing(keys)}")
+            return self._left_out(keys, chosen, f"the catalog's database ({choice.catalog_name})")
+        self.problems.note(f"{self.source}: the export mixes {len(keys)} databases ({self._listing(keys)}), all "
+                           "analysed against one catalog: pass --database NAME-or-OID to read one")
+        return keys
+
+    def _matching(self, keys: list[tuple[str | None, str | None]], wanted: str,
+                  by_name: bool) -> list[tuple[str | None, str | None]] | None:
+        """The keys of the database --database names; None (and the reason) when the export cannot tell."""
+        if not by_name:
+            return [k for k in keys if k[0] == wanted]
+        if any(name is not None for _, name in keys):
+            return [k for k in keys if k[1] == wanted]
+        if self.database.catalog_name == wanted and self.database.catalog_oid is not None:
+            return [k for k in keys if k[0] == _text(self.database.catalog_oid)]
+        self.problems.empty = (f"--database {wanted}: the export has no datname column to match a name against: "
+                               f"give the database's OID (one of {self._listing(keys)}), or export with "
+                               "pg_database joined (see the README)")
+        return None
+
+    def _left_out(self, keys: list[tuple[str | None, str | None]], chosen: list[tuple[str | None, str | None]],
+                  why: str) -> list[tuple[str | None, str | None]]:
+        others = [k for k in keys if k not in chosen]
+        if chosen and others:
+            rows = sum(len(self.by_database[k]) for k in others)
+            self.problems.note(f"{self.source}: read the rows of {why}; {rows:,} rows of {len(others)} other "
+                               f"database(s) left out ({self._listing(others)})")
+        return chosen
+
+    def _listing(self, keys: list[tuple[str | None, str | None]]) -> str:
+        parts = []
+        for dbid, name in keys[:8]:
+            label = " ".join(p for p in (name, f"dbid {dbid}" if dbid is not None else None) if p) or "no database"
+            parts.append(f"{label}: {len(self.by_database[(dbid, name)]):,} rows")
+        return ", ".join(parts) + (f" and {len(keys) - 8} more" if len(keys) > 8 else "")
+
+
+def _text(value: Any) -> str | None:
+    """A dbid or datname as text (a JSON number, a CSV field); None when absent."""
+    if value is None or value == "" or value == "\\N":
+        return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip()
 
 
 def _lines(reader: LineReader) -> Iterator[tuple[int, str]]:
@@ -148,9 +251,9 @@ def _lines(reader: LineReader) -> Iterator[tuple[int, str]]:
 
 
 def read_pgss_csv(path: Path, builder: WorkloadBuilder, problems: Problems,
-                  on_progress: Callable[[int], None] | None = None) -> int:
+                  on_progress: Callable[[int], None] | None = None, database: DatabaseChoice | None = None) -> int:
     """CSV or COPY text with a header row; returns the number of rows read."""
-    adder = _Adder(builder, str(path), problems)
+    adder = _Adder(builder, str(path), problems, database)
     lines = _lines(LineReader(path, problems, on_progress))
     header_line, header = next(((i, t) for i, t in lines if t.strip()), (0, ""))
     text_format = "\t" in header and header.count("\t") >= header.count(",")
@@ -159,7 +262,8 @@ def read_pgss_csv(path: Path, builder: WorkloadBuilder, problems: Problems,
     if not cols.usable:
         problems.add("exports without a header row naming query and calls", header_line or None, header)
         problems.note(f"{path}: a pg_stat_statements export needs a header row: "
-                      "\\copy (SELECT * FROM pg_stat_statements) TO 'pgss.csv' WITH (FORMAT csv, HEADER)")
+                      "\\copy (SELECT d.datname, s.* FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid "
+                      "WHERE d.datname = current_database()) TO 'pgss.csv' WITH (FORMAT csv, HEADER)")
         return 0
     width = len(names)
 
@@ -176,7 +280,8 @@ def read_pgss_csv(path: Path, builder: WorkloadBuilder, problems: Problems,
                 continue
             fields = [None if f == "\\N" else copy_unescape(f) for f in row]
             adder.add(i, pick(fields, cols.query), pick(fields, cols.calls), pick(fields, cols.total),
-                      pick(fields, cols.mean), pick(fields, cols.rows))
+                      pick(fields, cols.mean), pick(fields, cols.rows), pick(fields, cols.dbid), pick(fields, cols.datname))
+        adder.finish()
         return adder.rows
 
     state = {"line": header_line}
@@ -205,9 +310,10 @@ def read_pgss_csv(path: Path, builder: WorkloadBuilder, problems: Problems,
                 problems.add("rows with the wrong number of columns", start, ",".join(row))
                 continue
             adder.add(start, pick(row, cols.query), pick(row, cols.calls), pick(row, cols.total),
-                      pick(row, cols.mean), pick(row, cols.rows))
+                      pick(row, cols.mean), pick(row, cols.rows), pick(row, cols.dbid), pick(row, cols.datname))
     finally:
         csv.field_size_limit(old)
+    adder.finish()
     return adder.rows
 
 
@@ -234,8 +340,8 @@ def _rows_of(doc: Any) -> list:
 
 
 def read_pgss_json(path: Path, builder: WorkloadBuilder, problems: Problems,
-                   on_progress: Callable[[int], None] | None = None) -> int:
-    adder = _Adder(builder, str(path), problems)
+                   on_progress: Callable[[int], None] | None = None, database: DatabaseChoice | None = None) -> int:
+    adder = _Adder(builder, str(path), problems, database)
     reader = LineReader(path, problems, on_progress)
     lines = _lines(reader)
     first_line, first = next(((i, t) for i, t in lines if t.strip()), (0, ""))
@@ -255,6 +361,7 @@ def read_pgss_json(path: Path, builder: WorkloadBuilder, problems: Problems,
             return 0
         for row in _rows_of(doc):
             _add_obj(adder, first_line, row)
+        adder.finish()
         return adder.rows
     for i, text in itertools.chain([(first_line, first)], lines):
         text = text.strip()
@@ -270,6 +377,7 @@ def read_pgss_json(path: Path, builder: WorkloadBuilder, problems: Problems,
             problems.add("JSON values without a query", i, text)
         for row in rows:
             _add_obj(adder, i, row)
+    adder.finish()
     return adder.rows
 
 
@@ -279,4 +387,4 @@ def _add_obj(adder: _Adder, line: int, row: Any) -> None:
         return
     total = row.get("total_exec_time", row.get("total_time"))
     mean = row.get("mean_exec_time", row.get("mean_time"))
-    adder.add(line, row.get("query"), row.get("calls"), total, mean, row.get("rows"))
+    adder.add(line, row.get("query"), row.get("calls"), total, mean, row.get("rows"), row.get("dbid"), row.get("datname"))
