@@ -14,9 +14,12 @@ from indexadvisor.model import Candidate, Catalog, ParsedStatement
 from indexadvisor.select.options import SelectionOptions
 
 # Cost, in planner units, of maintaining one index entry for one written row: about
-# one buffer access to the leaf page plus the CPU to insert. Deletes are charged too,
-# since vacuum removes their entries later. Documented in the README.
+# one buffer access to the leaf page plus the CPU to insert. Documented in the README.
 INDEX_WRITE_COST = 1.0
+# A DELETE writes no index entry: the row's entries stay until vacuum removes them, in one
+# pass over the index for all the rows deleted since the last one. A deleted row is charged
+# this share of an inserted one, for that later cleanup.
+DELETE_SHARE = 0.1
 # A GIN index adds one entry per trigram, key or element of a written row.
 GIN_WRITE_FACTOR = 3.0
 
@@ -62,7 +65,7 @@ def write_load(parsed: list[ParsedStatement], coster: Coster, catalog: Catalog,
                 continue
             entry = load.setdefault(str(a.table), WriteLoad())
             rows = (a.rows_written or 1) if a.kind == "insert" else max(coster.rows(p) or 1.0, 1.0)
-            entry.rows += p.statement.calls * rows
+            entry.rows += p.statement.calls * rows * (DELETE_SHARE if a.kind == "delete" else 1.0)
             for col in a.set_columns:
                 entry.updated[col] = entry.updated.get(col, 0.0) + p.statement.calls * rows
     scale = options.table_write_scale
