@@ -17,9 +17,11 @@ from indexadvisor.select.options import SelectionOptions
 # one buffer access to the leaf page plus the CPU to insert. Documented in the README.
 INDEX_WRITE_COST = 1.0
 # A DELETE writes no index entry: the row's entries stay until vacuum removes them, in one
-# pass over the index for all the rows deleted since the last one. A deleted row is charged
-# this share of an inserted one, for that later cleanup.
-DELETE_SHARE = 0.1
+# pass over the whole index for all the rows deleted since the last one. With the default
+# autovacuum_vacuum_scale_factor (0.2) that pass comes after a fifth of the table is dead,
+# and reads the index's pages (a few hundred entries a page): about 1/50 of a page per
+# deleted row, so a deleted row is charged this share of an inserted one.
+DELETE_SHARE = 0.02
 # A GIN index adds one entry per trigram, key or element of a written row.
 GIN_WRITE_FACTOR = 3.0
 
