@@ -85,6 +85,17 @@ def is_flag(column: str, access: TableAccess, table: Table | None) -> bool:
     return col is not None and (col.type.startswith("bool") or (col.stats is not None and 0 < col.stats.n_distinct <= 5))
 
 
+def is_unique(column: str, table: Table | None) -> bool:
+    """A column with no two rows alike: the only key of a unique index (a valid, full one), or
+    all distinct by pg_stats (n_distinct = -1). An equality on it matches one row at most."""
+    if table is None:
+        return False
+    if any(i.unique and i.valid and not i.where and len(i.keys) == 1 and i.keys[0].column == column for i in table.indexes):
+        return True
+    col = table.columns.get(column)
+    return col is not None and col.stats is not None and col.stats.n_distinct == -1
+
+
 def key_ref(key: IndexKey) -> str | None:
     """What a key indexes, comparable with a predicate's `column`: the column, or the expression's signature."""
     if key.column is not None:
@@ -140,6 +151,11 @@ def requirement_for(access: TableAccess, rank: Callable[[str], tuple], expressio
         only_like = all(p.kind == PredKind.LIKE_PREFIX for p in preds if p.column == range_col)
         column = table.columns.get(range_col) if table is not None and range_col not in exprs else None
         range_opclass = (T.pattern_opclass(column.type, column.collation) if column is not None else "text_pattern_ops") if only_like else None
+    pinned = next((c for c in eq if c in columns_of(PredKind.EQ) and c not in exprs and is_unique(c, table)), None)
+    if pinned is not None:  # at most one row: nothing after the column narrows or orders anything
+        eq, sort, in_after_sort, range_col, range_opclass, only_like = [pinned], [], [], None, None, False
+    cut = next((i for i, k in enumerate(sort) if is_unique(k.column, table)), None)
+    sort = sort if cut is None else sort[:cut + 1]  # keys after a unique one never break a tie
     used = set(eq) | set(in_after_sort) | ({range_col} if range_col else set())
     flags = [c for c in eq if c not in exprs and is_flag(c, access, table)]
     req = Requirement(eq, sort, range_col, range_opclass, in_after_sort, {r: t for r, t in exprs.items() if r in used},

@@ -301,7 +301,8 @@ def serving_index(table: Table | None, req: Requirement, access: TableAccess) ->
     for index in table.indexes:
         if match(index, req, access).full:
             return index
-        if (index.unique and index.valid and not index.where and index.method == "btree"
+        if (index.unique and index.valid and index.method == "btree"
+                and (not index.where or predicate_implied(index.where, access))
                 and all(k.column is not None and k.column in eq_cols for k in index.keys)):
             return index
         if index.method in ("hash", "gist", "spgist") and _answers_all(index, req, access, table):
