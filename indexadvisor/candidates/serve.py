@@ -48,6 +48,7 @@ from indexadvisor.model import (
     TableAccess,
 )
 from indexadvisor.pg import types as T
+from indexadvisor.pg.selectivity import BRIN_MIN_CORRELATION
 
 JSONB_OPS = frozenset({PredKind.CONTAINS, PredKind.HAS_KEY, PredKind.HAS_ANY_KEY, PredKind.HAS_ALL_KEYS})
 JSONB_PATH_OPS = frozenset({PredKind.CONTAINS})
@@ -57,8 +58,11 @@ GIN_KINDS = JSONB_OPS | ARRAY_OPS | TRGM_OPS | {PredKind.ANY_ELEMENT}
 BRIN_KINDS = frozenset({PredKind.RANGE, PredKind.EQ, PredKind.IN})
 HASH_KINDS = frozenset({PredKind.EQ, PredKind.JOIN})  # hash_ops: = only
 # GiST and SP-GiST: range_ops, inet_ops, the geometric opclasses and btree_gist answer
-# equality, overlap and containment; gist_trgm_ops the pattern operators (as gin_trgm_ops)
+# equality, overlap and containment; gist_trgm_ops the pattern operators (as gin_trgm_ops).
+# On a scalar column (inet_ops, btree_gist's opclasses, SP-GiST's text_ops) they answer <, <=,
+# >=, > too; range_ops and the geometric ones do not (their < and > are not orderings of values).
 GIST_KINDS = frozenset({PredKind.EQ, PredKind.OVERLAPS, PredKind.CONTAINS, PredKind.CONTAINED})
+_NOT_ORDERED = ("range", "multirange", "point", "box", "polygon", "circle", "line", "lseg", "path", "geometry", "geography")
 OTHER_METHODS = ("gin", "brin", "hash", "gist", "spgist")
 
 
@@ -100,9 +104,12 @@ def _operators(method: str, key: IndexKey, table: Table | None) -> frozenset[Pre
     """The predicate kinds one key of a hash, GiST, SP-GiST or GIN index answers."""
     if method == "hash":
         return HASH_KINDS
-    if method in ("gist", "spgist"):
-        return TRGM_OPS if (key.opclass or "").lower() == "gist_trgm_ops" else GIST_KINDS
     column = table.columns.get(key.column) if table is not None and key.column else None
+    if method in ("gist", "spgist"):
+        if (key.opclass or "").lower() == "gist_trgm_ops":
+            return TRGM_OPS
+        kind = (column.type if column is not None else "").lower()
+        return GIST_KINDS if not kind or kind.endswith(_NOT_ORDERED) else GIST_KINDS | {PredKind.RANGE}
     return gin_operators(key, column.type if column is not None else None)
 
 
@@ -307,7 +314,16 @@ def serving_index(table: Table | None, req: Requirement, access: TableAccess) ->
             return index
         if index.method in ("hash", "gist", "spgist") and _answers_all(index, req, access, table):
             return index
+        if index.method == "brin" and _in_order(index, table) and _answers_all(index, req, access, table):
+            return index  # the rows sit in the column's order: few block ranges to read
     return None
+
+
+def _in_order(index: Index, table: Table | None) -> bool:
+    """Whether a BRIN index's column is stored in its order (pg_stats.correlation; unknown: yes)."""
+    column = table.columns.get(index.keys[0].column or "") if table is not None else None
+    corr = column.stats.correlation if column is not None and column.stats is not None else None
+    return corr is None or abs(corr) >= BRIN_MIN_CORRELATION
 
 
 def _answers_all(index: Index, req: Requirement, access: TableAccess, table: Table) -> bool:

@@ -25,6 +25,8 @@ DEFAULT_CONTAIN_SEL = 0.005  # array @>, <@, && (array_selfuncs.c)
 DEFAULT_MATCHING_SEL = 0.010  # jsonb @>, ? (matchingsel)
 FIXED_CHAR_SEL = 0.20  # per fixed character of a LIKE pattern (like_selectivity)
 BRIN_PAGES_PER_RANGE = 128
+# |pg_stats.correlation| from which a BRIN index skips most block ranges (rows in the column's order)
+BRIN_MIN_CORRELATION = 0.9
 
 # What a table without statistics is assumed to look like: big enough that an
 # index matters, with equality and prefix filters that pick few rows (as the

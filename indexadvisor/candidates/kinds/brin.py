@@ -29,11 +29,10 @@ from __future__ import annotations
 from indexadvisor.candidates.kinds.base import Ask, Context, Extra
 from indexadvisor.candidates.requirements import Requirement
 from indexadvisor.model import Candidate, IndexKey, PredKind, Table, TableAccess
-from indexadvisor.pg.selectivity import BRIN_PAGES_PER_RANGE, TableStats
+from indexadvisor.pg.selectivity import BRIN_MIN_CORRELATION, BRIN_PAGES_PER_RANGE, TableStats
 from indexadvisor.pg.sizes import format_size
 
 BRIN_MIN_ROWS = 100_000
-BRIN_MIN_CORRELATION = 0.9
 
 KIND = "brin"
 
