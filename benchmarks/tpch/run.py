@@ -4,6 +4,7 @@
     python benchmarks/tpch/run.py                  # scale factor 1, throwaway local cluster
     python benchmarks/tpch/run.py --real --keep    # also build the 1GB set for real and time the queries
     python benchmarks/tpch/run.py --dsn "host=... user=postgres dbname=postgres"   # an existing server
+    python benchmarks/tpch/run.py --seed 1 --param-sets 4 --built-cost --keep   # random parameters, built cost
 
 What it does (see benchmarks/tpch/README.md):
 
@@ -17,7 +18,11 @@ What it does (see benchmarks/tpch/README.md):
    itself under HypoPG with the chosen set (a cross-check, and the three excluded
    queries); checks no chosen index duplicates or is a left prefix of an existing index;
 4. with --real, builds the set chosen at --real-budget for real and times the 19 queries
-   warm (one warm-up run, best of --runs) with and without it.
+   warm (one warm-up run, best of --runs) with and without it;
+5. with --seed N the workload's substitution parameters are drawn at random (tpch_params.py),
+   and --param-sets K adds test workloads the advisor never sees, each costed with every set;
+6. with --built-cost, builds each budget's set for real in a copy of the database
+   (<db>_built) and compares every workload's planner cost with the set and without it.
 
 Standard library, psycopg and the indexadvisor package only.
 """
