@@ -98,8 +98,11 @@ def _access_candidates(out: _Builder, catalog: Catalog, p: ParsedStatement, acce
     if existing is not None:
         out.served.setdefault(fp, []).append(existing.name)
         return
-    if extra.supersede_plain:
-        return  # a partial or BRIN index is the better index for this access (candidates/kinds/)
+    if extra.supersede_plain and not (planner and extra.partials):
+        # a partial or BRIN index is the better index for this access (candidates/kinds/); with
+        # the planner a partial one competes with the plain variants, since the planner may not
+        # use it where the statement's shape hides the implication (a subquery's filter)
+        return
     if not planner and not _worth_it(out, model, table, access, req, fp):
         return
     for keys in variants(req, options.max_width):

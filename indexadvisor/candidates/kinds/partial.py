@@ -145,8 +145,8 @@ def _enum_like(pred: Predicate, table: Table | None) -> bool:
         return False
     column = table.columns.get(pred.column)
     stats = column.stats if column is not None else None
-    if stats is None or not stats.most_common_vals or not stats.most_common_freqs:
-        return False
+    if stats is None or not stats.most_common_vals or not stats.most_common_freqs or T.is_numeric(column.type):
+        return False  # (a number with few values is as often an id in small data as a code: not evidence)
     distinct = stats.n_distinct if stats.n_distinct >= 0 else -stats.n_distinct * (table.row_estimate or 0)
     return 0 < distinct <= ENUM_MAX_DISTINCT and sum(stats.most_common_freqs) + stats.null_frac >= ENUM_MIN_COVERAGE
 
