@@ -145,7 +145,7 @@ def _enum_like(pred: Predicate, table: Table | None) -> bool:
         return False
     column = table.columns.get(pred.column)
     stats = column.stats if column is not None else None
-    if stats is None or not stats.most_common_vals or not stats.most_common_freqs or T.is_numeric(column.type):
+    if stats is None or not stats.most_common_vals or not stats.most_common_freqs or (column is not None and T.is_numeric(column.type)):
         return False  # (a number with few values is as often an id in small data as a code: not evidence)
     distinct = stats.n_distinct if stats.n_distinct >= 0 else -stats.n_distinct * (table.row_estimate or 0)
     return 0 < distinct <= ENUM_MAX_DISTINCT and sum(stats.most_common_freqs) + stats.null_frac >= ENUM_MIN_COVERAGE
@@ -244,7 +244,10 @@ def propose(ctx: Context, ask: Ask, out: Extra) -> None:
     preds = [q for q, _ in found]
     shares = dict(found)
     groups = [preds] + ([[q] for q in preds if shares[q] <= PARTIAL_MAX_FRACTION] if len(preds) > 1 else [])
-    made = [_group(ctx, ask, out, group, shares, proof) for group in groups]
+    # a constant known from the column's values or from other shapes alone, not from this
+    # statement's own executions or shape, may be a parameter that happened to be captured
+    weak = {q for q in preds if not _own_evidence(q, statement)}
+    made = [_group(ctx, ask, out, group, shares, proof, weak) for group in groups]
     if any(made):
         # A constant known only from being shared by shapes may as well be a value the plain
         # index on its column serves for all of them (`c00 = 0` beside a different column in
@@ -254,9 +257,14 @@ def propose(ctx: Context, ask: Ask, out: Extra) -> None:
         out.supersede_plain = out.supersede_plain or len(own) == len(preds)
 
 
+def _own_evidence(pred: Predicate, statement: Statement) -> bool:
+    """Whether the statement itself shows the constant: part of its shape, or the same in its executions."""
+    return why_constant(pred, statement, None, 0) is not None
+
+
 def _group(ctx: Context, ask: Ask, out: Extra, group: list[Predicate], shares: dict[Predicate, float],
-           proof: dict[Predicate, str]) -> bool:
-    """The partial candidates whose WHERE holds one group of constants; False when there are none.
+           proof: dict[Predicate, str], weak: set[Predicate]) -> bool:
+    """The partial candidates whose WHERE holds one group of constants; False when it makes none.
 
     With nothing else to search, the key is a column the WHERE compares but does not pin
     (`l_commitdate < l_receiptdate`); an index whose WHERE pins its only key column
@@ -277,9 +285,14 @@ def _group(ctx: Context, ask: Ask, out: Extra, group: list[Predicate], shares: d
         req = Requirement([unpinned[0]])
     else:
         keys_list = variants(req, ctx.max_width)
+    made = False
     for keys in keys_list:
         # (a constant's column stays in the key where the statement sorts or groups by it)
         leaving = [col for col in constants if col not in {k.column for k in keys}]
+        if any(q.column not in leaving and q.kind != PredKind.ROW_COMPARE for q in group if q in weak):
+            # the key separates that column's values anyway: pinning them to the ones seen only
+            # trims the index, and fails every other value if the literal was a parameter
+            continue
         why = f"WHERE {where}: {text}; so the index holds about {share:.1%} of the table"
         if leaving:
             why += f" and {', '.join(leaving)} {'leaves' if len(leaving) == 1 else 'leave'} the key"
@@ -287,4 +300,5 @@ def _group(ctx: Context, ask: Ask, out: Extra, group: list[Predicate], shares: d
                       rows_fraction=share)
         out.candidates.append((c, req))
         out.partials.append(c)
-    return True
+        made = True
+    return made
