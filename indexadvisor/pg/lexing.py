@@ -70,3 +70,82 @@ def dollar_quote_end(text: str, i: int) -> int | None:
         return None
     close = text.find(tag.group(0), tag.end())
     return len(text) if close < 0 else close + len(tag.group(0))
+
+
+# --------------------------------------------------------------------------- long lists
+
+LIST_LIMIT = 1000  # elements of an IN list, or rows of a VALUES list, kept for parsing and costing
+SQUASHED_LENGTH = 10  # values a squashed list `IN ($1 /*, ... */)` is costed with (the planner's own guess for an array)
+
+_ELEM = r"(?:[-+]?\d+(?:\.\d*)?(?:[eE][-+]?\d+)?|'(?:[^']|'')*'|\$\d+|(?i:null|true|false))(?:::\w+)?"
+_ROW = rf"\(\s*{_ELEM}(?:\s*,\s*{_ELEM})*\s*\)"
+# where a list can start, or something that can hide one (a quote, a comment, a dollar-quoted body)
+_NEXT = re.compile(r"[(\'\"]|--|/\*|\$(?:[A-Za-z_][\w]*)?\$")
+_HEAD = re.compile(rf"\(\s*{_ELEM}(?:\s*,\s*{_ELEM}){{{LIST_LIMIT - 1}}}")
+_TAIL = re.compile(r"(?:[^'()]+|'(?:[^']|'')*')*\)")  # the rest of that list, to its closing parenthesis
+_ROWS_HEAD = re.compile(rf"{_ROW}(?:\s*,\s*{_ROW}){{{LIST_LIMIT - 1}}}")
+_MORE_ROWS = re.compile(rf"(?:\s*,\s*{_ROW})*")
+_STRINGS = re.compile(r"'(?:[^']|'')*'")
+_VALUES_BEFORE = re.compile(r"(?i)values\s*$")
+# PostgreSQL 18's pg_stat_statements writes a list of constants as its first and a comment
+_SQUASHED = re.compile(rf"(?P<first>{_ELEM})\s*/\*,\s*\.\.\.\s*\*/")
+
+
+def bound_lists(sql: str) -> tuple[str, list[str]]:
+    """The statement with every IN list (any parenthesised list of constants or parameters)
+    longer than LIST_LIMIT cut to its first LIST_LIMIT values, every VALUES list to its first
+    LIST_LIMIT rows, and a squashed list `IN ($1 /*, ... */)` (PostgreSQL 18's
+    pg_stat_statements) written out as a list of SQUASHED_LENGTH values; and a note for each.
+
+    What an index does for such a statement depends on the list being long, not on its
+    values, and 2 million of them cost seconds and gigabytes to parse and to send to the
+    planner each time. Text shorter than a list that long is returned as it is, at once."""
+    notes: list[str] = []
+    if "/*," in sql:
+        sql, n = _SQUASHED.subn(lambda m: ", ".join([m.group("first")] * SQUASHED_LENGTH), sql)
+        if n:
+            notes.append(f"{n} list(s) written as pg_stat_statements squashes them (`IN ($1 /*, ... */)`): costed as "
+                         f"lists of {SQUASHED_LENGTH} values")
+    if len(sql) < 2 * LIST_LIMIT:
+        return sql, notes
+    out: list[str] = []
+    last = i = 0
+    n = len(sql)
+    while (m := _NEXT.search(sql, i)) is not None:
+        i = m.start()
+        token = m.group(0)
+        if token == "'":
+            i = skip_quoted(sql, i, "'", 0, backslash=escape_string_at(sql, i))[0]
+        elif token == '"':
+            i = skip_quoted(sql, i, '"', 0, backslash=False)[0]
+        elif token == "--":
+            j = sql.find("\n", i)
+            i = n if j < 0 else j
+        elif token == "/*":
+            i = skip_block_comment(sql, i, 0)[0]
+        elif token != "(":
+            end = dollar_quote_end(sql, i)
+            i = m.end() if end is None else end
+        elif _VALUES_BEFORE.search(sql, max(0, i - 30), i) and (rows := _ROWS_HEAD.match(sql, i)):
+            more = _MORE_ROWS.match(sql, rows.end())
+            end = more.end() if more is not None else rows.end()
+            if end > rows.end():
+                count = LIST_LIMIT + len(re.findall(_ROW, sql[rows.end():end]))
+                notes.append(f"a VALUES list of {count:,} rows: parsed and costed with its first {LIST_LIMIT:,}")
+                out.append(sql[last:rows.end()])
+                last = end
+            i = end
+        elif (head := _HEAD.match(sql, i)) and (tail := _TAIL.match(sql, head.end())):
+            rest = tail.group(0)
+            count = LIST_LIMIT + _STRINGS.sub("", rest).count(",")
+            if count > LIST_LIMIT:
+                notes.append(f"an IN list of {count:,} values: parsed and costed with its first {LIST_LIMIT:,}")
+                out.append(sql[last:head.end()] + ")")
+                last = tail.end()
+            i = tail.end()
+        else:
+            i += 1
+    if not out:
+        return sql, notes
+    out.append(sql[last:])
+    return "".join(out), notes

@@ -29,7 +29,7 @@ from typing import Any
 import sqlglot
 from sqlglot import exp
 
-from indexadvisor.pg.lexing import dollar_quote_end, escape_string_at, skip_block_comment, skip_quoted
+from indexadvisor.pg.lexing import bound_lists, dollar_quote_end, escape_string_at, skip_block_comment, skip_quoted
 
 _QUIET = contextvars.ContextVar("indexadvisor_quiet_sqlglot", default=False)
 
@@ -53,10 +53,11 @@ _install()
 
 
 def parse_one(sql: str, **opts: Any) -> exp.Expr:
-    """sqlglot.parse_one (same arguments, same errors) without its warnings on stderr."""
+    """sqlglot.parse_one (same arguments, same errors) without its warnings on stderr, and with
+    lists longer than pg.lexing.LIST_LIMIT cut to that length first (bound_lists)."""
     token = _QUIET.set(True)
     try:
-        return sqlglot.parse_one(space_parameters(sql), **opts)
+        return sqlglot.parse_one(space_parameters(bound_lists(sql)[0]), **opts)
     finally:
         _QUIET.reset(token)
 

@@ -27,6 +27,8 @@ import hashlib
 import re
 from collections.abc import Mapping
 
+from indexadvisor.pg.lexing import LIST_LIMIT, bound_lists
+
 # A string literal, fast form: '' escapes are two adjacent strings, so
 # '[^']*' repeated covers them without alternation.
 _STR_FAST = r"'[^']*'(?:'[^']*')*"
@@ -111,8 +113,12 @@ def literals(sql: str, params: Mapping[int, str] | None = None) -> tuple[str, ..
     """The statement's literal values in text order, as SQL text.
 
     ``$n`` parameters are filled from ``params`` (number -> SQL literal) when it
-    has them, and kept as ``$n`` otherwise.
+    has them, and kept as ``$n`` otherwise. An IN or VALUES list longer than
+    pg.lexing.LIST_LIMIT gives its first LIST_LIMIT values, as it is parsed and costed
+    (pg.lexing.bound_lists): 2 million literals per sample would cost gigabytes.
     """
+    if len(sql) >= 2 * LIST_LIMIT:
+        sql = bound_lists(sql)[0]
     out: list[str] = []
     for m in _VALUES.finditer(sql):
         if m.group("c") is not None:
