@@ -28,8 +28,9 @@ from psycopg.types.json import set_json_loads
 
 from indexadvisor.costing.leading import lead_with
 from indexadvisor.errors import DatabaseError
-from indexadvisor.model import Candidate, Catalog, ParsedStatement
+from indexadvisor.model import Candidate, Catalog, IndexDef, ParsedStatement
 from indexadvisor.pg import session as db
+from indexadvisor.pg.lexing import bound_lists
 from indexadvisor.pg.selectivity import TableStats
 from indexadvisor.pg.sql import create_index_sql, quote_ident
 
@@ -114,6 +115,19 @@ def enable(conn: psycopg.Connection) -> None:
         raise
 
 
+# Parameters the server could not type that are retried one by one (as text) before all of
+# the rest are: a statement costs at most MAX_GUESSES + 2 PREPAREs however many it has.
+MAX_GUESSES = 3
+
+
+def initial_types(used: set[int]) -> list[str]:
+    """PREPARE's parameter types before the server has said anything: `unknown` (the server
+    infers it from the column or operator the parameter meets) for the numbers the statement
+    uses, and `text` for the numbers it skips (`$3` alone leaves $1 and $2 with nothing to
+    infer from: each would be an error, and one retry, of its own)."""
+    return ["unknown" if n in used else "text" for n in range(1, max(used, default=0) + 1)]
+
+
 class WhatIf:
     """EXPLAIN statements under hypothetical index configurations, with a cache."""
 
@@ -166,10 +180,12 @@ class WhatIf:
 
     def _explain(self, key: str, sql: str, config: list[HypoIndex]) -> Plan:
         """One round trip: create the configuration, explain, clean up, reset."""
-        nparams = max((int(n) for n in _PARAM.findall(_strip_literals(sql))), default=0)
-        types = self._param_types.get(key) or ["unknown"] * nparams
+        numbers = {int(n) for n in _PARAM.findall(_strip_literals(sql))}
+        nparams = max(numbers, default=0)
+        types = self._param_types.get(key) or initial_types(numbers)
         retried = False  # one retry after a cancellation (lock or statement timeout)
-        for _ in range(nparams + 2):
+        guesses = 0  # parameters the server could not type, set to text one at a time, then all at once
+        for _ in range(MAX_GUESSES + 3):
             batch: list[str] = []
             if config:
                 batch.append(
@@ -199,8 +215,17 @@ class WhatIf:
                         continue
                     raise CostingInterrupted(str(exc).split(": ", 1)[-1]) from None
                 m = _UNTYPED.search(str(exc))
-                if m and name and types[int(m.group(1)) - 1] != "text":
-                    types[int(m.group(1)) - 1] = "text"  # the server cannot infer it: text is the usual case
+                if m and name and types[int(m.group(1)) - 1] != "text" and guesses <= MAX_GUESSES:
+                    # the server cannot infer it (a parameter with no column or operator to meet):
+                    # text is the usual case. It names the first such parameter by number, so those
+                    # before it were inferred; past a few, every one after it is text in one last
+                    # try, so a statement costs a bounded number of PREPAREs
+                    guesses += 1
+                    k = int(m.group(1))
+                    if guesses <= MAX_GUESSES:
+                        types[k - 1] = "text"
+                    else:
+                        types = types[:k - 1] + ["text"] * (len(types) - k + 1)
                     continue
                 self.explains += 1
                 raise StatementNotExplainable(str(exc).split(": ", 1)[-1]) from None
@@ -325,6 +350,30 @@ def _strip_literals(sql: str) -> str:
     return re.sub(r"'(?:[^']|'')*'|--[^\n]*|/\*.*?\*/|\$\w*\$.*?\$\w*\$", "", sql, flags=re.S)
 
 
+_WORD = re.compile(r'"((?:[^"]|"")+)"|([^\W\d]\w*)')
+
+
+def _could_use(parsed: ParsedStatement, c: Candidate) -> bool:
+    """PlannerCoster.could_use, uncached."""
+    if c.method != "btree" or any(k.expression or not k.column for k in c.keys):
+        return True
+    held = {k.column for k in c.keys} | set(c.include)
+    named = {k.column for k in c.keys}
+    if c.where:
+        named |= {quoted.replace('""', '"') if quoted else word.lower() for quoted, word in _WORD.findall(c.where)}
+    for a in parsed.accesses:
+        if a.table.schema != c.schema or a.table.name != c.table:
+            continue
+        if any(p.expression is not None for p in a.predicates):
+            return True  # an expression's columns are not listed one by one
+        used = {p.column for p in a.predicates} | set(a.group_by) | {k.column for k in a.order_by}
+        used |= {p.column for arms in a.any_of for arm in arms for p in arm}
+        used |= a.columns_read - {"*"}
+        if used & named or ("*" not in a.columns_read and a.columns_read <= held):
+            return True
+    return False
+
+
 def _chunks(items: list, size: int):
     for i in range(0, len(items), size):
         yield items[i:i + size]
@@ -342,6 +391,10 @@ class PlannerCoster:
         self.interrupted: dict[str, str] = {}  # fingerprint -> why a configuration could not be costed
         self._baseline: dict[str, Plan] = {}  # fingerprint -> its plan with the existing indexes
         self._leading: dict[tuple[str, str, str], str | None] = {}  # (fingerprint, schema, table) -> rewrite
+        self._hypos: dict[IndexDef, HypoIndex] = {}
+        self._usable: dict[tuple[str, IndexDef], bool] = {}
+        self._texts: dict[str, str] = {}  # fingerprint -> the text explained (long lists cut: pg.lexing.bound_lists)
+        self._bounded: dict[str, list[str]] = {}  # fingerprint -> what bound_lists said it did
         # HypoPG prices a hypothetical index below an identical real one (its size and
         # height estimates are not the real ones), so every configuration, the baseline
         # too, carries hypothetical copies of the existing B-trees: a candidate then only
@@ -353,9 +406,26 @@ class PlannerCoster:
                 for i in table.indexes if i.method == "btree" and i.valid
             ]
 
-    @staticmethod
-    def hypo(candidate: Candidate) -> HypoIndex:
-        return hypo_index(candidate.schema, candidate.table, candidate.keys, candidate.include, candidate.where, candidate.method)
+    def hypo(self, candidate: Candidate) -> HypoIndex:
+        index = self._hypos.get(candidate.spec)
+        if index is None:
+            index = self._hypos[candidate.spec] = hypo_index(candidate.schema, candidate.table, candidate.keys,
+                                                             candidate.include, candidate.where, candidate.method)
+        return index
+
+    def could_use(self, parsed: ParsedStatement, candidate: Candidate) -> bool:
+        """Whether the statement's plan could use the index at all; when not, a configuration
+        with it costs exactly what the configuration without it does, and is not asked for.
+
+        A plain B-tree is usable by an access to its table that names one of its key or WHERE
+        columns (a condition, a join, an ORDER BY or GROUP BY, an OR's arm, a column read: a
+        min() or an index-only scan), or that reads nothing but columns it holds (count(*));
+        any other index (expression keys, GIN, BRIN, hash) always counts as usable."""
+        key = (parsed.statement.fingerprint, candidate.spec)
+        known = self._usable.get(key)
+        if known is None:
+            known = self._usable[key] = _could_use(parsed, candidate)
+        return known
 
     def plan(self, parsed: ParsedStatement, config: Iterable[Candidate]) -> Plan | None:
         plans = self._plans(parsed, config)
@@ -387,10 +457,10 @@ class PlannerCoster:
         if fp in self.failures:
             return []
         tables = {str(a.table) for a in parsed.accesses}
-        mine = [(c, self.hypo(c)) for c in config if f"{c.schema}.{c.table}" in tables]
+        mine = [(c, self.hypo(c)) for c in config if f"{c.schema}.{c.table}" in tables and self.could_use(parsed, c)]
         hypos = [h for _, h in mine] + [copy for t in sorted(tables) for copy in self.copies.get(t, [])]
         try:
-            plans = [self.whatif.cost(fp, parsed.statement.sql, hypos)]
+            plans = [self.whatif.cost(fp, self.text(parsed), hypos)]
         except CostingInterrupted as exc:
             if not mine or fp not in self._baseline:
                 self.failures[fp] = str(exc)
@@ -422,8 +492,18 @@ class PlannerCoster:
     def _led(self, parsed: ParsedStatement, schema: str, table: str) -> str | None:
         key = (parsed.statement.fingerprint, schema, table)
         if key not in self._leading:
-            self._leading[key] = lead_with(parsed.statement.sql, schema, table)
+            self._leading[key] = lead_with(self.text(parsed), schema, table)
         return self._leading[key]
+
+    def text(self, parsed: ParsedStatement) -> str:
+        """The statement as explained: an IN or VALUES list of thousands of values cut to its
+        first pg.lexing.LIST_LIMIT (each EXPLAIN would otherwise send and plan all of them)."""
+        fp = parsed.statement.fingerprint
+        if fp not in self._texts:
+            self._texts[fp], notes = bound_lists(parsed.statement.sql)
+            if notes:
+                self._bounded[fp] = notes
+        return self._texts[fp]
 
     def statement_cost(self, parsed: ParsedStatement, config: Iterable[Candidate]) -> float | None:
         plan = self.plan(parsed, config)
@@ -468,9 +548,12 @@ class PlannerCoster:
         return plan.early_stop.limit_cost, self.robust(plan, parsed)
 
     def notes(self) -> dict[str, str]:
-        return {fp: (f"costing it with candidate indexes was cancelled twice ({why}): counted at its cost with the "
-                     "existing indexes, so no proposal gains from it; run again when the database is quieter")
-                for fp, why in self.interrupted.items()}
+        out = {fp: "; ".join(notes) for fp, notes in self._bounded.items()}
+        for fp, why in self.interrupted.items():
+            text = (f"costing it with candidate indexes was cancelled twice ({why}): counted at its cost with the "
+                    "existing indexes, so no proposal gains from it; run again when the database is quieter")
+            out[fp] = f"{out[fp]}; {text}" if fp in out else text
+        return out
 
     @property
     def whatif_calls(self) -> int:
