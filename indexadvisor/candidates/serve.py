@@ -54,7 +54,8 @@ JSONB_OPS = frozenset({PredKind.CONTAINS, PredKind.HAS_KEY, PredKind.HAS_ANY_KEY
 JSONB_PATH_OPS = frozenset({PredKind.CONTAINS})
 ARRAY_OPS = frozenset({PredKind.CONTAINS, PredKind.CONTAINED, PredKind.OVERLAPS})
 TRGM_OPS = frozenset({PredKind.LIKE, PredKind.ILIKE, PredKind.LIKE_PREFIX})
-GIN_KINDS = JSONB_OPS | ARRAY_OPS | TRGM_OPS | {PredKind.ANY_ELEMENT}
+TSVECTOR_OPS = frozenset({PredKind.MATCHES})  # tsvector_ops (GIN and GiST): @@
+GIN_KINDS = JSONB_OPS | ARRAY_OPS | TRGM_OPS | TSVECTOR_OPS | {PredKind.ANY_ELEMENT}
 BRIN_KINDS = frozenset({PredKind.RANGE, PredKind.EQ, PredKind.IN})
 HASH_KINDS = frozenset({PredKind.EQ, PredKind.JOIN})  # hash_ops: = only
 # GiST and SP-GiST: range_ops, inet_ops, the geometric opclasses and btree_gist answer
@@ -77,6 +78,8 @@ def gin_operators(key: IndexKey, column_type: str | None) -> frozenset[PredKind]
         return JSONB_OPS
     if opclass in ("array_ops",) or T.is_array(column_type):
         return ARRAY_OPS
+    if opclass == "tsvector_ops" or T.is_tsvector(column_type) or (key.expression or "").lower().startswith("to_tsvector("):
+        return TSVECTOR_OPS
     if column_type is None and not opclass:
         return JSONB_OPS | ARRAY_OPS  # type unknown (no catalog): either default opclass
     return frozenset()
@@ -109,6 +112,8 @@ def _operators(method: str, key: IndexKey, table: Table | None) -> frozenset[Pre
         if (key.opclass or "").lower() == "gist_trgm_ops":
             return TRGM_OPS
         kind = (column.type if column is not None else "").lower()
+        if T.is_tsvector(kind):
+            return TSVECTOR_OPS
         return GIST_KINDS if not kind or kind.endswith(_NOT_ORDERED) else GIST_KINDS | {PredKind.RANGE}
     return gin_operators(key, column.type if column is not None else None)
 

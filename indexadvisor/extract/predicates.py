@@ -138,6 +138,18 @@ class ConditionReader:
         else:
             self._expression(cond.this, kind, constant)
 
+    def _text_search(self, cond: exp.MatchAgainst) -> None:
+        """`document @@ query`: a full-text search on the document side (a tsvector column, or an
+        expression such as to_tsvector('english', body)) with a constant query."""
+        if not cond.expressions or not is_constant(cond.this, self.view):
+            return
+        document = cond.expressions[0]
+        src = local(document, self.view)
+        if src:
+            add(src.access, Predicate(unparen(uncast(document)).name, PredKind.MATCHES, literal(cond.this)))
+        else:
+            self._expression(document, PredKind.MATCHES, literal(cond.this))
+
     def _gin_operator(self, cond: exp.Binary, left_kind: PredKind, right_kind: PredKind | None) -> None:
         """jsonb and array operators: @>, <@, &&, ?, ?|, ?& with a constant on the other side."""
         for node, other, kind in ((cond.this, cond.expression, left_kind), (cond.expression, cond.this, right_kind)):
@@ -313,6 +325,7 @@ _HANDLERS: dict[type[exp.Expr], Callable[[ConditionReader, Any], None]] = {
     exp.Not: ConditionReader._not,
     exp.Column: ConditionReader._column,
     exp.Like: ConditionReader._like,
+    exp.MatchAgainst: ConditionReader._text_search,
     exp.ILike: ConditionReader._like,
     **{cls: _gin(kinds) for cls, kinds in _GIN_OPS.items()},
     exp.Or: ConditionReader._or,

@@ -27,6 +27,7 @@ class PredKind(str, enum.Enum):
     HAS_ALL_KEYS = "has_all_keys"  # jsonb ?&
     OVERLAPS = "overlaps"  # arrays &&
     ANY_ELEMENT = "any_element"  # value = ANY(array column)
+    MATCHES = "matches"  # full-text search: tsvector @@ tsquery
     # two columns of the same row compared (`l_commitdate < l_receiptdate`): no index key can
     # search it, but it is the same test in every execution, so it can be a partial index's WHERE
     ROW_COMPARE = "row_compare"

@@ -199,6 +199,11 @@ def immutability_problem(node: exp.Expr, column_type: Callable[[str], str | None
             if any(k is not None and not T.is_numeric(k) for k in kinds):
                 return "date/time arithmetic can depend on the TimeZone setting"
             continue
+        if isinstance(n, exp.Anonymous) and n.name.lower() == "to_tsvector":
+            if len(n.expressions) < 2:  # to_tsvector(regconfig, text) is IMMUTABLE, to_tsvector(text) STABLE
+                return ("to_tsvector(document) without a configuration depends on default_text_search_config "
+                        "(not IMMUTABLE): write to_tsvector('english', document) in the query and index that")
+            continue
         if isinstance(n, exp.Anonymous):
             if n.name.lower() not in _IMMUTABLE_FUNCTIONS:
                 return f"{n.name}() is not known to be IMMUTABLE (if it is, create the index by hand)"

@@ -40,10 +40,10 @@ TINY_TABLE_ROWS = 1_000  # below this a sequential scan is as fast as any index
 
 
 _GIN_ONLY = (PredKind.CONTAINS, PredKind.CONTAINED, PredKind.OVERLAPS, PredKind.HAS_KEY, PredKind.HAS_ANY_KEY,
-             PredKind.HAS_ALL_KEYS, PredKind.ANY_ELEMENT)
-
-_GIN_ONLY = (PredKind.CONTAINS, PredKind.CONTAINED, PredKind.OVERLAPS, PredKind.HAS_KEY, PredKind.HAS_ANY_KEY,
-             PredKind.HAS_ALL_KEYS, PredKind.ANY_ELEMENT)
+             PredKind.HAS_ALL_KEYS, PredKind.ANY_ELEMENT, PredKind.MATCHES)
+# the planner's default share of rows a full-text match keeps (DEFAULT_TS_MATCH_SEL), where
+# pg_stats has no most-common lexemes for the document
+DEFAULT_TS_MATCH_SEL = 0.005
 
 
 class TableStats:
@@ -104,6 +104,8 @@ class TableStats:
             return from_mcv if from_mcv is not None else DEFAULT_MATCHING_SEL
         if pred.kind in (PredKind.CONTAINED, PredKind.OVERLAPS, PredKind.ANY_ELEMENT):
             return DEFAULT_CONTAIN_SEL
+        if pred.kind == PredKind.MATCHES:
+            return DEFAULT_TS_MATCH_SEL
         if pred.expression is None:
             return None
         if pred.kind in (PredKind.EQ, PredKind.IN):

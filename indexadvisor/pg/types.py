@@ -25,6 +25,10 @@ def is_json(t: str | None) -> bool:
     return _norm(t) == "json"
 
 
+def is_tsvector(t: str | None) -> bool:
+    return _norm(t) == "tsvector"
+
+
 def is_bool(t: str | None) -> bool:
     return _norm(t).startswith("bool")
 

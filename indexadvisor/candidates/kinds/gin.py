@@ -12,6 +12,9 @@
   operator class has no key-existence operators. A json (not jsonb) column has
   no GIN operator class: the report says to use jsonb.
 - arrays `@>`, `<@`, `&&`: a GIN index on the column (the default array_ops).
+- full-text search, `document @@ query`: a GIN index on the tsvector column, or on the
+  document expression as the query writes it (`to_tsvector('english', body)`, which needs
+  its configuration spelled out to be IMMUTABLE).
   `value = ANY(tags)` cannot use any index as written; the proposal says to
   write it `tags @> ARRAY[value]`, which this index serves.
 
@@ -27,7 +30,7 @@ from dataclasses import replace
 from sqlglot import exp
 
 from indexadvisor.candidates.kinds.base import Ask, Context, Extra, Found
-from indexadvisor.candidates.serve import ARRAY_OPS, GIN_KINDS, JSONB_OPS, served_predicates
+from indexadvisor.candidates.serve import ARRAY_OPS, GIN_KINDS, JSONB_OPS, TSVECTOR_OPS, served_predicates
 from indexadvisor.model import (
     Candidate,
     IndexKey,
@@ -43,7 +46,7 @@ from indexadvisor.pg.exprtext import parse_expression
 OPS_TEXT = {
     PredKind.CONTAINS: "@>", PredKind.CONTAINED: "<@", PredKind.OVERLAPS: "&&", PredKind.HAS_KEY: "?",
     PredKind.HAS_ANY_KEY: "?|", PredKind.HAS_ALL_KEYS: "?&", PredKind.ANY_ELEMENT: "= ANY",
-    PredKind.LIKE: "LIKE", PredKind.ILIKE: "ILIKE",
+    PredKind.LIKE: "LIKE", PredKind.ILIKE: "ILIKE", PredKind.MATCHES: "@@",
 }
 
 KIND = "gin"
@@ -96,7 +99,7 @@ def containment(access: TableAccess, table: Table | None, workload_ops: dict[tup
     notes: list[str] = []
     by_ref: dict[str, list[Predicate]] = {}
     for p in access.predicates:
-        if p.kind in JSONB_OPS | ARRAY_OPS or p.kind == PredKind.ANY_ELEMENT:
+        if p.kind in JSONB_OPS | ARRAY_OPS | TSVECTOR_OPS or p.kind == PredKind.ANY_ELEMENT:
             by_ref.setdefault(p.column, []).append(p)
     for ref, preds in by_ref.items():
         first = preds[0]
@@ -104,6 +107,11 @@ def containment(access: TableAccess, table: Table | None, workload_ops: dict[tup
         problem = immutability(first, table)
         if problem:
             notes.append(f"no GIN index on {name}: {problem}")
+            continue
+        if first.kind == PredKind.MATCHES:
+            why = f"{name} is searched with @@ (full-text search), which no B-tree serves; a GIN index (tsvector_ops) answers it"
+            c = Candidate(access.table.schema, access.table.name, [key_for(first, None)], method="gin", kind="gin", why=why)
+            out.append((c, preds))
             continue
         kind = operand_type(table, first)
         kinds = {p.kind for p in preds}
