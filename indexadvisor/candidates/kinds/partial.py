@@ -31,6 +31,7 @@ WHERE state = 'failed'`, a hundredth of the size.
 from __future__ import annotations
 
 import functools
+import math
 from dataclasses import replace
 
 from indexadvisor.candidates.kinds.base import Ask, Context, Extra
@@ -245,8 +246,12 @@ def propose(ctx: Context, ask: Ask, out: Extra) -> None:
     shares = dict(found)
     groups = [preds] + ([[q] for q in preds if shares[q] <= PARTIAL_MAX_FRACTION] if len(preds) > 1 else [])
     # a constant known from the column's values or from other shapes alone, not from this
-    # statement's own executions or shape, may be a parameter that happened to be captured
+    # statement's own executions or shape, may be a parameter that happened to be captured:
+    # the constants the statement itself shows also make a WHERE of their own, without it
     weak = {q for q in preds if not _own_evidence(q, statement)}
+    sure = [q for q in preds if q not in weak]
+    if weak and len(sure) > 1 and math.prod(shares[q] for q in sure) <= PARTIAL_MAX_FRACTION:
+        groups.append(sure)
     made = [_group(ctx, ask, out, group, shares, proof, weak) for group in groups]
     if any(made):
         # A constant known only from being shared by shapes may as well be a value the plain
