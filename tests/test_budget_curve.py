@@ -15,6 +15,7 @@ from indexadvisor.report import table
 from indexadvisor.report.ci import markdown
 from indexadvisor.report.gate import evaluate, parse_fail_on
 from indexadvisor.report.load import from_dict
+from indexadvisor.select import advisor
 from indexadvisor.select.curve import PAST
 from indexadvisor.select.options import SelectionOptions
 
@@ -42,7 +43,8 @@ def _check_steps(report: api.Report) -> None:
 
 
 @pytest.mark.parametrize(("options", "stop", "words"), [
-    ({}, "nothing_left", "no other index makes the workload cheaper"),
+    ({}, "min_improvement", "no other index saves --min-improvement 0.01 of the workload's cost"),
+    ({"min_improvement": 0.0}, "nothing_left", "no other index makes the workload cheaper"),
     ({"min_improvement": 0.05}, "min_improvement", "less than --min-improvement 0.05"),
     ({"budget_bytes": 100 * MB}, "budget", "over --budget 100.0 MB"),
     ({"budget_bytes": MB}, "budget", "over --budget 1.0 MB"),
@@ -53,8 +55,18 @@ def test_the_curve_says_where_and_why_the_set_stops(options: dict, stop: str, wo
     _check_steps(report)
     assert report.budget_curve is not None
     assert report.budget_curve.stop == stop and words in report.budget_curve.stop_reason
-    if stop != "nothing_left":  # past the set: what a bigger limit would buy
+    if stop in ("budget", "max_indexes") or "the next index" in words:  # past the set: what a bigger limit would buy
         assert any(not s.chosen for s in report.budget_curve.steps)
+
+
+@pytest.mark.parametrize("options", [{}, {"budget_bytes": 100 * MB}, {"budget_bytes": MB}, {"max_indexes": 3},
+                                     {"min_improvement": 0.05}])
+def test_the_curve_changes_nothing_in_the_advice(monkeypatch: pytest.MonkeyPatch, options: dict) -> None:
+    with_curve = json.loads(json_report.render(_analyze(**options)))
+    monkeypatch.setattr(advisor, "budget_curve", lambda problem, best: None)
+    without = json.loads(json_report.render(_analyze(**options)))
+    assert with_curve.pop("budget_curve") is not None and without.pop("budget_curve") is None
+    assert with_curve == without
 
 
 def test_under_a_budget_the_steps_past_the_set_show_what_a_bigger_one_buys() -> None:

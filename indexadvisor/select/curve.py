@@ -3,60 +3,110 @@ each with the set's size and the workload's cost left, then a few more past the 
 set (what a bigger budget, more indexes or a lower --min-improvement would add), and why
 the proposed set stops where it does.
 
-It runs after the advice is final and changes nothing in it: the steps past the set come
-from one more greedy run that starts from the chosen set with the limits lifted.
+It runs after the advice is final and changes nothing in it. Each step re-costs only the
+statements its set's indexes may serve, with the configurations the greedy already costed
+(cached). The steps past the set come from one more greedy run that starts from
+the chosen set with the budget and --max-indexes lifted, under the same --min-improvement;
+when that adds nothing, a run under a tenth of it looks for the next index. Both share a
+bound on their what-if calls (5% of the analysis's, at least 500): where each index
+saves little, finding the next ones costs as much as choosing the set did.
 """
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
+from typing import Any
 
-from indexadvisor.model import BudgetCurve, Candidate, CurveStep, IndexKey
+from indexadvisor.costing import Coster
+from indexadvisor.model import BudgetCurve, Candidate, CurveStep, IndexKey, ParsedStatement
 from indexadvisor.pg.sizes import format_size
-from indexadvisor.select.greedy import final_costs, greedy
+from indexadvisor.select.greedy import greedy
 from indexadvisor.select.state import Outcome, Problem, Run
 
 PAST = 5  # steps shown past the proposed set
+LOWER = 10  # the run past a set stopped by --min-improvement looks down to a tenth of it
+EFFORT_SHARE, EFFORT_MIN = 20, 500  # what-if calls past the set: 5% of the analysis's, at least 500
 
 
 def budget_curve(problem: Problem, best: Outcome) -> BudgetCurve:
     """The curve of the proposed set (`best`) and the next indexes the selection would add."""
-    steps = [_step(problem, best.chosen[:k], True) for k in range(1, len(best.chosen) + 1)]
-    past, net = _past(problem, best)
-    steps += [_step(problem, config, False) for config in past]
     options = problem.options
+    steps = [_step(problem, best.chosen[:k], True) for k in range(1, len(best.chosen) + 1)]
+    coster = _Bounded(problem.coster, problem.coster.whatif_calls + max(EFFORT_MIN, problem.coster.whatif_calls // EFFORT_SHARE))
+    sets, net = _past(problem, best, options.min_improvement, PAST, coster)
+    lowered = not sets and options.min_improvement > 0
+    if lowered:
+        sets, net = _past(problem, best, options.min_improvement / LOWER, 1, coster)
+    now = steps[-1].cost_after if steps else problem.workload_cost(problem.base)
+    steps += [_step(problem, config, False) for config in sets]
+    first = steps[len(best.chosen)] if sets else None
     if options.max_indexes is not None and len(best.chosen) >= options.max_indexes:
         return BudgetCurve(steps, "max_indexes", f"--max-indexes {options.max_indexes} reached")
-    if not past:
-        return BudgetCurve(steps, "nothing_left", "no other index makes the workload cheaper (net of its write cost)")
-    first = steps[len(best.chosen)]
-    if options.budget_bytes is not None and first.size_bytes > options.budget_bytes:
+    if options.budget_bytes is not None and first is not None and first.size_bytes > options.budget_bytes:
         return BudgetCurve(steps, "budget", f"the next index would take the set to {format_size(first.size_bytes)}, "
                                             f"over --budget {format_size(options.budget_bytes)}")
-    before = problem.workload_cost(final_costs(problem, best.chosen)) if best.chosen else problem.workload_cost(problem.base)
-    share = net / before if before else 0.0
-    if options.budget_bytes is not None and share >= options.min_improvement:
-        return BudgetCurve(steps, "budget", "the cheapest set the budget search found under "
-                                            f"--budget {format_size(options.budget_bytes)}")
-    return BudgetCurve(steps, "min_improvement", f"the next index saves {share:.1%} of the workload's cost, "
-                                                 f"less than --min-improvement {options.min_improvement:g}")
+    if options.budget_bytes is not None and not lowered:
+        return BudgetCurve(steps, "budget", f"the cheapest set the budget search found under --budget "
+                                            f"{format_size(options.budget_bytes)}")
+    if options.min_improvement <= 0:
+        return BudgetCurve(steps, "nothing_left", "no other index makes the workload cheaper (net of its write cost)")
+    if first is not None and now:
+        return BudgetCurve(steps, "min_improvement", f"the next index saves {net / now:.1%} of the workload's cost, "
+                                                     f"less than --min-improvement {options.min_improvement:g}")
+    return BudgetCurve(steps, "min_improvement", f"no other index saves --min-improvement {options.min_improvement:g} "
+                                                 "of the workload's cost")
 
 
-def _past(problem: Problem, best: Outcome) -> tuple[list[list[Candidate]], float]:
-    """The set after each index the greedy adds past `best` with no budget or threshold (one it adds
-    may replace a chosen one it serves every scan of), and the first one's net saving (0 when none)."""
-    lifted = replace(problem, options=replace(problem.options, budget_bytes=None, max_indexes=len(best.chosen) + PAST,
-                                              min_improvement=0.0))
+class _OutOfEffort(Exception):
+    pass
+
+
+@dataclass
+class _Bounded:
+    """A coster that refuses what-if calls past a limit (the curve's run stops there)."""
+
+    inner: Coster
+    limit: int
+
+    def statement_cost(self, parsed: ParsedStatement, config: Any) -> float | None:
+        if self.inner.whatif_calls >= self.limit:
+            raise _OutOfEffort
+        return self.inner.statement_cost(parsed, config)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+
+def _past(problem: Problem, best: Outcome, floor: float, most: int, coster: _Bounded) -> tuple[list[list[Candidate]], float]:
+    """The set after each index (at most `most`) the greedy adds past `best` with no budget or index limit,
+    down to `floor` (the --min-improvement it runs under), until `coster` refuses; and the first one's net saving."""
+    lifted = replace(problem, coster=coster, options=replace(problem.options, budget_bytes=None, min_improvement=floor,
+                                                             max_indexes=len(best.chosen) + most))
     sets: list[list[Candidate]] = []
     nets: list[float] = []
 
     def taken(run: Run) -> None:
-        if len(sets) < PAST:
-            sets.append(list(run.chosen))
-            nets.append(run.results[-1].estimate.benefit)
+        sets.append(list(run.chosen))
+        nets.append(run.results[-1].estimate.benefit)
 
-    greedy(lifted, per_byte=False, start=Run(list(best.chosen), list(best.results), {}), on_take=taken)
+    try:
+        greedy(lifted, per_byte=False, start=Run(list(best.chosen), list(best.results), {}), on_take=taken)
+    except _OutOfEffort:
+        pass
     return sets, nets[0] if nets else 0.0
+
+
+def _cost(problem: Problem, config: list[Candidate]) -> float:
+    """The workload's cost with a set: each statement an index of it may serve at its cost with the
+    set's indexes on its tables (configurations the greedy costed as it added them: cached)."""
+    now = dict(problem.base)
+    for c in config:
+        for p in problem.relevant.get(c.spec, []):
+            fp = p.statement.fingerprint
+            cost = problem.coster.statement_cost(p, problem.config_for(fp, config)) if fp in now else None
+            if cost is not None:
+                now[fp] = min(cost, now[fp])
+    return problem.workload_cost(now)
 
 
 def _step(problem: Problem, config: list[Candidate], chosen: bool) -> CurveStep:
@@ -64,7 +114,7 @@ def _step(problem: Problem, config: list[Candidate], chosen: bool) -> CurveStep:
     c = config[-1]
     return CurveStep(table=f"{c.schema}.{c.table}", index=definition(c.keys, c.include, c.where, c.method),
                      size_bytes=sum(problem.sizes.get(x.spec, 0) for x in config),
-                     cost_after=round(problem.workload_cost(final_costs(problem, config)), 2), chosen=chosen)
+                     cost_after=round(_cost(problem, config), 2), chosen=chosen)
 
 
 def definition(keys: list[IndexKey], include: list[str], where: str | None, method: str) -> str:
