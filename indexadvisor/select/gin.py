@@ -8,7 +8,7 @@ the statements' cost with the existing indexes plus everything already chosen,
 in the same model, so a statement the chosen B-trees already serve gains little.
 A GIN index is proposed when
 
-- it makes a statement at least MIN_GAIN (2x) cheaper in that model, on a table
+- it makes a statement cheaper by costing.stats.min_gain (2x, 1.5x with pg_stats) in that model, on a table
   that is not tiny;
 - its weighted gain minus its write cost (economics.GIN_WRITE_FACTOR times a
   B-tree's: a row adds one entry per trigram, key or element) is positive and at
@@ -116,7 +116,7 @@ def _best(market: _Market, advice: Advice, remaining: dict[IndexDef, tuple[Candi
             if fp not in market.base:
                 continue
             before, after = market.cost(p, []), market.cost(p, [c])
-            if after < before:  # the model counts an index only where it is MIN_GAIN times cheaper
+            if after < before:  # the model counts an index only where it is min_gain times cheaper
                 per[fp] = (before, after)
                 gain += market.weight[fp] * (before - after)
         if not per:

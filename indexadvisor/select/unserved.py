@@ -41,7 +41,7 @@ def _why(problem: Problem, p: ParsedStatement, best: Outcome) -> str:
             return "none of its filters, join keys, ORDER BY or GROUP BY is one an index could serve"
         if problem.planner:
             return "the planner uses none of the candidate indexes for it: its plan stays cheaper without them"
-        return ("even the index that would serve it best would not make it at least twice as cheap "
+        return ("even the index that would serve it best would not make it cheap enough (1.5x, twice without statistics) "
                 "(by the statistics model: its filters keep too many rows)")
     now = best.final[fp]
     cost, used = problem.coster.ideal(p, problem.config_for(fp, best.chosen) + candidates)
