@@ -57,7 +57,9 @@ TRGM_OPS = frozenset({PredKind.LIKE, PredKind.ILIKE, PredKind.LIKE_PREFIX})
 TSVECTOR_OPS = frozenset({PredKind.MATCHES})  # tsvector_ops (GIN and GiST): @@
 GIN_KINDS = JSONB_OPS | ARRAY_OPS | TRGM_OPS | TSVECTOR_OPS | {PredKind.ANY_ELEMENT}
 BRIN_KINDS = frozenset({PredKind.RANGE, PredKind.EQ, PredKind.IN})
-HASH_KINDS = frozenset({PredKind.EQ, PredKind.JOIN})  # hash_ops: = only
+# hash_ops: = only; an IN list through a bitmap scan, one probe per value (hash indexes do not
+# take the array themselves, amsearcharray, but the bitmap scan expands it)
+HASH_KINDS = frozenset({PredKind.EQ, PredKind.IN, PredKind.JOIN})
 # GiST and SP-GiST: range_ops, inet_ops, the geometric opclasses and btree_gist answer
 # equality, overlap and containment; gist_trgm_ops the pattern operators (as gin_trgm_ops).
 # On a scalar column (inet_ops, btree_gist's opclasses, SP-GiST's text_ops) they answer <, <=,
