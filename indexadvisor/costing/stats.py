@@ -21,6 +21,7 @@ from indexadvisor.model import (
     Catalog,
     Index,
     ParsedStatement,
+    Predicate,
     Table,
     TableAccess,
 )
@@ -152,7 +153,25 @@ class StatsCoster:
             cost = self.index_cost(table, access, c.spec.as_index())
             if cost is not None and cost.cost * min_gain(table) <= best:
                 current = min(current, cost.cost)
+        for arms in access.any_of:
+            either = self._bitmap_or(table, access, arms, config)
+            if either is not None and either * min_gain(table) <= best:
+                current = min(current, either)
         return current
+
+    def _bitmap_or(self, table: Table | None, access: TableAccess, arms: tuple[tuple[Predicate, ...], ...],
+                   config: Iterable[Candidate]) -> float | None:
+        """An OR served one index per arm (a BitmapOr): the sum of each arm's cheapest index scan,
+        existing or in the configuration; None when an arm has none."""
+        indexes = list(table.indexes if table else []) + [c.spec.as_index() for c in config
+                                                          if (c.schema, c.table) == (access.table.schema, access.table.name)]
+        total = 0.0
+        for arm in arms:
+            costs = [cost.cost for index in indexes if (cost := self.index_cost(table, access.arm(arm), index)) is not None]
+            if not costs:
+                return None
+            total += min(costs)
+        return total
 
     def statement_cost(self, parsed: ParsedStatement, config: Iterable[Candidate]) -> float | None:
         config = list(config)

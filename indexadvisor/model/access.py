@@ -72,6 +72,10 @@ class TableAccess:
     # serves such an OR; one index per arm does, the planner ORing their bitmaps (BitmapOr).
     any_of: list[tuple[tuple[Predicate, ...], ...]] = field(default_factory=list)
 
+    def arm(self, predicates: tuple[Predicate, ...]) -> TableAccess:
+        """One arm of an OR (any_of) as an access of its own: its filters only, no order or limit."""
+        return TableAccess(self.table, list(predicates), columns_read=set(self.columns_read), kind=self.kind)
+
     def columns_of(self, *kinds: PredKind) -> list[str]:
         seen: list[str] = []
         for p in self.predicates:

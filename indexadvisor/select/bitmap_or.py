@@ -7,13 +7,13 @@ at a time, never finds them. After it, each OR of the workload (extract/predicat
 TableAccess.any_of) is offered as a bundle: for every arm the existing or chosen index
 that serves it, else the arm's own B-tree; the bundle is costed as a whole, with what
 is already chosen, and taken when it pays as one index must: its net benefit at least
---min-improvement of the workload's cost, within --max-indexes and --budget. Offline
-the statistics model cannot price a BitmapOr, so this runs with the planner only.
+--min-improvement of the workload's cost, within --max-indexes and --budget. Offline the
+statistics model prices the BitmapOr as the sum of the arms' bitmap scans (costing/stats.py).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from indexadvisor.candidates.requirements import requirement_for, variants
 from indexadvisor.candidates.serve import copies_existing, match, serving_in_tree
@@ -37,8 +37,6 @@ class _Bundle:
 
 def complete(problem: Problem, best: Outcome, rank: Rank, notes: dict[str, list[str]]) -> Outcome:
     """The chosen set with the OR bundles that pay added (best first); notes for those that do not."""
-    if not problem.planner:
-        return best
     run = Run(list(best.chosen), list(best.results), dict(best.final),
               sum(problem.sizes.get(c.spec, 0) for c in best.chosen))
     taken = False
@@ -77,7 +75,7 @@ def _needed(problem: Problem, run: Run, access: TableAccess, arms: tuple[tuple[P
     table = problem.catalog.tables.get(str(access.table))
     needed: dict[IndexDef, Candidate] = {}
     for arm in arms:
-        arm_access = replace(access, predicates=list(arm), order_by=[], group_by=[], limit=None, any_of=[])
+        arm_access = access.arm(arm)
         req = requirement_for(arm_access, rank(arm_access, table), table=table)
         if req is None:
             return None
