@@ -8,6 +8,7 @@ import psycopg
 import pytest
 
 from indexadvisor import api
+from indexadvisor.report.json import to_dict
 from indexadvisor.select.options import SelectionOptions
 
 SCHEMA = (
@@ -49,3 +50,12 @@ def test_explain_count(loaded, tmp_path, name, text, options, explains):
     report = api.analyze([path], dsn=loaded, options=options)
     print(name, report.explain_count, [(r.table, [k.column for k in r.keys]) for r in report.recommendations])
     assert report.explain_count == explains
+
+
+@pytest.mark.hypopg
+def test_the_report_is_the_same_for_any_number_of_costing_sessions(loaded, tmp_path):
+    path = tmp_path / "w.sql"
+    path.write_text(APP + PAIRS)
+    reports = [to_dict(api.analyze([path], dsn=loaded, options=SelectionOptions(jobs=jobs))) for jobs in (1, 4)]
+    assert reports[0]["explain_count"] > 100
+    assert reports[0] == reports[1]

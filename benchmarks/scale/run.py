@@ -84,20 +84,19 @@ def child(scenario: str, dsn: str, path: Path, jobs: int | None, profile: bool, 
     from indexadvisor.pg.sizes import parse_size
     from indexadvisor.select.options import SelectionOptions
 
-    options = SelectionOptions(budget_bytes=parse_size(budget) if budget else None)
-    kwargs = {"jobs": jobs} if jobs is not None else {}
+    options = SelectionOptions(budget_bytes=parse_size(budget) if budget else None, jobs=jobs)
     t0 = time.perf_counter()
     if profile:
         import cProfile
         import pstats
 
         prof = cProfile.Profile()
-        report = prof.runcall(analyze, [path], dsn=dsn, options=options, **kwargs)
+        report = prof.runcall(analyze, [path], dsn=dsn, options=options)
         stats = pstats.Stats(prof, stream=sys.stderr)
         stats.sort_stats("cumulative").print_stats(40)
         stats.sort_stats("tottime").print_stats(25)
     else:
-        report = analyze([path], dsn=dsn, options=options, **kwargs)
+        report = analyze([path], dsn=dsn, options=options)
     wall = time.perf_counter() - t0
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
     chosen = [f"{r.table}({', '.join(k.expression or k.column or '' for k in r.keys)})"
@@ -116,7 +115,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--workdir", type=Path, default=Path(os.environ.get("SCALE_WORKDIR", "/tmp/indexadvisor-scale")))
     p.add_argument("--dsn", help="an existing server (with HypoPG installed) instead of a local cluster")
     p.add_argument("--keep", action="store_true", help="leave the local cluster running")
-    p.add_argument("--jobs", type=int, help="passed to analyze (default: its own)")
+    p.add_argument("--jobs", type=int, help="costing sessions (SelectionOptions.jobs; default: the advisor's own)")
     p.add_argument("--budget", help="a storage budget, e.g. 500MB")
     p.add_argument("--profile", action="store_true", help="cProfile each scenario (stderr)")
     p.add_argument("--results", type=Path, help="also write the results as JSON here")

@@ -20,6 +20,7 @@ from indexadvisor.cli.options import (
     EnableHypopgOpt,
     InputFormat,
     InputFormatOpt,
+    JobsOpt,
     KindsOpt,
     LogLinePrefixOpt,
     LogParams,
@@ -65,6 +66,7 @@ class AnalysisArgs:
     min_improvement: float
     weight: Weight
     max_width: int
+    jobs: int | None
     no_write_cost: bool
     enable_hypopg: bool
     no_hypopg: bool
@@ -88,6 +90,7 @@ class AnalysisArgs:
             max_width=self.max_width,
             write_cost=not self.no_write_cost,
             kinds=parse_kinds(self.kinds),
+            jobs=self.jobs,
         )
 
     def run(self) -> Report:
@@ -125,6 +128,7 @@ _PARAMETERS: dict[str, tuple[Any, Any]] = {
     "min_improvement": (MinImprovementOpt, _SELECTION.min_improvement),
     "weight": (WeightOpt, Weight(_SELECTION.weight)),
     "max_width": (MaxWidthOpt, _SELECTION.max_width),
+    "jobs": (JobsOpt, _SELECTION.jobs),
     "no_write_cost": (NoWriteCostOpt, not _SELECTION.write_cost),
     "enable_hypopg": (EnableHypopgOpt, False),
     "no_hypopg": (NoHypopgOpt, False),

@@ -103,6 +103,9 @@ WeightOpt = Annotated[Weight, typer.Option("--weight", rich_help_panel=SELECTION
                                            help="Weight statements by their calls or their total time.")]
 MaxWidthOpt = Annotated[int, typer.Option("--max-width", min=1, max=32, rich_help_panel=SELECTION,
                                           help="Widest index (number of key columns) to consider.")]
+JobsOpt = Annotated[int | None, typer.Option("--jobs", "-j", min=1, max=64, rich_help_panel=SELECTION, show_default=False,
+                                             help="Database sessions to cost over with HypoPG (default: half the "
+                                                  "machine's cores up to 4, 1 on 2 cores or fewer); the advice is the same for any number.")]
 NoWriteCostOpt = Annotated[bool, typer.Option("--no-write-cost", metavar=FLAG, rich_help_panel=SELECTION,
                                               help="Do not charge indexes for the writes they slow down.")]
 EnableHypopgOpt = Annotated[bool, typer.Option("--enable-hypopg", metavar=FLAG, rich_help_panel=SELECTION,

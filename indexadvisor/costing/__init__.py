@@ -51,3 +51,25 @@ class Coster(Protocol):
     @property
     def whatif_calls(self) -> int:
         """What-if questions sent so far (EXPLAINs for the planner), the measure of effort."""
+
+
+def parallel(coster: Coster, jobs: int | None) -> None:
+    """Let the coster explain over `jobs` database sessions (None: its default), where it can."""
+    method = getattr(coster, "parallel", None)
+    if method is not None:
+        method(jobs)
+
+
+def close(coster: Coster) -> None:
+    """Let the coster close what parallel() opened."""
+    method = getattr(coster, "close", None)
+    if method is not None:
+        method()
+
+
+def prefetch(coster: Coster, requests: Iterable[tuple[ParsedStatement, list[Candidate]]]) -> None:
+    """Tell the coster what will be asked next, so that it can answer it in parallel; the
+    answers, and the effort counted, are the same as without (a coster may ignore it)."""
+    method = getattr(coster, "prefetch", None)
+    if method is not None:
+        method(requests)

@@ -15,8 +15,11 @@ and every EXPLAIN sent is counted.
 
 from __future__ import annotations
 
+import concurrent.futures
 import itertools
 import json
+import os
+import queue
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -24,6 +27,7 @@ from typing import Any
 
 import psycopg
 from psycopg import errors as pgerrors
+from psycopg.conninfo import make_conninfo
 from psycopg.types.json import set_json_loads
 
 from indexadvisor.costing.leading import lead_with
@@ -128,6 +132,17 @@ def initial_types(used: set[int]) -> list[str]:
     return ["unknown" if n in used else "text" for n in range(1, max(used, default=0) + 1)]
 
 
+def auto_jobs(conn: psycopg.Connection, cores: int | None = None) -> int:
+    """The default number of costing sessions: half the machine's cores, at most 4, and at most
+    half the parallel workers the server allows (max_parallel_workers, which a server sized for
+    its machine sets from its cores); 1 on a machine of 2 cores or fewer, where the server, if
+    it is local, needs the other one."""
+    cores = cores if cores is not None else (os.cpu_count() or 1)
+    rows = db.run(conn, "SELECT current_setting('max_parallel_workers')::int AS n", what="reading the server's workers")
+    server = int(rows[0]["n"]) if rows else 0
+    return max(1, min(4, cores // 2, server // 2)) if cores > 2 else 1
+
+
 class WhatIf:
     """EXPLAIN statements under hypothetical index configurations, with a cache."""
 
@@ -139,6 +154,11 @@ class WhatIf:
         self._cache: dict[tuple[str, frozenset[HypoIndex]], Plan] = {}
         self._sizes: dict[HypoIndex, int] = {}
         self._param_types: dict[str, list[str]] = {}
+        self.jobs = 1
+        self._workers: list[WhatIf] = []
+        self._pool: concurrent.futures.ThreadPoolExecutor | None = None
+        # (key, configuration) -> a plan or an error from prefetch(), and the EXPLAINs it took
+        self._ahead: dict[tuple[str, frozenset[HypoIndex]], tuple[Any, int]] = {}
         # HypoPG's functions, qualified with the schema it is installed in (Supabase and other
         # hosts put extensions in their own schema, off the search path)
         self.hypopg = quote_ident(_extension_schema(conn))
@@ -156,9 +176,73 @@ class WhatIf:
         if cached is not None:
             self.cache_hits += 1
             return cached
+        ahead = self._ahead.pop((key, config), None)
+        if ahead is not None:  # explained by prefetch(): counted now, as if explained now
+            outcome, explains = ahead
+            self.explains += explains
+            if isinstance(outcome, Exception):
+                raise outcome
+            self._cache[(key, config)] = outcome
+            return outcome
         plan = self._explain(key, sql, sorted(config, key=lambda i: i.definition))
         self._cache[(key, config)] = plan
         return plan
+
+    def parallel(self, jobs: int | None) -> None:
+        """Explain prefetch()ed statements over `jobs` sessions (this one and jobs - 1 more);
+        None: auto_jobs()."""
+        self.jobs = max(1, jobs) if jobs is not None else auto_jobs(self.conn)
+
+    def prefetch(self, requests: list[tuple[str, str, frozenset[HypoIndex]]]) -> None:
+        """Explain these (key, sql, configuration) requests ahead, over the parallel sessions.
+
+        Their plans wait until cost() asks for them, and only then count as EXPLAINs (or raise
+        the error the planner gave), so that a run's plans, errors and EXPLAIN count are the
+        same whatever the number of sessions: a request nobody asks for again counts nothing."""
+        todo = list(dict.fromkeys((k, s, c) for k, s, c in requests if (k, c) not in self._cache and (k, c) not in self._ahead))
+        if self.jobs <= 1 or len(todo) < 2:
+            return
+        sessions = self._sessions()
+        free: queue.SimpleQueue[WhatIf] = queue.SimpleQueue()
+        for w in sessions:
+            free.put(w)
+
+        def explain(request: tuple[str, str, frozenset[HypoIndex]]) -> tuple[object, int]:
+            key, sql, config = request
+            w = free.get()
+            try:
+                before = w.explains
+                try:
+                    outcome: object = w._explain(key, sql, sorted(config, key=lambda i: i.definition))
+                except StatementNotExplainable as exc:
+                    outcome = exc
+                return outcome, w.explains - before
+            finally:
+                free.put(w)
+
+        if self._pool is None:
+            self._pool = concurrent.futures.ThreadPoolExecutor(max_workers=len(sessions))
+        counted = self.explains  # this session explains too, and counts only what is asked for later
+        for (key, _, config), result in zip(todo, self._pool.map(explain, todo)):
+            self._ahead[(key, config)] = result
+        self.explains = counted
+
+    def _sessions(self) -> list[WhatIf]:
+        """This session and jobs - 1 more, opened with this one's connection parameters."""
+        while len(self._workers) < self.jobs - 1:
+            conn = db.connect(make_conninfo("", **_conninfo(self.conn)))
+            self._workers.append(WhatIf(conn))
+        return [self] + self._workers[: self.jobs - 1]
+
+    def close(self) -> None:
+        """Close the extra sessions (this one is the caller's)."""
+        if self._pool is not None:
+            self._pool.shutdown()
+            self._pool = None
+        for w in self._workers:
+            w.conn.close()
+        self._workers = []
+
     def sizes(self, indexes: Iterable[HypoIndex]) -> dict[HypoIndex, int]:
         """Estimated sizes in bytes (hypopg_relation_size), created in one batch."""
         todo = [i for i in set(indexes) if i not in self._sizes]
@@ -353,6 +437,11 @@ def _strip_literals(sql: str) -> str:
 _WORD = re.compile(r'"((?:[^"]|"")+)"|([^\W\d]\w*)')
 
 
+def _conninfo(conn: psycopg.Connection) -> dict[str, str]:
+    """The session's connection parameters as libpq holds them, the password included."""
+    return {o.keyword.decode(): o.val.decode() for o in conn.pgconn.info if o.val is not None}
+
+
 def _could_use(parsed: ParsedStatement, c: Candidate) -> bool:
     """PlannerCoster.could_use, uncached."""
     if c.method != "btree" or any(k.expression or not k.column for k in c.keys):
@@ -494,6 +583,29 @@ class PlannerCoster:
         if key not in self._leading:
             self._leading[key] = lead_with(self.text(parsed), schema, table)
         return self._leading[key]
+
+    def parallel(self, jobs: int | None) -> None:
+        """Cost prefetch()ed statements over this many database sessions (None: WhatIf's default)."""
+        self.whatif.parallel(jobs)
+
+    def close(self) -> None:
+        self.whatif.close()
+
+    def prefetch(self, requests: Iterable[tuple[ParsedStatement, list[Candidate]]]) -> None:
+        """Explain these (statement, configuration) pairs ahead, in parallel where parallel()
+        allows: the answers later calls get, and the EXPLAINs they count, are the same."""
+        if self.whatif.jobs <= 1:
+            return
+        batch = []
+        for parsed, config in requests:
+            fp = parsed.statement.fingerprint
+            if fp in self.failures:
+                continue
+            tables = {str(a.table) for a in parsed.accesses}
+            hypos = [self.hypo(c) for c in config if f"{c.schema}.{c.table}" in tables and self.could_use(parsed, c)]
+            hypos += [copy for t in sorted(tables) for copy in self.copies.get(t, [])]
+            batch.append((fp, self.text(parsed), frozenset(hypos)))
+        self.whatif.prefetch(batch)
 
     def text(self, parsed: ParsedStatement) -> str:
         """The statement as explained: an IN or VALUES list of thousands of values cut to its

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from indexadvisor import costing
 from indexadvisor.candidates.pool import KindAdvisor
 from indexadvisor.candidates.requirements import column_rank
 from indexadvisor.costing import Coster
@@ -40,6 +41,15 @@ def advise(catalog: Catalog, parsed: list[ParsedStatement], coster_factory: Cost
     options = options or SelectionOptions()
     rank = ranker(column_rank([a for p in parsed for a in p.accesses], catalog))
     coster = coster_factory(rank)
+    costing.parallel(coster, options.jobs)
+    try:
+        return _advise(catalog, parsed, coster, rank, options)
+    finally:
+        costing.close(coster)
+
+
+def _advise(catalog: Catalog, parsed: list[ParsedStatement], coster: Coster, rank: Rank,
+            options: SelectionOptions) -> Advice:
     model = StatsModel()
     planner = coster.method == "planner"
     kinds = KindAdvisor(catalog, options.kinds, options.max_width, parsed, model, coster, planner)
@@ -72,6 +82,7 @@ def _problem(catalog: Catalog, options: SelectionOptions, coster: Coster, model:
         for t in tables:
             by_table.setdefault(t, []).append(p)
     base: dict[str, float] = {}
+    costing.prefetch(coster, [(p, []) for p in parsed if tables_of[p.statement.fingerprint]])
     for p in parsed:
         fp = p.statement.fingerprint
         if not tables_of[fp]:

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from indexadvisor.candidates.serve import serves_scans_of
+from indexadvisor.costing import prefetch
 from indexadvisor.model import Candidate
 from indexadvisor.select.economics import write_cost
 from indexadvisor.select.reasons import describe
@@ -122,6 +123,8 @@ def evaluate(problem: Problem, run: Run, candidate: Candidate, per_byte: bool) -
     if any(serves_scans_of(c.spec.as_index(), x.spec.as_index()) for x in kept):
         return None  # health would call it redundant next to one already chosen
     gain, per = 0.0, {}
+    prefetch(problem.coster, [(p, problem.config_for(p.statement.fingerprint, kept) + [c]) for p in problem.relevant[c.spec]
+                              if p.statement.fingerprint in run.now])
     for p in problem.relevant[c.spec]:
         fp = p.statement.fingerprint
         if fp not in run.now:
@@ -169,6 +172,8 @@ def final_costs(problem: Problem, chosen: list[Candidate]) -> dict[str, float]:
     """Every statement on a chosen index's table, re-costed with the whole set."""
     final = dict(problem.base)
     touched = {f"{c.schema}.{c.table}" for c in chosen}
+    prefetch(problem.coster, [(p, problem.config_for(p.statement.fingerprint, chosen)) for t in sorted(touched)
+                              for p in problem.by_table.get(t, []) if p.statement.fingerprint in problem.base])
     for t in touched:
         for p in problem.by_table.get(t, []):
             fp = p.statement.fingerprint

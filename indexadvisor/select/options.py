@@ -20,3 +20,6 @@ class SelectionOptions:
     table_write_scale: float | None = None
     # index kinds to propose (indexadvisor.candidates.kinds.KINDS; the plain B-tree is always on)
     kinds: frozenset[str] = field(default_factory=lambda: ALL_KINDS)
+    # database sessions the planner's costing runs over (None: from the machine's and the
+    # server's cores, costing.hypopg.auto_jobs); the advice is the same for any number
+    jobs: int | None = None

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from indexadvisor.candidates.requirements import Requirement, key_ref, requirement_for
 from indexadvisor.candidates.serve import copies_existing, could_serve, match, same_key
-from indexadvisor.costing import Coster
+from indexadvisor.costing import Coster, prefetch
 from indexadvisor.extract.where import index_predicates
 from indexadvisor.model import Candidate, Catalog, IndexDef, IndexKey, ParsedStatement, PredKind, Table, TableAccess
 from indexadvisor.pg import types as T
@@ -107,6 +107,7 @@ def planner_picks(pool: list[Candidate], relevant: dict[IndexDef, list[ParsedSta
         for p in relevant[c.spec]:
             offered.setdefault(p.statement.fingerprint, (p, []))[1].append(c)
     picked: set[IndexDef] = set()
+    prefetch(coster, [(p, candidates) for fp, (p, candidates) in offered.items() if fp in current])
     for fp, (p, candidates) in offered.items():
         if fp not in current:
             continue
