@@ -33,5 +33,6 @@ def test_shapes_sharing_a_column_get_the_shared_plain_index(fresh_db, tmp_path):
     assert report.costing == "planner" and report.analysed == COLUMNS * (COLUMNS - 1) // 2
     plain = [r for r in report.recommendations if not r.where and len(r.keys) == 1]
     assert plain, [(r.keys, r.where) for r in report.recommendations]
-    assert all(len(r.statements) >= 2 for r in plain)
+    # the first choices are plain indexes that many shapes share (later ones may serve fewer)
+    assert len(report.recommendations[0].statements) >= COLUMNS // 2 and not report.recommendations[0].where
     assert report.workload_cost_after < 0.6 * report.workload_cost_before
