@@ -77,7 +77,7 @@ def render(report: Report) -> str:
         *_proposals(report),
         *_findings([f for f in report.findings if f.kind != "n_plus_one"]),
         *_bursts(report, [f for f in report.findings if f.kind == "n_plus_one"]),
-        *_problems(report),
+        *_cheaper_and_unread(report),
         f'<p class="note">Written by indexadvisor {_e(__version__)}.</p>',
         f"<script>{SCRIPT}</script>",
         "</body></html>",
@@ -225,7 +225,7 @@ def _statement(s: StatementReport | None) -> str:
     return f"{_e(s.location)}<details><summary>SQL</summary><pre>{_e(s.sql)}</pre></details>"
 
 
-def _problems(report: Report) -> list[str]:
+def _cheaper_and_unread(report: Report) -> list[str]:
     """What could not be read, and the notes on statements (the cheaper statements with the whole set first)."""
     out: list[str] = []
     cheaper = [s for s in report.statements if s.cost_before and s.cost_after is not None and s.cost_after < s.cost_before]
