@@ -1,6 +1,8 @@
 """The what-if effort of small fixed workloads, counted exactly (issue 18): a change that
 multiplies EXPLAINs fails here, not in a benchmark. When a change lowers a count on purpose,
-check the advice is the same and write the new count down."""
+check the advice is the same and write the new count down. No table has more rows than
+ANALYZE samples (30,000 at the default statistics target), so its statistics, and the
+plans, are the same on every run."""
 
 from __future__ import annotations
 
@@ -15,7 +17,7 @@ SCHEMA = (
     "CREATE TABLE orders (id bigserial PRIMARY KEY, customer_id int NOT NULL, status text NOT NULL, "
     "created_at timestamptz NOT NULL, total int NOT NULL)",
     "INSERT INTO orders (customer_id, status, created_at, total) SELECT g % 2000, (ARRAY['new','paid','shipped'])[1 + g % 3], "
-    "timestamptz '2024-01-01' + g * interval '1 minute', g % 500 FROM generate_series(1, 60000) g",
+    "timestamptz '2024-01-01' + g * interval '1 minute', g % 500 FROM generate_series(1, 30000) g",
     "CREATE TABLE t (id int PRIMARY KEY, " + ", ".join(f"c{i} int NOT NULL" for i in range(8)) + ")",
     "INSERT INTO t SELECT g, " + ", ".join(f"(g * {i + 3}) % {10 + 13 * i}" for i in range(8)) + " FROM generate_series(1, 20000) g",
 )
@@ -40,8 +42,8 @@ def loaded(fresh_db):
 
 @pytest.mark.hypopg
 @pytest.mark.parametrize("name, text, options, explains", [
-    ("app", APP, SelectionOptions(), 37),
-    ("app under a budget", APP, SelectionOptions(budget_bytes=2_000_000), 40),
+    ("app", APP, SelectionOptions(), 29),
+    ("app under a budget", APP, SelectionOptions(budget_bytes=2_000_000), 44),
     ("all pairs of 8 columns", PAIRS, SelectionOptions(), 1779),
 ])
 def test_explain_count(loaded, tmp_path, name, text, options, explains):
