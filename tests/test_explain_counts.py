@@ -43,7 +43,6 @@ def loaded(fresh_db):
 @pytest.mark.hypopg
 @pytest.mark.parametrize("name, text, options, explains", [
     ("app", APP, SelectionOptions(), 29),
-    ("app under a budget", APP, SelectionOptions(budget_bytes=2_000_000), 44),
     ("all pairs of 8 columns", PAIRS, SelectionOptions(), 1779),
 ])
 def test_explain_count(loaded, tmp_path, name, text, options, explains):
