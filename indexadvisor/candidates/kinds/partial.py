@@ -108,9 +108,12 @@ def fixed(pred: Predicate, statement: Statement) -> bool:
     texts = _literals(statement.sql)
     if len(texts) != len(statement.constants):
         return False
+    positions: dict[str, list[int]] = {}  # each literal's places in the text, read once (long IN lists)
+    for i, t in enumerate(texts):
+        positions.setdefault(t, []).append(i)
     for value in _values(pred.constant) if pred.kind == PredKind.IN else [pred.constant]:
-        positions = [i for i, t in enumerate(texts) if t == value]
-        if not positions or any(statement.constants[i] != value for i in positions):
+        places = positions.get(value)
+        if not places or any(statement.constants[i] != value for i in places):
             return False
     return True
 
@@ -127,8 +130,8 @@ def why_constant(pred: Predicate, statement: Statement, table: Table | None, sha
         return None
     if pred.kind in (PredKind.ROW_COMPARE, PredKind.IS_NULL, PredKind.IS_NOT_NULL) or is_boolean(pred):
         return "part of the statement's shape"
-    others = [c for c, text in zip(statement.constants or [], _literals(statement.sql))
-              if text not in _values(pred.constant or "")]
+    mine = set(_values(pred.constant or ""))
+    others = [c for c, text in zip(statement.constants or [], _literals(statement.sql)) if text not in mine]
     if statement.calls >= PARTIAL_MIN_EXECUTIONS and (not others or any(c is None for c in others)):
         varied = " while its other values varied" if others else ""
         return f"the same in all {statement.calls:,} executions{varied}"
