@@ -10,6 +10,7 @@ import pytest
 
 from indexadvisor.sources.files import SourceOptions, read_workload_file
 from indexadvisor.sources.formats import FORMATS
+from indexadvisor.sources.textio import LineReader, Problems
 from indexadvisor.sources.workload import WorkloadBuilder
 
 GOOD = "2024-01-02 03:04:05.678 UTC [4242] app@app LOG:  duration: 0.5 ms  statement: SELECT * FROM t WHERE id = {}\n"
@@ -106,3 +107,13 @@ def test_random_bytes_in_every_format(tmp_path: Path, fmt: str):
     path.write_bytes(b"\n".join(chunks))
     workload = _read(path, input_format=fmt)  # no exception, whatever the content
     assert isinstance(workload.seen, int)
+
+
+def test_a_line_too_long_is_counted_and_skipped_and_the_next_lines_keep_their_numbers(tmp_path):
+    path = tmp_path / "w.sql"
+    path.write_text("SELECT 1;\nSELECT '" + "x" * 300 + "';\nSELECT 3;\n")
+    problems = Problems(str(path))
+    lines = [(first + i, text) for first, block in LineReader(path, problems, chunk=16, max_line=100)
+             for i, text in enumerate(block)]
+    assert lines == [(1, "SELECT 1;"), (2, ""), (3, "SELECT 3;")]
+    assert problems.counts == {"line too long": 1} and problems.examples[0].line == 2

@@ -28,7 +28,9 @@ from typing import BinaryIO
 from indexadvisor.model import SourceError
 
 CHUNK = 1 << 20  # bytes read at a time
-MAX_LINE = 16 << 20  # a "line" longer than this is cut (binary data without newlines)
+# a line longer than this is not read (binary data without newlines, or a statement too
+# large to analyse); it is counted, and the lines after it are read
+MAX_LINE = 64 << 20
 EXAMPLES = 3  # examples kept per kind of problem
 
 _BINARY = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
@@ -307,11 +309,12 @@ class LineReader:
     """
 
     def __init__(self, path: Path, problems: Problems, on_progress: Callable[[int], None] | None = None,
-                 chunk: int = CHUNK) -> None:
+                 chunk: int = CHUNK, max_line: int = MAX_LINE) -> None:
         self.path = path
         self.problems = problems
         self.on_progress = on_progress
         self.chunk = chunk
+        self.max_line = max_line
         self.compression = ""
         self.bytes_read = 0  # of the file on disk
 
@@ -323,6 +326,7 @@ class LineReader:
             return
         line_no = 1
         rest = b""
+        skipping = False  # inside a line over max_line: read on to its end, keep none of it
         try:
             while True:
                 try:
@@ -333,14 +337,24 @@ class LineReader:
                 self.bytes_read = raw.tell() if not raw.closed else self.bytes_read
                 if not data:
                     break
+                if skipping:
+                    end = data.find(b"\n")
+                    if end < 0:
+                        continue
+                    data, skipping = data[end + 1:], False
+                    yield line_no, [""]  # the long line, as an empty one: the numbers after it stay right
+                    line_no += 1
                 if rest:
                     data = rest + data
                 cut = data.rfind(b"\n")
                 if cut < 0:
-                    if len(data) < MAX_LINE:
+                    if len(data) < self.max_line:
                         rest = data
                         continue
-                    cut = len(data) - 1  # a line too long to be text: cut it
+                    self.problems.add("line too long", line_no,
+                                      f"over {self.max_line:,} bytes without a line break: not read")
+                    rest, skipping = b"", True
+                    continue
                 rest = data[cut + 1:]
                 lines = self._decode(data[:cut + 1], line_no)
                 yield line_no, lines
