@@ -37,6 +37,7 @@ from indexadvisor.model import (
     Recommendation,
     Report,
     SourceError,
+    Statement,
     StatementReport,
     Table,
     Workload,
@@ -262,13 +263,32 @@ class Extracted:
     skipped: int = 0
 
 
+# a statement's text in the report is kept up to this many characters, and its literals
+# (samples, constants) up to this many: a 23 MB IN list is analysed whole, not printed whole
+REPORT_SQL_MAX = 10_000
+REPORT_LITERALS_MAX = 1_000
+
+
+def _report_entry(st: Statement) -> StatementReport:
+    """The statement's report entry, its text and literals bounded (with a note when cut)."""
+    sql, samples, constants = st.sql, list(st.samples), st.constants
+    notes = []
+    if len(sql) > REPORT_SQL_MAX:
+        notes.append(f"text cut to its first {REPORT_SQL_MAX:,} of {len(sql):,} characters in this report")
+        sql = sql[:REPORT_SQL_MAX] + " ..."
+    if (constants is not None and len(constants) > REPORT_LITERALS_MAX) or any(len(s) > REPORT_LITERALS_MAX for s in samples):
+        notes.append(f"its literals (over {REPORT_LITERALS_MAX:,}) are left out of this report")
+        samples, constants = [], None
+    return StatementReport(st.fingerprint, sql, st.location, st.calls, st.total_time_ms, [], notes=notes,
+                           samples=samples, constants=constants)
+
+
 def extract(workload: Workload, catalog: Catalog) -> Extracted:
     """Parse each statement shape once; a statement that cannot be parsed is an error with its location."""
     extractor = Extractor(catalog)
     out = Extracted()
     for st in sorted(workload.statements, key=lambda s: (-s.calls, s.source, s.line or 0)):
-        rep = StatementReport(st.fingerprint, st.sql, st.location, st.calls, st.total_time_ms, [],
-                              samples=list(st.samples), constants=st.constants)
+        rep = _report_entry(st)
         out.reports[st.fingerprint] = rep
         try:
             accesses, notes = extractor.extract(st)

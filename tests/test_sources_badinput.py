@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from indexadvisor import api
 from indexadvisor.sources.files import SourceOptions, read_workload_file
 from indexadvisor.sources.formats import FORMATS
 from indexadvisor.sources.textio import LineReader, Problems
@@ -117,3 +118,13 @@ def test_a_line_too_long_is_counted_and_skipped_and_the_next_lines_keep_their_nu
              for i, text in enumerate(block)]
     assert lines == [(1, "SELECT 1;"), (2, ""), (3, "SELECT 3;")]
     assert problems.counts == {"line too long": 1} and problems.examples[0].line == 2
+
+
+def test_a_huge_statement_is_analysed_but_its_text_in_the_report_is_bounded(tmp_path):
+    values = ", ".join(str(i) for i in range(20_000))
+    (tmp_path / "w.sql").write_text(f"SELECT * FROM orders WHERE customer_id IN ({values});\n")
+    (tmp_path / "schema.sql").write_text("CREATE TABLE orders (id bigint PRIMARY KEY, customer_id bigint);\n")
+    report = api.analyze([tmp_path / "w.sql"], schema=[tmp_path / "schema.sql"])
+    (statement,) = report.statements
+    assert report.analysed == 1 and len(statement.sql) <= api.REPORT_SQL_MAX + 4
+    assert any("text cut to its first 10,000" in n for n in statement.notes)
