@@ -67,6 +67,7 @@ class StatsCoster:
         # indexes' cheapest path is a skip scan, said in the statement's notes
         self._skip_paths: dict[int, tuple[TableAccess, Index, list[str], float, float]] = {}
         self._notes: dict[str, str] = {}
+        self._arms: dict[tuple[int, tuple[Predicate, ...]], TableAccess] = {}  # (id(access), arm) -> the arm's access
 
     def table(self, access: TableAccess) -> Table | None:
         return self.catalog.tables.get(str(access.table))
@@ -167,7 +168,9 @@ class StatsCoster:
                                                           if (c.schema, c.table) == (access.table.schema, access.table.name)]
         total = 0.0
         for arm in arms:
-            costs = [cost.cost for index in indexes if (cost := self.index_cost(table, access.arm(arm), index)) is not None]
+            # one object per arm for the coster's life: its caches are keyed by id(access)
+            arm_access = self._arms.setdefault((id(access), arm), access.arm(arm))
+            costs = [cost.cost for index in indexes if (cost := self.index_cost(table, arm_access, index)) is not None]
             if not costs:
                 return None
             total += min(costs)
