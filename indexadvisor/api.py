@@ -48,6 +48,7 @@ from indexadvisor.select import advisor as selection
 from indexadvisor.select.options import SelectionOptions
 from indexadvisor.select.pool import Rank
 from indexadvisor.select.state import Advice
+from indexadvisor.sources import progress as progress_mod
 from indexadvisor.sources.files import (
     WORKLOAD_SUFFIXES,
     SourceOptions,
@@ -214,7 +215,16 @@ def _analyze(inputs: Inputs, conn, options: SelectionOptions, hypopg: bool, enab
                 "HypoPG is not installed in this database, so costs are statistics-based estimates, not the planner's: "
                 "install it (Debian: postgresql-NN-hypopg) and run CREATE EXTENSION hypopg, or pass --enable-hypopg"
             )
-    report = advise(workload, catalog, catalog_errors, options, whatif)
+    bar = None  # the count of EXPLAINs on stderr while costing runs (a terminal, not CI)
+    show = inputs.sources.progress if inputs.sources.progress is not None else progress_mod.enabled()
+    if whatif is not None and show:
+        bar = progress_mod.Progress("costing candidate indexes with the planner (HypoPG)", 0, unit="EXPLAINs")
+        whatif.on_explain = bar.update
+    try:
+        report = advise(workload, catalog, catalog_errors, options, whatif)
+    finally:
+        if bar is not None:
+            bar.close()
     report.notes[:0] = notes
     report.catalog_files = [str(p) for p in inputs.schema_files] or ([str(inputs.snapshot)] if inputs.snapshot else [])
     return report

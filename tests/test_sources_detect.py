@@ -208,3 +208,17 @@ def test_report_and_migrate_read_logs_with_the_same_options(tmp_path: Path):
     saved.write_text(result.stdout)
     result = runner.invoke(app, ["migrate", "--from", str(saved), "--tool", "sql", "--out", str(tmp_path / "m2"), "--budget", "1GB"])
     assert result.exit_code == 2 and "--from reads a saved report: give it without --budget" in result.stderr
+
+
+def test_costing_progress_counts_explains_on_one_line():
+    stream = _Tty()
+    now = [0.0]
+    bar = progress.Progress("costing candidate indexes with the planner (HypoPG)", 0, stream,
+                            clock=lambda: now[0], width=80, unit="EXPLAINs")
+    bar.update(3)
+    assert stream.getvalue() == ""  # too early: short analyses print nothing
+    now[0] = 2.0
+    bar.update(1234)
+    lines = _redraws(stream)
+    assert lines and "1,234 EXPLAINs" in lines[-1] and len(lines[-1]) <= 80
+    bar.close()

@@ -21,7 +21,7 @@ import json
 import os
 import queue
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -150,6 +150,7 @@ class WhatIf:
         self.conn = conn
         self.version = conn.info.server_version
         self.explains = 0
+        self.on_explain: Callable[[int], None] | None = None  # called with the count after each EXPLAIN (progress)
         self.cache_hits = 0
         self._cache: dict[tuple[str, frozenset[HypoIndex]], Plan] = {}
         self._sizes: dict[HypoIndex, int] = {}
@@ -179,7 +180,7 @@ class WhatIf:
         ahead = self._ahead.pop((key, config), None)
         if ahead is not None:  # explained by prefetch(): counted now, as if explained now
             outcome, explains = ahead
-            self.explains += explains
+            self._count(explains)
             if isinstance(outcome, Exception):
                 raise outcome
             self._cache[(key, config)] = outcome
@@ -262,6 +263,11 @@ class WhatIf:
 
     # ------------------------------------------------------------------ internals
 
+    def _count(self, explains: int) -> None:
+        self.explains += explains
+        if self.on_explain is not None:
+            self.on_explain(self.explains)
+
     def _explain(self, key: str, sql: str, config: list[HypoIndex]) -> Plan:
         """One round trip: create the configuration, explain, clean up, reset."""
         numbers = {int(n) for n in _PARAM.findall(_strip_literals(sql))}
@@ -293,7 +299,7 @@ class WhatIf:
             except DatabaseError as exc:
                 self._clean_up(name, bool(config))
                 if isinstance(exc.__cause__, _INTERRUPTIONS):
-                    self.explains += 1
+                    self._count(1)
                     if not retried:
                         retried = True
                         continue
@@ -311,10 +317,10 @@ class WhatIf:
                     else:
                         types = types[:k - 1] + ["text"] * (len(types) - k + 1)
                     continue
-                self.explains += 1
+                self._count(1)
                 raise StatementNotExplainable(str(exc).split(": ", 1)[-1]) from None
             self._param_types[key] = types
-            self.explains += 1
+            self._count(1)
             oids = {int(row["indexrelid"]): index for row, index in zip(results[0], config)} if config else {}
             plan, used = _plan(next(r for r in results if r and "QUERY PLAN" in r[0]))
             plan.indexes_used = {oids[oid] for oid in (_hypothetical_oid(n) for n in used) if oid in oids}

@@ -22,8 +22,11 @@ from rich.console import Console
 from rich.progress import (
     BarColumn,
     DownloadColumn,
+    ProgressColumn,
+    SpinnerColumn,
     TaskProgressColumn,
     TextColumn,
+    TimeElapsedColumn,
     TimeRemainingColumn,
     TransferSpeedColumn,
 )
@@ -49,23 +52,28 @@ def enabled(stream: TextIO | None = None, environ: dict | None = None) -> bool:
 
 
 class Progress:
-    """``update(done)`` as bytes are read, ``close()`` at the end (clears the line)."""
+    """``update(done)`` as bytes are read, ``close()`` at the end (clears the line).
+
+    With ``unit`` (and no total), a counter instead of a bar: the count so far, in that unit,
+    and the time taken (the planner's EXPLAINs while candidates are costed).
+    """
 
     def __init__(self, label: str, total: int, stream: TextIO | None = None,
-                 clock: Callable[[], float] = time.monotonic, delay: float = DELAY, width: int | None = None) -> None:
+                 clock: Callable[[], float] = time.monotonic, delay: float = DELAY, width: int | None = None,
+                 unit: str | None = None) -> None:
         self.stream = stream if stream is not None else sys.stderr
         self.clock = clock
         self._next = clock() + delay
         self.shown = False
         console = Console(file=self.stream, width=width, force_terminal=True, highlight=False)
-        self._bar = Bar(
-            # the name takes what the numbers leave and is cut, never wrapped
-            TextColumn("{task.description}", table_column=Column(ratio=1, no_wrap=True, overflow="ellipsis")),
-            BarColumn(bar_width=None, table_column=Column(ratio=1)),
-            TaskProgressColumn(), DownloadColumn(), TransferSpeedColumn(), TimeRemainingColumn(),
-            console=console, transient=True, auto_refresh=False, expand=True, get_time=clock,
-        )
-        self._task = self._bar.add_task(label, total=max(total, 1))
+        # the name takes what the numbers leave and is cut, never wrapped
+        name = TextColumn("{task.description}", table_column=Column(ratio=1, no_wrap=True, overflow="ellipsis"))
+        columns: tuple[ProgressColumn, ...] = (
+            (SpinnerColumn(), TextColumn("{task.completed:,} " + unit), TimeElapsedColumn()) if unit else
+            (BarColumn(bar_width=None, table_column=Column(ratio=1)), TaskProgressColumn(), DownloadColumn(),
+             TransferSpeedColumn(), TimeRemainingColumn()))
+        self._bar = Bar(name, *columns, console=console, transient=True, auto_refresh=False, expand=True, get_time=clock)
+        self._task = self._bar.add_task(label, total=None if unit else max(total, 1))
 
     def update(self, done: int) -> None:
         self._bar.update(self._task, completed=done)
