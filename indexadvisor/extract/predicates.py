@@ -85,6 +85,11 @@ class ConditionReader:
     def _in(self, cond: exp.In) -> None:
         src = local(cond.this, self.view)
         values = cond.expressions
+        if len(values) == 1 and isinstance(values[0], exp.Values):
+            # IN (VALUES (1), (2)): a list of its rows' values (the 18 planner makes it = ANY)
+            rows = values[0].expressions
+            if all(isinstance(r, exp.Tuple) and len(r.expressions) == 1 for r in rows):
+                values = [r.expressions[0] for r in rows]
         if not src:
             if values and cond.args.get("query") is None and all(is_constant(v, self.view) for v in values):
                 kind = PredKind.EQ if len(values) == 1 else PredKind.IN
