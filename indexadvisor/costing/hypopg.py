@@ -32,13 +32,17 @@ from psycopg.types.json import set_json_loads
 
 from indexadvisor.costing.leading import lead_with
 from indexadvisor.errors import DatabaseError
-from indexadvisor.model import Candidate, Catalog, IndexDef, ParsedStatement
+from indexadvisor.model import Candidate, Catalog, IndexDef, ParsedStatement, PredKind
 from indexadvisor.pg import session as db
+from indexadvisor.pg.exprtext import signature
 from indexadvisor.pg.lexing import bound_lists
-from indexadvisor.pg.selectivity import TableStats
+from indexadvisor.pg.selectivity import DEFAULT_EQ_SEL, TableStats
 from indexadvisor.pg.sql import create_index_sql, quote_ident
 
 _PARAM = re.compile(r"\$(\d+)")
+# planner cost of fetching one row through an index (a descent and a heap page): the least an
+# expression index's corrected cost is counted at
+EXPRESSION_FLOOR = 8.0
 _UNTYPED = re.compile(r"could not determine data type of parameter \$(\d+)")
 _names = itertools.count(1)
 
@@ -490,6 +494,7 @@ class PlannerCoster:
         self._usable: dict[tuple[str, IndexDef], bool] = {}
         self._texts: dict[str, str] = {}  # fingerprint -> the text explained (long lists cut: pg.lexing.bound_lists)
         self._bounded: dict[str, list[str]] = {}  # fingerprint -> what bound_lists said it did
+        self._expression_notes: dict[str, str] = {}  # fingerprint -> how an expression index's cost was corrected
         # HypoPG prices a hypothetical index below an identical real one (its size and
         # height estimates are not the real ones), so every configuration, the baseline
         # too, carries hypothetical copies of the existing B-trees: a candidate then only
@@ -624,8 +629,41 @@ class PlannerCoster:
         return self._texts[fp]
 
     def statement_cost(self, parsed: ParsedStatement, config: Iterable[Candidate]) -> float | None:
+        config = list(config)
         plan = self.plan(parsed, config)
-        return self.robust(plan, parsed) if plan else None
+        return self._expression_corrected(self.robust(plan, parsed), plan, parsed, config) if plan else None
+
+    def _expression_corrected(self, cost: float, plan: Plan, parsed: ParsedStatement, config: list[Candidate]) -> float:
+        """The cost of a one-table statement whose plan uses a hypothetical expression index, with
+        the rows its equality matches estimated from the base column's statistics.
+
+        The planner has no statistics for an expression no real index has, so it assumes
+        DEFAULT_EQ_SEL (0.5% of the rows) for `lower(email) = $1`; pg_stats of email says
+        how distinct it is, and lower() keeps it about as distinct. The index scan's cost
+        grows with the rows it fetches, so the plan's cost is scaled by the ratio of the two
+        estimates, never below a one-row lookup (EXPRESSION_FLOOR), and the statement says so.
+        """
+        accesses = [a for a in parsed.accesses if a.kind != "insert"]
+        if self.catalog is None or len(accesses) != 1 or not plan.indexes_used:
+            return cost
+        access = accesses[0]
+        table = self.catalog.tables.get(str(access.table))
+        used = [c for c in config if any(k.expression for k in c.keys) and self.hypo(c) in plan.indexes_used]
+        refs = {signature(k.expression) for c in used for k in c.keys if k.expression}
+        pred = next((q for q in access.predicates if q.expression is not None and q.column in refs
+                     and q.kind in (PredKind.EQ, PredKind.IN)), None)
+        if table is None or not table.has_stats or pred is None:
+            return cost
+        assumed = min(1.0, DEFAULT_EQ_SEL * max(pred.values, 1))
+        ours = TableStats().selectivity(table, pred)
+        if ours >= assumed or cost <= EXPRESSION_FLOOR:
+            return cost
+        corrected = max(EXPRESSION_FLOOR, cost * ours / assumed)
+        self._expression_notes[parsed.statement.fingerprint] = (
+            f"with the expression index on {pred.expression} the planner assumed its default selectivity ({assumed:.1%} "
+            f"of the rows: no statistics exist for an expression no real index has); from pg_stats of its column it "
+            f"matches about {ours:.4%}, so that plan is counted at {corrected:,.1f} instead of {cost:,.1f}")
+        return corrected
 
     def ideal(self, parsed: ParsedStatement, candidates: list[Candidate]) -> tuple[float | None, list[Candidate]]:
         """The statement's cost with every candidate available, and the ones its plans use."""
@@ -667,6 +705,8 @@ class PlannerCoster:
 
     def notes(self) -> dict[str, str]:
         out = {fp: "; ".join(notes) for fp, notes in self._bounded.items()}
+        for fp, text in self._expression_notes.items():
+            out[fp] = f"{out[fp]}; {text}" if fp in out else text
         for fp, why in self.interrupted.items():
             text = (f"costing it with candidate indexes was cancelled twice ({why}): counted at its cost with the "
                     "existing indexes, so no proposal gains from it; run again when the database is quieter")

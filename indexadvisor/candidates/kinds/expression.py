@@ -69,9 +69,10 @@ def why(exprs: list[str], planner: bool) -> str:
     text = (f"the statement filters on {', '.join(exprs)}, which no index on the plain column can serve: "
             "the key is the expression exactly as the query writes it")
     if planner:
-        text += ("; HypoPG keeps no statistics for a hypothetical expression index, so the planner assumed its "
-                 "default selectivity and the estimated gain is likely an understatement (after CREATE INDEX, "
-                 "ANALYZE gathers the expression's statistics)")
+        text += ("; HypoPG keeps no statistics for a hypothetical expression index, so the planner assumes its "
+                 "default selectivity: where the column's statistics tell (lower(), upper(), trim() of a column), "
+                 "the cost is corrected by them and the statement's note says so, else the estimated gain is likely "
+                 "an understatement (after CREATE INDEX, ANALYZE gathers the expression's statistics)")
     else:
         text += "; its selectivity is estimated from the column's statistics where the expression keeps values apart, else the planner's default"
     return text

@@ -1,0 +1,40 @@
+"""The planner's cost of a hypothetical expression index, corrected by the base column's statistics.
+
+No statistics exist for an expression that no real index has, so the planner prices
+`lower(email) = $1` with its default selectivity (0.5% of the rows); on a column whose
+values are all distinct the index fetches one row, and the advisor counts it so, saying so.
+"""
+
+from __future__ import annotations
+
+import psycopg
+import pytest
+
+from indexadvisor import api
+
+USERS = (
+    "CREATE TABLE users (id bigserial PRIMARY KEY, email text NOT NULL, note text)",
+    "INSERT INTO users (email, note) SELECT 'User' || g || '@example.org', repeat('n', 40) FROM generate_series(1, 80000) g",
+)
+
+
+@pytest.mark.hypopg
+def test_lower_email_on_a_unique_column_is_costed_as_one_row(fresh_db, tmp_path):
+    with psycopg.connect(fresh_db, autocommit=True) as conn:
+        conn.execute("CREATE EXTENSION IF NOT EXISTS hypopg")
+        for statement in USERS:
+            conn.execute(statement)
+        conn.execute("ANALYZE users")
+    workload = tmp_path / "w.sql"
+    workload.write_text("SELECT * FROM users WHERE lower(email) = $1;\n")
+    report = api.analyze([workload], dsn=fresh_db)
+    (rec,) = report.recommendations
+    assert rec.keys[0].expression == "lower(email)"
+    (statement,) = report.statements
+    assert any("assumed its default selectivity" in n and "counted at" in n for n in statement.notes), statement.notes
+    assert statement.cost_after is not None and statement.cost_after < 20  # one row, not 0.5% of 80,000
+    with psycopg.connect(fresh_db, autocommit=True) as conn:  # built, the real planner agrees
+        conn.execute(rec.ddl)
+        conn.execute("ANALYZE users")
+        plan = conn.execute("EXPLAIN (FORMAT JSON) SELECT * FROM users WHERE lower(email) = 'user5@example.org'").fetchone()[0]
+    assert plan[0]["Plan"]["Total Cost"] < 20
