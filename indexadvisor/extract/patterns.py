@@ -25,7 +25,7 @@ from indexadvisor.extract.generated import expand_virtual_columns
 from indexadvisor.extract.inline import inline
 from indexadvisor.extract.predicates import ConditionReader
 from indexadvisor.extract.scope import ScopeReader, ScopeView
-from indexadvisor.model import Catalog, Statement, TableAccess
+from indexadvisor.model import Catalog, Statement, Table, TableAccess
 from indexadvisor.pg.grammar import postgres_error
 from indexadvisor.pg.parsing import parse_one
 
@@ -78,6 +78,9 @@ class Extractor:
 
     def __init__(self, catalog: Catalog) -> None:
         self.catalog = catalog
+        # "schema.name" -> its inheritance descendants, once for all statements (most tables have none)
+        parents = {t.inherits_from for t in catalog.tables.values() if t.inherits_from}
+        self.descendants = {name: catalog.descendants(catalog.tables[name]) for name in parents if name in catalog.tables}
 
     def extract(self, statement: Statement, tree: exp.Expr | None = None) -> tuple[list[TableAccess], list[str]]:
         """Return the table accesses of a statement and notes about what was not understood.
@@ -120,24 +123,23 @@ class Extractor:
             views[id(scope)].outer = parent or target_view
         for view in list(views.values()) + ([target_view] if target_view else []):
             _fill(view, statement.sql, notes)
-        return _with_children(expand_virtual_columns(accesses, self.catalog, notes), self.catalog), notes
+        return _with_children(expand_virtual_columns(accesses, self.catalog, notes), self.descendants), notes
 
 
-def _with_children(accesses: list[TableAccess], catalog: Catalog) -> list[TableAccess]:
+def _with_children(accesses: list[TableAccess], descendants: dict[str, list[Table]]) -> list[TableAccess]:
     """Each access to a table with inheritance children, followed by the same access to each
     child: PostgreSQL scans them all (unless ONLY), each with its own indexes, and an index on
     the parent is not inherited, so each child is advised as a table of its own."""
     out: list[TableAccess] = []
     for access in accesses:
         out.append(access)
-        table = catalog.tables.get(str(access.table))
-        if table is None or access.only or access.kind == "insert":
+        if access.only or access.kind == "insert":
             continue
         out += [replace(access, table=child.qname, predicates=list(access.predicates), order_by=list(access.order_by),
                         group_by=list(access.group_by), columns_read=set(access.columns_read),
                         columns_output=set(access.columns_output), set_columns=set(access.set_columns),
                         any_of=list(access.any_of))
-                for child in catalog.descendants(table)]
+                for child in descendants.get(str(access.table), [])]
     return out
 
 
