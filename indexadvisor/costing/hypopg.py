@@ -670,13 +670,14 @@ class PlannerCoster:
         plans = self._plans(parsed, candidates)
         if not plans:
             return None, []
-        best = min(plans, key=lambda plan: self.robust(plan, parsed))
+        best = min(plans, key=lambda plan: self._expression_corrected(self.robust(plan, parsed), plan, parsed, candidates))
+        cost = self._expression_corrected(self.robust(best, parsed), best, parsed, candidates)
         if best.early_stop is not None:
             # the planner picked among the candidates by the LIMIT's cost, which the trap makes
             # untrustworthy: its pick says nothing about the others, so none is dominated
-            return self.robust(best, parsed), list(candidates)
+            return cost, list(candidates)
         used = set().union(*(p.indexes_used for p in plans))
-        return self.robust(best, parsed), [c for c in candidates if self.hypo(c) in used]
+        return cost, [c for c in candidates if self.hypo(c) in used]
 
     def size(self, candidate: Candidate) -> int | None:
         index = self.hypo(candidate)
