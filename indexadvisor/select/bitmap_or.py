@@ -19,7 +19,7 @@ from indexadvisor.candidates.requirements import requirement_for, variants
 from indexadvisor.candidates.serve import copies_existing, match, serving_in_tree
 from indexadvisor.model import Candidate, IndexDef, Predicate, TableAccess
 from indexadvisor.select.economics import write_cost
-from indexadvisor.select.greedy import outcome
+from indexadvisor.select.greedy import outcome, savings
 from indexadvisor.select.pool import Rank
 from indexadvisor.select.reasons import describe, note
 from indexadvisor.select.screen import relevant_statements
@@ -100,20 +100,13 @@ def _offer(problem: Problem, run: Run, bundle: _Bundle) -> str | None:
         problem.relevant[c.spec] = relevant_statements(c, problem.by_column, problem.catalog, broad=True)
     statements = {p.statement.fingerprint: p for c in fresh for p in problem.relevant[c.spec]}
     statements.update({p.statement.fingerprint: p for p in problem.parsed if p.statement.fingerprint == bundle.fingerprint})
-    per: dict[str, tuple[float, float]] = {}
-    for fp, p in statements.items():
-        if fp not in run.now:
-            continue
-        new = problem.coster.statement_cost(p, problem.config_for(fp, run.chosen) + fresh)
-        if new is not None and new < run.now[fp]:
-            per[fp] = (run.now[fp], new)
-    gain = sum(problem.weight[fp] * (before - after) for fp, (before, after) in per.items())
+    per, gain = savings(problem, run, statements.values(), run.chosen, fresh)
     wcosts = [write_cost(c, problem.writes, problem.catalog) * problem.ms_per_unit if problem.options.write_cost else 0.0
               for c in fresh]
     size = sum(problem.sizes[c.spec] for c in fresh)
     opts = problem.options
     if bundle.fingerprint not in per:
-        return "would not make it cheaper: the planner keeps its current plan"
+        return "would not make it cheaper: its current plan stays the cheaper one"
     if gain - sum(wcosts) <= 0:
         return f"would cost more to maintain ({sum(wcosts):,.0f}) than it saves ({gain:,.0f})"
     if gain - sum(wcosts) < opts.min_improvement * problem.workload_cost(run.now):

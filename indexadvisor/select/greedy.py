@@ -14,12 +14,12 @@ from __future__ import annotations
 
 import heapq
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from indexadvisor.candidates.serve import serves_scans_of
 from indexadvisor.costing import prefetch
-from indexadvisor.model import Candidate
+from indexadvisor.model import Candidate, ParsedStatement
 from indexadvisor.select.economics import write_cost
 from indexadvisor.select.reasons import describe
 from indexadvisor.select.screen import extensions, relevant_statements, same_definition_but_include
@@ -122,23 +122,30 @@ def evaluate(problem: Problem, run: Run, candidate: Candidate, per_byte: bool) -
     kept = [x for x in run.chosen if x not in replaced]
     if any(serves_scans_of(c.spec.as_index(), x.spec.as_index()) for x in kept):
         return None  # health would call it redundant next to one already chosen
-    gain, per = 0.0, {}
     prefetch(problem.coster, [(p, problem.config_for(p.statement.fingerprint, kept) + [c]) for p in problem.relevant[c.spec]
                               if p.statement.fingerprint in run.now])
-    for p in problem.relevant[c.spec]:
-        fp = p.statement.fingerprint
-        if fp not in run.now:
-            continue
-        new = problem.coster.statement_cost(p, problem.config_for(fp, kept) + [c])
-        if new is not None and new < run.now[fp]:
-            gain += problem.weight[fp] * (run.now[fp] - new)
-            per[fp] = (run.now[fp], new)
+    per, gain = savings(problem, run, problem.relevant[c.spec], kept, [c])
     if gain <= 0:
         return None
     wcost = 0.0
     if problem.options.write_cost:
         wcost = write_cost(c, problem.writes, problem.catalog, replaces=bool(replaced)) * problem.ms_per_unit
     return Evaluation(c, replaced, per, gain, wcost, size)
+
+
+def savings(problem: Problem, run: Run, statements: Iterable[ParsedStatement], kept: list[Candidate],
+            added: list[Candidate]) -> tuple[dict[str, tuple[float, float]], float]:
+    """The statements the added indexes make cheaper, next to `kept`: fingerprint -> (cost now,
+    cost with them), and the weighted gain."""
+    per: dict[str, tuple[float, float]] = {}
+    for p in statements:
+        fp = p.statement.fingerprint
+        if fp not in run.now:
+            continue
+        new = problem.coster.statement_cost(p, problem.config_for(fp, kept) + added)
+        if new is not None and new < run.now[fp]:
+            per[fp] = (run.now[fp], new)
+    return per, sum(problem.weight[fp] * (now - new) for fp, (now, new) in per.items())
 
 
 def _take(problem: Problem, run: Run, ev: Evaluation) -> None:
