@@ -33,7 +33,7 @@ from indexadvisor.select.economics import GIN_WRITE_FACTOR, ms_per_unit, weights
 from indexadvisor.select.options import SelectionOptions
 from indexadvisor.select.pool import Rank
 from indexadvisor.select.reasons import estimate_for, note
-from indexadvisor.select.state import Advice, Chosen, Problem
+from indexadvisor.select.state import Advice, Chosen, Evaluation, Problem
 
 Served = list[tuple[ParsedStatement, TableAccess]]
 
@@ -53,19 +53,6 @@ class _Market:
     def cost(self, p: ParsedStatement, extra: list[Candidate]) -> float:
         config = self.problem.config_for(p.statement.fingerprint, self.chosen + extra)
         return self.stats.statement_cost(self.rewritten[id(p)] if extra else p, config) or 0.0
-
-
-@dataclass(frozen=True)
-class _Offer:
-    candidate: Candidate
-    per: dict[str, tuple[float, float]]
-    gain: float
-    write_cost: float
-    size: int
-
-    @property
-    def net(self) -> float:
-        return self.gain - self.write_cost
 
 
 def choose(problem: Problem, advice: Advice, pool: dict[IndexDef, tuple[Candidate, Served]], rank: Rank) -> None:
@@ -104,10 +91,10 @@ def choose(problem: Problem, advice: Advice, pool: dict[IndexDef, tuple[Candidat
         _account(problem, advice, offer, market.weight)
 
 
-def _best(market: _Market, advice: Advice, remaining: dict[IndexDef, tuple[Candidate, Served]]) -> _Offer | None:
+def _best(market: _Market, advice: Advice, remaining: dict[IndexDef, tuple[Candidate, Served]]) -> Evaluation | None:
     """The remaining candidate with the best net benefit (per byte under a budget); candidates
     that would make no statement cheaper get a note saying so."""
-    best: tuple[float, _Offer] | None = None
+    best: tuple[float, Evaluation] | None = None
     for c, served in remaining.values():
         per: dict[str, tuple[float, float]] = {}
         gain = 0.0
@@ -124,14 +111,14 @@ def _best(market: _Market, advice: Advice, remaining: dict[IndexDef, tuple[Candi
             continue
         opts = market.problem.options
         wcost = write_cost(c, market.problem.writes, market.problem.catalog) * market.ms_per_unit if opts.write_cost else 0.0
-        offer = _Offer(c, per, gain, wcost, market.stats.size(c) or 0)
-        score = offer.net / max(offer.size, 8192) if opts.budget_bytes is not None else offer.net
+        offer = Evaluation(c, [], per, gain, wcost, market.stats.size(c) or 0)  # what the greedy weighs, too
+        score = offer.score(opts.budget_bytes is not None)
         if best is None or score > best[0]:
             best = (score, offer)
     return best[1] if best else None
 
 
-def _verdict(offer: _Offer, opts: SelectionOptions, floor: float, count: int, used: int) -> tuple[bool, str | None, bool]:
+def _verdict(offer: Evaluation, opts: SelectionOptions, floor: float, count: int, used: int) -> tuple[bool, str | None, bool]:
     """Whether the offer is taken; else the note for its statements (None: none) and whether
     the choice stops there (--max-indexes reached)."""
     if offer.net <= 0:
@@ -145,7 +132,7 @@ def _verdict(offer: _Offer, opts: SelectionOptions, floor: float, count: int, us
     return True, None, False
 
 
-def _account(problem: Problem, advice: Advice, offer: _Offer, weight: dict[str, float]) -> None:
+def _account(problem: Problem, advice: Advice, offer: Evaluation, weight: dict[str, float]) -> None:
     """Offline, the GIN index's savings go into the workload's cost after; with the planner they
     are in other units, and the statements say so."""
     for fp, (_, after) in offer.per.items():
@@ -191,7 +178,7 @@ def _planner_rows(problem: Problem, stats: StatsCoster, p: ParsedStatement, acce
             stats.matched_rows[id(a)] = rows
 
 
-def _chosen(problem: Problem, offer: _Offer, weight: dict[str, float], stats: StatsCoster) -> Chosen:
+def _chosen(problem: Problem, offer: Evaluation, weight: dict[str, float], stats: StatsCoster) -> Chosen:
     c = offer.candidate
     table = problem.catalog.tables.get(f"{c.schema}.{c.table}")
     method = "statistics" if table is not None and table.has_stats else "rules"
