@@ -670,8 +670,8 @@ class PlannerCoster:
         plans = self._plans(parsed, candidates)
         if not plans:
             return None, []
-        best = min(plans, key=lambda plan: self._expression_corrected(self.robust(plan, parsed), plan, parsed, candidates))
-        cost = self._expression_corrected(self.robust(best, parsed), best, parsed, candidates)
+        costed = [(self._expression_corrected(self.robust(plan, parsed), plan, parsed, candidates), plan) for plan in plans]
+        cost, best = min(costed, key=lambda costed_plan: costed_plan[0])
         if best.early_stop is not None:
             # the planner picked among the candidates by the LIMIT's cost, which the trap makes
             # untrustworthy: its pick says nothing about the others, so none is dominated
