@@ -24,6 +24,10 @@ class Coster(Protocol):
     def ideal(self, parsed: ParsedStatement, candidates: list[Candidate]) -> tuple[float | None, list[Candidate]]:
         """The cost with every candidate available, and the candidates that cheapest plan uses."""
 
+    def usable_part(self, parsed: ParsedStatement, candidate: Candidate) -> Candidate | None:
+        """The part of the index the statement is costed with: None when its plan cannot use it;
+        two indexes with the same part cost the statement the same."""
+
     def size(self, candidate: Candidate) -> int | None:
         """Estimated size of the index in bytes, where known."""
 

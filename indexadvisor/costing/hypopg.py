@@ -32,6 +32,7 @@ from psycopg.types.json import set_json_loads
 
 from indexadvisor.costing.leading import lead_with
 from indexadvisor.errors import DatabaseError
+from indexadvisor.extract.where import index_predicates
 from indexadvisor.model import Candidate, Catalog, IndexDef, ParsedStatement, PredKind
 from indexadvisor.pg import session as db
 from indexadvisor.pg.exprtext import signature
@@ -452,25 +453,69 @@ def _conninfo(conn: psycopg.Connection) -> dict[str, str]:
     return {o.keyword.decode(): o.val.decode() for o in conn.pgconn.info if o.val is not None}
 
 
-def _could_use(parsed: ParsedStatement, c: Candidate) -> bool:
-    """PlannerCoster.could_use, uncached."""
+@dataclass(frozen=True)
+class _Use:
+    """What one access to a table names, read once per statement: which part of an index it can use."""
+
+    searched: frozenset[str]  # columns its conditions (and OR arms) test
+    used: frozenset[str]  # those, and the columns it groups, sorts on or reads
+    named: frozenset[str]  # what a key can serve: searched, grouped, sorted on, or output
+    read: frozenset[str] | None  # every column it reads (`*` expanded); None when `*` and the table is unknown
+    star: bool  # it reads `*`
+    expressions: bool  # a condition on an expression (its columns are not listed one by one)
+    insert: bool
+
+
+def _uses(parsed: ParsedStatement, catalog: Catalog | None) -> dict[tuple[str, str], list[_Use]]:
+    """(schema, table) -> what each access of the statement to it names."""
+    out: dict[tuple[str, str], list[_Use]] = {}
+    for a in parsed.accesses:
+        searched = {p.column for p in a.predicates} | {p.column for arms in a.any_of for arm in arms for p in arm}
+        ordered = set(a.group_by) | {k.column for k in a.order_by}
+        star = "*" in a.columns_read
+        read: set[str] | None = set(a.columns_read) - {"*"}
+        if star:
+            table = catalog.tables.get(str(a.table)) if catalog is not None else None
+            read = (a.columns_read - {"*"}) | set(table.columns) if table is not None else None
+        out.setdefault((a.table.schema, a.table.name), []).append(_Use(
+            frozenset(searched), frozenset(searched | ordered | (a.columns_read - {"*"})),
+            frozenset(searched | ordered | (a.columns_output - {"*"})), frozenset(read) if read is not None else None,
+            star, any(p.expression is not None for p in a.predicates), a.kind == "insert"))
+    return out
+
+
+def _usable_part(uses: list[_Use], c: Candidate) -> Candidate | None:
+    """PlannerCoster.usable_part, uncached, given what the statement's accesses to c's table name."""
     if c.method != "btree" or any(k.expression or not k.column for k in c.keys):
-        return True
-    held = {k.column for k in c.keys} | set(c.include)
-    named = {k.column for k in c.keys}
+        return c if uses else None
+    keys = [k.column for k in c.keys]
+    named = set(keys)
+    pinned: set[str] = set()
     if c.where:
         named |= {quoted.replace('""', '"') if quoted else word.lower() for quoted, word in _WORD.findall(c.where)}
-    for a in parsed.accesses:
-        if a.table.schema != c.schema or a.table.name != c.table:
-            continue
-        if any(p.expression is not None for p in a.predicates):
-            return True  # an expression's columns are not listed one by one
-        used = {p.column for p in a.predicates} | set(a.group_by) | {k.column for k in a.order_by}
-        used |= {p.column for arms in a.any_of for arm in arms for p in arm}
-        used |= a.columns_read - {"*"}
-        if used & named or ("*" not in a.columns_read and a.columns_read <= held):
-            return True
-    return False
+        pinned = {q.column for q in index_predicates(c.where)}
+    held = named.union(c.include) if not c.where else set(keys).union(c.include)
+
+    def can_use(u: _Use) -> bool:
+        if pinned and not pinned <= u.searched:
+            return False  # the planner proves a partial index's WHERE from the access's own conditions
+        return u.expressions or not u.used.isdisjoint(named) or (not u.star and u.read is not None and u.read <= held)
+
+    if not any(can_use(u) for u in uses):
+        return None
+    reads = [u for u in uses if not u.insert]
+    read = reads[0].read if len(reads) == 1 and not reads[0].expressions else None
+    if read is None:
+        return c  # a self-join uses the index twice
+    covers = read <= held  # an index-only scan: the columns it reads count too
+    wanted = reads[0].named | read if covers else reads[0].named
+    keep = len(keys)
+    while keep > 1 and keys[keep - 1] not in wanted:
+        keep -= 1
+    include = [col for col in c.include if covers and col in read]
+    if keep == len(keys) and include == c.include:
+        return c
+    return Candidate(c.schema, c.table, c.keys[:keep], include, c.where, c.method)
 
 
 def _chunks(items: list, size: int):
@@ -491,7 +536,11 @@ class PlannerCoster:
         self._baseline: dict[str, Plan] = {}  # fingerprint -> its plan with the existing indexes
         self._leading: dict[tuple[str, str, str], str | None] = {}  # (fingerprint, schema, table) -> rewrite
         self._hypos: dict[IndexDef, HypoIndex] = {}
-        self._usable: dict[tuple[str, IndexDef], bool] = {}
+        self._parts: dict[tuple[str, IndexDef], Candidate | None] = {}  # (fingerprint, index) -> usable_part
+        self._uses: dict[str, dict[tuple[str, str], list[_Use]]] = {}  # fingerprint -> _uses()
+        # fingerprint -> id(candidate) -> (the candidate, kept alive so that its id stays its own;
+        # the hypothetical index of its usable part, or None): the hot path of every what-if question
+        self._parts_by_object: dict[str, dict[int, tuple[Candidate, HypoIndex | None]]] = {}
         self._texts: dict[str, str] = {}  # fingerprint -> the text explained (long lists cut: pg.lexing.bound_lists)
         self._bounded: dict[str, list[str]] = {}  # fingerprint -> what bound_lists said it did
         self._expression_notes: dict[str, str] = {}  # fingerprint -> how an expression index's cost was corrected
@@ -513,19 +562,29 @@ class PlannerCoster:
                                                              candidate.include, candidate.where, candidate.method)
         return index
 
-    def could_use(self, parsed: ParsedStatement, candidate: Candidate) -> bool:
-        """Whether the statement's plan could use the index at all; when not, a configuration
-        with it costs exactly what the configuration without it does, and is not asked for.
+    def usable_part(self, parsed: ParsedStatement, candidate: Candidate) -> Candidate | None:
+        """The part of the index the statement's plan can use, which is what it is costed with;
+        None when its plan cannot use it at all (a configuration with it then costs exactly what
+        one without it does, and is not asked for).
 
         A plain B-tree is usable by an access to its table that names one of its key or WHERE
         columns (a condition, a join, an ORDER BY or GROUP BY, an OR's arm, a column read: a
         min() or an index-only scan), or that reads nothing but columns it holds (count(*));
-        any other index (expression keys, GIN, BRIN, hash) always counts as usable."""
+        any other index (expression keys, GIN, BRIN, hash) always counts as usable. Trailing
+        keys the statement never names, and INCLUDE columns it does not read, serve it nothing
+        but the index's size, and so does every INCLUDE column and trailing key it only reads
+        where the index cannot cover the access (it reads a column the index lacks: no
+        index-only scan): the statement is costed with the index without them. Indexes that differ only
+        there are then one configuration for it, so the what-if calls a statement takes are
+        bounded by the distinct ways an index can serve it, not by the candidates that name
+        its columns (issue 18: 4,950 column pairs on one table)."""
         key = (parsed.statement.fingerprint, candidate.spec)
-        known = self._usable.get(key)
-        if known is None:
-            known = self._usable[key] = _could_use(parsed, candidate)
-        return known
+        if key not in self._parts:
+            fp = parsed.statement.fingerprint
+            if fp not in self._uses:
+                self._uses[fp] = _uses(parsed, self.catalog)
+            self._parts[key] = _usable_part(self._uses[fp].get((candidate.schema, candidate.table), []), candidate)
+        return self._parts[key]
 
     def plan(self, parsed: ParsedStatement, config: Iterable[Candidate]) -> Plan | None:
         plans = self._plans(parsed, config)
@@ -549,6 +608,24 @@ class PlannerCoster:
             kept = TableStats().combined_selectivity(table, filters)
         return early.limit_cost + (early.input_cost - early.limit_cost) * (1.0 - kept)
 
+    def _configuration(self, parsed: ParsedStatement, config: Iterable[Candidate]) -> tuple[list[tuple[Candidate, HypoIndex]], list[HypoIndex]]:
+        """What the statement is explained with: each index of `config` it can use, with the
+        hypothetical index of its usable part; and the configuration to explain (those parts,
+        once each, and the copies of the existing B-trees)."""
+        fp = parsed.statement.fingerprint
+        known = self._parts_by_object.setdefault(fp, {})
+        mine = []
+        for c in config:
+            hit = known.get(id(c))
+            if hit is None or hit[0] is not c:
+                part = self.usable_part(parsed, c)
+                hit = known[id(c)] = (c, self.hypo(part) if part is not None else None)
+            if hit[1] is not None:
+                mine.append((c, hit[1]))
+        tables = sorted({str(a.table) for a in parsed.accesses})
+        hypos = list(dict.fromkeys(h for _, h in mine)) + [copy for t in tables for copy in self.copies.get(t, [])]
+        return mine, hypos
+
     def _plans(self, parsed: ParsedStatement, config: Iterable[Candidate]) -> list[Plan]:
         """The statement's plan, and for each table that a partial or expression candidate
         of the configuration is on, the plan of the statement led by that table when
@@ -556,9 +633,7 @@ class PlannerCoster:
         fp = parsed.statement.fingerprint
         if fp in self.failures:
             return []
-        tables = {str(a.table) for a in parsed.accesses}
-        mine = [(c, self.hypo(c)) for c in config if f"{c.schema}.{c.table}" in tables and self.could_use(parsed, c)]
-        hypos = [h for _, h in mine] + [copy for t in sorted(tables) for copy in self.copies.get(t, [])]
+        mine, hypos = self._configuration(parsed, config)
         try:
             plans = [self.whatif.cost(fp, self.text(parsed), hypos)]
         except CostingInterrupted as exc:
@@ -612,10 +687,7 @@ class PlannerCoster:
             fp = parsed.statement.fingerprint
             if fp in self.failures:
                 continue
-            tables = {str(a.table) for a in parsed.accesses}
-            hypos = [self.hypo(c) for c in config if f"{c.schema}.{c.table}" in tables and self.could_use(parsed, c)]
-            hypos += [copy for t in sorted(tables) for copy in self.copies.get(t, [])]
-            batch.append((fp, self.text(parsed), frozenset(hypos)))
+            batch.append((fp, self.text(parsed), frozenset(self._configuration(parsed, config)[1])))
         self.whatif.prefetch(batch)
 
     def text(self, parsed: ParsedStatement) -> str:
@@ -647,6 +719,8 @@ class PlannerCoster:
         if self.catalog is None or len(accesses) != 1 or not plan.indexes_used:
             return cost
         access = accesses[0]
+        if all(q.expression is None for q in access.predicates):
+            return cost
         table = self.catalog.tables.get(str(access.table))
         used = [c for c in config if any(k.expression for k in c.keys) and self.hypo(c) in plan.indexes_used]
         refs = {signature(k.expression) for c in used for k in c.keys if k.expression}
@@ -666,7 +740,9 @@ class PlannerCoster:
         return corrected
 
     def ideal(self, parsed: ParsedStatement, candidates: list[Candidate]) -> tuple[float | None, list[Candidate]]:
-        """The statement's cost with every candidate available, and the ones its plans use."""
+        """The statement's cost with every candidate available, and the ones its plans use: of
+        the candidates whose usable part a plan uses, the narrowest (the planner's own choice
+        between a smaller and a bigger index that serve the statement alike)."""
         plans = self._plans(parsed, candidates)
         if not plans:
             return None, []
@@ -677,7 +753,12 @@ class PlannerCoster:
             # untrustworthy: its pick says nothing about the others, so none is dominated
             return cost, list(candidates)
         used = set().union(*(p.indexes_used for p in plans))
-        return cost, [c for c in candidates if self.hypo(c) in used]
+        narrowest: dict[HypoIndex, Candidate] = {}
+        for c, h in self._configuration(parsed, candidates)[0]:
+            if h in used and (h not in narrowest or len(c.keys) + len(c.include) < len(narrowest[h].keys) + len(narrowest[h].include)):
+                narrowest[h] = c
+        picked = {c.spec for c in narrowest.values()}
+        return cost, [c for c in candidates if c.spec in picked]
 
     def size(self, candidate: Candidate) -> int | None:
         index = self.hypo(candidate)

@@ -257,6 +257,10 @@ class StatsCoster:
                 width += col.stats.avg_width if col is not None and col.stats is not None else 8
         return width
 
+    def usable_part(self, parsed: ParsedStatement, candidate: Candidate) -> Candidate | None:
+        """The whole index: the model costs each index as it is."""
+        return candidate
+
     def size(self, candidate: Candidate) -> int | None:
         table = self.catalog.tables.get(f"{candidate.schema}.{candidate.table}")
         rows = self.model.rows(table) * (candidate.rows_fraction if candidate.rows_fraction is not None else 1.0)

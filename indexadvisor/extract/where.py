@@ -32,6 +32,7 @@ def _parse(where: str) -> exp.Expr | None:
 
 
 @functools.lru_cache(maxsize=4096)
+@functools.cache
 def index_predicates(where: str) -> tuple[Predicate, ...]:
     """The conjuncts of an index predicate, read with the statement extractor."""
     try:
