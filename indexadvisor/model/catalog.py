@@ -100,7 +100,13 @@ class Defined:
 
     @property
     def spec(self) -> IndexDef:
-        return IndexDef(self.schema, self.table, tuple(self.keys), tuple(self.include), self.where, self.method)
+        """Made once per object (selection asks it millions of times): the six definition fields
+        are never changed after construction; a changed index is a new object (dataclasses.replace)."""
+        made = self.__dict__.get("_spec")
+        if made is None:
+            made = self.__dict__["_spec"] = IndexDef(self.schema, self.table, tuple(self.keys), tuple(self.include),
+                                                     self.where, self.method)
+        return made
 
 
 @dataclass

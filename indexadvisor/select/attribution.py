@@ -17,12 +17,15 @@ def leave_one_out(problem: Problem, results: list[Chosen], chosen: list[Candidat
     the others make worthless is dropped (its statements are served anyway)."""
     if len(results) < 2:
         return results
+    by_fp = {p.statement.fingerprint: p for p in problem.parsed}
     for r in results:
         c = r.candidate
         others = [x for x in chosen if x.spec != c.spec]
         per = {}
-        for p in problem.by_table.get(f"{c.schema}.{c.table}", []):
-            fp = p.statement.fingerprint
+        # the statements it may serve, as the greedy weighed it, and those it helped when added (an OR's)
+        statements = {p.statement.fingerprint: p for p in problem.relevant.get(c.spec, [])}
+        statements.update({fp: by_fp[fp] for fp in r.served if fp in by_fp})
+        for fp, p in statements.items():
             if fp not in current:
                 continue
             without = problem.coster.statement_cost(p, problem.config_for(fp, others))

@@ -100,7 +100,7 @@ def _offer(problem: Problem, run: Run, bundle: _Bundle) -> str | None:
         problem.relevant[c.spec] = relevant_statements(c, problem.by_column, problem.catalog, broad=True)
     statements = {p.statement.fingerprint: p for c in fresh for p in problem.relevant[c.spec]}
     statements.update({p.statement.fingerprint: p for p in problem.parsed if p.statement.fingerprint == bundle.fingerprint})
-    per, gain = savings(problem, run, statements.values(), run.chosen, fresh)
+    per, gain, _ = savings(problem, run, statements.values(), run.chosen, fresh)
     wcosts = [write_cost(c, problem.writes, problem.catalog) * problem.ms_per_unit if problem.options.write_cost else 0.0
               for c in fresh]
     size = sum(problem.sizes[c.spec] for c in fresh)

@@ -31,14 +31,14 @@ EFFORT_SHARE, EFFORT_MIN = 20, 500  # what-if calls past the set: 5% of the anal
 def budget_curve(problem: Problem, best: Outcome) -> BudgetCurve:
     """The curve of the proposed set (`best`) and the next indexes the selection would add."""
     options = problem.options
-    steps = [_step(problem, best.chosen[:k], True) for k in range(1, len(best.chosen) + 1)]
+    steps = _steps(problem, [best.chosen[:k] for k in range(1, len(best.chosen) + 1)], True, [])
     coster = _Bounded(problem.coster, problem.coster.whatif_calls + max(EFFORT_MIN, problem.coster.whatif_calls // EFFORT_SHARE))
     sets, net = _past(problem, best, options.min_improvement, PAST, coster)
     lowered = not sets and options.min_improvement > 0
     if lowered:
         sets, net = _past(problem, best, options.min_improvement / LOWER, 1, coster)
     now = steps[-1].cost_after if steps else problem.workload_cost(problem.base)
-    steps += [_step(problem, config, False) for config in sets]
+    steps += _steps(problem, sets, False, best.chosen)
     first = steps[len(best.chosen)] if sets else None
     if options.max_indexes is not None and len(best.chosen) >= options.max_indexes:
         return BudgetCurve(steps, "max_indexes", f"--max-indexes {options.max_indexes} reached")
@@ -96,25 +96,42 @@ def _past(problem: Problem, best: Outcome, floor: float, most: int, coster: _Bou
     return sets, nets[0] if nets else 0.0
 
 
-def _cost(problem: Problem, config: list[Candidate]) -> float:
-    """The workload's cost with a set: each statement an index of it may serve at its cost with the
-    set's indexes on its tables (configurations the greedy costed as it added them: cached)."""
+def _costs(problem: Problem, config: list[Candidate], now: dict[str, float]) -> dict[str, float]:
+    """Each statement's cost with a set, from its costs `now` with the set's other indexes: the
+    statements the last index may serve at their cost with the whole set on their tables
+    (configurations the greedy costed as it added them: cached); an index cannot change a
+    statement it may not serve."""
+    now = dict(now)
+    for p in problem.relevant.get(config[-1].spec, []):
+        fp = p.statement.fingerprint
+        cost = problem.coster.statement_cost(p, problem.config_for(fp, config)) if fp in now else None
+        if cost is not None:
+            now[fp] = min(cost, now[fp])
+    return now
+
+
+def _steps(problem: Problem, sets: list[list[Candidate]], chosen: bool, before: list[Candidate]) -> list[CurveStep]:
+    """The step that adds each set's last index, with the whole set's size and the workload's cost
+    with it; each set costed from the one before it (the first from `before`) where it is that
+    one and one index more, else from the baseline index by index."""
+    steps = []
+    prior: list[Candidate] = []
     now = dict(problem.base)
-    for c in config:
-        for p in problem.relevant.get(c.spec, []):
-            fp = p.statement.fingerprint
-            cost = problem.coster.statement_cost(p, problem.config_for(fp, config)) if fp in now else None
-            if cost is not None:
-                now[fp] = min(cost, now[fp])
-    return problem.workload_cost(now)
-
-
-def _step(problem: Problem, config: list[Candidate], chosen: bool) -> CurveStep:
-    """The step that adds config's last index: the whole set's size and the workload's cost with it."""
-    c = config[-1]
-    return CurveStep(table=f"{c.schema}.{c.table}", index=definition(c.keys, c.include, c.where, c.method),
-                     size_bytes=sum(problem.sizes.get(x.spec, 0) for x in config),
-                     cost_after=round(_cost(problem, config), 2), chosen=chosen)
+    for config in [before] + sets:
+        if [x.spec for x in config[:-1]] != [x.spec for x in prior]:
+            prior, now = [], dict(problem.base)
+            for k in range(1, len(config)):
+                now = _costs(problem, config[:k], now)
+        if config:
+            now = _costs(problem, config, now)
+        prior = config
+        if config is before:
+            continue
+        c = config[-1]
+        steps.append(CurveStep(table=f"{c.schema}.{c.table}", index=definition(c.keys, c.include, c.where, c.method),
+                               size_bytes=sum(problem.sizes.get(x.spec, 0) for x in config),
+                               cost_after=round(problem.workload_cost(now), 2), chosen=chosen))
+    return steps
 
 
 def definition(keys: list[IndexKey], include: list[str], where: str | None, method: str) -> str:

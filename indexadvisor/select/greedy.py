@@ -13,7 +13,6 @@ workload's cost, at --max-indexes, or when nothing more fits in --budget.
 from __future__ import annotations
 
 import heapq
-import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
@@ -56,7 +55,7 @@ def greedy(problem: Problem, per_byte: bool, start: Run | None = None, banned: f
         if entry.most < floor:
             continue  # even its best case saves less than the threshold now
         if entry.computed != round_no:
-            ev = evaluate(problem, run, entry.candidate, per_byte)
+            ev = evaluate(problem, run, entry.candidate, per_byte, entry.evaluation)
             if ev is not None:
                 heapq.heappush(heap, _Entry(-ev.score(per_byte), entry.width, entry.order, round_no, entry.candidate, ev, ev.net))
             continue
@@ -69,7 +68,10 @@ def greedy(problem: Problem, per_byte: bool, start: Run | None = None, banned: f
         floor = problem.options.min_improvement * problem.workload_cost(run.now)
         round_no += 1
         for ext, order in _grow(problem, ev):
-            heapq.heappush(heap, _Entry(-math.inf, len(ext.keys), order, -1, ext, None, math.inf))
+            bound = _extension_bound(problem, run, ext, ev.candidate)
+            if bound >= floor:
+                score = bound / max(problem.sizes[ext.spec], 8192) if per_byte else bound
+                heapq.heappush(heap, _Entry(-score, len(ext.keys), order, -1, ext, None, bound))
         if problem.options.max_indexes is not None and len(run.chosen) >= problem.options.max_indexes:
             break
     return run
@@ -93,6 +95,21 @@ def _bounds(problem: Problem, run: Run, per_byte: bool, banned: frozenset) -> li
     return heap
 
 
+def _extension_bound(problem: Problem, run: Run, ext: Candidate, parent: Candidate) -> float:
+    """The most a wider index grown from a chosen one can save: what its statements cost now, for
+    those it serves otherwise than its parent does (where the two have the same usable part,
+    it replaces the parent and changes nothing)."""
+    total = 0.0
+    for p in problem.relevant[ext.spec]:
+        fp = p.statement.fingerprint
+        if fp in run.now:
+            part = problem.coster.usable_part(p, ext)
+            was = problem.coster.usable_part(p, parent)
+            if part is not None and (was is None or part.spec != was.spec):
+                total += problem.weight[fp] * run.now[fp]
+    return total
+
+
 def _effective(problem: Problem, run: Run, c: Candidate) -> tuple[Candidate, list[Candidate]]:
     """The index c really adds given what is chosen, and what it replaces.
 
@@ -112,8 +129,13 @@ def _effective(problem: Problem, run: Run, c: Candidate) -> tuple[Candidate, lis
     return c, twins + [x for x in run.chosen if x not in twins and serves_scans_of(x.spec.as_index(), c.spec.as_index())]
 
 
-def evaluate(problem: Problem, run: Run, candidate: Candidate, per_byte: bool) -> Evaluation | None:
-    """What adding the candidate to the run would save; None when it cannot be added or saves nothing."""
+def evaluate(problem: Problem, run: Run, candidate: Candidate, per_byte: bool,
+             prior: Evaluation | None = None) -> Evaluation | None:
+    """What adding the candidate to the run would save; None when it cannot be added or saves nothing.
+
+    A `prior` evaluation of the same index against the same replaced ones lends its costs for
+    the statements the run has not changed since (the indexes taken since then may serve none
+    of them): a round re-costs only what the last index touched, not every statement again."""
     c, replaced = _effective(problem, run, candidate)
     size = problem.sizes[c.spec] - sum(problem.sizes[x.spec] for x in replaced)
     budget = problem.options.budget_bytes
@@ -122,30 +144,37 @@ def evaluate(problem: Problem, run: Run, candidate: Candidate, per_byte: bool) -
     kept = [x for x in run.chosen if x not in replaced]
     if any(serves_scans_of(c.spec.as_index(), x.spec.as_index()) for x in kept):
         return None  # health would call it redundant next to one already chosen
+    known: dict[str, float | None] = {}
+    if prior is not None and prior.candidate.spec == c.spec and [x.spec for x in prior.replaced] == [x.spec for x in replaced]:
+        known = {fp: cost for fp, cost in prior.costs.items() if run.changed.get(fp, 0) <= prior.at}
     prefetch(problem.coster, [(p, problem.config_for(p.statement.fingerprint, kept) + [c]) for p in problem.relevant[c.spec]
-                              if p.statement.fingerprint in run.now])
-    per, gain = savings(problem, run, problem.relevant[c.spec], kept, [c])
+                              if p.statement.fingerprint in run.now and p.statement.fingerprint not in known])
+    per, gain, costs = savings(problem, run, problem.relevant[c.spec], kept, [c], known)
     if gain <= 0:
         return None
     wcost = 0.0
     if problem.options.write_cost:
         wcost = write_cost(c, problem.writes, problem.catalog, replaces=bool(replaced)) * problem.ms_per_unit
-    return Evaluation(c, replaced, per, gain, wcost, size)
+    return Evaluation(c, replaced, per, gain, wcost, size, costs, run.takes)
 
 
 def savings(problem: Problem, run: Run, statements: Iterable[ParsedStatement], kept: list[Candidate],
-            added: list[Candidate]) -> tuple[dict[str, tuple[float, float]], float]:
+            added: list[Candidate], known: dict[str, float | None] | None = None,
+            ) -> tuple[dict[str, tuple[float, float]], float, dict[str, float | None]]:
     """The statements the added indexes make cheaper, next to `kept`: fingerprint -> (cost now,
-    cost with them), and the weighted gain."""
+    cost with them), the weighted gain, and every statement's cost with them (None: not costed);
+    `known` costs are taken as they are."""
     per: dict[str, tuple[float, float]] = {}
+    costs: dict[str, float | None] = {}
     for p in statements:
         fp = p.statement.fingerprint
         if fp not in run.now:
             continue
-        new = problem.coster.statement_cost(p, problem.config_for(fp, kept) + added)
+        new = known[fp] if known and fp in known else problem.coster.statement_cost(p, problem.config_for(fp, kept) + added)
+        costs[fp] = new
         if new is not None and new < run.now[fp]:
             per[fp] = (run.now[fp], new)
-    return per, sum(problem.weight[fp] * (now - new) for fp, (now, new) in per.items())
+    return per, sum(problem.weight[fp] * (now - new) for fp, (now, new) in per.items()), costs
 
 
 def _take(problem: Problem, run: Run, ev: Evaluation) -> None:
@@ -155,6 +184,10 @@ def _take(problem: Problem, run: Run, ev: Evaluation) -> None:
         run.results = [r for r in run.results if r.candidate.spec != x.spec]
     run.chosen.append(ev.candidate)
     run.used += ev.size
+    run.takes += 1
+    for x in [ev.candidate] + ev.replaced:
+        for p in problem.relevant[x.spec]:
+            run.changed[p.statement.fingerprint] = run.takes
     for fp, (_, new) in ev.per.items():
         run.now[fp] = new
     run.results.append(describe(problem, ev.candidate, ev.per, ev.gain, ev.write_cost, problem.sizes[ev.candidate.spec]))

@@ -9,7 +9,7 @@ relevant to the statements whose access its leading keys serve (the serve rule).
 from __future__ import annotations
 
 from indexadvisor.candidates.requirements import Requirement, key_ref, requirement_for
-from indexadvisor.candidates.serve import copies_existing, could_serve, match, same_key
+from indexadvisor.candidates.serve import copies_existing, could_serve, match
 from indexadvisor.costing import Coster, prefetch
 from indexadvisor.extract.where import index_predicates
 from indexadvisor.model import Candidate, Catalog, IndexDef, IndexKey, ParsedStatement, PredKind, Table, TableAccess
@@ -119,10 +119,11 @@ def planner_picks(pool: list[Candidate], relevant: dict[IndexDef, list[ParsedSta
     columns = {_columns_of(c) for c in keep}  # the same columns in other directions are as good
     keep += [c for c in pool if c.spec not in picked and _columns_of(c) in columns]
     shared = _shared_columns(keep)
-    keep += [c for c in pool if c not in keep and _plain_on(c) in shared]
-    if keep_prefixes:
-        keep += [c for c in pool if c not in keep and c.table in keep_prefixes and any(narrower(c, k) for k in keep)]
     kept = {c.spec for c in keep}
+    keep += [c for c in pool if c.spec not in kept and _plain_on(c) in shared]
+    kept = {c.spec for c in keep}
+    if keep_prefixes:
+        kept |= {c.spec for c in _narrower_ones([c for c in pool if c.spec not in kept and c.table in keep_prefixes], keep)}
     return [c for c in pool if c.spec in kept]  # pool order: ties go to the hotter statement's variant
 
 
@@ -202,29 +203,33 @@ def reversed_candidate(c: Candidate) -> Candidate:
     return Candidate(c.schema, c.table, keys, list(c.include), c.where, c.method)
 
 
-def _is_prefix(narrow: Candidate, wide: Candidate) -> bool:
-    """Whether `narrow` is a left prefix of `wide` (same table, same key specs), and not equal."""
-    if (narrow.schema, narrow.table, narrow.method, narrow.where) != (wide.schema, wide.table, wide.method, wide.where):
-        return False
-    if len(narrow.keys) >= len(wide.keys):
-        return False
-    return all(same_key(a, b) and a.desc == b.desc and a.nulls_first == b.nulls_first
-               for a, b in zip(narrow.keys, wide.keys))
+def _keyed(c: Candidate, n: int | None = None) -> tuple:
+    """The index's table, method, WHERE and first n keys (all: None), each key with its direction:
+    equal for two indexes that differ at most in their INCLUDE columns and later keys."""
+    keys = c.keys if n is None else c.keys[:n]
+    return (c.schema, c.table, c.method, c.where,
+            tuple((k.column, k.expression, k.opclass, k.collation, k.desc, k.nulls_first) for k in keys))
 
 
 def narrower(narrow: Candidate, wide: Candidate) -> bool:
     """Whether `narrow` is `wide` with fewer columns: a left prefix of its keys, or its
     keys with fewer INCLUDE columns (a cheaper option under a budget)."""
-    if _is_prefix(narrow, wide):
-        return True
-    return same_definition_but_include(narrow, wide) and set(narrow.include) < set(wide.include)
+    return bool(_narrower_ones([narrow], [wide]))
+
+
+def _narrower_ones(pool: list[Candidate], wide: list[Candidate]) -> list[Candidate]:
+    """The candidates of `pool` narrower than one of `wide`, found by lookup (a pool of thousands
+    against thousands)."""
+    prefixes = {_keyed(w, n) for w in wide for n in range(1, len(w.keys))}
+    includes: dict[tuple, list[set[str]]] = {}
+    for w in wide:
+        includes.setdefault(_keyed(w), []).append(set(w.include))
+    return [c for c in pool if _keyed(c) in prefixes or any(set(c.include) < inc for inc in includes.get(_keyed(c), []))]
 
 
 def same_definition_but_include(a: Candidate, b: Candidate) -> bool:
     """The same index but for its INCLUDE columns (two such would be duplicates)."""
-    return (a.schema, a.table, a.method, a.where) == (b.schema, b.table, b.method, b.where) \
-        and len(a.keys) == len(b.keys) and set(a.include) != set(b.include) \
-        and all(same_key(x, y) and x.desc == y.desc and x.nulls_first == y.nulls_first for x, y in zip(a.keys, b.keys))
+    return _keyed(a) == _keyed(b) and set(a.include) != set(b.include)
 
 
 def _columns_of(c: Candidate) -> tuple:

@@ -90,6 +90,8 @@ class Run:
     results: list[Chosen]
     now: dict[str, float]
     used: int = 0  # bytes
+    takes: int = 0  # indexes added so far
+    changed: dict[str, int] = field(default_factory=dict)  # fingerprint -> the take that last changed its configuration
 
 
 @dataclass(frozen=True)
@@ -102,6 +104,8 @@ class Evaluation:
     gain: float
     write_cost: float
     size: int
+    costs: dict[str, float | None] = field(default_factory=dict)  # every statement it may serve -> its cost with it
+    at: int = 0  # Run.takes when it was made
 
     @property
     def net(self) -> float:
