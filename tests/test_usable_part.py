@@ -30,10 +30,12 @@ CASES = [
     ("SELECT a, b FROM t WHERE a = $1", "a, b", "a, b"),  # it covers the access: every column counts
     ("SELECT a, b FROM t WHERE a = $1", "a; b", "a; b"),
     ("SELECT a, e FROM t WHERE a = $1", "a, c", "a"),
-    ("SELECT a, e FROM t WHERE a = $1", "a, e, c", "a, e"),  # it covers the access without c
-    ("SELECT a, b FROM t WHERE a = $1", "a; b, c", "a; b"),
+    ("SELECT a, e FROM t WHERE a = $1", "a, e, c", "a, e, c"),  # an index-only scan reads whole entries
+    ("SELECT a, b FROM t WHERE a = $1", "a; b, c", "a; b, c"),
+    ("SELECT a, b FROM t WHERE a = $1 AND c = 1", "a; b;c = 1", "a; b;c = 1"),  # c is no column to fetch
     ("SELECT min(d) FROM t WHERE a = $1", "a, d", "a, d"),
-    ("SELECT count(*) FROM t WHERE a = $1 GROUP BY b", "a, b, c", "a, b"),
+    ("SELECT count(*) FROM t WHERE a = $1 GROUP BY b", "a, b, c", "a, b, c"),
+    ("SELECT count(*), max(e) FROM t WHERE a = $1 GROUP BY b", "a, b, c", "a, b"),
     ("SELECT * FROM t WHERE a = $1", "a;;c = 1", "-"),  # the planner cannot prove the WHERE
     ("SELECT * FROM t WHERE a = $1 AND c = 1", "a;;c = 1", "a;;c = 1"),
     ("SELECT * FROM t WHERE a = $1 AND c = 2", "a, d;;c = 1", "a;;c = 1"),  # tested, if not implied: the planner decides

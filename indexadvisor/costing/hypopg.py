@@ -494,7 +494,7 @@ def _usable_part(uses: list[_Use], c: Candidate) -> Candidate | None:
     if c.where:
         named |= {quoted.replace('""', '"') if quoted else word.lower() for quoted, word in _WORD.findall(c.where)}
         pinned = {q.column for q in index_predicates(c.where)}
-    held = named.union(c.include) if not c.where else set(keys).union(c.include)
+    held = named.union(c.include)  # a column its WHERE pins is no column to fetch (PostgreSQL 9.6+)
 
     def can_use(u: _Use) -> bool:
         if pinned and not pinned <= u.searched:
@@ -505,17 +505,14 @@ def _usable_part(uses: list[_Use], c: Candidate) -> Candidate | None:
         return None
     reads = [u for u in uses if not u.insert]
     read = reads[0].read if len(reads) == 1 and not reads[0].expressions else None
-    if read is None:
-        return c  # a self-join uses the index twice
-    covers = read <= held  # an index-only scan: the columns it reads count too
-    wanted = reads[0].named | read if covers else reads[0].named
+    if read is None or read <= held:
+        return c  # a self-join uses the index twice; an index-only scan reads the whole entry: its size counts
     keep = len(keys)
-    while keep > 1 and keys[keep - 1] not in wanted:
+    while keep > 1 and keys[keep - 1] not in reads[0].named:
         keep -= 1
-    include = [col for col in c.include if covers and col in read]
-    if keep == len(keys) and include == c.include:
+    if keep == len(keys) and not c.include:
         return c
-    return Candidate(c.schema, c.table, c.keys[:keep], include, c.where, c.method)
+    return Candidate(c.schema, c.table, c.keys[:keep], [], c.where, c.method)
 
 
 def _chunks(items: list, size: int):
@@ -570,11 +567,12 @@ class PlannerCoster:
         A plain B-tree is usable by an access to its table that names one of its key or WHERE
         columns (a condition, a join, an ORDER BY or GROUP BY, an OR's arm, a column read: a
         min() or an index-only scan), or that reads nothing but columns it holds (count(*));
-        any other index (expression keys, GIN, BRIN, hash) always counts as usable. Trailing
-        keys the statement never names, and INCLUDE columns it does not read, serve it nothing
-        but the index's size, and so does every INCLUDE column and trailing key it only reads
-        where the index cannot cover the access (it reads a column the index lacks: no
-        index-only scan): the statement is costed with the index without them. Indexes that differ only
+        any other index (expression keys, GIN, BRIN, hash) always counts as usable. Where the
+        index cannot cover the access (it reads a column the index lacks: no index-only scan),
+        the trailing keys the statement never names and the INCLUDE columns serve it nothing
+        but the index's size, which then matters little beside the rows fetched from the table:
+        the statement is costed with the index without them. (An index-only scan reads the
+        index's entries instead of the rows, so there every column counts.) Indexes that differ only
         there are then one configuration for it, so the what-if calls a statement takes are
         bounded by the distinct ways an index can serve it, not by the candidates that name
         its columns (issue 18: 4,950 column pairs on one table)."""
