@@ -18,6 +18,7 @@ from __future__ import annotations
 import concurrent.futures
 import itertools
 import json
+import math
 import os
 import queue
 import re
@@ -31,9 +32,10 @@ from psycopg.conninfo import make_conninfo
 from psycopg.types.json import set_json_loads
 
 from indexadvisor.costing.leading import lead_with
+from indexadvisor.costing.stats import entry_width
 from indexadvisor.errors import DatabaseError
 from indexadvisor.extract.where import index_predicates
-from indexadvisor.model import Candidate, Catalog, IndexDef, ParsedStatement, PredKind
+from indexadvisor.model import Candidate, Catalog, IndexDef, ParsedStatement, PredKind, Table
 from indexadvisor.pg import session as db
 from indexadvisor.pg.exprtext import signature
 from indexadvisor.pg.lexing import bound_lists
@@ -44,6 +46,8 @@ _PARAM = re.compile(r"\$(\d+)")
 # planner cost of fetching one row through an index (a descent and a heap page): the least an
 # expression index's corrected cost is counted at
 EXPRESSION_FLOOR = 8.0
+# a statement offered more candidates than this is costed with their usable parts (PlannerCoster.usable_part)
+CROWDED = 32
 _UNTYPED = re.compile(r"could not determine data type of parameter \$(\d+)")
 _names = itertools.count(1)
 
@@ -484,7 +488,12 @@ def _uses(parsed: ParsedStatement, catalog: Catalog | None) -> dict[tuple[str, s
     return out
 
 
-def _usable_part(uses: list[_Use], c: Candidate) -> Candidate | None:
+def _entry_bytes(width: float) -> int:
+    """Bytes a B-tree leaf entry takes on its page: its 8-byte header and the values, padded to 8."""
+    return 8 * math.ceil((8 + width) / 8)
+
+
+def _usable_part(uses: list[_Use], c: Candidate, table: Table | None, crowded: bool) -> Candidate | None:
     """PlannerCoster.usable_part, uncached, given what the statement's accesses to c's table name."""
     if c.method != "btree" or any(k.expression or not k.column for k in c.keys):
         return c if uses else None
@@ -505,14 +514,15 @@ def _usable_part(uses: list[_Use], c: Candidate) -> Candidate | None:
         return None
     reads = [u for u in uses if not u.insert]
     read = reads[0].read if len(reads) == 1 and not reads[0].expressions else None
-    if read is None or read <= held:
+    if not crowded or read is None or read <= held:
         return c  # a self-join uses the index twice; an index-only scan reads the whole entry: its size counts
     keep = len(keys)
     while keep > 1 and keys[keep - 1] not in reads[0].named:
         keep -= 1
     if keep == len(keys) and not c.include:
         return c
-    return Candidate(c.schema, c.table, c.keys[:keep], [], c.where, c.method)
+    part = Candidate(c.schema, c.table, c.keys[:keep], [], c.where, c.method)
+    return part if _entry_bytes(entry_width(table, part)) == _entry_bytes(entry_width(table, c)) else c
 
 
 def _chunks(items: list, size: int):
@@ -535,6 +545,7 @@ class PlannerCoster:
         self._hypos: dict[IndexDef, HypoIndex] = {}
         self._parts: dict[tuple[str, IndexDef], Candidate | None] = {}  # (fingerprint, index) -> usable_part
         self._uses: dict[str, dict[tuple[str, str], list[_Use]]] = {}  # fingerprint -> _uses()
+        self._crowded: set[str] = set()  # fingerprints offered more than CROWDED candidates
         # fingerprint -> id(candidate) -> (the candidate, kept alive so that its id stays its own;
         # the hypothetical index of its usable part, or None): the hot path of every what-if question
         self._parts_by_object: dict[str, dict[int, tuple[Candidate, HypoIndex | None]]] = {}
@@ -567,21 +578,26 @@ class PlannerCoster:
         A plain B-tree is usable by an access to its table that names one of its key or WHERE
         columns (a condition, a join, an ORDER BY or GROUP BY, an OR's arm, a column read: a
         min() or an index-only scan), or that reads nothing but columns it holds (count(*));
-        any other index (expression keys, GIN, BRIN, hash) always counts as usable. Where the
-        index cannot cover the access (it reads a column the index lacks: no index-only scan),
-        the trailing keys the statement never names and the INCLUDE columns serve it nothing
-        but the index's size, which then matters little beside the rows fetched from the table:
-        the statement is costed with the index without them. (An index-only scan reads the
-        index's entries instead of the rows, so there every column counts.) Indexes that differ only
-        there are then one configuration for it, so the what-if calls a statement takes are
-        bounded by the distinct ways an index can serve it, not by the candidates that name
-        its columns (issue 18: 4,950 column pairs on one table)."""
+        any other index (expression keys, GIN, BRIN, hash) always counts as usable.
+
+        A statement offered more than CROWDED candidates (ideal(); 4,950 column pairs on one
+        table name each column 99 times) is costed with their usable parts: where an index
+        cannot cover the access (it reads a column the index lacks: no index-only scan), the
+        trailing keys the statement never names and the INCLUDE columns serve it nothing but
+        the index's size, and where they do not change its entries' bytes on a page either (an
+        int after an int, padded to 8 bytes), the index without them. Indexes that differ only
+        there are then one configuration for it, and the what-if calls it takes are bounded by
+        the ways an index can serve it, not by the candidates. Elsewhere every index is costed
+        whole: the size B-tree deduplication gives a narrower index still counts (TPC-H's
+        `(o_custkey)` against `(o_custkey, o_orderdate)`)."""
         key = (parsed.statement.fingerprint, candidate.spec)
         if key not in self._parts:
             fp = parsed.statement.fingerprint
             if fp not in self._uses:
                 self._uses[fp] = _uses(parsed, self.catalog)
-            self._parts[key] = _usable_part(self._uses[fp].get((candidate.schema, candidate.table), []), candidate)
+            table = self.catalog.tables.get(f"{candidate.schema}.{candidate.table}") if self.catalog is not None else None
+            self._parts[key] = _usable_part(self._uses[fp].get((candidate.schema, candidate.table), []), candidate, table,
+                                            fp in self._crowded)
         return self._parts[key]
 
     def plan(self, parsed: ParsedStatement, config: Iterable[Candidate]) -> Plan | None:
@@ -741,6 +757,8 @@ class PlannerCoster:
         """The statement's cost with every candidate available, and the ones its plans use: of
         the candidates whose usable part a plan uses, the narrowest (the planner's own choice
         between a smaller and a bigger index that serve the statement alike)."""
+        if len(candidates) > CROWDED:
+            self._crowded.add(parsed.statement.fingerprint)  # before any of them is asked about
         plans = self._plans(parsed, candidates)
         if not plans:
             return None, []

@@ -246,16 +246,7 @@ class StatsCoster:
         return self.costed
 
     def entry_width(self, table: Table | None, index: Index) -> float:
-        """Average bytes of an index entry's keys and INCLUDE columns."""
-        width = 0.0
-        names = [k.column for k in index.keys] + list(index.include)
-        for name in names:
-            col = table.columns.get(name) if table and name else None
-            if name is None:
-                width += _EXPRESSION_WIDTH
-            else:
-                width += col.stats.avg_width if col is not None and col.stats is not None else 8
-        return width
+        return entry_width(table, index)
 
     def usable_part(self, parsed: ParsedStatement, candidate: Candidate) -> Candidate | None:
         """The whole index: the model costs each index as it is."""
@@ -291,6 +282,19 @@ class StatsCoster:
                 table = self.table(a)
                 total += self.model.rows(table) * self.model.combined_selectivity(table, a.predicates)
         return total
+
+
+def entry_width(table: Table | None, index: Index | Candidate) -> float:
+    """Average bytes of an index entry's keys and INCLUDE columns."""
+    width = 0.0
+    names = [k.column for k in index.keys] + list(index.include)
+    for name in names:
+        col = table.columns.get(name) if table and name else None
+        if name is None:
+            width += _EXPRESSION_WIDTH
+        else:
+            width += col.stats.avg_width if col is not None and col.stats is not None else 8
+    return width
 
 
 def key_columns(keys) -> frozenset[str]:
