@@ -27,6 +27,7 @@ caller says which columns may be skipped: `skippable`). GIN and BRIN by their op
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field, replace
 
 from indexadvisor.candidates.requirements import (
@@ -285,6 +286,19 @@ def _range_opclass_ok(key: IndexKey, req: Requirement) -> bool:
     if req.range_opclass:
         return key.opclass in PATTERN_OPCLASSES or (key.collation or "").lower() in ("c", "posix")
     return key.opclass is None or (req.range_like and key.opclass in PATTERN_OPCLASSES)
+
+
+@functools.cache
+def where_columns(where: str) -> frozenset[str]:
+    """The columns a partial index's WHERE tests."""
+    return frozenset(q.column for q in index_predicates(where))
+
+
+def tested_columns(access: TableAccess) -> set[str]:
+    """The columns an access's conditions test, an OR's arms included: the planner proves a
+    partial index's WHERE from these alone, so an index whose WHERE tests another column is no
+    use to the access (predicate_implied says when one of these implies it)."""
+    return {p.column for p in access.predicates} | {p.column for arms in access.any_of for arm in arms for p in arm}
 
 
 def predicate_implied(where: str, access: TableAccess) -> bool:

@@ -31,11 +31,11 @@ from psycopg import errors as pgerrors
 from psycopg.conninfo import make_conninfo
 from psycopg.types.json import set_json_loads
 
+from indexadvisor.candidates.serve import tested_columns, where_columns
 from indexadvisor.costing.leading import lead_with
 from indexadvisor.costing.stats import entry_width
 from indexadvisor.errors import DatabaseError
-from indexadvisor.extract.where import index_predicates
-from indexadvisor.model import Candidate, Catalog, IndexDef, ParsedStatement, PredKind, Table
+from indexadvisor.model import Candidate, Catalog, IndexDef, ParsedStatement, PredKind
 from indexadvisor.pg import session as db
 from indexadvisor.pg.exprtext import signature
 from indexadvisor.pg.lexing import bound_lists
@@ -474,7 +474,7 @@ def _uses(parsed: ParsedStatement, catalog: Catalog | None) -> dict[tuple[str, s
     """(schema, table) -> what each access of the statement to it names."""
     out: dict[tuple[str, str], list[_Use]] = {}
     for a in parsed.accesses:
-        searched = {p.column for p in a.predicates} | {p.column for arms in a.any_of for arm in arms for p in arm}
+        searched = tested_columns(a)
         ordered = set(a.group_by) | {k.column for k in a.order_by}
         star = "*" in a.columns_read
         read: set[str] | None = set(a.columns_read) - {"*"}
@@ -488,41 +488,59 @@ def _uses(parsed: ParsedStatement, catalog: Catalog | None) -> dict[tuple[str, s
     return out
 
 
+@dataclass(frozen=True)
+class _Shape:
+    """What of a plain B-tree candidate the usable-part rule reads, worked out once per candidate."""
+
+    keys: tuple[str, ...]
+    named: frozenset[str]  # its key columns and the columns its WHERE names
+    pinned: frozenset[str]  # the columns its WHERE tests
+    held: frozenset[str]  # what an index-only scan finds in it: named and INCLUDE columns (a pinned column needs no fetch)
+
+
+def _shape(c: Candidate) -> _Shape | None:
+    """The candidate's _Shape; None for one with expression keys or another access method."""
+    if c.method != "btree" or any(k.expression or not k.column for k in c.keys):
+        return None
+    keys = tuple(k.column or "" for k in c.keys)
+    named = set(keys)
+    pinned: frozenset[str] = frozenset()
+    if c.where:
+        named |= {quoted.replace('""', '"') if quoted else word.lower() for quoted, word in _WORD.findall(c.where)}
+        pinned = where_columns(c.where)
+    return _Shape(keys, frozenset(named), pinned, frozenset(named.union(c.include)))
+
+
 def _entry_bytes(width: float) -> int:
     """Bytes a B-tree leaf entry takes on its page: its 8-byte header and the values, padded to 8."""
     return 8 * math.ceil((8 + width) / 8)
 
 
-def _usable_part(uses: list[_Use], c: Candidate, table: Table | None, crowded: bool) -> Candidate | None:
-    """PlannerCoster.usable_part, uncached, given what the statement's accesses to c's table name."""
-    if c.method != "btree" or any(k.expression or not k.column for k in c.keys):
+def _usable_part(uses: list[_Use], c: Candidate, shape: _Shape | None, crowded: bool,
+                 cut: Callable[[Candidate, int], Candidate]) -> Candidate | None:
+    """PlannerCoster.usable_part, uncached, given what the statement's accesses to c's table name;
+    `cut` gives the index with its first n keys, where that costs the same."""
+    if shape is None:
         return c if uses else None
-    keys = [k.column for k in c.keys]
-    named = set(keys)
-    pinned: set[str] = set()
-    if c.where:
-        named |= {quoted.replace('""', '"') if quoted else word.lower() for quoted, word in _WORD.findall(c.where)}
-        pinned = {q.column for q in index_predicates(c.where)}
-    held = named.union(c.include)  # a column its WHERE pins is no column to fetch (PostgreSQL 9.6+)
 
     def can_use(u: _Use) -> bool:
-        if pinned and not pinned <= u.searched:
+        if shape.pinned and not shape.pinned <= u.searched:
             return False  # the planner proves a partial index's WHERE from the access's own conditions
-        return u.expressions or not u.used.isdisjoint(named) or (not u.star and u.read is not None and u.read <= held)
+        return u.expressions or not u.used.isdisjoint(shape.named) or (
+            not u.star and u.read is not None and u.read <= shape.held)
 
     if not any(can_use(u) for u in uses):
         return None
+    if not crowded:
+        return c
     reads = [u for u in uses if not u.insert]
     read = reads[0].read if len(reads) == 1 and not reads[0].expressions else None
-    if not crowded or read is None or read <= held:
+    if read is None or read <= shape.held:
         return c  # a self-join uses the index twice; an index-only scan reads the whole entry: its size counts
-    keep = len(keys)
-    while keep > 1 and keys[keep - 1] not in reads[0].named:
+    keep = len(shape.keys)
+    while keep > 1 and shape.keys[keep - 1] not in reads[0].named:
         keep -= 1
-    if keep == len(keys) and not c.include:
-        return c
-    part = Candidate(c.schema, c.table, c.keys[:keep], [], c.where, c.method)
-    return part if _entry_bytes(entry_width(table, part)) == _entry_bytes(entry_width(table, c)) else c
+    return c if keep == len(shape.keys) and not c.include else cut(c, keep)
 
 
 def _chunks(items: list, size: int):
@@ -543,12 +561,12 @@ class PlannerCoster:
         self._baseline: dict[str, Plan] = {}  # fingerprint -> its plan with the existing indexes
         self._leading: dict[tuple[str, str, str], str | None] = {}  # (fingerprint, schema, table) -> rewrite
         self._hypos: dict[IndexDef, HypoIndex] = {}
-        self._parts: dict[tuple[str, IndexDef], Candidate | None] = {}  # (fingerprint, index) -> usable_part
+        # fingerprint -> id(candidate) -> (the candidate, its usable part and that part's hypothetical index)
+        self._parts: dict[str, dict[int, tuple[Candidate, Candidate | None, HypoIndex | None]]] = {}
         self._uses: dict[str, dict[tuple[str, str], list[_Use]]] = {}  # fingerprint -> _uses()
+        self._shapes: dict[IndexDef, _Shape | None] = {}
+        self._cuts: dict[tuple[IndexDef, int], Candidate] = {}  # _cut()
         self._crowded: set[str] = set()  # fingerprints offered more than CROWDED candidates
-        # fingerprint -> id(candidate) -> (the candidate, kept alive so that its id stays its own;
-        # the hypothetical index of its usable part, or None): the hot path of every what-if question
-        self._parts_by_object: dict[str, dict[int, tuple[Candidate, HypoIndex | None]]] = {}
         self._texts: dict[str, str] = {}  # fingerprint -> the text explained (long lists cut: pg.lexing.bound_lists)
         self._bounded: dict[str, list[str]] = {}  # fingerprint -> what bound_lists said it did
         self._expression_notes: dict[str, str] = {}  # fingerprint -> how an expression index's cost was corrected
@@ -588,17 +606,38 @@ class PlannerCoster:
         int after an int, padded to 8 bytes), the index without them. Indexes that differ only
         there are then one configuration for it, and the what-if calls it takes are bounded by
         the ways an index can serve it, not by the candidates. Elsewhere every index is costed
-        whole: the size B-tree deduplication gives a narrower index still counts (TPC-H's
-        `(o_custkey)` against `(o_custkey, o_orderdate)`)."""
-        key = (parsed.statement.fingerprint, candidate.spec)
-        if key not in self._parts:
-            fp = parsed.statement.fingerprint
-            if fp not in self._uses:
-                self._uses[fp] = _uses(parsed, self.catalog)
-            table = self.catalog.tables.get(f"{candidate.schema}.{candidate.table}") if self.catalog is not None else None
-            self._parts[key] = _usable_part(self._uses[fp].get((candidate.schema, candidate.table), []), candidate, table,
-                                            fp in self._crowded)
-        return self._parts[key]
+        whole: HypoPG sizes `(a, b)` above `(a)` even where their entries take the same bytes,
+        and B-tree deduplication makes the narrower one smaller for real (TPC-H's
+        `(o_custkey)` against `(o_custkey, o_orderdate)` changed its 1 GB set when costed alike)."""
+        return self._part(parsed, candidate)[0]
+
+    def _part(self, parsed: ParsedStatement, c: Candidate) -> tuple[Candidate | None, HypoIndex | None]:
+        """usable_part and its hypothetical index, cached by the candidate object (kept alive with
+        them, so that its id stays its own): the hot path of every what-if question."""
+        fp = parsed.statement.fingerprint
+        known = self._parts.get(fp)
+        if known is None:
+            known = self._parts[fp] = {}
+            self._uses[fp] = _uses(parsed, self.catalog)
+        hit = known.get(id(c))
+        if hit is None or hit[0] is not c:
+            spec = c.spec
+            if spec not in self._shapes:
+                self._shapes[spec] = _shape(c)
+            part = _usable_part(self._uses[fp].get((c.schema, c.table), []), c, self._shapes[spec], fp in self._crowded,
+                                self._cut)
+            hit = known[id(c)] = (c, part, self.hypo(part) if part is not None else None)
+        return hit[1], hit[2]
+
+    def _cut(self, c: Candidate, keep: int) -> Candidate:
+        """The index with only its first `keep` keys and no INCLUDE columns, where its entries take
+        the same bytes on a page that way (the same size, so nearly the same cost); else the index."""
+        key = (c.spec, keep)
+        if key not in self._cuts:
+            table = self.catalog.tables.get(f"{c.schema}.{c.table}") if self.catalog is not None else None
+            part = Candidate(c.schema, c.table, c.keys[:keep], [], c.where, c.method)
+            self._cuts[key] = part if _entry_bytes(entry_width(table, part)) == _entry_bytes(entry_width(table, c)) else c
+        return self._cuts[key]
 
     def plan(self, parsed: ParsedStatement, config: Iterable[Candidate]) -> Plan | None:
         plans = self._plans(parsed, config)
@@ -626,28 +665,24 @@ class PlannerCoster:
         """What the statement is explained with: each index of `config` it can use, with the
         hypothetical index of its usable part; and the configuration to explain (those parts,
         once each, and the copies of the existing B-trees)."""
-        fp = parsed.statement.fingerprint
-        known = self._parts_by_object.setdefault(fp, {})
         mine = []
         for c in config:
-            hit = known.get(id(c))
-            if hit is None or hit[0] is not c:
-                part = self.usable_part(parsed, c)
-                hit = known[id(c)] = (c, self.hypo(part) if part is not None else None)
-            if hit[1] is not None:
-                mine.append((c, hit[1]))
+            h = self._part(parsed, c)[1]
+            if h is not None:
+                mine.append((c, h))
         tables = sorted({str(a.table) for a in parsed.accesses})
         hypos = list(dict.fromkeys(h for _, h in mine)) + [copy for t in tables for copy in self.copies.get(t, [])]
         return mine, hypos
 
-    def _plans(self, parsed: ParsedStatement, config: Iterable[Candidate]) -> list[Plan]:
+    def _plans(self, parsed: ParsedStatement, config: Iterable[Candidate],
+               configuration: tuple[list[tuple[Candidate, HypoIndex]], list[HypoIndex]] | None = None) -> list[Plan]:
         """The statement's plan, and for each table that a partial or expression candidate
         of the configuration is on, the plan of the statement led by that table when
         that plan uses one of them (leading.py: HypoPG matches those on the first table only)."""
         fp = parsed.statement.fingerprint
         if fp in self.failures:
             return []
-        mine, hypos = self._configuration(parsed, config)
+        mine, hypos = configuration or self._configuration(parsed, config)
         try:
             plans = [self.whatif.cost(fp, self.text(parsed), hypos)]
         except CostingInterrupted as exc:
@@ -759,7 +794,8 @@ class PlannerCoster:
         between a smaller and a bigger index that serve the statement alike)."""
         if len(candidates) > CROWDED:
             self._crowded.add(parsed.statement.fingerprint)  # before any of them is asked about
-        plans = self._plans(parsed, candidates)
+        configuration = self._configuration(parsed, candidates)
+        plans = self._plans(parsed, candidates, configuration)
         if not plans:
             return None, []
         costed = [(self._expression_corrected(self.robust(plan, parsed), plan, parsed, candidates), plan) for plan in plans]
@@ -770,7 +806,7 @@ class PlannerCoster:
             return cost, list(candidates)
         used = set().union(*(p.indexes_used for p in plans))
         narrowest: dict[HypoIndex, Candidate] = {}
-        for c, h in self._configuration(parsed, candidates)[0]:
+        for c, h in configuration[0]:
             if h in used and (h not in narrowest or len(c.keys) + len(c.include) < len(narrowest[h].keys) + len(narrowest[h].include)):
                 narrowest[h] = c
         picked = {c.spec for c in narrowest.values()}
