@@ -498,6 +498,15 @@ class _Shape:
     held: frozenset[str]  # what an index-only scan finds in it: named and INCLUDE columns (a pinned column needs no fetch)
 
 
+@dataclass
+class _Worked:
+    """What the planner coster works out once about one candidate."""
+
+    shape: _Shape | None
+    hypo: HypoIndex
+    cuts: dict[int, Candidate] = field(default_factory=dict)  # keys kept -> PlannerCoster._cut()
+
+
 def _shape(c: Candidate) -> _Shape | None:
     """The candidate's _Shape; None for one with expression keys or another access method."""
     if c.method != "btree" or any(k.expression or not k.column for k in c.keys):
@@ -564,8 +573,7 @@ class PlannerCoster:
         # fingerprint -> id(candidate) -> (the candidate, its usable part and that part's hypothetical index)
         self._parts: dict[str, dict[int, tuple[Candidate, Candidate | None, HypoIndex | None]]] = {}
         self._uses: dict[str, dict[tuple[str, str], list[_Use]]] = {}  # fingerprint -> _uses()
-        self._shapes: dict[IndexDef, _Shape | None] = {}
-        self._cuts: dict[tuple[IndexDef, int], Candidate] = {}  # _cut()
+        self._worked: dict[int, tuple[Candidate, _Worked]] = {}  # id(candidate) -> _of()
         self._crowded: set[str] = set()  # fingerprints offered more than CROWDED candidates
         self._texts: dict[str, str] = {}  # fingerprint -> the text explained (long lists cut: pg.lexing.bound_lists)
         self._bounded: dict[str, list[str]] = {}  # fingerprint -> what bound_lists said it did
@@ -621,23 +629,28 @@ class PlannerCoster:
             self._uses[fp] = _uses(parsed, self.catalog)
         hit = known.get(id(c))
         if hit is None or hit[0] is not c:
-            spec = c.spec
-            if spec not in self._shapes:
-                self._shapes[spec] = _shape(c)
-            part = _usable_part(self._uses[fp].get((c.schema, c.table), []), c, self._shapes[spec], fp in self._crowded,
-                                self._cut)
-            hit = known[id(c)] = (c, part, self.hypo(part) if part is not None else None)
+            of = self._of(c)
+            part = _usable_part(self._uses[fp].get((c.schema, c.table), []), c, of.shape, fp in self._crowded, self._cut)
+            hypo = None if part is None else of.hypo if part is c else self._of(part).hypo
+            hit = known[id(c)] = (c, part, hypo)
         return hit[1], hit[2]
+
+    def _of(self, c: Candidate) -> _Worked:
+        """What is worked out once per candidate object (by id, kept alive with it)."""
+        hit = self._worked.get(id(c))
+        if hit is None or hit[0] is not c:
+            hit = self._worked[id(c)] = (c, _Worked(_shape(c), self.hypo(c)))
+        return hit[1]
 
     def _cut(self, c: Candidate, keep: int) -> Candidate:
         """The index with only its first `keep` keys and no INCLUDE columns, where its entries take
         the same bytes on a page that way (the same size, so nearly the same cost); else the index."""
-        key = (c.spec, keep)
-        if key not in self._cuts:
+        cuts = self._of(c).cuts
+        if keep not in cuts:
             table = self.catalog.tables.get(f"{c.schema}.{c.table}") if self.catalog is not None else None
             part = Candidate(c.schema, c.table, c.keys[:keep], [], c.where, c.method)
-            self._cuts[key] = part if _entry_bytes(entry_width(table, part)) == _entry_bytes(entry_width(table, c)) else c
-        return self._cuts[key]
+            cuts[keep] = part if _entry_bytes(entry_width(table, part)) == _entry_bytes(entry_width(table, c)) else c
+        return cuts[keep]
 
     def plan(self, parsed: ParsedStatement, config: Iterable[Candidate]) -> Plan | None:
         plans = self._plans(parsed, config)
