@@ -130,7 +130,7 @@ class StatsCoster:
             return None
         best: AccessCost | None = None
         only = index_only_possible(index, access)
-        width = self.entry_width(table, index)
+        width = entry_width(table, index)
         skip = serve.skippable(table, self.catalog.server_version)
         for req in self.requirements(access):
             m = match(index, req, access, skip)
@@ -245,9 +245,6 @@ class StatsCoster:
     def whatif_calls(self) -> int:
         return self.costed
 
-    def entry_width(self, table: Table | None, index: Index) -> float:
-        return entry_width(table, index)
-
     def usable_part(self, parsed: ParsedStatement, candidate: Candidate) -> Candidate | None:
         """The whole index: the model costs each index as it is."""
         return candidate
@@ -257,7 +254,7 @@ class StatsCoster:
         rows = self.model.rows(table) * (candidate.rows_fraction if candidate.rows_fraction is not None else 1.0)
         if candidate.method == "brin":
             ranges = math.ceil(self.model.pages(table) / BRIN_PAGES_PER_RANGE)
-            width = self.entry_width(table, candidate.spec.as_index())
+            width = entry_width(table, candidate.spec.as_index())
             return int(max(3, 2 + math.ceil(ranges * (2 * width + 24) / 8000.0)) * 8192)
         if candidate.method == "gin":
             total = 0.0
@@ -270,7 +267,7 @@ class StatsCoster:
                 entries = max(1.0, (width - overhead) / per_entry)
                 total += rows * entries * GIN_BYTES_PER_ITEM
             return int(max(total, 16384))
-        width = self.entry_width(table, candidate.spec.as_index())
+        width = entry_width(table, candidate.spec.as_index())
         return int(rows * (width + _KEY_OVERHEAD) * _FILL)
 
     def rows(self, parsed: ParsedStatement) -> float | None:

@@ -213,15 +213,10 @@ def _keyed(c: Candidate, n: int | None = None) -> tuple:
             tuple((k.column, k.expression, k.opclass, k.collation, k.desc, k.nulls_first) for k in keys))
 
 
-def narrower(narrow: Candidate, wide: Candidate) -> bool:
-    """Whether `narrow` is `wide` with fewer columns: a left prefix of its keys, or its
-    keys with fewer INCLUDE columns (a cheaper option under a budget)."""
-    return bool(_narrower_ones([narrow], [wide]))
-
-
 def _narrower_ones(pool: list[Candidate], wide: list[Candidate]) -> list[Candidate]:
-    """The candidates of `pool` narrower than one of `wide`, found by lookup (a pool of thousands
-    against thousands)."""
+    """The candidates of `pool` that are one of `wide` with fewer columns: a left prefix of its
+    keys, or its keys with fewer INCLUDE columns (a cheaper option under a budget); found by
+    lookup (a pool of thousands against thousands)."""
     prefixes = {_keyed(w, n) for w in wide for n in range(1, len(w.keys))}
     includes: dict[tuple, list[set[str]]] = {}
     for w in wide:
