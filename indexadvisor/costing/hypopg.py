@@ -35,17 +35,21 @@ from indexadvisor.candidates.serve import tested_columns, where_columns
 from indexadvisor.costing.leading import lead_with
 from indexadvisor.costing.stats import entry_width
 from indexadvisor.errors import DatabaseError
-from indexadvisor.model import Candidate, Catalog, IndexDef, ParsedStatement, PredKind
+from indexadvisor.model import Candidate, Catalog, IndexDef, ParsedStatement, PredKind, Table
 from indexadvisor.pg import session as db
 from indexadvisor.pg.exprtext import signature
 from indexadvisor.pg.lexing import bound_lists
-from indexadvisor.pg.selectivity import DEFAULT_EQ_SEL, TableStats
-from indexadvisor.pg.sql import create_index_sql, quote_ident
+from indexadvisor.pg.selectivity import DEFAULT_EQ_SEL, TableStats, sampled_eq_selectivity
+from indexadvisor.pg.sql import create_index_sql, qualified, quote_ident
 
 _PARAM = re.compile(r"\$(\d+)")
 # planner cost of fetching one row through an index (a descent and a heap page): the least an
 # expression index's corrected cost is counted at
 EXPRESSION_FLOOR = 8.0
+# an expression no statistic describes (data->>'key') is measured on at most this many rows of its table,
+# read in at most this long (PlannerCoster._sampled)
+SAMPLE_ROWS = 30_000
+SAMPLE_TIMEOUT_MS = 2_000
 # a statement offered more candidates than this is costed with their usable parts (PlannerCoster.usable_part)
 CROWDED = 32
 _UNTYPED = re.compile(r"could not determine data type of parameter \$(\d+)")
@@ -578,6 +582,7 @@ class PlannerCoster:
         self._texts: dict[str, str] = {}  # fingerprint -> the text explained (long lists cut: pg.lexing.bound_lists)
         self._bounded: dict[str, list[str]] = {}  # fingerprint -> what bound_lists said it did
         self._expression_notes: dict[str, str] = {}  # fingerprint -> how an expression index's cost was corrected
+        self._samples: dict[tuple[str, str], tuple[float, int] | None] = {}  # (table, expression) -> _sampled()
         # HypoPG prices a hypothetical index below an identical real one (its size and
         # height estimates are not the real ones), so every configuration, the baseline
         # too, carries hypothetical copies of the existing B-trees: a candidate then only
@@ -788,18 +793,52 @@ class PlannerCoster:
         refs = {signature(k.expression) for c in used for k in c.keys if k.expression}
         pred = next((q for q in access.predicates if q.expression is not None and q.column in refs
                      and q.kind in (PredKind.EQ, PredKind.IN)), None)
-        if table is None or not table.has_stats or pred is None:
+        if table is None or not table.has_stats or pred is None or cost <= EXPRESSION_FLOOR:
             return cost
         assumed = min(1.0, DEFAULT_EQ_SEL * max(pred.values, 1))
-        ours = TableStats().selectivity(table, pred)
-        if ours >= assumed or cost <= EXPRESSION_FLOOR:
+        ours, source = TableStats().selectivity(table, pred), "pg_stats of its column"
+        if ours >= assumed:  # no column statistic says more (data->>'key'): ask a bounded sample
+            key = next(k.expression for c in used for k in c.keys if k.expression and signature(k.expression) == pred.column)
+            sampled = self._sampled(table, key)
+            if sampled is None:
+                return cost
+            ours, source = min(1.0, sampled[0] * max(pred.values, 1)), f"a sample of {sampled[1]:,} of its table's rows"
+        if ours >= assumed:
             return cost
         corrected = max(EXPRESSION_FLOOR, cost * ours / assumed)
         self._expression_notes[parsed.statement.fingerprint] = (
             f"with the expression index on {pred.expression} the planner assumed its default selectivity ({assumed:.1%} "
-            f"of the rows: no statistics exist for an expression no real index has); from pg_stats of its column it "
+            f"of the rows: no statistics exist for an expression no real index has); from {source} it "
             f"matches about {ours:.4%}, so that plan is counted at {corrected:,.1f} instead of {cost:,.1f}")
         return corrected
+
+    def _sampled(self, table: Table, expression: str) -> tuple[float, int] | None:
+        """The share of rows one value of an expression of the table's columns matches, and the rows
+        it was measured on: from at most SAMPLE_ROWS rows of a block sample (TABLESAMPLE SYSTEM,
+        REPEATABLE: the same rows on every run), read in the advisor's read-only session under a
+        statement timeout of SAMPLE_TIMEOUT_MS; None when that fails or finds nothing."""
+        key = (str(table.qname), expression)
+        if key not in self._samples:
+            share = min(100.0, max(0.001, 100.0 * 2 * SAMPLE_ROWS / max(table.row_estimate or 0.0, 1.0)))
+            sample = (f"WITH s AS (SELECT ({expression}) AS v FROM {qualified(table.schema, table.name)} "
+                      f"TABLESAMPLE SYSTEM ({share:.3f}) "
+                      f"REPEATABLE (0) LIMIT {SAMPLE_ROWS}) "
+                      "SELECT count(*) AS sampled, count(v) AS non_null, count(DISTINCT v) AS distinct_values, "
+                      "(SELECT count(*) FROM (SELECT 1 FROM s WHERE v IS NOT NULL GROUP BY v HAVING count(*) = 1) o) AS once "
+                      "FROM s")
+            try:
+                rows = db.run_batch(self.whatif.conn, [f"SET LOCAL statement_timeout = {SAMPLE_TIMEOUT_MS}", sample],
+                                    what="sampling an expression's values")[1]
+            except DatabaseError:
+                rows = []
+            found = None
+            if rows:
+                r = rows[0]
+                sel = sampled_eq_selectivity(int(r["sampled"]), int(r["non_null"]), int(r["distinct_values"]),
+                                             int(r["once"]), table.row_estimate or float(r["sampled"]))
+                found = (sel, int(r["sampled"])) if sel is not None else None
+            self._samples[key] = found
+        return self._samples[key]
 
     def ideal(self, parsed: ParsedStatement, candidates: list[Candidate]) -> tuple[float | None, list[Candidate]]:
         """The statement's cost with every candidate available, and the ones its plans use: of

@@ -223,3 +223,20 @@ def _unquote(constant: str) -> str:
     if len(constant) >= 2 and constant[0] == "'" and constant[-1] == "'":
         return constant[1:-1].replace("''", "'")
     return constant
+
+
+def sampled_eq_selectivity(sampled: int, non_null: int, distinct: int, once: int, rows: float) -> float | None:
+    """The share of a table's rows one value of an expression matches, from a sample of `sampled`
+    rows in which the expression was not null `non_null` times, took `distinct` values, `once` of
+    them seen once; None from an empty sample. The number of distinct values in the table is
+    PostgreSQL's own estimator (ANALYZE's, Haas and Stokes): every value seen once means unique."""
+    if sampled <= 0 or non_null <= 0 or distinct <= 0:
+        return None
+    share = non_null / sampled  # of the rows, those where it is not null
+    total = max(rows * share, float(non_null))
+    if once >= distinct:
+        values = total
+    else:
+        values = non_null * distinct / (non_null - once + once * non_null / total)
+        values = min(max(values, float(distinct)), total)
+    return share / values
