@@ -18,15 +18,21 @@ USERS = (
 )
 
 
+def _loaded(dsn: str, tmp_path, statements: tuple[str, ...], workload: str):
+    """The database with HypoPG and the table, analysed; the workload's file."""
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute("CREATE EXTENSION IF NOT EXISTS hypopg")
+        for statement in statements:
+            conn.execute(statement)
+        conn.execute("ANALYZE")
+    path = tmp_path / "w.sql"
+    path.write_text(workload)
+    return path
+
+
 @pytest.mark.hypopg
 def test_lower_email_on_a_unique_column_is_costed_as_one_row(fresh_db, tmp_path):
-    with psycopg.connect(fresh_db, autocommit=True) as conn:
-        conn.execute("CREATE EXTENSION IF NOT EXISTS hypopg")
-        for statement in USERS:
-            conn.execute(statement)
-        conn.execute("ANALYZE users")
-    workload = tmp_path / "w.sql"
-    workload.write_text("SELECT * FROM users WHERE lower(email) = $1;\n")
+    workload = _loaded(fresh_db, tmp_path, USERS, "SELECT * FROM users WHERE lower(email) = $1;\n")
     report = api.analyze([workload], dsn=fresh_db)
     (rec,) = report.recommendations
     assert rec.keys[0].expression == "lower(email)"
@@ -51,13 +57,7 @@ TENANTS = (
 def test_a_json_key_no_statistic_describes_is_measured_on_a_bounded_sample(fresh_db, tmp_path):
     """pg_stats of a jsonb column says nothing of one key's values: the advisor reads a block
     sample of the table (read-only, bounded, the same rows each run) and finds the key unique."""
-    with psycopg.connect(fresh_db, autocommit=True) as conn:
-        conn.execute("CREATE EXTENSION IF NOT EXISTS hypopg")
-        for statement in TENANTS:
-            conn.execute(statement)
-        conn.execute("ANALYZE tenants")
-    workload = tmp_path / "w.sql"
-    workload.write_text("SELECT * FROM tenants WHERE settings->>'installationId' = $1;\n")
+    workload = _loaded(fresh_db, tmp_path, TENANTS, "SELECT * FROM tenants WHERE settings->>'installationId' = $1;\n")
     reports = [api.analyze([workload], dsn=fresh_db) for _ in range(2)]
     (rec,) = reports[0].recommendations
     assert "installationId" in (rec.keys[0].expression or "")
