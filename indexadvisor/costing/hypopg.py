@@ -481,14 +481,14 @@ def _uses(parsed: ParsedStatement, catalog: Catalog | None) -> dict[tuple[str, s
         searched = tested_columns(a)
         ordered = set(a.group_by) | {k.column for k in a.order_by}
         star = "*" in a.columns_read
-        read: set[str] | None = set(a.columns_read) - {"*"}
+        listed = a.columns_read - {"*"}
+        read: frozenset[str] | None = frozenset(listed)
         if star:
             table = catalog.tables.get(str(a.table)) if catalog is not None else None
-            read = (a.columns_read - {"*"}) | set(table.columns) if table is not None else None
+            read = frozenset(listed | set(table.columns)) if table is not None else None
         out.setdefault((a.table.schema, a.table.name), []).append(_Use(
-            frozenset(searched), frozenset(searched | ordered | (a.columns_read - {"*"})),
-            frozenset(searched | ordered | (a.columns_output - {"*"})), frozenset(read) if read is not None else None,
-            star, any(p.expression is not None for p in a.predicates), a.kind == "insert"))
+            frozenset(searched), frozenset(searched | ordered | listed), frozenset(searched | ordered | (a.columns_output - {"*"})),
+            read, star, any(p.expression is not None for p in a.predicates), a.kind == "insert"))
     return out
 
 
