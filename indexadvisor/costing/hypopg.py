@@ -165,6 +165,8 @@ class WhatIf:
         self.explains = 0
         self.on_explain: Callable[[int], None] | None = None  # called with the count after each EXPLAIN (progress)
         self.cache_hits = 0
+        self.implied = 0  # answers implied by plans already made (_implied)
+        self._explained: dict[str, list[tuple[frozenset[HypoIndex], Plan]]] = {}  # key -> configurations explained, their plans
         self._cache: dict[tuple[str, frozenset[HypoIndex]], Plan] = {}
         self._sizes: dict[HypoIndex, int] = {}
         self._param_types: dict[str, list[str]] = {}
@@ -190,17 +192,35 @@ class WhatIf:
         if cached is not None:
             self.cache_hits += 1
             return cached
+        implied = self._implied(key, config)
+        if implied is not None:
+            self.implied += 1
+            self._cache[(key, config)] = implied
+            return implied
         ahead = self._ahead.pop((key, config), None)
         if ahead is not None:  # explained by prefetch(): counted now, as if explained now
             outcome, explains = ahead
             self._count(explains)
             if isinstance(outcome, Exception):
                 raise outcome
-            self._cache[(key, config)] = outcome
+            self._keep(key, config, outcome)
             return outcome
         plan = self._explain(key, sql, sorted(config, key=lambda i: i.definition))
-        self._cache[(key, config)] = plan
+        self._keep(key, config, plan)
         return plan
+
+    def _implied(self, key: str, config: frozenset[HypoIndex]) -> Plan | None:
+        """The plan explained for a configuration that holds this one and uses only indexes this
+        one has too: it is this one's plan, no EXPLAIN needed (it was the cheapest among more
+        indexes, and it is still there). The what-if calls whose answer the ones made imply."""
+        for bigger, plan in self._explained.get(key, ()):
+            if plan.indexes_used <= config <= bigger:
+                return plan
+        return None
+
+    def _keep(self, key: str, config: frozenset[HypoIndex], plan: Plan) -> None:
+        self._cache[(key, config)] = plan
+        self._explained.setdefault(key, []).append((config, plan))
 
     def parallel(self, jobs: int | None) -> None:
         """Explain prefetch()ed statements over `jobs` sessions (this one and jobs - 1 more);
@@ -213,7 +233,8 @@ class WhatIf:
         Their plans wait until cost() asks for them, and only then count as EXPLAINs (or raise
         the error the planner gave), so that a run's plans, errors and EXPLAIN count are the
         same whatever the number of sessions: a request nobody asks for again counts nothing."""
-        todo = list(dict.fromkeys((k, s, c) for k, s, c in requests if (k, c) not in self._cache and (k, c) not in self._ahead))
+        todo = list(dict.fromkeys((k, s, c) for k, s, c in requests
+                                  if (k, c) not in self._cache and (k, c) not in self._ahead and self._implied(k, c) is None))
         if self.jobs <= 1 or len(todo) < 2:
             return
         sessions = self._sessions()
