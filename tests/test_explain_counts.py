@@ -63,6 +63,22 @@ def test_the_report_is_the_same_for_any_number_of_costing_sessions(loaded, tmp_p
 
 
 @pytest.mark.hypopg
+def test_a_statement_offered_many_candidates_gets_the_same_report_for_any_number_of_sessions(loaded, tmp_path):
+    """30 columns, all 435 pairs: a statement is offered more than CROWDED candidates and costed
+    with their usable parts, which the screen decides before any prefetch runs."""
+    with psycopg.connect(loaded, autocommit=True) as conn:
+        conn.execute("CREATE TABLE w (id int PRIMARY KEY, " + ", ".join(f"c{i} int NOT NULL" for i in range(30)) + ")")
+        conn.execute("INSERT INTO w SELECT g, " + ", ".join(f"(g * {i + 7}) % {2 + 3 * i}" for i in range(30))
+                     + " FROM generate_series(1, 3000) g")
+        conn.execute("VACUUM ANALYZE w")
+    path = tmp_path / "w.sql"
+    path.write_text("".join(f"SELECT * FROM w WHERE c{i} = 0 AND c{j} = 1;\n" for i in range(30) for j in range(i + 1, 30)))
+    reports = [to_dict(api.analyze([path], dsn=loaded, options=SelectionOptions(jobs=jobs))) for jobs in (1, 4)]
+    assert reports[0]["recommendations"]
+    assert reports[0] == reports[1]
+
+
+@pytest.mark.hypopg
 def test_a_plan_made_with_more_indexes_answers_for_fewer_that_still_hold_the_ones_it_uses(loaded):
     """The planner picked its plan among more indexes; with only some of them gone, and none it
     uses, that plan is still the cheapest: no EXPLAIN (WhatIf._implied). Without one it uses, an

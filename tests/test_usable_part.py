@@ -14,7 +14,7 @@ import pytest
 from casefiles import apply_stats
 
 from indexadvisor.catalog.ddl import read_ddl
-from indexadvisor.costing.hypopg import PlannerCoster, WhatIf
+from indexadvisor.costing.hypopg import CROWDED, PlannerCoster, WhatIf
 from indexadvisor.extract.patterns import Extractor
 from indexadvisor.model import Candidate, IndexKey, ParsedStatement, Statement
 
@@ -78,8 +78,9 @@ def catalog(tmp_path_factory):
 @pytest.mark.parametrize("sql, index, part", CASES, ids=[f"{s} | {i}" for s, i, _ in CASES])
 def test_usable_part_of_a_crowded_statement(catalog, sql, index, part):
     coster = PlannerCoster(None, catalog)  # type: ignore[arg-type]  # the rule asks no server
-    coster._crowded.add("fp")  # as ideal() marks a statement offered more than CROWDED candidates
-    got = coster.usable_part(_parsed(sql, catalog), _index(index))
+    parsed = _parsed(sql, catalog)
+    coster.offer(parsed, [_index("a")] * (CROWDED + 1))  # as the screen offers a statement many candidates
+    got = coster.usable_part(parsed, _index(index))
     if part == "-":
         assert got is None
     else:
@@ -104,8 +105,8 @@ def test_an_int_after_a_wider_key_changes_the_entry_and_stays(tmp_path):
     errors: list = []
     catalog = read_ddl([path], errors)
     coster = PlannerCoster(None, catalog)  # type: ignore[arg-type]
-    coster._crowded.add("fp")
     parsed = _parsed("SELECT * FROM t WHERE b = $1", catalog)
+    coster.offer(parsed, [_index("a")] * (CROWDED + 1))
     assert coster.usable_part(parsed, _index("b, a")).spec == _index("b, a").spec
     assert coster.usable_part(parsed, _index("a, b")).spec == _index("a, b").spec  # b is named: kept
 

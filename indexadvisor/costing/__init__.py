@@ -21,6 +21,9 @@ class Coster(Protocol):
     def statement_cost(self, parsed: ParsedStatement, config: Iterable[Candidate]) -> float | None:
         """Cost of one execution with the existing indexes plus `config`; None if it cannot be costed."""
 
+    def offer(self, parsed: ParsedStatement, candidates: list[Candidate]) -> None:
+        """The candidates the screen offers the statement, said before any of them is costed with it."""
+
     def ideal(self, parsed: ParsedStatement, candidates: list[Candidate]) -> tuple[float | None, list[Candidate]]:
         """The cost with every candidate available, and the candidates that cheapest plan uses."""
 

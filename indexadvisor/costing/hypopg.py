@@ -632,7 +632,7 @@ class PlannerCoster:
         min() or an index-only scan), or that reads nothing but columns it holds (count(*));
         any other index (expression keys, GIN, BRIN, hash) always counts as usable.
 
-        A statement offered more than CROWDED candidates (ideal(); 4,950 column pairs on one
+        A statement offered more than CROWDED candidates (offer(); 4,950 column pairs on one
         table name each column 99 times) is costed with their usable parts: where an index
         cannot cover the access (it reads a column the index lacks: no index-only scan), the
         trailing keys the statement never names and the INCLUDE columns serve it nothing but
@@ -861,12 +861,16 @@ class PlannerCoster:
             self._samples[key] = found
         return self._samples[key]
 
+    def offer(self, parsed: ParsedStatement, candidates: list[Candidate]) -> None:
+        """A statement offered more than CROWDED candidates is costed with their usable parts
+        (usable_part); said before any of them is costed with it, in whatever order (prefetch)."""
+        if len(candidates) > CROWDED:
+            self._crowded.add(parsed.statement.fingerprint)
+
     def ideal(self, parsed: ParsedStatement, candidates: list[Candidate]) -> tuple[float | None, list[Candidate]]:
         """The statement's cost with every candidate available, and the ones its plans use: of
         the candidates whose usable part a plan uses, the narrowest (the planner's own choice
         between a smaller and a bigger index that serve the statement alike)."""
-        if len(candidates) > CROWDED:
-            self._crowded.add(parsed.statement.fingerprint)  # before any of them is asked about
         configuration = self._configuration(parsed, candidates)
         plans = self._plans(parsed, candidates, configuration)
         if not plans:

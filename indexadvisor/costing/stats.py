@@ -245,6 +245,9 @@ class StatsCoster:
     def whatif_calls(self) -> int:
         return self.costed
 
+    def offer(self, parsed: ParsedStatement, candidates: list[Candidate]) -> None:
+        """Nothing to prepare: the model costs each index as it is."""
+
     def usable_part(self, parsed: ParsedStatement, candidate: Candidate) -> Candidate | None:
         """The whole index: the model costs each index as it is."""
         return candidate

@@ -109,6 +109,8 @@ def planner_picks(pool: list[Candidate], relevant: dict[IndexDef, list[ParsedSta
         for p in relevant[c.spec]:
             offered.setdefault(p.statement.fingerprint, (p, []))[1].append(c)
     picked: set[IndexDef] = set()
+    for p, candidates in offered.values():
+        coster.offer(p, candidates)
     prefetch(coster, [(p, candidates) for fp, (p, candidates) in offered.items() if fp in current])
     for fp, (p, candidates) in offered.items():
         if fp not in current:
