@@ -301,13 +301,6 @@ def tested_columns(access: TableAccess) -> set[str]:
     return {p.column for p in access.predicates} | {p.column for arms in access.any_of for arm in arms for p in arm}
 
 
-def tests_all(access: TableAccess, columns: frozenset[str]) -> bool:
-    """Whether `columns` <= tested_columns(access), without building that set (the screen asks it
-    for every partial candidate and statement on its leading column)."""
-    return all(any(p.column == col for p in access.predicates)
-               or any(p.column == col for arms in access.any_of for arm in arms for p in arm) for col in columns)
-
-
 def predicate_implied(where: str, access: TableAccess) -> bool:
     """Whether an access's predicates imply a partial index's WHERE (simple conjunctions)."""
     required = index_predicates(where)

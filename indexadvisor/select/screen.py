@@ -9,7 +9,7 @@ relevant to the statements whose access its leading keys serve (the serve rule).
 from __future__ import annotations
 
 from indexadvisor.candidates.requirements import Requirement, key_ref, requirement_for
-from indexadvisor.candidates.serve import copies_existing, could_serve, match, tests_all, where_columns
+from indexadvisor.candidates.serve import copies_existing, could_serve, match, tested_columns, where_columns
 from indexadvisor.costing import Coster, prefetch
 from indexadvisor.extract.where import index_predicates
 from indexadvisor.model import Candidate, Catalog, IndexDef, IndexKey, ParsedStatement, PredKind, Table, TableAccess
@@ -82,7 +82,7 @@ def relevant_statements(c: Candidate, by_column: ColumnIndex, catalog: Catalog,
                     break
                 continue
             if broad and lead in indexable_columns(a):
-                if not c.where or tests_all(a, where_columns(c.where)):
+                if not c.where or where_columns(c.where) <= tested_columns(a):
                     out.append(p)
                     break
                 continue  # the planner cannot prove its WHERE from this access
