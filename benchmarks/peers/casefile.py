@@ -176,15 +176,24 @@ def norm_expr(text: str) -> str:
     return re.sub(r'[\s()"]', "", t).lower()
 
 
-def _split_top(text: str, sep: str = ",") -> list[str]:
-    parts, depth, cur, quote = [], 0, "", False
-    for ch in text:
+def _depths(text: str, start: int = 0):
+    """Each (index, character, parenthesis depth after it) from start, quoted text at the depth it
+    is quoted at (parentheses inside '...' do not count)."""
+    depth, quote = 0, False
+    for i in range(start, len(text)):
+        ch = text[i]
         if ch == "'":
             quote = not quote
         elif not quote and ch == "(":
             depth += 1
         elif not quote and ch == ")":
             depth -= 1
+        yield i, ch, depth, quote
+
+
+def _split_top(text: str, sep: str = ",") -> list[str]:
+    parts, cur = [], ""
+    for _, ch, depth, quote in _depths(text):
         if ch == sep and depth == 0 and not quote:
             parts.append(cur)
             cur = ""
@@ -196,17 +205,9 @@ def _split_top(text: str, sep: str = ",") -> list[str]:
 
 def _balanced(text: str, start: int) -> int:
     """The index just past the ')' closing the '(' at start."""
-    depth, quote = 0, False
-    for i in range(start, len(text)):
-        ch = text[i]
-        if ch == "'":
-            quote = not quote
-        elif not quote and ch == "(":
-            depth += 1
-        elif not quote and ch == ")":
-            depth -= 1
-            if depth == 0:
-                return i + 1
+    for i, ch, depth, quote in _depths(text, start):
+        if ch == ")" and not quote and depth == 0:
+            return i + 1
     raise ValueError(f"unbalanced parentheses in {text!r}")
 
 
