@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from indexadvisor.model import (
     Catalog,
     IndexKey,
+    Predicate,
     PredKind,
     SortKey,
     Table,
@@ -30,9 +31,13 @@ from indexadvisor.model import (
 )
 from indexadvisor.pg import types as T
 from indexadvisor.pg.exprtext import signature
+from indexadvisor.pg.selectivity import TableStats
 
 _EQ_KINDS = (PredKind.EQ, PredKind.IS_NULL)
 _RANGE_KINDS = (PredKind.RANGE, PredKind.LIKE_PREFIX)
+# an equality or NULL test whose value at least this share of the rows holds is a filter, not a key
+FILTER_ONLY_SHARE = 0.9
+_SHARES = TableStats()
 PATTERN_OPCLASSES = ("text_pattern_ops", "varchar_pattern_ops", "bpchar_pattern_ops")
 
 
@@ -52,6 +57,9 @@ class Requirement:
     exprs: dict[str, str] = field(default_factory=dict)  # ref -> expression text as written, for expression keys
     range_like: bool = False  # the range is only LIKE 'abc%' (with no opclass needed in a C collation)
     flags: list[str] = field(default_factory=list)  # equality columns that are flags (see is_flag): narrow little
+    # columns the access pins (`flag = false`, `x IS NULL`) to a value nearly every row holds
+    # (see filters_only): an index need not have them, and one that has them still serves
+    optional: list[str] = field(default_factory=list)
 
     @property
     def width(self) -> int:
@@ -72,17 +80,35 @@ class Requirement:
 
     def narrowed(self, eq: list[str]) -> Requirement:
         return Requirement(eq, self.sort, self.range, self.range_opclass, self.in_after_sort, self.exprs, self.range_like,
-                           [c for c in self.flags if c in eq])
+                           [c for c in self.flags if c in eq], self.optional)
 
 
 def is_flag(column: str, access: TableAccess, table: Table | None) -> bool:
     """A column an equality or NULL test on narrows little: a boolean, a column with at most
     five distinct values, or one the access tests with IS NULL. Such columns go last among
     the equality columns, and are the first a narrower index leaves out."""
-    if column in access.columns_of(PredKind.IS_NULL):
-        return True
+    return column in access.columns_of(PredKind.IS_NULL) or _few_values(column, table)
+
+
+def _few_values(column: str, table: Table | None) -> bool:
+    """A boolean, or a column with at most five distinct values."""
     col = table.columns.get(column) if table else None
     return col is not None and (col.type.startswith("bool") or (col.stats is not None and 0 < col.stats.n_distinct <= 5))
+
+
+def filters_only(column: str, preds: list[Predicate], table: Table | None) -> bool:
+    """Whether the access pins the column to a value nearly every row holds (at least
+    FILTER_ONLY_SHARE of them by pg_stats): `"isDeleted" = false` where 3% are deleted,
+    `"deletedAt" IS NULL` where 95% are NULL. As a key it narrows nothing and only widens
+    the index and keeps it from serving the statements that do not test it, so it stays a
+    filter. Only a value the statement itself shows counts: a literal on a flag column (see
+    _few_values) or a NULL test; a parameter's value is unknown."""
+    if table is None or not table.has_stats:
+        return False
+    tests = [p for p in preds if p.column == column and p.expression is None and p.kind in _EQ_KINDS]
+    known = [p for p in tests if p.kind == PredKind.IS_NULL or (p.constant is not None and _few_values(column, table))]
+    return bool(known) and len(known) == len(tests) and all(
+        _SHARES.selectivity(table, p) >= FILTER_ONLY_SHARE for p in known)
 
 
 def is_unique(column: str, table: Table | None) -> bool:
@@ -156,10 +182,13 @@ def requirement_for(access: TableAccess, rank: Callable[[str], tuple], expressio
         eq, sort, in_after_sort, range_col, range_opclass, only_like = [pinned], [], [], None, None, False
     cut = next((i for i, k in enumerate(sort) if is_unique(k.column, table)), None)
     sort = sort if cut is None else sort[:cut + 1]  # keys after a unique one never break a tie
+    optional = [c for c in dict.fromkeys(eq + in_after_sort) if c not in exprs and filters_only(c, preds, table)]
+    eq = [c for c in eq if c not in optional]
+    in_after_sort = [c for c in in_after_sort if c not in optional]
     used = set(eq) | set(in_after_sort) | ({range_col} if range_col else set())
     flags = [c for c in eq if c not in exprs and is_flag(c, access, table)]
     req = Requirement(eq, sort, range_col, range_opclass, in_after_sort, {r: t for r, t in exprs.items() if r in used},
-                      only_like, flags)
+                      only_like, flags, optional)
     return req if req.width else None
 
 
@@ -188,7 +217,8 @@ def describe_keys(keys: list[IndexKey], req: Requirement) -> str:
     eq = [c for c in req.eq if c in cols]
     sort = [s for s in req.sort if s.column in cols]
     text = describe(Requirement(eq, sort, req.range if req.range in cols else None, req.range_opclass,
-                                [c for c in req.in_after_sort if c in cols], req.exprs, req.range_like))
+                                [c for c in req.in_after_sort if c in cols], req.exprs, req.range_like,
+                                optional=[c for c in req.optional if c not in cols]))
     ideal = req.keys()
     if len(keys) < len(ideal):
         text += f"; narrower than the ideal ({', '.join(k.text for k in ideal)}), which did not pay for its size or width"
@@ -204,6 +234,9 @@ def describe(req: Requirement) -> str:
         parts.append("delivers ORDER BY " + ", ".join(s.column + (" DESC" if s.desc else "") for s in req.sort))
     if req.in_after_sort:
         parts.append("filter on " + ", ".join(req.in_after_sort) + " (an IN list or NULL test: it would break the order) kept after the sort keys")
+    if req.optional:
+        parts.append(f"{', '.join(req.optional)} left a filter (the value tested holds at least {FILTER_ONLY_SHARE:.0%} of the rows: "
+                     "as a key it would narrow nothing)")
     if req.range:
         parts.append(("LIKE prefix on " if req.range_like else "range on ") + req.exprs.get(req.range, req.range)
                      + (" (C collation: the default operator class serves it)" if req.range_like and not req.range_opclass else ""))

@@ -200,18 +200,19 @@ def match(index: Index, req: Requirement, access: TableAccess | None = None,
                 m.skipped = skipped
                 m.implied = _implied(index, access)
                 return m
+    searched = wanted | set(req.optional)  # a key on a column the access pins serves, needed or not
     matched: list[str] = []
     i = 0
     while i < len(keys):
         ref = refs[i]
-        if ref is None or ref not in wanted or ref in matched:
+        if ref is None or ref not in searched or ref in matched:
             break
         if keys[i].opclass and keys[i].opclass not in PATTERN_OPCLASSES:
             break
         matched.append(ref)
         i += 1
     pinned_eq = sorted(pinned & set(req.eq))
-    all_eq = len(matched) == len(wanted)
+    all_eq = wanted <= set(matched)
     # after the pinned prefix, an index can still deliver the order (unmatched equality
     # columns become filters) or search the range
     order = bool(req.sort) and _sort_matches(keys[i:i + len(req.sort)], req.sort)
