@@ -36,7 +36,7 @@ from indexadvisor.pg.selectivity import TableStats
 _EQ_KINDS = (PredKind.EQ, PredKind.IS_NULL)
 _RANGE_KINDS = (PredKind.RANGE, PredKind.LIKE_PREFIX)
 # an equality or NULL test whose value at least this share of the rows holds is a filter, not a key
-FILTER_ONLY_SHARE = 0.9
+FILTER_ONLY_SHARE = 0.8
 _SHARES = TableStats()
 PATTERN_OPCLASSES = ("text_pattern_ops", "varchar_pattern_ops", "bpchar_pattern_ops")
 
@@ -99,7 +99,7 @@ def _few_values(column: str, table: Table | None) -> bool:
 def filters_only(column: str, preds: list[Predicate], table: Table | None) -> bool:
     """Whether the access pins the column to a value nearly every row holds (at least
     FILTER_ONLY_SHARE of them by pg_stats): `"isDeleted" = false` where 3% are deleted,
-    `"deletedAt" IS NULL` where 95% are NULL. As a key it narrows nothing and only widens
+    `"deletedAt" IS NULL` where 95% are NULL, `status = 'active'` where 88% are active. As a key it narrows nothing and only widens
     the index and keeps it from serving the statements that do not test it, so it stays a
     filter. Only a value the statement itself shows counts: a literal on a flag column (see
     _few_values) or a NULL test; a parameter's value is unknown."""

@@ -163,12 +163,14 @@ def extensions(c: Candidate, per: dict[str, tuple[float, float]], parsed: list[P
     """Wider candidates grown from one that pays off: one more column its statements use.
 
     Chosen, an extension replaces its parent (the parent would be a redundant prefix).
-    Each is registered in `origins` with its parent's requirements.
+    Each is registered in `origins` with its parent's requirements; a column those leave a
+    filter (Requirement.optional: a value nearly every row holds) is not one more key.
     """
     if len(c.keys) >= max_width or c.method != "btree":
         return []
     table = catalog.tables.get(f"{c.schema}.{c.table}")
     have = {k.column for k in c.keys} | set(c.include)  # a key cannot repeat an INCLUDE column
+    have |= {col for r in origins.get(c.spec, []) for col in r.optional}
     columns: list[str] = []
     for p in parsed:
         if p.statement.fingerprint not in per:
