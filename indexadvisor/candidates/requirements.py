@@ -99,10 +99,10 @@ def _few_values(column: str, table: Table | None) -> bool:
 def filters_only(column: str, preds: list[Predicate], table: Table | None) -> bool:
     """Whether the access pins the column to a value nearly every row holds (at least
     FILTER_ONLY_SHARE of them by pg_stats): `"isDeleted" = false` where 3% are deleted,
-    `"deletedAt" IS NULL` where 95% are NULL, `status = 'active'` where 88% are active. As a key it narrows nothing and only widens
-    the index and keeps it from serving the statements that do not test it, so it stays a
-    filter. Only a value the statement itself shows counts: a literal on a flag column (see
-    _few_values) or a NULL test; a parameter's value is unknown."""
+    `"deletedAt" IS NULL` where 95% are NULL, `status = 'active'` where 88% are active. As a
+    key it narrows nothing: it only widens the index and keeps it from serving the statements
+    that do not test it, so it stays a filter. Only a value the statement itself shows counts:
+    a literal on a flag column (see _few_values) or a NULL test; a parameter's value is unknown."""
     if table is None or not table.has_stats:
         return False
     tests = [p for p in preds if p.column == column and p.expression is None and p.kind in _EQ_KINDS]
