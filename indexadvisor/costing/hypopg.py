@@ -33,7 +33,8 @@ from psycopg.types.json import set_json_loads
 
 from indexadvisor.candidates.serve import tested_columns, where_columns
 from indexadvisor.costing.leading import lead_with
-from indexadvisor.costing.stats import entry_width
+from indexadvisor.costing.model import StatsModel
+from indexadvisor.costing.stats import entry_width, index_bytes
 from indexadvisor.errors import DatabaseError
 from indexadvisor.model import Candidate, Catalog, IndexDef, ParsedStatement, PredKind, Table
 from indexadvisor.pg import session as db
@@ -590,6 +591,7 @@ class PlannerCoster:
     def __init__(self, whatif: WhatIf, catalog: Catalog | None = None) -> None:
         self.whatif = whatif
         self.catalog = catalog
+        self._model = StatsModel()  # sizes (index_bytes)
         self.failures: dict[str, str] = {}  # fingerprint -> why the planner refused it
         self.interrupted: dict[str, str] = {}  # fingerprint -> why a configuration could not be costed
         self._baseline: dict[str, Plan] = {}  # fingerprint -> its plan with the existing indexes
@@ -890,12 +892,22 @@ class PlannerCoster:
         return cost, [c for c in candidates if c.spec in picked]
 
     def size(self, candidate: Candidate) -> int | None:
+        """What the index takes once built: from the table's statistics (index_bytes: what CREATE
+        INDEX writes); HypoPG's estimate, which runs up to several times over, only for a table
+        that has none."""
+        table = self._stats_table(candidate)
+        if table is not None:
+            return index_bytes(table, candidate, self._model)
         index = self.hypo(candidate)
         return self.whatif.sizes([index])[index]
 
     def sizes(self, candidates: list[Candidate]) -> None:
         """Size many candidates in one batch (later size() calls are cache hits)."""
-        self.whatif.sizes([self.hypo(c) for c in candidates])
+        self.whatif.sizes([self.hypo(c) for c in candidates if self._stats_table(c) is None])
+
+    def _stats_table(self, candidate: Candidate) -> Table | None:
+        table = self.catalog.tables.get(f"{candidate.schema}.{candidate.table}") if self.catalog is not None else None
+        return table if table is not None and table.has_stats else None
 
     def rows(self, parsed: ParsedStatement) -> float | None:
         plan = self.plan(parsed, ())

@@ -15,6 +15,7 @@ from indexadvisor.candidates import serve
 from indexadvisor.candidates.kinds.covering import index_only_possible
 from indexadvisor.candidates.requirements import Requirement, key_ref, requirement_for
 from indexadvisor.candidates.serve import match
+from indexadvisor.costing.btree_size import EXPRESSION_WIDTH, btree_bytes
 from indexadvisor.costing.model import AccessCost, StatsModel
 from indexadvisor.model import (
     Candidate,
@@ -37,9 +38,6 @@ MIN_GAIN_WITH_STATS = 1.5
 def min_gain(table: Table | None) -> float:
     """The factor an index must make an access on this table cheaper by (see MIN_GAIN)."""
     return MIN_GAIN_WITH_STATS if table is not None and table.has_stats else MIN_GAIN
-_KEY_OVERHEAD = 16  # index tuple header and item pointer, bytes
-_FILL = 1.0 / 0.9  # B-tree leaf fill factor
-_EXPRESSION_WIDTH = 16  # bytes assumed for an expression key's value
 # GIN: one entry per trigram (about one per character), per jsonb key and value (jsonb_ops)
 # or leaf path (jsonb_path_ops), per array element; the row pointers of an entry are kept
 # as compressed posting lists, about GIN_BYTES_PER_ITEM each. Entries per row from the
@@ -253,25 +251,7 @@ class StatsCoster:
         return candidate
 
     def size(self, candidate: Candidate) -> int | None:
-        table = self.catalog.tables.get(f"{candidate.schema}.{candidate.table}")
-        rows = self.model.rows(table) * (candidate.rows_fraction if candidate.rows_fraction is not None else 1.0)
-        if candidate.method == "brin":
-            ranges = math.ceil(self.model.pages(table) / BRIN_PAGES_PER_RANGE)
-            width = entry_width(table, candidate.spec.as_index())
-            return int(max(3, 2 + math.ceil(ranges * (2 * width + 24) / 8000.0)) * 8192)
-        if candidate.method == "gin":
-            total = 0.0
-            for key in candidate.keys:
-                col = table.columns.get(key.column) if table and key.column else None
-                width = col.stats.avg_width if col is not None and col.stats is not None else 32
-                opclass = key.opclass if key.opclass in _GIN_ENTRY_WIDTH else (
-                    "jsonb_ops" if col is not None and col.type == "jsonb" else None)
-                per_entry, overhead = _GIN_ENTRY_WIDTH[opclass]
-                entries = max(1.0, (width - overhead) / per_entry)
-                total += rows * entries * GIN_BYTES_PER_ITEM
-            return int(max(total, 16384))
-        width = entry_width(table, candidate.spec.as_index())
-        return int(rows * (width + _KEY_OVERHEAD) * _FILL)
+        return index_bytes(self.catalog.tables.get(f"{candidate.schema}.{candidate.table}"), candidate, self.model)
 
     def rows(self, parsed: ParsedStatement) -> float | None:
         total = 0.0
@@ -291,10 +271,32 @@ def entry_width(table: Table | None, index: Index | Candidate) -> float:
     for name in names:
         col = table.columns.get(name) if table and name else None
         if name is None:
-            width += _EXPRESSION_WIDTH
+            width += EXPRESSION_WIDTH
         else:
             width += col.stats.avg_width if col is not None and col.stats is not None else 8
     return width
+
+
+def index_bytes(table: Table | None, candidate: Candidate, model: StatsModel) -> int:
+    """The bytes a new index takes once built: a B-tree by its on-disk layout (btree_size.py),
+    BRIN by its block ranges, GIN by its entries per row; a partial one holds its share of the rows."""
+    rows = model.rows(table) * (candidate.rows_fraction if candidate.rows_fraction is not None else 1.0)
+    if candidate.method == "brin":
+        ranges = math.ceil(model.pages(table) / BRIN_PAGES_PER_RANGE)
+        width = entry_width(table, candidate.spec.as_index())
+        return int(max(3, 2 + math.ceil(ranges * (2 * width + 24) / 8000.0)) * 8192)
+    if candidate.method == "gin":
+        total = 0.0
+        for key in candidate.keys:
+            col = table.columns.get(key.column) if table and key.column else None
+            width = col.stats.avg_width if col is not None and col.stats is not None else 32
+            opclass = key.opclass if key.opclass in _GIN_ENTRY_WIDTH else (
+                "jsonb_ops" if col is not None and col.type == "jsonb" else None)
+            per_entry, overhead = _GIN_ENTRY_WIDTH[opclass]
+            entries = max(1.0, (width - overhead) / per_entry)
+            total += rows * entries * GIN_BYTES_PER_ITEM
+        return int(max(total, 16384))
+    return btree_bytes(table, candidate.keys, candidate.include, rows)
 
 
 def key_columns(keys) -> frozenset[str]:
