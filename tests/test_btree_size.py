@@ -31,6 +31,11 @@ def test_repeated_keys_are_stored_once():
     assert btree_bytes(t, [IndexKey("a")], [], 1_000_000, unique=True) == plain
 
 
+def test_an_index_on_no_rows_is_its_metapage_and_root():
+    t = _table(a=("integer", ColumnStats(n_distinct=10, avg_width=4)))
+    assert btree_bytes(t, [IndexKey("a")], [], 0.0) == 2 * 8192
+
+
 def test_alignment_and_short_varlena():
     """A bigint after an int is padded to 8 (4 + 4 + 8 = 16 bytes of values) and a bigint first is
     not (8 + 4 = 12), but an entry is padded to 8 bytes anyway: 24 both. A short text value adds its

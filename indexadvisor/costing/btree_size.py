@@ -116,6 +116,8 @@ def _distinct(table: Table | None, columns: Sequence[str | None], rows: float) -
 def btree_bytes(table: Table | None, keys: Sequence[IndexKey], include: Sequence[str], rows: float,
                 unique: bool = False) -> int:
     """The bytes a B-tree on `rows` rows of the table takes once built (see the module's notes)."""
+    if rows < 1.0:
+        return 2 * PAGE  # the metapage and an empty root: a partial index whose WHERE no row meets
     columns = [k.column if k.expression is None else None for k in keys] + list(include)
     data, dedup, nulls = _layout(table, columns)
     entry = 8 * math.ceil((HEADER + data + 8 * nulls) / 8) + LINE_POINTER

@@ -5,8 +5,9 @@ and benefit alone can do the opposite: both run and the cheaper workload wins. A
 is a knapsack, where the greedy has no guarantee, so the result then goes through a local
 search: drop one chosen index and let the greedy refill what it frees; keep the change when
 the workload gets cheaper (a big index that was the best single pick can crowd out two that
-are better together). The search spends at most twice the what-if calls of everything
-before it.
+are better together). The search spends at most as many what-if calls as everything
+before it: with index sizes as built (costing/btree_size.py) a budget holds more indexes, and
+at twice (TPC-H SF1, 1 GB: 10 indexes) it took 3.4 s for 0.5% of the workload's cost.
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ def local_search(best: Outcome, run: Greedy, judge: Callable[[Run], Outcome], si
                  effort: Callable[[], int], rounds: int = 3) -> Outcome:
     """Drop one chosen index at a time (the smallest benefit per byte first) and refill with
     the greedy in both orders; keep the first change that makes the workload cheaper."""
-    limit = 3 * effort()
+    limit = 2 * effort()
     for _ in range(rounds):
         improved = False
         benefit = {r.candidate.spec: r.estimate.benefit for r in best.results}
