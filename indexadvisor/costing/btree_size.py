@@ -8,7 +8,8 @@ itup.h, nbtdedup.c):
 
 - a leaf entry is an 8-byte IndexTuple header, the key and INCLUDE values laid out with
   their types' alignment (a short varlena, up to 126 bytes, has a 1-byte header and no
-  alignment), padded to 8 bytes, plus a 4-byte line pointer;
+  alignment), padded to 8 bytes, plus a 4-byte line pointer; where values vary in width the
+  padding is averaged over a spread of widths (_Layout.entry);
 - CREATE INDEX fills leaf pages to the default fillfactor (90%) and inner pages to 70%,
   of the 8,152 bytes a page holds after its header and the B-tree's special space;
 - deduplication (PostgreSQL 13+; not for unique indexes, INCLUDE columns, or types whose
@@ -28,6 +29,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from indexadvisor.model import IndexKey, Table
 
@@ -41,6 +43,7 @@ TID = 6  # one heap pointer of a posting list
 MAX_POSTING = 1352  # bytes a posting-list entry grows to (BTMaxItemSize / 2 on 8 kB pages)
 EXPRESSION_WIDTH = 16
 DEDUP_MIN_ROWS = 2.0
+VARYING_SPREAD = 0.3  # how far variable widths stray from their mean, as a share of it
 DEFAULT_WIDTH = 8  # a varlena column without pg_stats
 
 # fixed-width types: (bytes, alignment, deduplicable)
@@ -69,10 +72,37 @@ def _base(type_name: str) -> str:
     return t.split("(")[0].strip()
 
 
-def _layout(table: Table | None, columns: Sequence[str | None]) -> tuple[int, bool, float]:
-    """The values' bytes in an entry (aligned), whether every column deduplicates, and the
-    chance that an entry holds a NULL (which adds a null bitmap, padded to 8 bytes)."""
-    offset, dedup, nulls = 0, True, 0.0
+@dataclass
+class _Layout:
+    """An entry's values: their bytes (aligned), the part of them that varies from row to row
+    (variable-width values, at their mean), whether every column deduplicates, and the chance
+    that an entry holds a NULL (which adds a null bitmap, padded to 8 bytes)."""
+
+    data: float
+    varying: float
+    dedup: bool
+    nulls: float
+
+    def entry(self) -> float:
+        """Mean bytes of a leaf entry with its line pointer. Each entry is padded to 8 bytes on
+        its own length, so where widths vary the padding is averaged over a spread of them
+        (VARYING_SPREAD of their mean either way), not taken at the mean width: two numeric
+        values of 6.8 bytes after 12 fixed ones make entries of 32 and of 40 bytes, 39 on average."""
+        if not self.varying:
+            return _padded(HEADER + self.data + 8 * self.nulls) + LINE_POINTER
+        spread = max(1.0, VARYING_SPREAD * self.varying)
+        fixed = HEADER + self.data - self.varying + 8 * self.nulls
+        points = [self.varying - spread + 2 * spread * i / 16 for i in range(17)]
+        return sum(_padded(fixed + v) for v in points) / len(points) + LINE_POINTER
+
+
+def _padded(n: float) -> int:
+    return 8 * math.ceil(n / 8)
+
+
+def _layout(table: Table | None, columns: Sequence[str | None]) -> _Layout:
+    """The layout of an entry of these columns (see _Layout)."""
+    offset, varying, dedup, nulls = 0.0, 0.0, True, 0.0
     for name in columns:
         col = table.columns.get(name) if table is not None and name else None
         stats = col.stats if col is not None else None
@@ -85,15 +115,17 @@ def _layout(table: Table | None, columns: Sequence[str | None]) -> tuple[int, bo
         base = _base(col.type)
         if base in _FIXED:
             size, align, ok = _FIXED[base]
-            offset = -(-offset // align) * align + size
+            offset = math.ceil(offset / align) * align + size
             dedup = dedup and ok
             continue
-        width = stats.avg_width if stats is not None and stats.avg_width > 0 else DEFAULT_WIDTH
+        # pg_stats.avg_width is a whole number, rounded down: half a byte more on average
+        width = stats.avg_width + 0.5 if stats is not None and stats.avg_width > 0 else DEFAULT_WIDTH
         if width > 126:
-            offset = -(-offset // 4) * 4
+            offset = math.ceil(offset / 4) * 4
         offset += width
+        varying += width
         dedup = dedup and base in _VARLENA_DEDUP
-    return offset, dedup, min(nulls, 1.0)
+    return _Layout(offset, varying, dedup, min(nulls, 1.0))
 
 
 def _distinct(table: Table | None, columns: Sequence[str | None], rows: float) -> float | None:
@@ -119,10 +151,10 @@ def btree_bytes(table: Table | None, keys: Sequence[IndexKey], include: Sequence
     if rows < 1.0:
         return 2 * PAGE  # the metapage and an empty root: a partial index whose WHERE no row meets
     columns = [k.column if k.expression is None else None for k in keys] + list(include)
-    data, dedup, nulls = _layout(table, columns)
-    entry = 8 * math.ceil((HEADER + data + 8 * nulls) / 8) + LINE_POINTER
+    layout = _layout(table, columns)
+    entry = layout.entry()
     leaf_bytes = rows * entry
-    groups = _distinct(table, columns, rows) if dedup and not include and not unique else None
+    groups = _distinct(table, columns, rows) if layout.dedup and not include and not unique else None
     if groups is not None and rows >= DEDUP_MIN_ROWS * groups:
         # rows per key: one, and the rest spread as a Poisson count; a key alone stays a plain entry
         alone = groups * math.exp(-(rows / groups - 1.0))
@@ -131,7 +163,6 @@ def btree_bytes(table: Table | None, keys: Sequence[IndexKey], include: Sequence
         postings = (groups - alone) + shared / per_posting  # posting entries, long runs split
         leaf_bytes = min(leaf_bytes, alone * entry + postings * (entry + TID / 2) + shared * TID)
     leaves = max(1.0, math.ceil(leaf_bytes / (USABLE * LEAF_FILL)))
-    first, _, _ = _layout(table, columns[:1])
-    pivot = 8 * math.ceil((HEADER + first) / 8) + LINE_POINTER  # suffix truncation keeps the leading key
+    pivot = _layout(table, columns[:1]).entry()  # suffix truncation keeps the leading key
     inner = math.ceil(leaves * pivot / (USABLE * INNER_FILL)) if leaves > 1 else 0
     return int((leaves + inner + 1) * PAGE)  # and the metapage
