@@ -46,8 +46,8 @@ def _check_steps(report: api.Report) -> None:
     ({}, "min_improvement", "no other index saves --min-improvement 0.01 of the workload's cost"),
     ({"min_improvement": 0.0}, "nothing_left", "no other index makes the workload cheaper"),
     ({"min_improvement": 0.05}, "min_improvement", "less than --min-improvement 0.05"),
-    ({"budget_bytes": 100 * MB}, "budget", "over --budget 100.0 MB"),
-    ({"budget_bytes": MB}, "budget", "over --budget 1.0 MB"),
+    ({"budget_bytes": 100 * MB}, "budget", "more than --budget 100.0 MB holds"),
+    ({"budget_bytes": MB}, "budget", "more than --budget 1.0 MB holds"),
     ({"max_indexes": 3}, "max_indexes", "--max-indexes 3 reached"),
 ])
 def test_the_curve_says_where_and_why_the_set_stops(options: dict, stop: str, words: str) -> None:

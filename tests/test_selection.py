@@ -85,3 +85,12 @@ def test_a_key_no_requirement_asked_for_says_what_the_statements_do_with_it():
     helped = [ParsedStatement(Statement("fp", sql, "w.sql", 1), accesses, [])]
     text = used_for(Candidate("public", "orders", [IndexKey("o_custkey")]), helped)
     assert text == "join key on o_custkey, as the planner uses it for these statements"
+
+
+def test_a_budget_keeps_a_margin_for_the_size_estimate():
+    """A budget is a ceiling on the bytes built; sizes are estimates within 2%: a set fills it to 98%."""
+    from indexadvisor.select.options import SelectionOptions
+    opts = SelectionOptions(budget_bytes=10_200)
+    assert opts.fits(0, 10_000) and opts.fits(4_000, 6_000)
+    assert not opts.fits(0, 10_001) and not opts.fits(4_000, 6_001)
+    assert SelectionOptions().fits(10**12, 10**12)

@@ -113,7 +113,7 @@ def _offer(problem: Problem, run: Run, bundle: _Bundle) -> str | None:
         return f"saves less than --min-improvement ({opts.min_improvement:.0%}) of the workload's cost: not proposed"
     if opts.max_indexes is not None and len(run.chosen) + len(fresh) > opts.max_indexes:
         return f"would pay, but needs {len(fresh)} more indexes than --max-indexes allows"
-    if opts.budget_bytes is not None and run.used + size > opts.budget_bytes:
+    if not opts.fits(run.used, size):
         return "would pay, but does not fit --budget"
     _take(problem, run, bundle, fresh, per, gain, wcosts)
     return None

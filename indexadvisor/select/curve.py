@@ -21,6 +21,7 @@ from indexadvisor.costing import Coster
 from indexadvisor.model import BudgetCurve, Candidate, CurveStep, IndexKey, ParsedStatement
 from indexadvisor.pg.sizes import format_size
 from indexadvisor.select.greedy import greedy
+from indexadvisor.select.options import SIZE_MARGIN
 from indexadvisor.select.state import Outcome, Problem, Run
 
 PAST = 5  # steps shown past the proposed set
@@ -42,9 +43,10 @@ def budget_curve(problem: Problem, best: Outcome) -> BudgetCurve:
     first = steps[len(best.chosen)] if sets else None
     if options.max_indexes is not None and len(best.chosen) >= options.max_indexes:
         return BudgetCurve(steps, "max_indexes", f"--max-indexes {options.max_indexes} reached")
-    if options.budget_bytes is not None and first is not None and first.size_bytes > options.budget_bytes:
+    if options.budget_bytes is not None and first is not None and not options.fits(0, first.size_bytes):
         return BudgetCurve(steps, "budget", f"the next index would take the set to {format_size(first.size_bytes)}, "
-                                            f"over --budget {format_size(options.budget_bytes)}")
+                                            f"more than --budget {format_size(options.budget_bytes)} holds (less the "
+                                            f"{SIZE_MARGIN:.0%} a size estimate may be off)")
     if options.budget_bytes is not None and not lowered:
         return BudgetCurve(steps, "budget", f"the cheapest set the budget search found under --budget "
                                             f"{format_size(options.budget_bytes)}")

@@ -127,7 +127,7 @@ def _verdict(offer: Evaluation, opts: SelectionOptions, floor: float, count: int
         return False, "saves less than --min-improvement of the workload: not proposed", False
     if opts.max_indexes is not None and count >= opts.max_indexes:
         return False, "would pay, but --max-indexes is reached", True
-    if opts.budget_bytes is not None and used + offer.size > opts.budget_bytes:
+    if not opts.fits(used, offer.size):
         return False, "would pay, but does not fit --budget", False
     return True, None, False
 

@@ -138,8 +138,7 @@ def evaluate(problem: Problem, run: Run, candidate: Candidate, per_byte: bool,
     of them): a round re-costs only what the last index touched, not every statement again."""
     c, replaced = _effective(problem, run, candidate)
     size = problem.sizes[c.spec] - sum(problem.sizes[x.spec] for x in replaced)
-    budget = problem.options.budget_bytes
-    if budget is not None and run.used + size > budget:
+    if not problem.options.fits(run.used, size):
         return None
     kept = [x for x in run.chosen if x not in replaced]
     if any(serves_scans_of(c.spec.as_index(), x.spec.as_index()) for x in kept):

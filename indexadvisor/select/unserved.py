@@ -56,7 +56,7 @@ def _why(problem: Problem, p: ParsedStatement, best: Outcome) -> str:
         return f"{shown} --max-indexes {opts.max_indexes} is reached"
     size = problem.sizes.get(helper.spec) or problem.coster.size(helper) or 0
     used_bytes = sum(problem.sizes.get(c.spec, 0) for c in best.chosen)
-    if opts.budget_bytes is not None and used_bytes + size > opts.budget_bytes:
+    if not opts.fits(used_bytes, size):
         return f"{shown} it does not fit --budget"
     wcost = write_cost(helper, problem.writes, problem.catalog) * problem.ms_per_unit if opts.write_cost else 0.0
     if wcost >= gain:
