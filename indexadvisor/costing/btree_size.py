@@ -22,7 +22,8 @@ itup.h, nbtdedup.c):
   average at least DEDUP_MIN_ROWS times (comments ("taskId"), 1.5 rows a key by pg_stats and
   1.27 for real: counted without it, 17.1 MB against 16.2 MB built, not 15.1).
 
-An expression key is assumed EXPRESSION_WIDTH bytes wide and not deduplicated.
+An expression key is sized as the text column under lower(), upper() or trim() (the values keep
+their widths and stay apart); any other expression as EXPRESSION_WIDTH bytes, not deduplicated.
 """
 
 from __future__ import annotations
@@ -31,7 +32,8 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from indexadvisor.model import IndexKey, Table
+from indexadvisor.model import ColumnStats, IndexKey, Table
+from indexadvisor.pg.selectivity import expression_column_stats
 
 PAGE = 8192
 USABLE = PAGE - 24 - 16  # page header, B-tree special space
@@ -41,7 +43,7 @@ HEADER = 8  # IndexTupleData: heap pointer and info bits
 LINE_POINTER = 4
 TID = 6  # one heap pointer of a posting list
 MAX_POSTING = 1352  # bytes a posting-list entry grows to (BTMaxItemSize / 2 on 8 kB pages)
-EXPRESSION_WIDTH = 16
+EXPRESSION_WIDTH = 24  # bytes of an expression value of unknown width: a short text (a jsonb value, an id)
 DEDUP_MIN_ROWS = 2.0
 VARYING_SPREAD = 0.3  # how far variable widths stray from their mean, as a share of it
 DEFAULT_WIDTH = 8  # a varlena column without pg_stats
@@ -100,19 +102,36 @@ def _padded(n: float) -> int:
     return 8 * math.ceil(n / 8)
 
 
-def _layout(table: Table | None, columns: Sequence[str | None]) -> _Layout:
-    """The layout of an entry of these columns (see _Layout)."""
-    offset, varying, dedup, nulls = 0.0, 0.0, True, 0.0
-    for name in columns:
+_Value = tuple[str, ColumnStats | None] | None  # an entry's value: its type and statistics; None: unknown
+
+
+def _values(table: Table | None, keys: Sequence[IndexKey], include: Sequence[str]) -> list[_Value]:
+    """Each key's and INCLUDE column's type and statistics: a column's own; for lower(), upper()
+    or trim() of a text column, that column's (the values keep their widths and stay apart);
+    None for another expression or a column the catalog does not know."""
+    out: list[_Value] = []
+    for name, expression in [(k.column, k.expression) for k in keys] + [(c, None) for c in include]:
+        if expression is not None:
+            stats = expression_column_stats(table, expression)
+            out.append(("text", stats) if stats is not None else None)
+            continue
         col = table.columns.get(name) if table is not None and name else None
-        stats = col.stats if col is not None else None
-        if stats is not None:
-            nulls += stats.null_frac
-        if col is None:  # an expression, or a column the catalog does not know
+        out.append((col.type, col.stats) if col is not None else None)
+    return out
+
+
+def _layout(values: Sequence[_Value]) -> _Layout:
+    """The layout of an entry of these values (see _Layout)."""
+    offset, varying, dedup, nulls = 0.0, 0.0, True, 0.0
+    for value in values:
+        if value is None:  # an expression, or a column the catalog does not know
             offset += EXPRESSION_WIDTH
             dedup = False
             continue
-        base = _base(col.type)
+        type_name, stats = value
+        if stats is not None:
+            nulls += stats.null_frac
+        base = _base(type_name)
         if base in _FIXED:
             size, align, ok = _FIXED[base]
             offset = math.ceil(offset / align) * align + size
@@ -128,14 +147,13 @@ def _layout(table: Table | None, columns: Sequence[str | None]) -> _Layout:
     return _Layout(offset, varying, dedup, min(nulls, 1.0))
 
 
-def _distinct(table: Table | None, columns: Sequence[str | None], rows: float) -> float | None:
+def _distinct(table: Table | None, values: Sequence[_Value], rows: float) -> float | None:
     """Distinct key values among `rows` of the table's rows (a partial index holds fewer), the
     columns taken as independent; None when a column's n_distinct is unknown."""
     total = max(float(table.row_estimate or 0), rows, 1.0) if table is not None else rows
     combos = 1.0
-    for name in columns:
-        col = table.columns.get(name) if table is not None and name else None
-        stats = col.stats if col is not None else None
+    for value in values:
+        stats = value[1] if value is not None else None
         if stats is None or stats.n_distinct == 0:
             return None
         combos *= max(stats.n_distinct if stats.n_distinct > 0 else -stats.n_distinct * total, 1.0)
@@ -150,11 +168,11 @@ def btree_bytes(table: Table | None, keys: Sequence[IndexKey], include: Sequence
     """The bytes a B-tree on `rows` rows of the table takes once built (see the module's notes)."""
     if rows < 1.0:
         return 2 * PAGE  # the metapage and an empty root: a partial index whose WHERE no row meets
-    columns = [k.column if k.expression is None else None for k in keys] + list(include)
-    layout = _layout(table, columns)
+    values = _values(table, keys, include)
+    layout = _layout(values)
     entry = layout.entry()
     leaf_bytes = rows * entry
-    groups = _distinct(table, columns, rows) if layout.dedup and not include and not unique else None
+    groups = _distinct(table, values, rows) if layout.dedup and not include and not unique else None
     if groups is not None and rows >= DEDUP_MIN_ROWS * groups:
         # rows per key: one, and the rest spread as a Poisson count; a key alone stays a plain entry
         alone = groups * math.exp(-(rows / groups - 1.0))
@@ -163,6 +181,6 @@ def btree_bytes(table: Table | None, keys: Sequence[IndexKey], include: Sequence
         postings = (groups - alone) + shared / per_posting  # posting entries, long runs split
         leaf_bytes = min(leaf_bytes, alone * entry + postings * (entry + TID / 2) + shared * TID)
     leaves = max(1.0, math.ceil(leaf_bytes / (USABLE * LEAF_FILL)))
-    pivot = _layout(table, columns[:1]).entry()  # suffix truncation keeps the leading key
+    pivot = _layout(values[:1]).entry()  # suffix truncation keeps the leading key
     inner = math.ceil(leaves * pivot / (USABLE * INNER_FILL)) if leaves > 1 else 0
     return int((leaves + inner + 1) * PAGE)  # and the metapage

@@ -110,23 +110,12 @@ class TableStats:
             return None
         if pred.kind in (PredKind.EQ, PredKind.IN):
             # lower(email) keeps emails apart about as well as email does; other expressions: the default
-            stats = self._expression_column_stats(table, pred.expression)
+            stats = expression_column_stats(table, pred.expression)
             one = self.eq_selectivity(stats, self.rows(table), None) if stats is not None else DEFAULT_EQ_SEL
             return min(1.0, one * max(pred.values, 1))
         if pred.kind == PredKind.LIKE_PREFIX:
             return DEFAULT_MATCH_SEL
         return DEFAULT_INEQ_SEL
-
-    @staticmethod
-    def _expression_column_stats(table: Table | None, expression: str) -> ColumnStats | None:
-        if table is None or not table.has_stats:
-            return None
-        m = re.fullmatch(r"\s*(?:lower|upper|btrim|trim)\s*\(\s*\"?([^\s()\"]+)\"?\s*\)\s*", expression, re.I)
-        if not m:
-            return None
-        name = m.group(1) if '"' in expression else m.group(1).lower()
-        column = table.columns.get(name)
-        return column.stats if column is not None else None
 
     @staticmethod
     def _assumed(column, pred: Predicate) -> float:
@@ -240,3 +229,16 @@ def sampled_eq_selectivity(sampled: int, non_null: int, distinct: int, once: int
         values = non_null * distinct / (non_null - once + once * non_null / total)
         values = min(max(values, float(distinct)), total)
     return share / values
+
+
+def expression_column_stats(table: Table | None, expression: str) -> ColumnStats | None:
+    """The statistics of the column under lower(), upper() or trim(): the expression's values
+    keep the column's widths and, for a nearly unique column, its distinct values."""
+    if table is None or not table.has_stats:
+        return None
+    m = re.fullmatch(r"\s*(?:lower|upper|btrim|trim)\s*\(\s*\"?([^\s()\"]+)\"?\s*\)\s*", expression, re.I)
+    if not m:
+        return None
+    name = m.group(1) if '"' in expression else m.group(1).lower()
+    column = table.columns.get(name)
+    return column.stats if column is not None else None
