@@ -150,7 +150,7 @@ def render(report: Report, width: int | None = None, verbose: bool = False) -> s
                 index_text(r),
                 share(r.estimate.benefit, before_all) if r.estimate else "-",
                 format_size(r.estimate.size_bytes if r.estimate else None),
-                f"{len(served)} ({sum(s.calls for s in served)} calls)",
+                f"{len(served)} ({_calls(sum(s.calls for s in served))})",
             ])
             where = ", ".join(_cell(s.location) for s in served[:3]) + (f" (+{len(served) - 3})" if len(served) > 3 else "")
             details.append(long_lines(detail(report, i)) if verbose else
@@ -266,3 +266,7 @@ def errors_block(errors: list[SourceError], shown: int = 20, width: int | None =
     if len(errors) > shown:
         out.append(f"  ... and {len(errors) - shown} more (see --format json)")
     return out
+
+
+def _calls(n: int) -> str:
+    return f"{n} call{'s' if n != 1 else ''}"
