@@ -98,3 +98,18 @@ def test_postgres_grammar_tells_not_postgres_from_not_understood(sql, verdict):
     with pytest.raises(StatementParseError) as caught:
         Extractor(CATALOG).extract(Statement("fp", sql, "case", 1))
     assert str(caught.value).startswith(verdict)
+
+
+@pytest.mark.parametrize("sql", ["SELECT id FROM docs WHERE payload ->> $1 = $2",
+                                 "SELECT id FROM orders WHERE total * $1 > 100"])
+def test_a_parameter_inside_an_expression_is_said_not_silently_dropped(sql):
+    """pg_stat_statements writes a JSON key as $1: no expression index can hold such values, and the
+    statement says why instead of looking like one with no filter at all."""
+    accesses, notes = Extractor(CATALOG).extract(Statement("fp", sql, "case", 1))
+    assert all(not a.predicates for a in accesses)
+    assert any("has a parameter inside the expression" in n for n in notes), notes
+
+
+def test_an_expression_with_its_constant_written_out_gets_no_such_note():
+    accesses, notes = Extractor(CATALOG).extract(Statement("fp", "SELECT id FROM docs WHERE payload ->> 'plan' = $1", "case", 1))
+    assert accesses[0].predicates and not any("parameter inside" in n for n in notes)

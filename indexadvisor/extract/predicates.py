@@ -247,6 +247,11 @@ class ConditionReader:
         """
         found = local_expression(node, self.view)
         if found is None:
+            if _parameter_inside(node):
+                self.notes.append(f"the filter on {unparen(node).sql(dialect='postgres')} has a parameter inside the "
+                                  "expression: an expression index needs it written out (a JSON key, a function's "
+                                  "argument). pg_stat_statements writes every constant as a parameter: a log or a file "
+                                  "of the statements as the application sends them shows it")
             return False
         src, node = found
         column = no_op_cast(node, src)
@@ -341,3 +346,11 @@ _HANDLERS: dict[type[exp.Expr], Callable[[ConditionReader, Any], None]] = {
 def add(access: TableAccess, pred: Predicate) -> None:
     if pred not in access.predicates:
         access.predicates.append(pred)
+
+
+def _parameter_inside(node: exp.Expr) -> bool:
+    """An expression over columns with a parameter in it (`settings ->> $1`): no index can hold
+    its values, since they change with the parameter."""
+    node = unparen(node)
+    return (not isinstance(node, exp.Column) and node.find(exp.Column) is not None
+            and node.find(exp.Parameter, exp.Placeholder) is not None and node.find(exp.Select) is None)
