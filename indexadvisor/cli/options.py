@@ -94,7 +94,7 @@ DsnOpt = Annotated[
 
 # selection
 BudgetOpt = Annotated[str | None, typer.Option("--budget", rich_help_panel=SELECTION,
-                                               help="Storage budget for the proposed set, e.g. 500MB, 2GB or 2GiB (binary units either way; default: no limit).")]
+                                               help="Storage budget for the proposed set once built, e.g. 500MB, 2GB or 2GiB (binary units either way; sizes estimated from the statistics as CREATE INDEX lays an index out; default: no limit).")]
 MaxIndexesOpt = Annotated[int | None, typer.Option("--max-indexes", min=1, rich_help_panel=SELECTION,
                                                    help="Propose at most this many indexes.")]
 MinImprovementOpt = Annotated[float, typer.Option("--min-improvement", min=0.0, max=1.0, rich_help_panel=SELECTION,
