@@ -18,11 +18,12 @@ CASE_LIST = read_cases("serve.txt", default_section="schema")
 def _verdict(index: Index, access: TableAccess, catalog) -> str:
     table = catalog.tables.get(str(access.table))
     req = requirement_for(access, lambda col: (0, col), expressions=True, table=table) if index.method == "btree" else None
-    if req is not None and match(index, req, access).full:
+    skip = skippable(table, catalog.server_version)  # what the costers match with
+    if req is not None and match(index, req, access, skip).full:
         return "full"
     if could_serve(index, access, table):
         return "serves"
-    if req is not None and match(index, req, access, skippable(table, catalog.server_version)).skipped:
+    if req is not None and match(index, req, access, skip).skipped:
         return "skip"
     return "no"
 

@@ -191,8 +191,9 @@ def match(index: Index, req: Requirement, access: TableAccess | None = None,
     # columns the index predicate pins (WHERE x IS NULL, WHERE s = 'a') need no key
     pinned = {p.column for p in index_predicates(index.where)} if index.where else set()
     wanted = set(req.eq) - pinned
+    searched = wanted | set(req.optional)  # a key on a column the access pins serves, needed or not
     refs = [key_ref(k) for k in keys]
-    if skip and refs and refs[0] not in wanted:
+    if skip and refs and refs[0] not in searched:
         skipped = _skip_prefix(keys, refs, req, wanted, skip)
         if skipped:
             m = _match_after_skip(keys, refs, req, wanted, len(skipped))
@@ -200,7 +201,6 @@ def match(index: Index, req: Requirement, access: TableAccess | None = None,
                 m.skipped = skipped
                 m.implied = _implied(index, access)
                 return m
-    searched = wanted | set(req.optional)  # a key on a column the access pins serves, needed or not
     matched: list[str] = []
     i = 0
     while i < len(keys):
