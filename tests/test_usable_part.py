@@ -128,3 +128,45 @@ def test_a_statement_costs_the_same_with_an_index_and_with_its_usable_part(fresh
         none = whatif.cost("n", sql, []).cost
     assert part < none / 2
     assert abs(wide - part) < 0.1 * (none - part)
+
+
+ALIKE = [
+    # statement, the wider index, the narrower one it replaces, whether the statement uses them alike
+    ("SELECT * FROM t WHERE a = $1", "a, c", "a", True),  # c named nowhere: the same plan on a bigger index
+    ("SELECT * FROM t WHERE a = $1", "a; c", "a", True),
+    ("SELECT * FROM t WHERE a = $1 AND c = $2", "a, c", "a", False),  # c searched
+    ("SELECT * FROM t WHERE a = $1 ORDER BY c", "a, c", "a", False),  # c sorted on
+    ("SELECT c FROM t WHERE a = $1", "a; c", "a", False),  # wide covers it: an index-only scan
+    ("SELECT e FROM t WHERE a = $1", "a; c", "a; d", False),  # d held by the narrow one only
+    ("SELECT e FROM t WHERE a = $1", "a, c; d", "a; d", True),
+    ("SELECT * FROM t WHERE a = $1", "c, a", "a", False),  # not narrow's keys first
+    ("SELECT * FROM t WHERE a = $1", "a, c;;b = 1", "a", False),  # another WHERE
+    ("SELECT * FROM t WHERE lower(e) = $1 AND a = $2", "a, c", "a", False),  # an expression: columns unknown
+    ("SELECT * FROM t x JOIN t y ON x.a = y.b", "a, c", "a", True),
+    ("SELECT * FROM t x JOIN t y ON x.a = y.c", "a, c", "a", False),  # the other alias joins on c
+]
+
+
+@pytest.mark.parametrize("sql, wide, narrow, alike", ALIKE, ids=[f"{s} | {w} | {n}" for s, w, n, _ in ALIKE])
+def test_a_statement_uses_a_wider_index_alike_only_when_it_names_none_of_its_other_columns(catalog, sql, wide, narrow, alike):
+    coster = PlannerCoster(None, catalog)  # type: ignore[arg-type]
+    assert coster.uses_alike(_parsed(sql, catalog), _index(wide), _index(narrow)) is alike
+
+
+@pytest.mark.hypopg
+def test_a_statement_costs_alike_with_an_index_and_with_a_wider_one_it_uses_alike(fresh_db):
+    """What uses_alike claims, asked of the planner: the grown index's extra key and INCLUDE column
+    change the cost of a statement that names neither only by the index's size."""
+    with psycopg.connect(fresh_db, autocommit=True) as conn:
+        conn.execute("CREATE EXTENSION IF NOT EXISTS hypopg")
+        conn.execute(SCHEMA.replace("e text", "e text NOT NULL"))
+        conn.execute("INSERT INTO t SELECT g, g % 100, g % 7, g % 13, g % 17, 'x' || g FROM generate_series(1, 20000) g")
+        conn.execute("ANALYZE t")
+        whatif = WhatIf(conn)
+        sql = "SELECT e FROM t WHERE a = 5 AND b = 3 ORDER BY d"
+        from indexadvisor.costing.hypopg import hypo_index
+        wide = whatif.cost("w", sql, [hypo_index("public", "t", [IndexKey("a"), IndexKey("c")], ["id"])]).cost
+        narrow = whatif.cost("n", sql, [hypo_index("public", "t", [IndexKey("a")])]).cost
+        none = whatif.cost("0", sql, []).cost
+    assert narrow < none / 2
+    assert narrow <= wide < narrow + 0.1 * (none - narrow)

@@ -31,6 +31,10 @@ class Coster(Protocol):
         """The part of the index the statement is costed with: None when its plan cannot use it;
         two indexes with the same part cost the statement the same."""
 
+    def uses_alike(self, parsed: ParsedStatement, wide: Candidate, narrow: Candidate) -> bool:
+        """Whether the statement can use the index `wide` only as it uses `narrow` (the same plan
+        on a bigger index): its cost with narrow then stands for its cost with wide."""
+
     def size(self, candidate: Candidate) -> int | None:
         """Estimated size of the index in bytes, where known."""
 

@@ -578,6 +578,19 @@ def _usable_part(uses: list[_Use], c: Candidate, shape: _Shape | None, crowded: 
     return c if keep == len(shape.keys) and not c.include else cut(c, keep)
 
 
+def _alike(uses: list[_Use], wide: _Shape | None, narrow: _Shape | None, keys_prefix: bool) -> bool:
+    """PlannerCoster.uses_alike, given the statement's accesses to the indexes' table."""
+    if wide is None or narrow is None or not keys_prefix or not narrow.held <= wide.held:
+        return False
+    extra = wide.held - narrow.held
+    for u in uses:
+        if u.insert:
+            continue
+        if u.expressions or not extra.isdisjoint(u.used) or (u.read is not None and u.read <= wide.held):
+            return False
+    return True
+
+
 def _chunks(items: list, size: int):
     for i in range(0, len(items), size):
         yield items[i:i + size]
@@ -646,6 +659,20 @@ class PlannerCoster:
         and B-tree deduplication makes the narrower one smaller for real (TPC-H's
         `(o_custkey)` against `(o_custkey, o_orderdate)` changed its 1 GB set when costed alike)."""
         return self._part(parsed, candidate)[0]
+
+    def uses_alike(self, parsed: ParsedStatement, wide: Candidate, narrow: Candidate) -> bool:
+        """Whether the statement's plan can use `wide` only as it uses `narrow`: a B-tree with the
+        same WHERE whose keys begin with narrow's, whose other columns (keys or INCLUDE) the
+        statement names nowhere and cannot read from it alone (no index-only scan). Its plan
+        with wide then is its plan with narrow on a bigger index: no cheaper, and costlier only
+        by the index's size, so a greedy that swaps narrow for wide takes the statement's cost
+        with narrow instead of asking (TPC-H: 40% of the calls costing grown indexes)."""
+        fp = parsed.statement.fingerprint
+        if fp not in self._uses:
+            self._part(parsed, narrow)
+        prefix = wide.keys[:len(narrow.keys)] == narrow.keys and (wide.where, wide.method) == (narrow.where, narrow.method)
+        uses = self._uses[fp].get((wide.schema, wide.table), [])
+        return (wide.schema, wide.table) == (narrow.schema, narrow.table) and _alike(uses, self._of(wide).shape, self._of(narrow).shape, prefix)
 
     def _part(self, parsed: ParsedStatement, c: Candidate) -> tuple[Candidate | None, HypoIndex | None]:
         """usable_part and its hypothetical index, cached by the candidate object (kept alive with

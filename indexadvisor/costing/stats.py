@@ -250,6 +250,10 @@ class StatsCoster:
         """The whole index: the model costs each index as it is."""
         return candidate
 
+    def uses_alike(self, parsed: ParsedStatement, wide: Candidate, narrow: Candidate) -> bool:
+        """Never: the model prices each index as it is, and a price costs no query."""
+        return False
+
     def size(self, candidate: Candidate) -> int | None:
         return index_bytes(self.catalog.tables.get(f"{candidate.schema}.{candidate.table}"), candidate, self.model)
 

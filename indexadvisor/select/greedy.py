@@ -97,15 +97,15 @@ def _bounds(problem: Problem, run: Run, per_byte: bool, banned: frozenset) -> li
 
 def _extension_bound(problem: Problem, run: Run, ext: Candidate, parent: Candidate) -> float:
     """The most a wider index grown from a chosen one can save: what its statements cost now, for
-    those it serves otherwise than its parent does (where the two have the same usable part,
-    it replaces the parent and changes nothing)."""
+    those it serves otherwise than its parent does (where the two have the same usable part, or
+    the statement uses them alike, it replaces the parent and changes nothing)."""
     total = 0.0
     for p in problem.relevant[ext.spec]:
         fp = p.statement.fingerprint
         if fp in run.now:
             part = problem.coster.usable_part(p, ext)
             was = problem.coster.usable_part(p, parent)
-            if part is not None and (was is None or part.spec != was.spec):
+            if part is not None and (was is None or (part.spec != was.spec and not problem.coster.uses_alike(p, ext, parent))):
                 total += problem.weight[fp] * run.now[fp]
     return total
 
@@ -135,7 +135,9 @@ def evaluate(problem: Problem, run: Run, candidate: Candidate, per_byte: bool,
 
     A `prior` evaluation of the same index against the same replaced ones lends its costs for
     the statements the run has not changed since (the indexes taken since then may serve none
-    of them): a round re-costs only what the last index touched, not every statement again."""
+    of them): a round re-costs only what the last index touched, not every statement again. A
+    statement that uses the candidate only as it uses an index it replaces (a grown index's new
+    column is not the statement's) keeps its cost now."""
     c, replaced = _effective(problem, run, candidate)
     size = problem.sizes[c.spec] - sum(problem.sizes[x.spec] for x in replaced)
     if not problem.options.fits(run.used, size):
@@ -146,6 +148,10 @@ def evaluate(problem: Problem, run: Run, candidate: Candidate, per_byte: bool,
     known: dict[str, float | None] = {}
     if prior is not None and prior.candidate.spec == c.spec and [x.spec for x in prior.replaced] == [x.spec for x in replaced]:
         known = {fp: cost for fp, cost in prior.costs.items() if run.changed.get(fp, 0) <= prior.at}
+    for p in problem.relevant[c.spec]:  # what it replaces, it serves alike: the cost now stands
+        fp = p.statement.fingerprint
+        if fp in run.now and fp not in known and any(problem.coster.uses_alike(p, c, x) for x in replaced):
+            known[fp] = run.now[fp]
     prefetch(problem.coster, [(p, problem.config_for(p.statement.fingerprint, kept) + [c]) for p in problem.relevant[c.spec]
                               if p.statement.fingerprint in run.now and p.statement.fingerprint not in known])
     per, gain, costs = savings(problem, run, problem.relevant[c.spec], kept, [c], known)
