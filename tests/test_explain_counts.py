@@ -43,7 +43,7 @@ def loaded(fresh_db):
 @pytest.mark.hypopg
 @pytest.mark.parametrize("name, text, options, explains", [
     ("app", APP, SelectionOptions(), 20),
-    ("all pairs of 8 columns", PAIRS, SelectionOptions(), 245),
+    ("all pairs of 8 columns", PAIRS, SelectionOptions(), 241),
 ])
 def test_explain_count(loaded, tmp_path, name, text, options, explains):
     path = tmp_path / "w.sql"

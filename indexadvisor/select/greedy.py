@@ -39,15 +39,16 @@ class _Entry:
 
 
 def greedy(problem: Problem, per_byte: bool, start: Run | None = None, banned: frozenset = frozenset(),
-           on_take: Callable[[Run], None] | None = None) -> Run:
+           on_take: Callable[[Run], None] | None = None, earlier: bool = False) -> Run:
     """Add indexes to `start` (or to nothing) while one pays off; `banned` candidates are not offered;
-    `on_take` sees the run after each index is added (curve.py)."""
+    `on_take` sees the run after each index is added (curve.py); `earlier`: a candidate starts at no
+    more than it saved next to fewer indexes in an earlier run (_bounds)."""
     if start is None:
         run = Run([], [], dict(problem.base))
     else:
         run = Run(list(start.chosen), list(start.results), final_costs(problem, start.chosen) if start.chosen else dict(problem.base))
         run.used = sum(problem.sizes[c.spec] for c in run.chosen)
-    heap = _bounds(problem, run, per_byte, banned)
+    heap = _bounds(problem, run, per_byte, banned, earlier)
     round_no = 0
     floor = problem.options.min_improvement * problem.workload_cost(run.now)
     while heap:
@@ -77,17 +78,23 @@ def greedy(problem: Problem, per_byte: bool, start: Run | None = None, banned: f
     return run
 
 
-def _bounds(problem: Problem, run: Run, per_byte: bool, banned: frozenset) -> list[_Entry]:
-    """The starting heap: each candidate at the most it could save, where that can clear the floor."""
+def _bounds(problem: Problem, run: Run, per_byte: bool, banned: frozenset, earlier: bool) -> list[_Entry]:
+    """The starting heap: each candidate at the most it could save, where that can clear the floor:
+    its statements' cost above their ideal, and with `earlier`, no more than it saved next to fewer
+    indexes in an earlier run (a gain only shrinks as indexes are added: the lazy greedy's premise,
+    which indexes on two joined tables can break: the curve's, not the selection's)."""
     heap: list[_Entry] = []
     # the floor is a share of the workload's cost at the time; it is never below
     # that share of the cost with every statement at its ideal
     lowest = problem.options.min_improvement * sum(problem.weight[fp] * problem.ideal.get(fp, 0.0) for fp in run.now)
+    chosen = frozenset(c.spec for c in run.chosen)
     for n, c in enumerate(problem.pool + problem.grown):
         if c.spec in banned or c in run.chosen:
             continue
         bound = sum(problem.weight[fp] * (run.now[fp] - problem.ideal.get(fp, 0.0))
                     for fp in (p.statement.fingerprint for p in problem.relevant[c.spec]) if fp in run.now)
+        if earlier:
+            bound = min([bound] + [gain for among, gain in problem.gains.get(c.spec, []) if among <= chosen])
         if bound <= 0 or bound < lowest:
             continue
         score = bound / max(problem.sizes[c.spec], 8192) if per_byte else bound
@@ -155,6 +162,7 @@ def evaluate(problem: Problem, run: Run, candidate: Candidate, per_byte: bool,
     prefetch(problem.coster, [(p, problem.config_for(p.statement.fingerprint, kept) + [c]) for p in problem.relevant[c.spec]
                               if p.statement.fingerprint in run.now and p.statement.fingerprint not in known])
     per, gain, costs = savings(problem, run, problem.relevant[c.spec], kept, [c], known)
+    problem.gains.setdefault(candidate.spec, []).append((frozenset(x.spec for x in run.chosen), max(gain, 0.0)))
     if gain <= 0:
         return None
     wcost = 0.0

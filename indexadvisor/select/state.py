@@ -68,6 +68,8 @@ class Problem:
     sizes: dict[IndexDef, int] = field(default_factory=dict)
     ideal: dict[str, float] = field(default_factory=dict)  # fingerprint -> cost with every candidate available
     grown: list[Candidate] = field(default_factory=list)  # extensions made by any run, offered to the later ones
+    # candidate definition -> (the set it was evaluated against, its gain there), from every run (greedy.evaluate)
+    gains: dict[IndexDef, list[tuple[frozenset[IndexDef], float]]] = field(default_factory=dict)
 
     @property
     def planner(self) -> bool:
