@@ -163,6 +163,12 @@ def _distinct(table: Table | None, values: Sequence[_Value], rows: float) -> flo
     return combos * -math.expm1(math.log1p(-min(rows / total, 1.0 - 1e-12)) * total / combos) if rows < total else combos
 
 
+def entry_bytes(table: Table | None, keys: Sequence[IndexKey], include: Sequence[str]) -> float:
+    """Mean bytes a leaf entry of these keys and INCLUDE columns takes on its page, its line
+    pointer included: two indexes with equal entries are equal in size, posting lists aside."""
+    return _layout(_values(table, keys, include)).entry()
+
+
 def btree_bytes(table: Table | None, keys: Sequence[IndexKey], include: Sequence[str], rows: float,
                 unique: bool = False) -> int:
     """The bytes a B-tree on `rows` rows of the table takes once built (see the module's notes)."""

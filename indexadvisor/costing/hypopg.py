@@ -18,7 +18,6 @@ from __future__ import annotations
 import concurrent.futures
 import itertools
 import json
-import math
 import os
 import queue
 import re
@@ -32,9 +31,10 @@ from psycopg.conninfo import make_conninfo
 from psycopg.types.json import set_json_loads
 
 from indexadvisor.candidates.serve import tested_columns, where_columns
+from indexadvisor.costing.btree_size import entry_bytes
 from indexadvisor.costing.leading import lead_with
 from indexadvisor.costing.model import StatsModel
-from indexadvisor.costing.stats import entry_width, index_bytes
+from indexadvisor.costing.stats import index_bytes
 from indexadvisor.errors import DatabaseError
 from indexadvisor.model import Candidate, Catalog, IndexDef, ParsedStatement, PredKind, Table
 from indexadvisor.pg import session as db
@@ -546,11 +546,6 @@ def _shape(c: Candidate) -> _Shape | None:
     return _Shape(keys, frozenset(named), pinned, frozenset(named.union(c.include)))
 
 
-def _entry_bytes(width: float) -> int:
-    """Bytes a B-tree leaf entry takes on its page: its 8-byte header and the values, padded to 8."""
-    return 8 * math.ceil((8 + width) / 8)
-
-
 def _usable_part(uses: list[_Use], c: Candidate, shape: _Shape | None, crowded: bool,
                  cut: Callable[[Candidate, int], Candidate]) -> Candidate | None:
     """PlannerCoster.usable_part, uncached, given what the statement's accesses to c's table name;
@@ -704,7 +699,7 @@ class PlannerCoster:
         if keep not in cuts:
             table = self.catalog.tables.get(f"{c.schema}.{c.table}") if self.catalog is not None else None
             part = Candidate(c.schema, c.table, c.keys[:keep], [], c.where, c.method)
-            cuts[keep] = part if _entry_bytes(entry_width(table, part)) == _entry_bytes(entry_width(table, c)) else c
+            cuts[keep] = part if entry_bytes(table, part.keys, []) == entry_bytes(table, c.keys, c.include) else c
         return cuts[keep]
 
     def plan(self, parsed: ParsedStatement, config: Iterable[Candidate]) -> Plan | None:
