@@ -662,11 +662,8 @@ class PlannerCoster:
         with wide then is its plan with narrow on a bigger index: no cheaper, and costlier only
         by the index's size, so a greedy that swaps narrow for wide takes the statement's cost
         with narrow instead of asking (TPC-H: 40% of the calls costing grown indexes)."""
-        fp = parsed.statement.fingerprint
-        if fp not in self._uses:
-            self._part(parsed, narrow)
         prefix = wide.keys[:len(narrow.keys)] == narrow.keys and (wide.where, wide.method) == (narrow.where, narrow.method)
-        uses = self._uses[fp].get((wide.schema, wide.table), [])
+        uses = self._uses_of(parsed).get((wide.schema, wide.table), [])
         return (wide.schema, wide.table) == (narrow.schema, narrow.table) and _alike(uses, self._of(wide).shape, self._of(narrow).shape, prefix)
 
     def _part(self, parsed: ParsedStatement, c: Candidate) -> tuple[Candidate | None, HypoIndex | None]:
@@ -676,14 +673,20 @@ class PlannerCoster:
         known = self._parts.get(fp)
         if known is None:
             known = self._parts[fp] = {}
-            self._uses[fp] = _uses(parsed, self.catalog)
         hit = known.get(id(c))
         if hit is None or hit[0] is not c:
             of = self._of(c)
-            part = _usable_part(self._uses[fp].get((c.schema, c.table), []), c, of.shape, fp in self._crowded, self._cut)
+            part = _usable_part(self._uses_of(parsed).get((c.schema, c.table), []), c, of.shape, fp in self._crowded, self._cut)
             hypo = None if part is None else of.hypo if part is c else self._of(part).hypo
             hit = known[id(c)] = (c, part, hypo)
         return hit[1], hit[2]
+
+    def _uses_of(self, parsed: ParsedStatement) -> dict[tuple[str, str], list[_Use]]:
+        """_uses() of the statement, read once."""
+        fp = parsed.statement.fingerprint
+        if fp not in self._uses:
+            self._uses[fp] = _uses(parsed, self.catalog)
+        return self._uses[fp]
 
     def _of(self, c: Candidate) -> _Worked:
         """What is worked out once per candidate object (by id, kept alive with it)."""
