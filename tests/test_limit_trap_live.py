@@ -74,3 +74,23 @@ def test_the_reason_says_when_the_current_plan_hangs_on_an_early_stop(fresh_db, 
 
     [team] = [r for r in report.recommendations if r.columns == ["teamId", "updatedAt"]]
     assert "LIMIT trap" in team.reason and "spread evenly" in team.reason, team.reason
+
+
+def test_a_trap_plan_among_every_candidate_does_not_hide_the_filter_leading_one(fresh_db, tmp_path):
+    """Offered every candidate at once, the planner picks the sort-column index by the early
+    stop's estimate (10 teams, their rows spread evenly: 200 rows read for 20); priced robustly
+    that plan is no better than the baseline. That must not make the statement look as if no
+    index could help it (3df6cd4 proposed nothing and said nothing): the filter-leading index is
+    proposed."""
+    with psycopg.connect(fresh_db, autocommit=True) as conn:
+        conn.execute(SCHEMA.split("INSERT")[0])
+        conn.execute('INSERT INTO chat ("teamId", "updatedAt", body) SELECT g % 10, now() - g * interval \'1 minute\', '
+                     "repeat('x', 40) FROM generate_series(0, 19999) g")
+        conn.execute("ANALYZE chat")
+    workload = tmp_path / "workload.sql"
+    workload.write_text(TEAM_QUERY + ";\n")
+
+    report = api.analyze([workload], dsn=fresh_db)
+
+    assert [r.columns for r in report.recommendations] == [["teamId", "updatedAt"]], (
+        [r.ddl for r in report.recommendations], [n for s in report.statements for n in s.notes])

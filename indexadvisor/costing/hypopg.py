@@ -897,7 +897,13 @@ class PlannerCoster:
     def ideal(self, parsed: ParsedStatement, candidates: list[Candidate]) -> tuple[float | None, list[Candidate]]:
         """The statement's cost with every candidate available, and the ones its plans use: of
         the candidates whose usable part a plan uses, the narrowest (the planner's own choice
-        between a smaller and a bigger index that serve the statement alike)."""
+        between a smaller and a bigger index that serve the statement alike).
+
+        Where that plan hangs on the LIMIT trap, the planner chose it by the early stop's cost,
+        which no configuration undercuts by the planner's own estimate, but which robust() counts
+        higher: the cost returned is then that estimate, the least any of these candidates can
+        make the statement cost, not the trap plan's robust cost (a filter-leading index that
+        stops early for real would look no better than the baseline, and never be tried)."""
         configuration = self._configuration(parsed, candidates)
         plans = self._plans(parsed, candidates, configuration)
         if not plans:
@@ -907,7 +913,7 @@ class PlannerCoster:
         if best.early_stop is not None:
             # the planner picked among the candidates by the LIMIT's cost, which the trap makes
             # untrustworthy: its pick says nothing about the others, so none is dominated
-            return cost, list(candidates)
+            return min([cost] + [plan.cost for plan in plans]), list(candidates)
         used = set().union(*(p.indexes_used for p in plans))
         narrowest: dict[HypoIndex, Candidate] = {}
         for c, h in configuration[0]:

@@ -44,11 +44,17 @@ def _why(problem: Problem, p: ParsedStatement, best: Outcome) -> str:
         return ("even the index that would serve it best would not make it cheap enough (1.5x, twice without statistics) "
                 "(by the statistics model: its filters keep too many rows)")
     now = best.final[fp]
-    cost, used = problem.coster.ideal(p, problem.config_for(fp, best.chosen) + candidates)
-    if cost is None or cost >= now * NO_BETTER or not used:
+    config = problem.config_for(fp, best.chosen)
+    cost, used = problem.coster.ideal(p, config + candidates)
+    # the cost with every candidate is a bound where the plan hangs on the LIMIT trap: what one
+    # more index does is asked of each the plan may use, and the best one is shown
+    tried = [] if cost is None or cost >= now * NO_BETTER else [
+        (problem.coster.statement_cost(p, config + [c]), n, c) for n, c in enumerate(used) if c not in best.chosen]
+    found = sorted((one, n, c) for one, n, c in tried if one is not None and one < now * NO_BETTER)
+    if not found:
         return (f"with every candidate index available its plan is no cheaper ({now:,.1f} per call), "
                 "so a scan stays the better plan")
-    helper = next((c for c in used if c not in best.chosen), used[0])
+    cost, _, helper = found[0]
     gain = problem.weight[fp] * (now - cost)
     shown = f"an index such as {_text(helper)} would make it cheaper ({now:,.1f} -> {cost:,.1f} per call), but"
     opts = problem.options
