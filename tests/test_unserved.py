@@ -31,3 +31,26 @@ def test_a_costly_statement_without_an_index_says_why(tmp_path, workload, option
     [rep] = [s for s in report.statements if statement in s.sql and s.sql.startswith("SELECT")]
     assert not rep.recommendations and not rep.served_by_existing
     assert any(n.startswith("no index proposed for it") and reason in n for n in rep.notes), rep.notes
+
+
+@pytest.mark.hypopg
+def test_a_note_about_the_index_kind_does_not_stand_in_for_the_reason(fresh_db, tmp_path):
+    """The team page gets a note on why no covering index (body is wide) before the selection;
+    that note says nothing of why no index at all is proposed, so the reason is still given
+    (3df6cd4 gave none: any note counted as an outcome)."""
+    import psycopg
+    with psycopg.connect(fresh_db, autocommit=True) as conn:
+        conn.execute("CREATE EXTENSION IF NOT EXISTS hypopg")
+        conn.execute('CREATE TABLE chat (id bigserial PRIMARY KEY, "teamId" int NOT NULL, "updatedAt" timestamptz NOT NULL, body text)')
+        conn.execute('INSERT INTO chat ("teamId", "updatedAt", body) SELECT g % 10, now() - g * interval \'1 minute\', '
+                     "repeat('x', 40) FROM generate_series(0, 19999) g")
+        conn.execute("CREATE TABLE users (id bigserial PRIMARY KEY, email text NOT NULL)")
+        conn.execute("INSERT INTO users (email) SELECT 'u' || g || '@example.com' FROM generate_series(1, 50000) g")
+        conn.execute("VACUUM ANALYZE")
+    team = 'SELECT id, body FROM chat WHERE "teamId" = $1 ORDER BY "updatedAt" DESC LIMIT 20;'
+    (tmp_path / "w.sql").write_text("\n".join([team] + ["SELECT id FROM users WHERE email = $1;"] * 20))
+    report = api.analyze([tmp_path / "w.sql"], dsn=fresh_db, options=SelectionOptions(max_indexes=1))
+    [rep] = [s for s in report.statements if "chat" in s.sql]
+    assert not rep.recommendations
+    assert any(n.startswith("no covering index") for n in rep.notes), rep.notes
+    assert any(n.startswith("no index proposed for it") and "--max-indexes 1 is reached" in n for n in rep.notes), rep.notes

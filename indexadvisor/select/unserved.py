@@ -25,12 +25,20 @@ def explain_unserved(problem: Problem, advice: Advice, best: Outcome) -> None:
     helped = {fp for chosen in advice.chosen for fp in chosen.served}
     for p in problem.parsed:
         fp = p.statement.fingerprint
-        if fp not in problem.base or not total or fp in helped or advice.served_by_existing.get(fp) or advice.notes.get(fp):
+        if fp not in problem.base or not total or fp in helped or advice.served_by_existing.get(fp) or _tiny_only(problem, p):
             continue
         if problem.weight[fp] * problem.base[fp] < NOTE_SHARE * total:
             continue
         share = problem.weight[fp] * problem.base[fp] / total
         note(advice.notes, fp, f"no index proposed for it ({share:.1%} of the workload's cost): {_why(problem, p, best)}")
+
+
+def _tiny_only(problem: Problem, p: ParsedStatement) -> bool:
+    """Every table it reads is one a sequential scan reads as fast as an index (pool.py says so in
+    its notes). Any other note (why no covering or partial index, how a cost was corrected) says
+    nothing of why no index is proposed: the reason is still owed."""
+    reads = [problem.catalog.tables.get(str(a.table)) for a in p.accesses if a.kind != "insert"]
+    return bool(reads) and all(problem.model.is_tiny(t) for t in reads)
 
 
 def _why(problem: Problem, p: ParsedStatement, best: Outcome) -> str:
