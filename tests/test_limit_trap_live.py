@@ -94,3 +94,17 @@ def test_a_trap_plan_among_every_candidate_does_not_hide_the_filter_leading_one(
 
     assert [r.columns for r in report.recommendations] == [["teamId", "updatedAt"]], (
         [r.ddl for r in report.recommendations], [n for s in report.statements for n in s.notes])
+
+
+def test_an_offset_alone_is_no_early_stop_to_speak_of(fresh_db, tmp_path):
+    """`OFFSET $n` without a LIMIT makes a Limit node whose generic plan stops nowhere early: the
+    reason must not tell of a LIMIT trap whose two costs are the same number."""
+    with psycopg.connect(fresh_db, autocommit=True) as conn:
+        conn.execute(SCHEMA)
+    workload = tmp_path / "workload.sql"
+    workload.write_text('SELECT id, body FROM chat WHERE "teamId" IN ($1, $2) OFFSET $3;\n')
+
+    report = api.analyze([workload], dsn=fresh_db)
+
+    [rec] = report.recommendations
+    assert rec.columns[0] == "teamId" and "LIMIT trap" not in rec.reason, rec.reason

@@ -952,10 +952,13 @@ class PlannerCoster:
         return self.failures.get(fingerprint)
 
     def early_stop(self, parsed: ParsedStatement) -> tuple[float, float] | None:
+        """None also where the robust cost is the LIMIT's own (an OFFSET $n alone, whose generic
+        plan stops nowhere early; a filter that keeps nearly every row): nothing hangs on the trap."""
         plan = self.plan(parsed, ())
         if plan is None or plan.early_stop is None:
             return None
-        return plan.early_stop.limit_cost, self.robust(plan, parsed)
+        robust = self.robust(plan, parsed)
+        return (plan.early_stop.limit_cost, robust) if robust > plan.early_stop.limit_cost * (1 + 1e-3) else None
 
     def notes(self) -> dict[str, str]:
         out = {fp: "; ".join(notes) for fp, notes in self._bounded.items()}
