@@ -36,6 +36,8 @@ def test_no_line_is_longer_than_columns(sample, width):
     assert head.split() == ["#", "table", "index", "cost", "size", "statements"]
     # numbers people read: the workload's share, factors instead of 0.00 ratios
     assert "% of the workload's cost" in out
+    flat = " ".join(out.split())  # offline: the model's cost, not the planner's
+    assert "weighted estimated cost" in flat and "planner cost" not in flat
     assert re.search(r"\dx( cheaper|$)", out, re.M) and "cheaper" in out and "0.00" not in out
 
 

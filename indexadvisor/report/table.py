@@ -134,8 +134,9 @@ def render(report: Report, width: int | None = None, verbose: bool = False) -> s
     if report.recommendations and before_all:
         after_all = report.workload_cost_after or 0.0
         size = format_size(sum(r.estimate.size_bytes or 0 for r in report.recommendations if r.estimate))
+        unit = "planner cost" if report.costing == "planner" else "estimated cost"  # the words the reasons use
         out += wrap(f"with the proposed indexes: {(after_all / before_all - 1) * 100:+.1f}% of the workload's cost "
-                     f"(weighted planner cost {before_all:,.0f} -> {after_all:,.0f}), {size} of new indexes", width)
+                     f"(weighted {unit} {before_all:,.0f} -> {after_all:,.0f}), {size} of new indexes", width)
     for note in report.notes:
         out += wrap(_cell(f"note: {note}"), width, "")
     out.append("")
