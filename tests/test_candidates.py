@@ -8,7 +8,7 @@ from casefiles import read_cases, run_advice_case
 from indexadvisor import api
 from indexadvisor.candidates.requirements import requirement_for, variants
 from indexadvisor.extract.patterns import Extractor
-from indexadvisor.model import Catalog, Column, Statement, Table
+from indexadvisor.model import Candidate, Catalog, Column, IndexKey, ParsedStatement, Statement, Table
 from indexadvisor.pg.sql import MAX_IDENT_BYTES
 
 CASE_LIST = read_cases("candidates.txt", default_section="schema")
@@ -43,3 +43,42 @@ def test_a_flag_before_the_sort_key_gets_a_variant_without_it():
     assert req is not None and req.flags == ["isDeleted"]
     keys = [[k.column for k in v] for v in variants(req, 3)]
     assert keys[0] == ["projectId", "isDeleted", "position"] and ["projectId", "position"] in keys
+
+
+def test_narrowing_drops_the_filters_after_the_sort_before_an_equality_column():
+    """`org = $1 AND assignee = $2 AND status IN (...) ORDER BY updated DESC` at width 3: the IN list
+    after the sort key only filters, so it goes, not assignee (the selective equality column)."""
+    catalog = Catalog(source="ddl")
+    catalog.add(Table("public", "ticket", {n: Column(n, t) for n, t in
+                                           (("id", "bigint"), ("org", "bigint"), ("assignee", "bigint"),
+                                            ("status", "text"), ("updated", "timestamptz"))}))
+    sql = "SELECT id FROM ticket WHERE org = $1 AND assignee = $2 AND status IN ('open', 'pending') ORDER BY updated DESC LIMIT 25"
+    [access], _ = Extractor(catalog).extract(Statement("fp", sql, "w.sql", 1))
+    req = requirement_for(access, lambda col: (col != "org", col), table=catalog.tables["public.ticket"])
+    assert req is not None and [k.column for k in req.keys()] == ["org", "assignee", "updated", "status"]
+    keys = [[k.column for k in v] for v in variants(req, 3)]
+    assert keys[0] == ["org", "assignee", "updated"]
+    assert ["org", "assignee"] in keys and ["org"] in keys
+
+
+def test_a_column_only_read_that_is_wide_is_no_key():
+    """An all-columns seed or a grown index copies a column only read into every entry, for an
+    index-only scan: not a jsonb one (the covering kind's width rule), while a narrow one may."""
+    from indexadvisor.model import ColumnStats
+    from indexadvisor.select.screen import covering_columns, extensions
+
+    catalog = Catalog(source="ddl")
+    cols = {n: Column(n, t) for n, t in (("id", "bigint"), ("org", "bigint"), ("data", "jsonb"), ("name", "text"))}
+    cols["name"].stats = ColumnStats(avg_width=90)
+    catalog.add(Table("public", "customer", cols))
+    table = catalog.tables["public.customer"]
+    for sql, want in (("SELECT id FROM customer WHERE org = $1", ["org", "id"]),
+                      ("SELECT id FROM customer WHERE org = $1 AND data->>'crm' = $2", []),
+                      ("SELECT name FROM customer WHERE org = $1", []),
+                      ("SELECT id, data FROM customer WHERE org = $1", [])):
+        [access], _ = Extractor(catalog).extract(Statement("fp", sql, "w.sql", 1))
+        assert covering_columns(access, 3, table) == want, sql
+        parent = Candidate("public", "customer", [IndexKey("org")])
+        grown = extensions(parent, {"fp": (10.0, 1.0)}, [ParsedStatement(Statement("fp", sql, "w.sql", 1), [access])],
+                           {parent.spec: []}, catalog, 3)
+        assert {k.column for c in grown for k in c.keys} <= {"org", "id"}, sql

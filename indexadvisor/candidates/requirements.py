@@ -246,15 +246,19 @@ def describe(req: Requirement) -> str:
 def variants(req: Requirement, max_width: int) -> list[list[IndexKey]]:
     """Candidate keys for one requirement: the full index, narrowed to max_width, and its left prefixes.
 
-    Narrowing drops the lowest-ranked equality columns (flags, IS NULL tests) before
-    the sort and range keys: with the rest pinned, (a, sort) still delivers the order.
+    Narrowing first drops what follows the sort keys (an IN list, a NULL test, a range: there
+    they only filter, while an equality column narrows the scan), then the lowest-ranked
+    equality columns (flags, IS NULL tests) before the sort and range keys: with the rest
+    pinned, (a, sort) still delivers the order.
     Where flags sit before a sort or range key, the index without them is offered too: a
     flag narrows little, and `flag = constant` does not stand between the other equality
     columns and the order, so (project, position) serves `project = $1 AND NOT deleted ORDER
     BY position` with the flag checked as a filter.
     """
     keys = req.keys()
-    if len(keys) > max_width:
+    if len(keys) > max_width and req.sort and len(req.eq) + len(req.sort) <= max_width:
+        keys = keys[:max_width]  # after the sort keys, IN lists, NULL tests and a range only filter
+    elif len(keys) > max_width:
         eq = list(req.eq)
         while eq and len(eq) + (len(keys) - len(req.eq)) > max_width:
             eq.pop()

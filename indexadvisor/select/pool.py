@@ -115,7 +115,7 @@ def _access_candidates(out: _Builder, catalog: Catalog, p: ParsedStatement, acce
         out.add(c, req, fp)
     if planner:  # seeds the planner may prefer, and grows when they pay off
         # (no all-columns seed where candidates/kinds/covering.py proposes INCLUDE for the same index-only scan)
-        wide = [] if extra.covering else [covering_columns(access, options.max_width)]
+        wide = [] if extra.covering else [covering_columns(access, options.max_width, table)]
         for cols in [[col] for col in indexable_columns(access)] + wide:
             seed = Candidate(access.table.schema, access.table.name, [IndexKey(c) for c in cols], statements=[fp])
             if cols and all(key_type_ok(table, c) for c in cols) and not copies_existing(seed, table):

@@ -8,6 +8,7 @@ relevant to the statements whose access its leading keys serve (the serve rule).
 
 from __future__ import annotations
 
+from indexadvisor.candidates.kinds.covering import too_wide
 from indexadvisor.candidates.requirements import Requirement, key_ref, requirement_for
 from indexadvisor.candidates.serve import copies_existing, could_serve, match, tested_columns, where_columns
 from indexadvisor.costing import Coster, prefetch
@@ -27,14 +28,24 @@ def indexable_columns(access: TableAccess) -> list[str]:
     return list(dict.fromkeys(cols))
 
 
-def covering_columns(access: TableAccess, max_width: int) -> list[str]:
+def covering_columns(access: TableAccess, max_width: int, table: Table | None) -> list[str]:
     """Every column the access touches, searchable ones first, when few enough to allow an
-    index-only scan; else nothing."""
+    index-only scan and each one only read is cheap to copy into every entry; else nothing."""
     if "*" in access.columns_read:
         return []
     cols = indexable_columns(access)
-    cols += [c for c in sorted(access.columns_read) if c not in cols]
+    read = [c for c in sorted(access.columns_read) if c not in cols]
+    if not all(copy_ok(table, c) for c in read):
+        return []
+    cols += read
     return cols if 1 < len(cols) <= max_width else []
+
+
+def copy_ok(table: Table | None, column: str) -> bool:
+    """Whether a column only read (not searched, sorted or grouped) may be a key, which copies
+    it into every entry for an index-only scan: the covering kind's width rule (too_wide)."""
+    col = table.columns.get(column) if table is not None else None
+    return col is None or too_wide(col) is None
 
 
 ColumnIndex = dict[tuple[str, str], list[tuple[int, ParsedStatement]]]  # (table, ref) -> (position, statement)
@@ -177,8 +188,9 @@ def extensions(c: Candidate, per: dict[str, tuple[float, float]], parsed: list[P
             continue
         for a in p.accesses:
             if a.table.schema == c.schema and a.table.name == c.table:
-                read = [col for col in sorted(a.columns_read) if col != "*"]
-                columns += [col for col in indexable_columns(a) + read if col not in have and col not in columns]
+                searched = indexable_columns(a)
+                read = [col for col in sorted(a.columns_read) if col != "*" and col not in searched and copy_ok(table, col)]
+                columns += [col for col in searched + read if col not in have and col not in columns]
     columns = [col for col in columns if key_type_ok(table, col)]
     out = []
     for col in columns:

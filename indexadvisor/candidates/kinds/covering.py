@@ -23,7 +23,7 @@ from __future__ import annotations
 from indexadvisor.candidates.kinds.base import Ask, Context, Extra
 from indexadvisor.candidates.requirements import variants
 from indexadvisor.extract.where import index_predicates
-from indexadvisor.model import Candidate, Index, IndexKey, Statement, Table, TableAccess
+from indexadvisor.model import Candidate, Column, Index, IndexKey, Statement, Table, TableAccess
 from indexadvisor.pg import types as T
 
 COVER_HOT_SHARE = 0.01
@@ -60,6 +60,18 @@ def index_only_possible(index: Index, access: TableAccess) -> bool:
     return needed <= stored
 
 
+def too_wide(column: Column) -> str | None:
+    """Why copying the column into every entry of an index (to return it from an index-only
+    scan, not to search by it) costs too much, or None: a type wide by nature, or more than
+    COVER_MAX_WIDTH bytes on average by pg_stats. The one rule for INCLUDE columns and for
+    read-only columns made keys (select/screen.py)."""
+    if T.is_wide(column.type):
+        return f"{column.type}, a wide type"
+    if column.stats is not None and column.stats.avg_width > COVER_MAX_WIDTH:
+        return f"average {column.stats.avg_width} bytes per pg_stats, over {COVER_MAX_WIDTH}"
+    return None
+
+
 def include_for(access: TableAccess, statement: Statement, table: Table | None, keys: list[IndexKey],
                 where: str | None, total_calls: int) -> tuple[list[str], str, str | None]:
     """The INCLUDE columns that make the access index-only, why, and a note when it does not pay.
@@ -84,15 +96,12 @@ def include_for(access: TableAccess, statement: Statement, table: Table | None, 
     widths = []
     for name in extra:
         column = table.columns[name]
-        stats = column.stats
-        if T.is_wide(column.type):
-            return [], "", f"no covering index: {label} would copy {name} ({column.type}), a wide type, into every entry"
-        if stats is None:
+        wide = too_wide(column)
+        if wide:
+            return [], "", f"no covering index: {label} would copy {name} ({wide}) into every entry"
+        if column.stats is None:
             return [], "", None  # no pg_stats: the width is unknown, so say nothing either way
-        if stats.avg_width > COVER_MAX_WIDTH:
-            return [], "", (f"no covering index: {label} would copy {name} (average {stats.avg_width} bytes per pg_stats, "
-                            f"over {COVER_MAX_WIDTH}) into every entry")
-        widths.append(f"{name} {stats.avg_width} bytes")
+        widths.append(f"{name} {column.stats.avg_width} bytes")
     if not table.pages or table.all_visible_pages is None:
         return [], "", None
     visible = table.all_visible_pages / table.pages
