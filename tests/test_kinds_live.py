@@ -323,6 +323,15 @@ def test_no_trigram_for_a_prefix_or_a_too_short_pattern(kinds_db, tmp_path):
     assert any("fewer than 3 characters in a row" in n for n in notes)
 
 
+def test_no_trigram_for_a_pattern_many_rows_match_next_to_a_narrow_filter(kinds_db, tmp_path):
+    """A fifth of the names are red lamps: the planner tells from the column's histogram, where a
+    pattern's fixed characters alone would say a few rows match; the primary key's range narrows more."""
+    report = analyze(kinds_db, tmp_path, "SELECT id, name FROM products WHERE id < 500 AND name ILIKE '%red lamp model%';\n")
+    assert not recs(report, "products", "trigram")
+    notes = [n for s in report.statements for n in s.notes]
+    assert any("trigram" in n and "expected to match" in n and "its other filters" in n for n in notes), notes
+
+
 # --------------------------------------------------------------------------- GIN
 
 

@@ -28,7 +28,8 @@ from dataclasses import dataclass, field, replace
 from indexadvisor.candidates import serve
 from indexadvisor.candidates.kinds import gin, label
 from indexadvisor.costing.stats import StatsCoster
-from indexadvisor.model import Candidate, IndexDef, ParsedStatement, PredKind, TableAccess
+from indexadvisor.model import Candidate, IndexDef, ParsedStatement, PredKind, Statement, TableAccess
+from indexadvisor.pg.sql import qualified, quote_ident
 from indexadvisor.select.economics import GIN_WRITE_FACTOR, ms_per_unit, weights, write_cost
 from indexadvisor.select.options import SelectionOptions
 from indexadvisor.select.pool import Rank
@@ -155,27 +156,50 @@ def _no_gain_notes(problem: Problem, advice: Advice, c: Candidate, served: Serve
         rows = stats.matched_rows.get(id(access))
         expected = (f": the filter is expected to match {rows:,.0f} of {total:,.0f} rows"
                     if rows is not None and total else "")
+        other = any(q.kind not in serve.GIN_KINDS for q in access.predicates)
         note(advice.notes, p.statement.fingerprint,
              f"{label(c.kind)} on {c.table} ({c.keys[0].text}) not proposed: it would not make the statement "
-             f"cheaper{expected}, so a scan of the table stays the better plan")
+             f"cheaper{expected}, so {'its other filters (an index on them, or a scan)' if other else 'a scan of the table'} "
+             "stay the better plan")
 
 
 def _planner_rows(problem: Problem, stats: StatsCoster, p: ParsedStatement, access: TableAccess,
                   rewritten: ParsedStatement) -> None:
-    """The rows a GIN-only filter matches, by the coster's own estimate where it has one (the
-    planner's, from pg_stats and its selectivity functions for the operator): better than the
-    model's defaults."""
-    if any(q.kind not in serve.GIN_KINDS or q.kind == PredKind.ANY_ELEMENT for q in access.predicates):
-        return  # other filters too, or an operator the rewrite changes: the scan's rows are not the index's
+    """The rows the access's GIN filters match, by the coster's own estimate where it has one (the
+    planner's, from pg_stats and its selectivity functions for the operator: `subject ILIKE
+    '%printer%'` by the column's histogram, where the model's default is a few rows): the
+    statement's scan when it filters on nothing else, else its GIN filters alone."""
+    if any(q.kind == PredKind.ANY_ELEMENT for q in access.predicates):
+        return  # an operator the rewrite changes: the scan's rows are not the index's
     if problem.catalog.tables.get(str(access.table)) is None:
         return
-    rows = problem.coster.scan_rows(p).get(access.table.name)
+    asked = p if all(q.kind in serve.GIN_KINDS for q in access.predicates) else _filters_alone(p, access)
+    if asked is None:
+        return
+    rows = problem.coster.scan_rows(asked).get(access.table.name)
     if rows is None:
         return
     stats.matched_rows[id(access)] = rows
     for a in rewritten.accesses:
         if a.table == access.table:
             stats.matched_rows[id(a)] = rows
+
+
+_OPERATORS = {PredKind.LIKE: "LIKE", PredKind.ILIKE: "ILIKE", PredKind.CONTAINS: "@>", PredKind.CONTAINED: "<@",
+              PredKind.HAS_KEY: "?", PredKind.HAS_ANY_KEY: "?|", PredKind.HAS_ALL_KEYS: "?&", PredKind.OVERLAPS: "&&"}
+
+
+def _filters_alone(p: ParsedStatement, access: TableAccess) -> ParsedStatement | None:
+    """A statement of the access's GIN filters alone on its table, for the planner's row estimate
+    of what a GIN index would return; None unless each is a column against a literal (a parameter
+    gets the planner's default selectivity, which the model has too)."""
+    preds = [q for q in access.predicates if q.kind in serve.GIN_KINDS]
+    if not preds or any(q.kind not in _OPERATORS or q.expression is not None or q.constant is None for q in preds):
+        return None
+    where = " AND ".join(f"{quote_ident(q.column)} {_OPERATORS[q.kind]} {q.constant}" for q in preds)
+    sql = f"SELECT 1 FROM {qualified(access.table.schema, access.table.name)} WHERE {where}"
+    statement = Statement(f"{p.statement.fingerprint}:gin:{access.table}", sql, p.statement.source, p.statement.line)
+    return ParsedStatement(statement, [TableAccess(access.table, preds)])
 
 
 def _chosen(problem: Problem, offer: Evaluation, weight: dict[str, float], stats: StatsCoster) -> Chosen:
