@@ -9,12 +9,14 @@ from indexadvisor.model import (
     Catalog,
     Column,
     Estimate,
+    Index,
     IndexKey,
     ParsedStatement,
     Statement,
     Table,
 )
 from indexadvisor.select.budget import local_search
+from indexadvisor.select.economics import WriteLoad, write_cost
 from indexadvisor.select.reasons import used_for
 from indexadvisor.select.state import Chosen, Outcome, Run
 
@@ -94,3 +96,21 @@ def test_a_budget_keeps_a_margin_for_the_size_estimate():
     assert opts.fits(0, 10_000) and opts.fits(4_000, 6_000)
     assert not opts.fits(0, 10_001) and not opts.fits(4_000, 6_001)
     assert SelectionOptions().fits(10**12, 10**12)
+
+
+def test_a_partial_or_expression_index_costs_the_updates_of_what_it_reads_their_hot_path():
+    """PostgreSQL's HOT path needs every column an index reads unchanged: its keys, INCLUDE columns,
+    and those its expression keys and WHERE read. UPDATE job SET status = ... is HOT with only the
+    primary key, and not once an index reads status anywhere."""
+
+    catalog = Catalog(source="ddl")
+    catalog.add(Table("public", "job", {n: Column(n, t) for n, t in
+                                        (("id", "bigint"), ("queue", "text"), ("status", "text"), ("email", "text"))},
+                      indexes=[Index("job_pkey", "public", "job", [IndexKey("id")], unique=True)]))
+    writes = {"public.job": WriteLoad(rows=1000.0, updated={"status": 1000.0, "email": 10.0})}
+    plain = Candidate("public", "job", [IndexKey("queue")])
+    partial = Candidate("public", "job", [IndexKey("queue")], where="status = 'queued'")
+    expression = Candidate("public", "job", [IndexKey(None, expression="lower(email)")])
+    assert write_cost(plain, writes, catalog) == 1000.0  # the rows written, no HOT lost
+    assert write_cost(partial, writes, catalog) == 1000.0 + 1000.0
+    assert write_cost(expression, writes, catalog) == 1000.0 + 10.0

@@ -7,10 +7,12 @@ the workload writes to its table, and for the HOT updates it takes away.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from indexadvisor.costing import Coster
-from indexadvisor.model import Candidate, Catalog, ParsedStatement
+from indexadvisor.model import Candidate, Catalog, IndexKey, ParsedStatement
+from indexadvisor.pg.exprtext import columns_in
 from indexadvisor.select.options import SelectionOptions
 
 # Cost, in planner units, of maintaining one index entry for one written row: about
@@ -80,12 +82,23 @@ def write_load(parsed: list[ParsedStatement], coster: Coster, catalog: Catalog,
     return load
 
 
+def hot_blocking(keys: Iterable[IndexKey], include: Iterable[str], where: str | None) -> set[str]:
+    """The columns an UPDATE must leave unchanged to stay HOT with this index: its keys and INCLUDE
+    columns, and those its expression keys or its WHERE read (a partial index on `status = 'queued'`
+    takes the HOT path from every UPDATE of status, as PostgreSQL's hot-blocking set says)."""
+    cols = {k.column for k in keys if k.column} | set(include)
+    for text in [k.expression for k in keys if k.expression] + ([where] if where else []):
+        cols |= columns_in(text)
+    return cols
+
+
 def write_cost(c: Candidate, writes: dict[str, WriteLoad], catalog: Catalog, replaces: bool = False) -> float:
     """What maintaining the index costs under the workload's writes, in cost units.
 
     Nothing for the rows when it replaces a chosen index (that one was charged); a partial
-    index only for the share of rows it holds; GIN GIN_WRITE_FACTOR times a B-tree's. An index on a column the workload's UPDATEs
-    change, that no index covered before, also costs those updates their HOT path.
+    index only for the share of rows it holds; GIN GIN_WRITE_FACTOR times a B-tree's. An index that
+    reads a column the workload's UPDATEs change (hot_blocking), which no index read before, also
+    costs those updates their HOT path.
     """
     entry = writes.get(f"{c.schema}.{c.table}")
     if not entry:
@@ -96,8 +109,8 @@ def write_cost(c: Candidate, writes: dict[str, WriteLoad], catalog: Catalog, rep
     cost = entry.rows * INDEX_WRITE_COST * (0 if replaces else 1) * share
     table = catalog.tables.get(f"{c.schema}.{c.table}")
     indexes = table.indexes if table else []
-    indexed_now = {k.column for i in indexes for k in i.keys if k.column} | {col for i in indexes for col in i.include}
-    mine = {k.column for k in c.keys if k.column} | set(c.include)
+    indexed_now = {col for i in indexes for col in hot_blocking(i.keys, i.include, i.where)}
+    mine = hot_blocking(c.keys, c.include, c.where)
     for col, volume in entry.updated.items():
         if col in mine and col not in indexed_now:
             # the UPDATE was HOT-eligible; now every index on the table gets a new entry
