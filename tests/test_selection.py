@@ -114,3 +114,22 @@ def test_a_partial_or_expression_index_costs_the_updates_of_what_it_reads_their_
     assert write_cost(plain, writes, catalog) == 1000.0  # the rows written, no HOT lost
     assert write_cost(partial, writes, catalog) == 1000.0 + 1000.0
     assert write_cost(expression, writes, catalog) == 1000.0 + 10.0
+
+
+def test_a_reason_claims_the_order_only_where_the_keys_deliver_it():
+    """`DISTINCT ON (account_id) ... ORDER BY account_id, created_at DESC` asks for (account_id,
+    created_at DESC); the planner may pick (created_at, account_id, id) for its range, and its
+    reason must not say it delivers that ORDER BY (the serve rule decides, not which columns it has)."""
+    from indexadvisor.candidates.requirements import Requirement
+    from indexadvisor.model import SortKey
+    from indexadvisor.select.reasons import describe_keys
+
+    req = Requirement([], [SortKey("account_id"), SortKey("created_at", desc=True)])
+    seed = Candidate("public", "order", [IndexKey("created_at"), IndexKey("account_id"), IndexKey("id")])
+    assert "ORDER BY" not in describe_keys(seed, req)
+    ideal = Candidate("public", "order", [IndexKey("account_id"), IndexKey("created_at", desc=True)])
+    assert describe_keys(ideal, req) == "delivers ORDER BY account_id, created_at DESC"
+    tenant = Requirement(["tenant"], [SortKey("created_at")], in_after_sort=["status"])
+    narrow = Candidate("public", "t", [IndexKey("tenant"), IndexKey("status")])
+    assert describe_keys(narrow, tenant) == ("equality on tenant; narrower than the ideal (tenant, created_at, status), "
+                                             "which did not pay for its size or width")

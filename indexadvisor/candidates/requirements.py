@@ -211,20 +211,6 @@ def column_rank(accesses: Iterable[TableAccess], catalog: Catalog) -> Callable[[
     return rank
 
 
-def describe_keys(keys: list[IndexKey], req: Requirement) -> str:
-    """What each part of a chosen index does for the statement that asked for it."""
-    cols = [key_ref(k) for k in keys]
-    eq = [c for c in req.eq if c in cols]
-    sort = [s for s in req.sort if s.column in cols]
-    text = describe(Requirement(eq, sort, req.range if req.range in cols else None, req.range_opclass,
-                                [c for c in req.in_after_sort if c in cols], req.exprs, req.range_like,
-                                optional=[c for c in req.optional if c not in cols]))
-    ideal = req.keys()
-    if len(keys) < len(ideal):
-        text += f"; narrower than the ideal ({', '.join(k.text for k in ideal)}), which did not pay for its size or width"
-    return text
-
-
 def describe(req: Requirement) -> str:
     """Why these keys, in words: what each part of the index does for the statement."""
     parts = []

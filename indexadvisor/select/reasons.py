@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from indexadvisor.candidates.kinds import label
-from indexadvisor.candidates.requirements import Requirement, describe_keys, requirement_for
+from indexadvisor.candidates.requirements import Requirement, key_ref, requirement_for
+from indexadvisor.candidates.requirements import describe as describe_requirement
 from indexadvisor.candidates.serve import match
 from indexadvisor.costing.stats import key_columns
 from indexadvisor.model import Candidate, Estimate, ParsedStatement, PredKind, StatementCost
@@ -48,7 +51,7 @@ def describe(problem: Problem, c: Candidate, per: dict[str, tuple[float, float]]
     kind = problem.kinds.kind_of(c)
     why = problem.kinds.why_for(c)
     reqs = problem.origins[c.spec]
-    keys = describe_keys(c.keys, reqs[0]) if c.method == "btree" else ""
+    keys = describe_keys(c, reqs[0]) if c.method == "btree" else ""
     if not keys and not why and c.method == "btree":
         keys = used_for(c, [p for p in problem.parsed if p.statement.fingerprint in per])
     reason = f"{label(kind)}: " + "; ".join(part for part in (why, keys) if part)
@@ -64,6 +67,22 @@ def describe(problem: Problem, c: Candidate, per: dict[str, tuple[float, float]]
     if method == "rules":
         reason += "; no statistics for this table: ranked by structure and call frequency"
     return Chosen(c, estimate, [h.fingerprint for h in helps], reason, kind, why or keys)
+
+
+def describe_keys(c: Candidate, req: Requirement) -> str:
+    """What each part of a chosen B-tree does for the statement that asked for it: what the serve
+    rule finds its keys deliver (a key that follows no searched prefix serves no ORDER BY), and
+    whether it is narrower than that statement's ideal index."""
+    cols = [key_ref(k) for k in c.keys]
+    m = match(replace(c.spec, where=None).as_index(), req)  # the WHERE's own columns need no key
+    text = describe_requirement(Requirement(
+        [col for col in req.eq if col in m.eq], req.sort if m.order else [], req.range if m.range else None,
+        req.range_opclass, [col for col in req.in_after_sort if col in cols] if m.order else [], req.exprs,
+        req.range_like, optional=[col for col in req.optional if col not in cols]))
+    ideal = req.keys()
+    if text and len(c.keys) < len(ideal):
+        text += f"; narrower than the ideal ({', '.join(k.text for k in ideal)}), which did not pay for its size or width"
+    return text
 
 
 def _early_stop_text(problem: Problem, fingerprint: str) -> str:
