@@ -81,3 +81,17 @@ def test_share_of_the_workload():
     assert table.share(588.0, 1000.0) == "-58.8%"
     assert table.share(0.5, 1000.0) == "-<0.1%"
     assert table.share(1234.0, None) == "1,234"
+
+
+def test_the_index_column_and_the_curve_show_key_directions():
+    """(account_id, created_at DESC) and (account_id, created_at) are different indexes for ORDER BY
+    created_at DESC, id: the table's index column and the budget curve say which one the DDL builds."""
+    from indexadvisor.model import IndexKey, Recommendation
+    from indexadvisor.report.text import index_text
+    from indexadvisor.select.curve import definition
+
+    keys = [IndexKey("account_id"), IndexKey("created_at", desc=True), IndexKey("id", nulls_first=True)]
+    rec = Recommendation("i", "public", "order", keys, [], None, "btree", "", [], "")
+    assert index_text(rec) == "btree (account_id, created_at DESC, id NULLS FIRST)"
+    assert definition(keys, [], None, "btree") == "(account_id, created_at DESC, id NULLS FIRST)"
+    assert IndexKey("created_at", desc=True, nulls_first=True).shown == "created_at DESC"

@@ -62,6 +62,14 @@ class IndexKey:
     def text(self) -> str:
         return self.column if self.column is not None else f"({self.expression})"
 
+    @property
+    def shown(self) -> str:
+        """The key as a report shows it: its text with a direction (and NULLS placement) other than the default."""
+        text = self.text + (" DESC" if self.desc else "")
+        if self.nulls_first is not None and self.nulls_first != self.desc:
+            text += " NULLS FIRST" if self.nulls_first else " NULLS LAST"
+        return text
+
 
 @dataclass(frozen=True)
 class IndexDef:

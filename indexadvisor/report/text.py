@@ -54,7 +54,7 @@ def change(before: float, after: float) -> str:
 
 
 def index_text(r: Recommendation) -> str:
-    text = f"{r.kind} ({', '.join(r.columns)})"
+    text = f"{r.kind} ({', '.join(k.shown for k in r.keys)})"
     if r.include:
         text += f" INCLUDE ({', '.join(r.include)})"
     if r.where:

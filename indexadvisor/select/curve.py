@@ -141,7 +141,7 @@ def _steps(problem: Problem, sets: list[list[Candidate]], chosen: bool, before: 
 
 def definition(keys: list[IndexKey], include: list[str], where: str | None, method: str) -> str:
     """An index in a step's words: (keys), USING method for other than B-tree, INCLUDE and WHERE."""
-    text = f"({', '.join(k.text for k in keys)})"
+    text = f"({', '.join(k.shown for k in keys)})"
     if method != "btree":
         text = f"USING {method} {text}"
     if include:
