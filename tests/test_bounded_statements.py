@@ -10,7 +10,7 @@ from sqlglot import exp
 from indexadvisor import api
 from indexadvisor.costing.hypopg import MAX_GUESSES, WhatIf, initial_types
 from indexadvisor.pg import session as db
-from indexadvisor.pg.lexing import LIST_LIMIT, SQUASHED_LENGTH, bound_lists
+from indexadvisor.pg.lexing import LIST_LIMIT, SQUASHED_LENGTH, bound_lists, typed_parameters
 from indexadvisor.pg.parsing import parse_one
 from indexadvisor.sources.fingerprint import literals
 
@@ -112,3 +112,27 @@ def test_a_huge_in_list_is_costed_with_a_bounded_number_of_explains(fresh_db, tm
     assert 1 <= report.explain_count <= 10
     (st,) = report.statements
     assert any("IN list of 300,000 values" in n for n in st.notes)
+
+
+@pytest.mark.parametrize("sql, want", [
+    ("SELECT * FROM t WHERE c > now() - interval $1", "SELECT * FROM t WHERE c > now() - $1::interval"),
+    ("SELECT * FROM t WHERE c > now() - INTERVAL $1 DAY", "SELECT * FROM t WHERE c > now() - $1::interval"),
+    ("SELECT * FROM t WHERE d = date $2 AND e < timestamp with time zone $3",
+     "SELECT * FROM t WHERE d = $2::date AND e < $3::timestamp with time zone"),
+    ("SELECT 'interval $1', \"date\" FROM t -- date $1\nWHERE t.date = $1", None),  # strings, names, comments, a column
+])
+def test_typed_literals_that_pg_stat_statements_made_parameters_become_casts(sql, want):
+    assert typed_parameters(sql) == (want or sql)
+
+
+@pytest.mark.hypopg
+def test_a_statement_with_interval_parameter_is_costed(fresh_db, tmp_path):
+    """pg_stat_statements writes `now() - interval '1 day'` as `now() - interval $1`, which
+    PostgreSQL does not parse: the statement is costed as `$1::interval`, not left uncosted."""
+    _load(fresh_db)
+    path = tmp_path / "pgss.sql"
+    path.write_text("SELECT * FROM t WHERE a = $2 AND now() - interval $1 < now();\n")
+    report = api.analyze([path], dsn=fresh_db)
+    (st,) = report.statements
+    assert report.analysed == 1 and st.cost_before is not None
+    assert not any("not costed" in n for n in st.notes), st.notes

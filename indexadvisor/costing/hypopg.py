@@ -39,7 +39,7 @@ from indexadvisor.errors import DatabaseError
 from indexadvisor.model import Candidate, Catalog, IndexDef, ParsedStatement, PredKind, Table
 from indexadvisor.pg import session as db
 from indexadvisor.pg.exprtext import signature
-from indexadvisor.pg.lexing import bound_lists
+from indexadvisor.pg.lexing import bound_lists, typed_parameters
 from indexadvisor.pg.selectivity import DEFAULT_EQ_SEL, TableStats, sampled_eq_selectivity
 from indexadvisor.pg.sql import create_index_sql, qualified, quote_ident
 
@@ -807,10 +807,11 @@ class PlannerCoster:
 
     def text(self, parsed: ParsedStatement) -> str:
         """The statement as explained: an IN or VALUES list of thousands of values cut to its
-        first pg.lexing.LIST_LIMIT (each EXPLAIN would otherwise send and plan all of them)."""
+        first pg.lexing.LIST_LIMIT (each EXPLAIN would otherwise send and plan all of them), and
+        pg_stat_statements' `interval $1` written as `$1::interval`."""
         fp = parsed.statement.fingerprint
         if fp not in self._texts:
-            self._texts[fp], notes = bound_lists(parsed.statement.sql)
+            self._texts[fp], notes = bound_lists(typed_parameters(parsed.statement.sql))
             if notes:
                 self._bounded[fp] = notes
         return self._texts[fp]

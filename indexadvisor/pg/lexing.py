@@ -149,3 +149,30 @@ def bound_lists(sql: str) -> tuple[str, list[str]]:
         return sql, notes
     out.append(sql[last:])
     return "".join(out), notes
+
+
+# pg_stat_statements writes the string of a typed literal (`interval '1 day'`, `date '2024-01-01'`)
+# as a parameter, which leaves `interval $1`: text PostgreSQL does not parse. As a cast it does.
+_TYPED_PARAMETER = re.compile(
+    r"(?i)\b(?P<type>interval|date|timestamptz|timetz|(?:timestamp|time)(?:\s+with(?:out)?\s+time\s+zone)?)\s+"
+    r"(?P<param>\$\d+)(?:\s+(?:year|month|day|hour|minute|second)s?\b(?:\s+to\s+(?:month|hour|minute|second)\b)?)?")
+_QUOTED = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|--[^\n]*|/\*.*?\*/|\$\$.*?\$\$", re.S)
+
+
+def typed_parameters(sql: str) -> str:
+    """The statement with each typed literal whose value is a parameter (`interval $1`, `date $2`,
+    as pg_stat_statements normalises `interval '1 day'`) written as a cast (`$1::interval`), which
+    PostgreSQL can prepare; strings, quoted names and comments are left as they are."""
+    if "$" not in sql:
+        return sql
+    out, last = [], 0
+    for m in _QUOTED.finditer(sql):
+        out.append(_TYPED_PARAMETER.sub(_as_cast, sql[last:m.start()]))
+        out.append(m.group(0))
+        last = m.end()
+    out.append(_TYPED_PARAMETER.sub(_as_cast, sql[last:]))
+    return "".join(out)
+
+
+def _as_cast(m: re.Match[str]) -> str:
+    return f"{m.group('param')}::{' '.join(m.group('type').lower().split())}"
