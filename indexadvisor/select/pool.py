@@ -16,7 +16,7 @@ from indexadvisor.candidates.requirements import Requirement, is_flag, requireme
 from indexadvisor.candidates.serve import copies_existing, match, serving_in_tree
 from indexadvisor.costing.model import StatsModel
 from indexadvisor.costing.stats import key_columns, min_gain
-from indexadvisor.model import Candidate, Catalog, IndexDef, IndexKey, ParsedStatement, Table, TableAccess
+from indexadvisor.model import Candidate, Catalog, IndexDef, IndexKey, ParsedStatement, PredKind, Table, TableAccess
 from indexadvisor.select.options import SelectionOptions
 from indexadvisor.select.reasons import note
 from indexadvisor.select.screen import covering_columns, indexable_columns, key_type_ok, reversed_candidate
@@ -97,6 +97,8 @@ def _access_candidates(out: _Builder, catalog: Catalog, p: ParsedStatement, acce
         return
     if existing is not None:
         out.served.setdefault(fp, []).append(existing.name)
+        if planner:
+            _join_seeds(out, catalog, table, access, req)
         return
     if extra.supersede_plain and not (planner and extra.partials):
         # a partial or BRIN index is the better index for this access (candidates/kinds/); with
@@ -120,6 +122,20 @@ def _access_candidates(out: _Builder, catalog: Catalog, p: ParsedStatement, acce
             seed = Candidate(access.table.schema, access.table.name, [IndexKey(c) for c in cols], statements=[fp])
             if cols and all(key_type_ok(table, c) for c in cols) and not copies_existing(seed, table):
                 out.seed(seed, req)
+
+
+def _join_seeds(out: _Builder, catalog: Catalog, table: Table | None, access: TableAccess, req: Requirement) -> None:
+    """A table reached only through join keys on two or more columns (a link table keyed (a_id, b_id))
+    is served, as one requirement, by an index over them all; but a plan that comes from one side
+    probes with that side's key alone, and (b_id) needs an index that leads with it. Each join key
+    no index leads with is a seed (the planner decides whether any plan wants it)."""
+    if len(req.eq) < 2 or req.sort or req.range or set(req.eq) != {p.column for p in access.predicates if p.kind == PredKind.JOIN}:
+        return
+    for col in req.eq:
+        alone = Requirement([col])
+        seed = Candidate(access.table.schema, access.table.name, [IndexKey(col)])
+        if serving_in_tree(catalog, table, alone, access) is None and key_type_ok(table, col) and not copies_existing(seed, table):
+            out.seed(seed, alone)
 
 
 def _worth_it(out: _Builder, model: StatsModel, table: Table | None, access: TableAccess, req: Requirement,
