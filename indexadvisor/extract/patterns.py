@@ -119,8 +119,10 @@ class Extractor:
             views[id(scope)] = view
             accesses.extend(s.access for s in view.tables.values())
         for scope in scopes:  # children come before parents: link outer views afterwards
-            parent = views.get(id(scope.parent)) if scope.parent else None
-            views[id(scope)].outer = parent or target_view
+            parent = scope.parent  # the nearest enclosing SELECT: a LATERAL subquery's parent is the LATERAL
+            while parent is not None and id(parent) not in views:
+                parent = parent.parent
+            views[id(scope)].outer = views[id(parent)] if parent is not None else target_view
         for view in list(views.values()) + ([target_view] if target_view else []):
             _fill(view, statement.sql, notes)
         return _with_children(expand_virtual_columns(accesses, self.catalog, notes), self.descendants), notes
