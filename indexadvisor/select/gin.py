@@ -159,8 +159,8 @@ def _no_gain_notes(problem: Problem, advice: Advice, c: Candidate, served: Serve
         other = any(q.kind not in serve.GIN_KINDS for q in access.predicates)
         note(advice.notes, p.statement.fingerprint,
              f"{label(c.kind)} on {c.table} ({c.keys[0].text}) not proposed: it would not make the statement "
-             f"cheaper{expected}, so {'its other filters (an index on them, or a scan)' if other else 'a scan of the table'} "
-             "stay the better plan")
+             f"cheaper{expected}, so {'its other filters (an index on them, or a scan) stay' if other else 'a scan of the table stays'} "
+             "the better plan")
 
 
 def _planner_rows(problem: Problem, stats: StatsCoster, p: ParsedStatement, access: TableAccess,
