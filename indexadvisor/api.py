@@ -55,7 +55,7 @@ from indexadvisor.sources.files import (
     check_options,
     read_workload_file,
 )
-from indexadvisor.sources.pgss import counter_scale, read_pg_stat_statements
+from indexadvisor.sources.pgss import read_pg_stat_statements, write_window
 from indexadvisor.sources.pgss_export import DatabaseChoice
 from indexadvisor.sources.workload import WorkloadBuilder
 
@@ -202,7 +202,7 @@ def _analyze(inputs: Inputs, conn, options: SelectionOptions, hypopg: bool, enab
                                       catalog_oid=catalog.database_oid)
     workload = load_workload(inputs, conn)
     if inputs.pg_stat_statements and conn is not None:
-        options.table_write_scale = counter_scale(conn)
+        options.write_window = write_window(conn)
     whatif = None
     notes: list[str] = []
     if conn is not None and hypopg:

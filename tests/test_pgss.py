@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC
+
 import psycopg
 
 from indexadvisor import api
@@ -54,3 +56,56 @@ def test_keep_filters_utility_catalog_and_own_statements():
     assert not keep("SELECT * FROM pg_catalog.pg_class")
     assert not keep("/* indexadvisor */ SELECT 1 FROM t")
     assert not keep("<insufficient privilege>")
+
+
+def test_a_bulk_load_before_the_window_is_not_counted_as_writes(fresh_db):
+    """Loaded, analysed, then queried: pg_stat_user_tables counts the load's 400,000 inserts since
+    the statistics reset, but nothing was written within pg_stat_statements' window (no rows
+    modified since the ANALYZE), so the lookup's index carries no write cost and is proposed."""
+    with psycopg.connect(fresh_db, autocommit=True) as conn:
+        conn.execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
+        conn.execute("CREATE EXTENSION IF NOT EXISTS hypopg")
+        conn.execute("SELECT pg_stat_reset()")  # the counters' window starts with the load
+        conn.execute("CREATE TABLE ledger (id bigserial PRIMARY KEY, account int NOT NULL, amount int NOT NULL)")
+        conn.execute("INSERT INTO ledger (account, amount) SELECT g % 40000, g FROM generate_series(1, 400000) g")
+        conn.execute("ANALYZE ledger")
+        conn.execute("SELECT pg_stat_statements_reset()")
+        for i in range(2):
+            conn.execute("SELECT sum(amount) FROM ledger WHERE account = %s", (i,))
+
+    report = api.analyze(dsn=fresh_db, pg_stat_statements=True)
+
+    [rec] = report.recommendations
+    assert rec.table == "ledger" and rec.columns[0] == "account", report.notes
+    assert rec.estimate is not None and rec.estimate.write_cost == 0
+
+
+def test_writes_within_the_window_come_from_the_rows_modified_since_analyze():
+    from datetime import datetime, timedelta
+
+    from indexadvisor.model import Table, WriteWindow
+    from indexadvisor.select.economics import counted_writes
+
+    now = datetime(2026, 12, 5, 12, 0, tzinfo=UTC)
+    window = WriteWindow(seconds=3600.0, counters_seconds=7200.0, now=now)
+    loaded = Table("public", "t", n_tup_ins=2_000_000, n_mod_since_analyze=300,
+                   last_analyze=(now - timedelta(hours=3)).isoformat())
+    assert counted_writes(loaded, window) == 100.0  # 300 in 3 hours: 100 in the window's hour
+    recent = Table("public", "t", n_tup_ins=2_000_000, n_mod_since_analyze=50, last_analyze=(now - timedelta(minutes=10)).isoformat())
+    assert counted_writes(recent, window) == 50.0  # analysed within the window: what it counted since
+    unknown = Table("public", "t", n_tup_ins=2_000_000)
+    assert counted_writes(unknown, window) == 1_000_000.0  # no ANALYZE time: the counters spread evenly
+
+
+def test_the_counters_count_where_the_statements_cannot_tell():
+    from datetime import datetime
+
+    from indexadvisor.model import WriteWindow
+
+    now = datetime(2026, 12, 5, tzinfo=UTC)
+    evicted = WriteWindow(60.0, 600.0, now, complete=False, nested=True)
+    assert evicted.counts(True) and evicted.counts(False)  # statements lost: the counters may hold their writes
+    top = WriteWindow(60.0, 600.0, now, complete=True, nested=False)
+    assert not top.counts(True) and top.counts(False)  # a table only triggers or functions write
+    everything = WriteWindow(60.0, 600.0, now, complete=True, nested=True)
+    assert not everything.counts(True) and not everything.counts(False)

@@ -67,7 +67,7 @@ _TABLES = (
 SELECT r.oid, r.schema, r.name, c.reltuples, c.relpages, c.relallvisible,
        pg_catalog.pg_table_size(r.oid) AS size_bytes,
        s.seq_scan, s.n_tup_ins, s.n_tup_upd, s.n_tup_del, s.n_tup_hot_upd,
-       greatest(s.last_analyze, s.last_autoanalyze) AS last_analyze,
+       greatest(s.last_analyze, s.last_autoanalyze) AS last_analyze, s.n_mod_since_analyze,
        r.relkind::text AS relkind,
        (SELECT pn.nspname::text || '.' || pc.relname::text
           FROM pg_catalog.pg_inherits inh
@@ -283,6 +283,7 @@ def _read(fetch: Fetch) -> Catalog:
             n_tup_del=row["n_tup_del"],
             n_tup_hot_upd=row["n_tup_hot_upd"],
             last_analyze=_iso(row["last_analyze"]),
+            n_mod_since_analyze=row["n_mod_since_analyze"],
             partitioned=row["relkind"] == "p",
             partition_of=row["partition_of"],
             inherits_from=row["inherits_from"],

@@ -35,12 +35,13 @@ from indexadvisor.model.catalog import (
     QName,
     Table,
 )
-from indexadvisor.model.workload import SourceError, Statement, Workload
+from indexadvisor.model.workload import SourceError, Statement, Workload, WriteWindow
 
 __all__ = [
     "SourceError",
     "Statement",
     "Workload",
+    "WriteWindow",
     "QName",
     "ColumnStats",
     "Column",

@@ -171,6 +171,7 @@ class Table:
     n_tup_del: int | None = None
     n_tup_hot_upd: int | None = None
     last_analyze: str | None = None
+    n_mod_since_analyze: int | None = None  # rows written since last_analyze (pg_stat_user_tables)
     partitioned: bool = False  # a partitioned table (relkind p): its rows live in its partitions
     partition_of: str | None = None  # "schema.name" of the parent, for a partition
     # "schema.name" of the parent table of an inheritance child (INHERITS; not a partition): a

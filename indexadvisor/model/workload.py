@@ -3,10 +3,30 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from indexadvisor.model.advice import Finding
+
+
+@dataclass(frozen=True)
+class WriteWindow:
+    """pg_stat_statements' window and the table write counters' own (seconds each, up to `now`),
+    to tell what the counters wrote within the window the statements cover."""
+
+    seconds: float  # since pg_stat_statements' reset
+    counters_seconds: float  # since the database's statistics reset (or the server start)
+    now: datetime
+    complete: bool = False  # no entry evicted since the reset (pg_stat_statements_info.dealloc = 0)
+    nested: bool = False  # statements inside functions and triggers tracked too (pg_stat_statements.track = all)
+
+    def counts(self, written_by_statements: bool) -> bool:
+        """Whether a table's counters say more than the statements: always when entries were evicted;
+        with every entry kept, only for a table no statement writes where nested statements are not
+        tracked (a trigger's or a function's writes). Counters since the reset also hold what was
+        written before the window, such as the load of a database analysed and then run."""
+        return not self.complete or (not self.nested and not written_by_statements)
 
 
 @dataclass

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from indexadvisor.costing import Coster
-from indexadvisor.model import Candidate, Catalog, IndexKey, ParsedStatement
+from indexadvisor.model import Candidate, Catalog, IndexKey, ParsedStatement, Table, WriteWindow
 from indexadvisor.pg.exprtext import columns_in
 from indexadvisor.select.options import SelectionOptions
 
@@ -61,7 +62,8 @@ def ms_per_unit(parsed: list[ParsedStatement], base: dict[str, float], options: 
 def write_load(parsed: list[ParsedStatement], coster: Coster, catalog: Catalog,
                options: SelectionOptions) -> dict[str, WriteLoad]:
     """Per table ("schema.name"): the rows the workload writes, from its statements, or from
-    pg_stat_user_tables' counters scaled to the workload's window, whichever is larger."""
+    pg_stat_user_tables' counters within the workload's window where they tell more
+    (WriteWindow.counts, counted_writes), whichever is larger."""
     load: dict[str, WriteLoad] = {}
     for p in parsed:
         for a in p.accesses:
@@ -72,14 +74,31 @@ def write_load(parsed: list[ParsedStatement], coster: Coster, catalog: Catalog,
             entry.rows += p.statement.calls * rows * (DELETE_SHARE if a.kind == "delete" else 1.0)
             for col in a.set_columns:
                 entry.updated[col] = entry.updated.get(col, 0.0) + p.statement.calls * rows
-    scale = options.table_write_scale
-    if scale:
+    window = options.write_window
+    if window is not None:
+        written = set(load)
         for name, table in catalog.tables.items():
-            counted = sum(x or 0 for x in (table.n_tup_ins, table.n_tup_upd, table.n_tup_del)) * scale
+            counted = counted_writes(table, window) if window.counts(name in written) else 0.0
             if counted:
                 entry = load.setdefault(name, WriteLoad())
-                entry.rows = max(entry.rows, float(counted))
+                entry.rows = max(entry.rows, counted)
     return load
+
+
+def counted_writes(table: Table, window: WriteWindow) -> float:
+    """The rows pg_stat_user_tables says the table had written within pg_stat_statements' window
+    (what the statements may not show: triggers, functions, evicted entries), at the table's recent
+    rate: its rows modified since its last ANALYZE over the time since, where known. Its counters
+    since the statistics reset would count a bulk load or a backfill before the window as steady
+    writes (a database loaded, analysed and then run for an hour is not written at its load's rate);
+    without an ANALYZE time they are all there is, spread evenly over their window."""
+    analysed = _time(table.last_analyze)
+    if table.n_mod_since_analyze is not None and analysed is not None:
+        since = (window.now - analysed).total_seconds()
+        if since > 0:
+            return table.n_mod_since_analyze * min(1.0, window.seconds / since)
+    counted = sum(x or 0 for x in (table.n_tup_ins, table.n_tup_upd, table.n_tup_del))
+    return counted * min(1.0, window.seconds / window.counters_seconds) if window.counters_seconds > 0 else 0.0
 
 
 def hot_blocking(keys: Iterable[IndexKey], include: Iterable[str], where: str | None) -> set[str]:
@@ -116,3 +135,11 @@ def write_cost(c: Candidate, writes: dict[str, WriteLoad], catalog: Catalog, rep
             # the UPDATE was HOT-eligible; now every index on the table gets a new entry
             cost += volume * INDEX_WRITE_COST * (len(indexes) if table else 1)
     return cost
+
+
+def _time(text: str | None) -> datetime | None:
+    try:
+        when = datetime.fromisoformat(text) if text else None
+    except ValueError:
+        return None
+    return when if when is not None and when.tzinfo is not None else None

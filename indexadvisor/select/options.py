@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from indexadvisor.candidates.kinds import ALL_KINDS
+from indexadvisor.model import WriteWindow
 
 # A budget is a ceiling on the bytes built, and an index's size is an estimate (within 2% in
 # sum of what CREATE INDEX wrote for 40 indexes on three databases: costing/btree_size.py), so
@@ -20,9 +21,9 @@ class SelectionOptions:
     weight: str = "calls"  # calls | time
     max_width: int = 3
     write_cost: bool = True
-    # charge pg_stat_user_tables write counters, times this share (the workload's window
-    # over the counters' window; set when the workload comes from pg_stat_statements)
-    table_write_scale: float | None = None
+    # charge pg_stat_user_tables write counters for what they wrote within this window (set when
+    # the workload comes from pg_stat_statements: select/economics.py counted_writes)
+    write_window: WriteWindow | None = None
     # index kinds to propose (indexadvisor.candidates.kinds.KINDS; the plain B-tree is always on)
     kinds: frozenset[str] = field(default_factory=lambda: ALL_KINDS)
     # database sessions the planner's costing runs over (None: from the machine's and the

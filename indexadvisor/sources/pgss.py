@@ -12,6 +12,7 @@ import psycopg
 from psycopg import sql
 
 from indexadvisor.errors import DatabaseError
+from indexadvisor.model import WriteWindow
 from indexadvisor.pg import session as db
 from indexadvisor.sources.workload import WorkloadBuilder
 
@@ -105,14 +106,10 @@ def keep(query: str) -> bool:
     return not _CATALOG.search(query)
 
 
-def counter_scale(conn: psycopg.Connection) -> float | None:
-    """How much of pg_stat_user_tables' write counters fall in pg_stat_statements' window.
-
-    The table counters run since the database's stats reset (or the server start),
-    pg_stat_statements since its own reset; assuming steady writes, counters x scale
-    is what the workload's period wrote. None when the window is unknown (no pg_stat_statements_info,
-    PostgreSQL < 14, or no pg_stat_statements).
-    """
+def write_window(conn: psycopg.Connection) -> WriteWindow | None:
+    """pg_stat_statements' window and the table counters' (select/economics.py counted_writes
+    tells from them what the tables wrote within the statements' window). None when the window
+    is unknown (no pg_stat_statements_info, PostgreSQL < 14, or no pg_stat_statements)."""
     found = db.run(conn, _INFO, what="checking for pg_stat_statements_info")
     if not found or not found[0]["has_info"]:
         return None  # pg_stat_statements before 1.9 (PostgreSQL 14) keeps no reset time
@@ -120,14 +117,17 @@ def counter_scale(conn: psycopg.Connection) -> float | None:
         conn,
         sql.SQL(
             "SELECT extract(epoch FROM now() - i.stats_reset) AS pgss, "
-            "extract(epoch FROM now() - coalesce(d.stats_reset, pg_postmaster_start_time())) AS counters "
+            "extract(epoch FROM now() - coalesce(d.stats_reset, pg_postmaster_start_time())) AS counters, now() AS now, "
+            "i.dealloc, current_setting('pg_stat_statements.track', true) AS track "
             "FROM {info} i, pg_catalog.pg_stat_database d WHERE d.datname = current_database()"
         ).format(info=sql.Identifier(found[0]["schema"], "pg_stat_statements_info")),
         what="reading the statistics windows",
     )
     if not rows or not rows[0]["counters"]:
         return None
-    return min(float(rows[0]["pgss"]) / float(rows[0]["counters"]), 1.0)
+    row = rows[0]
+    return WriteWindow(float(row["pgss"]), float(row["counters"]), row["now"], complete=row["dealloc"] == 0,
+                       nested=row["track"] == "all")
 
 
 _INFO = """
