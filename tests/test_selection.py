@@ -133,3 +133,24 @@ def test_a_reason_claims_the_order_only_where_the_keys_deliver_it():
     narrow = Candidate("public", "t", [IndexKey("tenant"), IndexKey("status")])
     assert describe_keys(narrow, tenant) == ("equality on tenant; narrower than the ideal (tenant, created_at, status), "
                                              "which did not pay for its size or width")
+
+
+def test_the_rows_pg_stat_statements_counted_are_the_rows_a_statement_writes():
+    """`DELETE ... WHERE expires_at < $1` every 5 minutes deletes a thin slice; to a generic plan it
+    is a third of the table. pg_stat_statements' rows say what it wrote: 12 calls, 120 rows."""
+    from indexadvisor.costing.stats import StatsCoster
+    from indexadvisor.model import ColumnStats
+    from indexadvisor.select.economics import DELETE_SHARE, write_load
+    from indexadvisor.select.options import SelectionOptions
+
+    catalog = Catalog(source="ddl")
+    cols = {n: Column(n, t) for n, t in (("id", "bigint"), ("expires_at", "timestamptz"))}
+    cols["expires_at"].stats = ColumnStats(n_distinct=-1)
+    catalog.add(Table("public", "sessions", cols, row_estimate=1_000_000.0, pages=10_000))
+    sql = "DELETE FROM sessions WHERE expires_at < $1"
+    accesses, _ = Extractor(catalog).extract(Statement("fp", sql, "w.sql", 1))
+    coster = StatsCoster(catalog, lambda access, table: (lambda col: (0, col)))
+    counted = ParsedStatement(Statement("fp", sql, "pg_stat_statements", None, calls=12, rows=120), accesses, [])
+    guessed = ParsedStatement(Statement("fp", sql, "w.sql", 1, calls=12), accesses, [])
+    assert write_load([counted], coster, catalog, SelectionOptions())["public.sessions"].rows == 120 * DELETE_SHARE
+    assert write_load([guessed], coster, catalog, SelectionOptions())["public.sessions"].rows > 1000 * 120 * DELETE_SHARE
