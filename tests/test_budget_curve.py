@@ -147,3 +147,23 @@ def test_the_steps_past_the_set_grow_from_it() -> None:
     past = steps[last:]
     assert len(past) > 2
     assert all(b.size_bytes > a.size_bytes and b.cost_after < a.cost_after for a, b in zip(past, past[1:]))
+
+
+def test_an_index_leave_one_out_drops_is_neither_proposed_nor_in_the_curve(monkeypatch: pytest.MonkeyPatch) -> None:
+    """An index the later ones made worthless (its leave-one-out benefit is nothing: select/attribution.py)
+    is dropped from the proposals; the curve steps through the set that is proposed, not the greedy's."""
+    real = advisor.leave_one_out
+    dropped: list = []
+
+    def drop_the_weakest(problem, results, chosen, current):
+        kept = real(problem, results, chosen, current)
+        dropped.append(kept[-1].candidate.spec)
+        return kept[:-1]
+
+    monkeypatch.setattr(advisor, "leave_one_out", drop_the_weakest)
+    report = _analyze()
+    _check_steps(report)
+    assert report.budget_curve is not None and dropped
+    gone = dropped[0]
+    assert all(s.index != f"({', '.join(k.shown for k in gone.keys)})" or s.table != f"{gone.schema}.{gone.table}"
+               for s in report.budget_curve.steps if s.chosen)

@@ -43,7 +43,7 @@ def loaded(fresh_db):
 @pytest.mark.hypopg
 @pytest.mark.parametrize("name, text, options, explains", [
     ("app", APP, SelectionOptions(), 20),
-    ("all pairs of 8 columns", PAIRS, SelectionOptions(), 241),
+    ("all pairs of 8 columns", PAIRS, SelectionOptions(), 269),  # 241 before the curve followed a set leave-one-out trims
 ])
 def test_explain_count(loaded, tmp_path, name, text, options, explains):
     path = tmp_path / "w.sql"

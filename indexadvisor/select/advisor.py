@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
 from indexadvisor import costing
 from indexadvisor.candidates.pool import KindAdvisor
@@ -57,6 +58,17 @@ def _advise(catalog: Catalog, parsed: list[ParsedStatement], coster: Coster, ran
     problem = _problem(catalog, options, coster, model, kinds, parsed, pool)
     best = bitmap_or.complete(problem, best_set(problem), rank, pool.notes)  # ORs: one index per arm
     results = leave_one_out(problem, best.results, best.chosen, best.final)
+    if len(results) < len(best.chosen):  # an index the later ones made worthless: not proposed, nor in the curve
+        kept = {r.candidate.spec for r in results}
+        chosen = [c for c in best.chosen if c.spec in kept]
+        final = dict(best.final)
+        for gone in (c for c in best.chosen if c.spec not in kept):  # only what it may serve can change
+            for p in problem.relevant.get(gone.spec, []):
+                fp = p.statement.fingerprint
+                cost = problem.coster.statement_cost(p, problem.config_for(fp, chosen)) if fp in final else None
+                if cost is not None:  # with one gone, leave-one-out costed this configuration
+                    final[fp] = min(cost, problem.base[fp])
+        best = replace(best, total=problem.workload_cost(final), chosen=chosen, results=results, final=final)
     advice = Advice(
         results, pool.served, pool.notes,
         costs={fp: (problem.base[fp], best.final[fp]) for fp in problem.base},
