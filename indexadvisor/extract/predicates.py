@@ -63,10 +63,11 @@ class ConditionReader:
     def _range(self, cond: exp.GT | exp.GTE | exp.LT | exp.LTE) -> None:
         if self._row_compare(cond) or self._row_value(cond):
             return
-        for col, other in ((cond.this, cond.expression), (cond.expression, cond.this)):
+        below = isinstance(cond, (exp.LT, exp.LTE))  # `col < x`: the column is bounded from above
+        for col, other, upper in ((cond.this, cond.expression, below), (cond.expression, cond.this, not below)):
             src = local(col, self.view)
             if src and is_constant(other, self.view):
-                add(src.access, Predicate(unparen(uncast(col)).name, PredKind.RANGE, literal(other)))
+                add(src.access, Predicate(unparen(uncast(col)).name, PredKind.RANGE, literal(other), upper=upper))
                 return
         for node, other in ((cond.this, cond.expression), (cond.expression, cond.this)):
             if is_constant(other, self.view) and self._expression(node, PredKind.RANGE, literal(other)):
@@ -77,8 +78,9 @@ class ConditionReader:
         low, high = cond.args.get("low"), cond.args.get("high")
         src = local(cond.this, self.view)
         if is_constant(low, self.view) and is_constant(high, self.view):
-            if src:
-                add(src.access, Predicate(unparen(uncast(cond.this)).name, PredKind.RANGE))
+            if src:  # two bounds, as `>= low AND <= high` reads
+                for bound, upper in ((low, False), (high, True)):
+                    add(src.access, Predicate(unparen(uncast(cond.this)).name, PredKind.RANGE, literal(bound), upper=upper))
             else:
                 self._expression(cond.this, PredKind.RANGE, None)
 

@@ -44,6 +44,8 @@ class Predicate:
     expression: str | None = None
     # ROW_COMPARE: the operator (< or <=; `a > b` is kept as `b < a`) and the other column
     compared: tuple[str, str] | None = None
+    # RANGE: which side it bounds (True: from above, `col < x`; False: from below; None: not known)
+    upper: bool | None = None
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections import Counter
 
 from indexadvisor.model import ColumnStats, Predicate, PredKind, Table
 
@@ -157,8 +158,20 @@ class TableStats:
         return max(0.0, min(1.0, table.all_visible_pages / table.pages))
 
     def combined_selectivity(self, table: Table | None, preds: list[Predicate]) -> float:
+        """The predicates' selectivities multiplied, where a column bounded on both sides by parameters
+        (`BETWEEN $1 AND $2`, `>= $1 AND < $2`) counts once at DEFAULT_RANGE_SEL, as the planner's
+        generic plan counts such a pair (clauselist_selectivity), not as two independent thirds. With
+        literal bounds the planner reads the column's histogram, which the model does not have."""
+        sides = {(p.column, p.upper) for p in preds if p.kind == PredKind.RANGE and p.constant is None and p.upper is not None}
+        bounds = Counter(column for column, _ in sides)
         sel = 1.0
+        paired: set[str] = set()
         for p in preds:
+            if p.kind == PredKind.RANGE and p.constant is None and bounds[p.column] == 2:
+                if p.column not in paired:
+                    paired.add(p.column)
+                    sel *= DEFAULT_RANGE_SEL
+                continue
             sel *= self.selectivity(table, p)
         return sel
 
