@@ -45,3 +45,15 @@ def test_a_range_bounded_on_both_sides_by_parameters_is_the_planners_pair(where,
     catalog.add(Table("public", "events", cols, row_estimate=1_000_000.0, pages=10_000))
     [access], _ = Extractor(catalog).extract(Statement("fp", f"SELECT id FROM events WHERE {where}", "w.sql", 1))
     assert TableStats().combined_selectivity(catalog.tables["public.events"], access.predicates) == pytest.approx(want)
+
+
+def test_without_statistics_any_range_pair_is_the_planners_default():
+    """With no histogram the planner counts a pair of bounds as one range of 0.5%, literal or not."""
+    from indexadvisor.extract.patterns import Extractor
+    from indexadvisor.model import Catalog, Column, Statement, Table
+    from indexadvisor.pg.selectivity import TableStats
+
+    catalog = Catalog(source="ddl")
+    catalog.add(Table("public", "users", {"id": Column("id", "bigint"), "city_id": Column("city_id", "int")}))
+    [access], _ = Extractor(catalog).extract(Statement("fp", "SELECT * FROM users WHERE city_id BETWEEN 1 AND 2", "w.sql", 1))
+    assert TableStats().combined_selectivity(catalog.tables["public.users"], access.predicates) == pytest.approx(DEFAULT_RANGE_SEL)

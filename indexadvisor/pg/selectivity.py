@@ -159,15 +159,20 @@ class TableStats:
 
     def combined_selectivity(self, table: Table | None, preds: list[Predicate]) -> float:
         """The predicates' selectivities multiplied, where a column bounded on both sides by parameters
-        (`BETWEEN $1 AND $2`, `>= $1 AND < $2`) counts once at DEFAULT_RANGE_SEL, as the planner's
-        generic plan counts such a pair (clauselist_selectivity), not as two independent thirds. With
-        literal bounds the planner reads the column's histogram, which the model does not have."""
-        sides = {(p.column, p.upper) for p in preds if p.kind == PredKind.RANGE and p.constant is None and p.upper is not None}
-        bounds = Counter(column for column, _ in sides)
+        (`BETWEEN $1 AND $2`, `>= $1 AND < $2`), or by anything on a table with no statistics, counts
+        once at DEFAULT_RANGE_SEL, as the planner counts a pair it has no histogram for
+        (clauselist_selectivity), not as two independent thirds. With literal bounds and statistics
+        the planner reads the column's histogram, which the model does not have."""
+        blind = table is None or not table.has_stats
+
+        def unread(p: Predicate) -> bool:  # a bound no histogram is read for
+            return p.kind == PredKind.RANGE and p.upper is not None and (p.constant is None or blind)
+
+        bounds = Counter(column for column, _ in {(p.column, p.upper) for p in preds if unread(p)})
         sel = 1.0
         paired: set[str] = set()
         for p in preds:
-            if p.kind == PredKind.RANGE and p.constant is None and bounds[p.column] == 2:
+            if unread(p) and bounds[p.column] == 2:
                 if p.column not in paired:
                     paired.add(p.column)
                     sel *= DEFAULT_RANGE_SEL
