@@ -54,3 +54,22 @@ def test_a_note_about_the_index_kind_does_not_stand_in_for_the_reason(fresh_db, 
     assert not rep.recommendations
     assert any(n.startswith("no covering index") for n in rep.notes), rep.notes
     assert any(n.startswith("no index proposed for it") and "--max-indexes 1 is reached" in n for n in rep.notes), rep.notes
+
+
+@pytest.mark.hypopg
+def test_a_plan_the_limit_trap_keeps_says_so(fresh_db, tmp_path):
+    """`v BETWEEN .. ORDER BY id LIMIT 100`: offered an index on v, the planner still reads the primary
+    key in order and hopes to stop early; the note names the LIMIT trap, not a scan."""
+    import psycopg
+
+    with psycopg.connect(fresh_db, autocommit=True) as conn:
+        conn.execute("CREATE EXTENSION IF NOT EXISTS hypopg")
+        conn.execute("CREATE TABLE t (id int PRIMARY KEY, a int, b text, v int NOT NULL, c int, d text)")
+        conn.execute("INSERT INTO t SELECT g, g, 'value-' || g, (g * 37) % 10000, g % 100, 'category-' || (g % 50) "
+                     "FROM generate_series(1, 50000) g")
+        conn.execute("ANALYZE t")
+    (tmp_path / "w.sql").write_text("SELECT * FROM t WHERE v BETWEEN 5000 AND 5100 ORDER BY id LIMIT 100;\n")
+    report = api.analyze([tmp_path / "w.sql"], dsn=fresh_db)
+    [rep] = report.statements
+    assert not report.recommendations
+    assert any(n.startswith("no index proposed for it") and "the LIMIT trap" in n for n in rep.notes), rep.notes

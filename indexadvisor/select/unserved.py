@@ -60,8 +60,12 @@ def _why(problem: Problem, p: ParsedStatement, best: Outcome) -> str:
         (problem.coster.statement_cost(p, config + [c]), n, c) for n, c in enumerate(used) if c not in best.chosen]
     found = sorted((one, n, c) for one, n, c in tried if one is not None and one < now * NO_BETTER)
     if not found:
+        if problem.coster.early_stop(p) is not None:
+            return (f"with every candidate index available the planner keeps the plan whose LIMIT stops early only if "
+                    f"the rows its filter keeps are spread evenly (the LIMIT trap; {now:,.1f} per call counted without "
+                    "that early stop), so it would not use a new index")
         return (f"with every candidate index available its plan is no cheaper ({now:,.1f} per call), "
-                "so a scan stays the better plan")
+                "so the plan it has stays the better one")
     cost, _, helper = found[0]
     gain = problem.weight[fp] * (now - cost)
     shown = f"an index such as {_text(helper)} would make it cheaper ({now:,.1f} -> {cost:,.1f} per call), but"
