@@ -36,6 +36,9 @@ def test_reads_real_statements_and_skips_the_rest(fresh_db):
     assert [r.ddl for r in report.recommendations] == [
         "CREATE INDEX CONCURRENTLY IF NOT EXISTS events_account_id_at_idx ON public.events (account_id, at DESC);"
     ]
+    # a row of pg_stat_statements has no file and line: the terminal report shows the start of its text
+    from indexadvisor.report import table
+    assert "statements: pg_stat_statements [SELECT * FROM events WHERE account_id = $1" in table.render(report, width=200)
 
 
 def test_missing_extension_is_one_clear_error(fresh_db):

@@ -10,6 +10,7 @@ from indexadvisor.model import Report, SourceError, StatementReport
 from indexadvisor.pg.sizes import format_size
 from indexadvisor.report import curve as budget
 from indexadvisor.report.detail import Detail, detail
+from indexadvisor.report.gate import NOT_A_FILE
 from indexadvisor.report.text import cell as _cell
 from indexadvisor.report.text import change, index_text, printable, share
 
@@ -153,7 +154,7 @@ def render(report: Report, width: int | None = None, verbose: bool = False) -> s
                 format_size(r.estimate.size_bytes if r.estimate else None),
                 f"{len(served)} ({_calls(sum(s.calls for s in served))})",
             ])
-            where = ", ".join(_cell(s.location) for s in served[:3]) + (f" (+{len(served) - 3})" if len(served) > 3 else "")
+            where = ", ".join(_cell(_where(s)) for s in served[:3]) + (f" (+{len(served) - 3})" if len(served) > 3 else "")
             details.append(long_lines(detail(report, i)) if verbose else
                            [_cell(r.reason), f"statements: {where}" if where else ""])
         heading = "cost" if before_all else "benefit"
@@ -181,7 +182,7 @@ def render(report: Report, width: int | None = None, verbose: bool = False) -> s
     if improved and report.recommendations:
         out.append("")
         out += wrap(f"Statements made cheaper ({len(improved)}), cost per call with the whole set:", width)
-        rows = [[_cell(s.location), f"{s.calls:,}", f"{before:,.1f}", f"{after:,.1f}", change(before, after)]
+        rows = [[_cell(_where(s, 32)), f"{s.calls:,}", f"{before:,.1f}", f"{after:,.1f}", change(before, after)]
                 for s, before, after in improved[:10]]
         out += _columns(["statement", "calls", "before", "after", "change"], rows, width, flexible=[4, 0],
                         right=frozenset({1, 2, 3}), widest_first=False)
@@ -192,7 +193,7 @@ def render(report: Report, width: int | None = None, verbose: bool = False) -> s
         out.append("")
         out.append(f"Already served by existing indexes: {len(served_existing)} statement shape(s)")
         for s in served_existing[:10]:
-            out += wrap(_cell(f"{s.location}: {', '.join(s.served_by_existing)}"), width, "  ")
+            out += wrap(_cell(f"{_where(s)}: {', '.join(s.served_by_existing)}"), width, "  ")
     if report.findings:
         out.append("")
         out.append("Findings:")
@@ -207,7 +208,7 @@ def render(report: Report, width: int | None = None, verbose: bool = False) -> s
             for ddl in fixes:
                 out += wrap_sql(_cell(ddl), width)
     out += errors_block(report.errors, width=width)
-    notes = [(s.location, n) for s in report.statements for n in s.notes if not n.startswith("not analysed")]
+    notes = [(_where(s), n) for s in report.statements for n in s.notes if not n.startswith("not analysed")]
     if notes:
         out.append("")
         out.append("Notes:")
@@ -216,6 +217,15 @@ def render(report: Report, width: int | None = None, verbose: bool = False) -> s
         if len(notes) > 20:
             out.append(f"  ... and {len(notes) - 20} more (see --format json)")
     return printable("\n".join(out) + "\n")  # the lines not in a table (DDL, notes, locations) too
+
+
+def _where(s: StatementReport, room: int = 48) -> str:
+    """A statement's place: file and line, or for a pg_stat_statements row (no file to point at)
+    the start of its text, so that its notes and rows can be told apart."""
+    if s.location not in NOT_A_FILE:
+        return s.location
+    text = " ".join(s.sql.split())
+    return f"{s.location} [{text if len(text) <= room else text[:room - 3] + '...'}]"
 
 
 # what the row and the DDL block already say
