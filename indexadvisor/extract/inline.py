@@ -222,10 +222,8 @@ def _pull_up(select: exp.Select, sub: exp.Subquery, join: exp.Join | None, catal
         for col in list(columns_in(node)):
             if isinstance(col.this, exp.Star):
                 continue
-            if col.table:
-                if col.table not in inner_cols:
-                    return False
-                continue
+            if col.table:  # one of the body's own items, or an enclosing query's (a correlated
+                continue       # reference, an outer row's column wherever the body is pulled to)
             owners = [a for a, cols in inner_cols.items() if col.name in cols]
             if len(owners) != 1:
                 return False
