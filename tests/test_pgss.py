@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC
 
 import psycopg
+import pytest
 
 from indexadvisor import api
 from indexadvisor.sources.pgss import keep
@@ -61,6 +62,7 @@ def test_keep_filters_utility_catalog_and_own_statements():
     assert not keep("<insufficient privilege>")
 
 
+@pytest.mark.hypopg
 def test_a_bulk_load_before_the_window_is_not_counted_as_writes(fresh_db):
     """Loaded, analysed, then queried: pg_stat_user_tables counts the load's 400,000 inserts since
     the statistics reset, but nothing was written within pg_stat_statements' window (no rows
