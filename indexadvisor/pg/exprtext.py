@@ -49,7 +49,7 @@ def parse_expression(text: str) -> exp.Expr | None:
     return normalize_identifiers(node, dialect="postgres")
 
 
-def columns_in(text: str) -> frozenset[str]:
+def column_names(text: str) -> frozenset[str]:
     """The column names an expression or a partial index's WHERE reads (none when it does not parse)."""
     node = parse_expression(text)
     return frozenset(c.name for c in node.find_all(exp.Column)) if node is not None else frozenset()

@@ -30,7 +30,7 @@ from indexadvisor.select.options import SelectionOptions
 from indexadvisor.select.pool import Rank, build_pool, ranker
 from indexadvisor.select.reasons import note
 from indexadvisor.select.screen import column_index, planner_picks, relevant_statements
-from indexadvisor.select.state import Advice, Pool, Problem
+from indexadvisor.select.state import Advice, Chosen, Outcome, Pool, Problem
 from indexadvisor.select.unserved import explain_unserved
 
 CosterFactory = Callable[[Rank], Coster]
@@ -58,17 +58,7 @@ def _advise(catalog: Catalog, parsed: list[ParsedStatement], coster: Coster, ran
     problem = _problem(catalog, options, coster, model, kinds, parsed, pool)
     best = bitmap_or.complete(problem, best_set(problem), rank, pool.notes)  # ORs: one index per arm
     results = leave_one_out(problem, best.results, best.chosen, best.final)
-    if len(results) < len(best.chosen):  # an index the later ones made worthless: not proposed, nor in the curve
-        kept = {r.candidate.spec for r in results}
-        chosen = [c for c in best.chosen if c.spec in kept]
-        final = dict(best.final)
-        for gone in (c for c in best.chosen if c.spec not in kept):  # only what it may serve can change
-            for p in problem.relevant.get(gone.spec, []):
-                fp = p.statement.fingerprint
-                cost = problem.coster.statement_cost(p, problem.config_for(fp, chosen)) if fp in final else None
-                if cost is not None:  # with one gone, leave-one-out costed this configuration
-                    final[fp] = min(cost, problem.base[fp])
-        best = replace(best, total=problem.workload_cost(final), chosen=chosen, results=results, final=final)
+    best = _proposed(problem, best, results)
     advice = Advice(
         results, pool.served, pool.notes,
         costs={fp: (problem.base[fp], best.final[fp]) for fp in problem.base},
@@ -81,6 +71,24 @@ def _advise(catalog: Catalog, parsed: list[ParsedStatement], coster: Coster, ran
     explain_unserved(problem, advice, best)  # no silent drops
     advice.curve = budget_curve(problem, best)  # last: the advice is final, the curve only reads it
     return advice
+
+
+def _proposed(problem: Problem, best: Outcome, results: list[Chosen]) -> Outcome:
+    """The set as proposed: without an index leave-one-out found worthless next to the later ones
+    (the curve, the unserved notes and the costs after read this set), re-costing only what it may
+    serve, in the configuration leave-one-out costed."""
+    if len(results) == len(best.chosen):
+        return best
+    kept = {r.candidate.spec for r in results}
+    chosen = [c for c in best.chosen if c.spec in kept]
+    final = dict(best.final)
+    for gone in (c for c in best.chosen if c.spec not in kept):
+        for p in problem.relevant.get(gone.spec, []):
+            fp = p.statement.fingerprint
+            cost = problem.coster.statement_cost(p, problem.config_for(fp, chosen)) if fp in final else None
+            if cost is not None:
+                final[fp] = min(cost, problem.base[fp])
+    return replace(best, total=problem.workload_cost(final), chosen=chosen, results=results, final=final)
 
 
 def _problem(catalog: Catalog, options: SelectionOptions, coster: Coster, model: StatsModel, kinds: KindAdvisor,

@@ -13,7 +13,7 @@ from datetime import datetime
 
 from indexadvisor.costing import Coster
 from indexadvisor.model import Candidate, Catalog, IndexKey, ParsedStatement, Table, WriteWindow
-from indexadvisor.pg.exprtext import columns_in
+from indexadvisor.pg.exprtext import column_names
 from indexadvisor.select.options import SelectionOptions
 
 # Cost, in planner units, of maintaining one index entry for one written row: about
@@ -69,11 +69,11 @@ def write_load(parsed: list[ParsedStatement], coster: Coster, catalog: Catalog,
         writes = [a for a in p.accesses if a.kind in ("insert", "update", "delete")]
         # pg_stat_statements counts the rows a statement wrote: better than the planner's generic
         # estimate (`DELETE ... WHERE "expiresAt" < $1` is a third of the table to it)
-        counted = p.statement.rows / p.statement.calls if p.statement.rows is not None and p.statement.calls and len(writes) == 1 else None
+        per_call = p.statement.rows / p.statement.calls if p.statement.rows is not None and p.statement.calls and len(writes) == 1 else None
         for a in writes:
             entry = load.setdefault(str(a.table), WriteLoad())
-            if counted is not None:
-                rows = counted
+            if per_call is not None:
+                rows = per_call
             else:
                 rows = (a.rows_written or 1) if a.kind == "insert" else max(coster.rows(p) or 1.0, 1.0)
             entry.rows += p.statement.calls * rows * (DELETE_SHARE if a.kind == "delete" else 1.0)
@@ -112,7 +112,7 @@ def hot_blocking(keys: Iterable[IndexKey], include: Iterable[str], where: str | 
     takes the HOT path from every UPDATE of status, as PostgreSQL's hot-blocking set says)."""
     cols = {k.column for k in keys if k.column} | set(include)
     for text in [k.expression for k in keys if k.expression] + ([where] if where else []):
-        cols |= columns_in(text)
+        cols |= column_names(text)
     return cols
 
 
