@@ -185,8 +185,8 @@ def _planner_rows(problem: Problem, stats: StatsCoster, p: ParsedStatement, acce
             stats.matched_rows[id(a)] = rows
 
 
-_OPERATORS = {PredKind.LIKE: "LIKE", PredKind.ILIKE: "ILIKE", PredKind.CONTAINS: "@>", PredKind.CONTAINED: "<@",
-              PredKind.HAS_KEY: "?", PredKind.HAS_ANY_KEY: "?|", PredKind.HAS_ALL_KEYS: "?&", PredKind.OVERLAPS: "&&"}
+# written otherwise than `column operator literal` (`$1 = ANY(tags)`; a tsquery built by a function)
+_NOT_INFIX = frozenset({PredKind.ANY_ELEMENT, PredKind.MATCHES})
 
 
 def _filters_alone(p: ParsedStatement, access: TableAccess) -> ParsedStatement | None:
@@ -194,9 +194,9 @@ def _filters_alone(p: ParsedStatement, access: TableAccess) -> ParsedStatement |
     of what a GIN index would return; None unless each is a column against a literal (a parameter
     gets the planner's default selectivity, which the model has too)."""
     preds = [q for q in access.predicates if q.kind in serve.GIN_KINDS]
-    if not preds or any(q.kind not in _OPERATORS or q.expression is not None or q.constant is None for q in preds):
+    if not preds or any(q.kind not in gin.OPS_TEXT or q.kind in _NOT_INFIX or q.expression is not None or q.constant is None for q in preds):
         return None
-    where = " AND ".join(f"{quote_ident(q.column)} {_OPERATORS[q.kind]} {q.constant}" for q in preds)
+    where = " AND ".join(f"{quote_ident(q.column)} {gin.OPS_TEXT[q.kind]} {q.constant}" for q in preds)
     sql = f"SELECT 1 FROM {qualified(access.table.schema, access.table.name)} WHERE {where}"
     statement = Statement(f"{p.statement.fingerprint}:gin:{access.table}", sql, p.statement.source, p.statement.line)
     return ParsedStatement(statement, [TableAccess(access.table, preds)])
