@@ -154,3 +154,24 @@ def test_the_rows_pg_stat_statements_counted_are_the_rows_a_statement_writes():
     guessed = ParsedStatement(Statement("fp", sql, "w.sql", 1, calls=12), accesses, [])
     assert write_load([counted], coster, catalog, SelectionOptions())["public.sessions"].rows == 120 * DELETE_SHARE
     assert write_load([guessed], coster, catalog, SelectionOptions())["public.sessions"].rows > 1000 * 120 * DELETE_SHARE
+
+
+def test_statements_near_their_ideal_are_not_re_costed_while_together_they_stay_under_a_tenth_of_the_floor():
+    """greedy._negligible: what-if calls go to the statements where a candidate could matter.
+    The floor is 1% of a workload costing 10,000: a, at its ideal, and b, 8 from it, may together
+    miss 8, under the 10 a tenth of the floor allows; c could gain 500. A grown candidate is not
+    bounded by the ideal (it was not offered), so there a statement's whole cost counts."""
+    from types import SimpleNamespace
+
+    from indexadvisor.select.greedy import _negligible
+    from indexadvisor.select.options import SelectionOptions
+
+    now = {"a": 1_000.0, "b": 3_000.0, "c": 6_000.0}
+    weight = dict.fromkeys(now, 1.0)
+    problem = SimpleNamespace(options=SelectionOptions(), weight=weight, ideal={"a": 1_000.0, "b": 2_992.0, "c": 5_500.0},
+                              workload_cost=lambda costs: sum(weight[fp] * c for fp, c in costs.items()))
+    run = Run([], [], dict(now))
+    assert _negligible(problem, run, ["c", "b", "a"], grown=False) == {"a": 1_000.0, "b": 3_000.0}
+    problem.ideal["b"] = 2_990.0  # 10 from it: with a, no longer under a tenth
+    assert _negligible(problem, run, ["c", "b", "a"], grown=False) == {"a": 1_000.0}
+    assert _negligible(problem, run, ["c", "b", "a"], grown=True) == {}
