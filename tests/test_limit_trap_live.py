@@ -108,3 +108,35 @@ def test_an_offset_alone_is_no_early_stop_to_speak_of(fresh_db, tmp_path):
 
     [rec] = report.recommendations
     assert rec.columns[0] == "teamId" and "LIMIT trap" not in rec.reason, rec.reason
+
+
+def test_a_join_key_is_not_a_filter_the_early_stop_waits_for(fresh_db, tmp_path):
+    """Posts newest first with their authors: the scan of posts leads a nested loop and stops after
+    20 posts that are not deleted (99% of them). Counting `u.id = p.author_id` as a filter of that
+    scan, at 1/n_distinct, priced the statement as if it read every post (14,660 per call, where
+    the early stop costs 3): the join's condition, not the scan's."""
+    with psycopg.connect(fresh_db, autocommit=True) as conn:
+        conn.execute("""
+            CREATE EXTENSION IF NOT EXISTS hypopg;
+            CREATE TABLE users (id int PRIMARY KEY, name text NOT NULL);
+            INSERT INTO users SELECT g, 'user ' || g FROM generate_series(1, 20000) g;
+            CREATE TABLE posts (id bigserial PRIMARY KEY, author_id int NOT NULL REFERENCES users,
+                                created_at timestamptz NOT NULL, deleted_at timestamptz, body text);
+            INSERT INTO posts (author_id, created_at, deleted_at, body)
+                SELECT 1 + g % 20000, now() - g * interval '1 minute', CASE WHEN g % 100 = 0 THEN now() END, 'x'
+                FROM generate_series(1, 200000) g;
+            CREATE INDEX posts_created ON posts (created_at);
+            ANALYZE;
+        """)
+        sql = ("SELECT p.id, p.body, u.name FROM posts p JOIN users u ON u.id = p.author_id "
+               "WHERE p.deleted_at IS NULL ORDER BY p.created_at DESC LIMIT 20")
+        plan = conn.execute(f"EXPLAIN (FORMAT JSON) {sql}").fetchone()[0][0]["Plan"]  # type: ignore[index]
+    workload = tmp_path / "workload.sql"
+    workload.write_text(sql + ";\n")
+
+    report = api.analyze([workload], dsn=fresh_db)
+
+    [statement] = report.statements
+    read_all = plan["Plans"][0]["Total Cost"]  # the LIMIT's input: every post
+    assert plan["Node Type"] == "Limit" and statement.cost_before < read_all / 10, (statement.cost_before, read_all)
+    assert report.recommendations == []

@@ -33,7 +33,7 @@ from psycopg.types.json import set_json_loads
 from indexadvisor.candidates.serve import tested_columns, where_columns
 from indexadvisor.costing.btree_size import entry_bytes
 from indexadvisor.costing.leading import lead_with
-from indexadvisor.costing.model import StatsModel
+from indexadvisor.costing.model import StatsModel, filters
 from indexadvisor.costing.stats import index_bytes
 from indexadvisor.errors import DatabaseError
 from indexadvisor.model import Candidate, Catalog, IndexDef, ParsedStatement, PredKind, Table
@@ -723,8 +723,7 @@ class PlannerCoster:
         table = self.catalog.find(early.relation) if self.catalog is not None and early.relation else None
         access = next((a for a in parsed.accesses if early.relation and a.table.name == early.relation), None)
         if table is not None and access is not None:
-            filters = [q for q in access.predicates if not _searched(q.column, early.index_cond)]
-            kept = TableStats().combined_selectivity(table, filters)
+            kept = TableStats().combined_selectivity(table, [q for q in filters(access) if not _searched(q.column, early.index_cond)])
         return early.limit_cost + (early.input_cost - early.limit_cost) * (1.0 - kept)
 
     def _configuration(self, parsed: ParsedStatement, config: Iterable[Candidate]) -> tuple[list[tuple[Candidate, HypoIndex]], list[HypoIndex]]:

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 from indexadvisor.candidates.requirements import Requirement
 from indexadvisor.candidates.serve import Match
-from indexadvisor.model import Predicate, Table, TableAccess
+from indexadvisor.model import Predicate, PredKind, Table, TableAccess
 from indexadvisor.pg.selectivity import BRIN_PAGES_PER_RANGE, TableStats
 
 # PostgreSQL's defaults (costsize.c)
@@ -52,7 +52,7 @@ class StatsModel(TableStats):
     def seq_scan(self, table: Table | None, access: TableAccess) -> AccessCost:
         n, pages = self.rows(table), self.pages(table)
         cost = pages * SEQ_PAGE_COST + n * (CPU_TUPLE_COST + CPU_OPERATOR_COST * max(len(access.predicates), 1))
-        matched = n * self.combined_selectivity(table, access.predicates)
+        matched = n * self.combined_selectivity(table, filters(access))
         if access.order_by:
             if access.limit is not None:
                 cost += matched * CPU_OPERATOR_COST * 2  # top-N heapsort
@@ -75,7 +75,7 @@ class StatsModel(TableStats):
         n, pages = self.rows(table), self.pages(table)
         used = [p for p in access.predicates
                 if p.column in m.eq or p in m.implied or (m.range and p.column == req.range)]
-        rest = [p for p in access.predicates if p not in used]
+        rest = [p for p in filters(access) if p not in used]
         in_index = [p for p in rest if p.column in key_columns]
         matched = 1.0 if one_row else max(n * self.combined_selectivity(table, used), 1.0)
         residual = self.combined_selectivity(table, rest)
@@ -176,6 +176,15 @@ class StatsModel(TableStats):
             wanted = matched * self.combined_selectivity(table, rest)
             cost += wanted * CPU_OPERATOR_COST * 2 if access.limit is not None else _sort_cost(wanted)
         return AccessCost(cost, matched)
+
+
+def filters(access: TableAccess) -> list[Predicate]:
+    """The predicates that filter the access's own rows. A join key the index does not search is
+    the join's condition, not the scan's: a table that leads a nested loop sends out every row its
+    filters keep (`memberships JOIN users ON "userId" = users.id ... ORDER BY "createdAt" LIMIT 50`
+    stops after 50 memberships), where counted as a filter at 1/n_distinct it hid the early stop of
+    an index that delivers the order, and the rows a sort must take."""
+    return [p for p in access.predicates if p.kind != PredKind.JOIN]
 
 
 def _heap_fetch_cost(rows: float, pages: float) -> float:
