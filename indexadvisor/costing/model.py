@@ -51,7 +51,7 @@ class StatsModel(TableStats):
 
     def seq_scan(self, table: Table | None, access: TableAccess) -> AccessCost:
         n, pages = self.rows(table), self.pages(table)
-        cost = pages * SEQ_PAGE_COST + n * (CPU_TUPLE_COST + CPU_OPERATOR_COST * max(len(access.predicates), 1))
+        cost = pages * SEQ_PAGE_COST + n * (CPU_TUPLE_COST + CPU_OPERATOR_COST * max(len(filters(access)), 1))
         matched = n * self.combined_selectivity(table, filters(access))
         if access.order_by:
             if access.limit is not None:
@@ -143,11 +143,11 @@ class StatsModel(TableStats):
         read = min(pages, pages * sel / (c * c) + BRIN_PAGES_PER_RANGE)
         rows_read = n * read / pages if pages else n
         ranges = pages / BRIN_PAGES_PER_RANGE
-        matched = n * self.combined_selectivity(table, access.predicates)
+        matched = n * self.combined_selectivity(table, filters(access))
         cost = (
             max(ranges / 200.0, 1.0) * SEQ_PAGE_COST + ranges * CPU_OPERATOR_COST  # the summaries
             + read * SEQ_PAGE_COST * 1.1  # ranges are read in physical order
-            + rows_read * (CPU_TUPLE_COST + CPU_OPERATOR_COST * max(len(access.predicates), 1))  # recheck
+            + rows_read * (CPU_TUPLE_COST + CPU_OPERATOR_COST * max(len(filters(access)), 1))  # recheck
         )
         if access.order_by and not (access.limit is not None):
             cost += _sort_cost(matched)
@@ -165,7 +165,7 @@ class StatsModel(TableStats):
         """
         n, pages = self.rows(table), self.pages(table)
         matched = max(matched_rows if matched_rows is not None else n * self.combined_selectivity(table, used), 1.0)
-        rest = [p for p in access.predicates if p not in used]
+        rest = [p for p in filters(access) if p not in used]
         cost = (
             RANDOM_PAGE_COST * (1 + len(used))  # one entry-tree descent per searched key
             + matched * CPU_INDEX_TUPLE_COST * 2  # posting list entries (several keys per row)
