@@ -88,9 +88,7 @@ def _bounds(problem: Problem, run: Run, per_byte: bool, banned: frozenset, earli
     indexes in an earlier run (a gain only shrinks as indexes are added: the lazy greedy's premise,
     which indexes on two joined tables can break: the curve's, not the selection's)."""
     heap: list[_Entry] = []
-    # the floor is a share of the workload's cost at the time; it is never below
-    # that share of the cost with every statement at its ideal
-    lowest = problem.options.min_improvement * sum(problem.weight[fp] * problem.ideal.get(fp, 0.0) for fp in run.now)
+    lowest = _lowest_floor(problem, run)
     chosen = frozenset(c.spec for c in run.chosen)
     for n, c in enumerate(problem.pool + problem.grown):
         if c.spec in banned or c in run.chosen:
@@ -179,15 +177,17 @@ def evaluate(problem: Problem, run: Run, candidate: Candidate, per_byte: bool,
 
 
 def _negligible(problem: Problem, run: Run, fingerprints: list[str], grown: bool) -> dict[str, float]:
-    """With the planner, the statements not worth a what-if call for this candidate, at their cost now: the least
-    they could gain (their cost now above their ideal) first, while it sums to under NEGLIGIBLE
-    of the floor (--min-improvement of the workload's cost): together they cannot lift an index
-    over the floor, or change which of two is better by more than that, and the set's costs are
-    re-costed whole at the end (final_costs). The ideal (every pool candidate offered, screen.py)
-    bounds what a pool candidate can do; a grown one may do better, so for it a statement's whole
-    cost counts. TPC-H at 2 GB: half of the calls went to statements within 0.1% of the
-    workload's cost of their ideal, and found next to nothing there."""
-    spare = NEGLIGIBLE * problem.options.min_improvement * problem.workload_cost(run.now)
+    """With the planner, the statements not worth a what-if call for this candidate, at their cost
+    now: the least they could gain (their cost now above their ideal) first, while it sums to under
+    NEGLIGIBLE of the lowest floor the run can have (_lowest_floor): together they cannot lift an
+    index over the floor at any point of the run, or change which of two is better by more than
+    that, and the set's costs are re-costed whole at the end (final_costs). (A share of the floor
+    now was too much early on, when the floor is high: a partial index that pays off once the big
+    statements are served was evaluated at nothing and left the run.) The ideal (every pool
+    candidate offered, screen.py) bounds what a pool candidate can do; a grown one may do better,
+    so for it a statement's whole cost counts. TPC-H at 2 GB: half of the calls went to statements
+    within 0.1% of the workload's cost of their ideal, and found next to nothing there."""
+    spare = NEGLIGIBLE * _lowest_floor(problem, run)
 
     def most(fp: str) -> float:
         return problem.weight[fp] * max(0.0, run.now[fp] - (0.0 if grown else problem.ideal.get(fp, 0.0)))
@@ -200,6 +200,12 @@ def _negligible(problem: Problem, run: Run, fingerprints: list[str], grown: bool
         spare -= m
         out[fp] = run.now[fp]
     return out
+
+
+def _lowest_floor(problem: Problem, run: Run) -> float:
+    """The floor is a share (--min-improvement) of the workload's cost at the time; it is never
+    below that share of the cost with every statement at its ideal."""
+    return problem.options.min_improvement * sum(problem.weight[fp] * problem.ideal.get(fp, 0.0) for fp in run.now)
 
 
 def savings(problem: Problem, run: Run, statements: Iterable[ParsedStatement], kept: list[Candidate],
