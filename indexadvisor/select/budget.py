@@ -1,7 +1,9 @@
 """Under a storage budget: two greedy orders, then a local search over the better one.
 
 Benefit per byte can fill a budget with small indexes and leave out a big, better one,
-and benefit alone can do the opposite: both run and the cheaper workload wins. A budget
+and benefit alone can do the opposite: both run and the cheaper workload wins, where the
+budget turned an index away (one the set never reaches leaves nothing to pack: TPC-H SF1 at
+2 GB, 908 -> 532 EXPLAINs for the same set). A budget
 is a knapsack, where the greedy has no guarantee, so the result then goes through a local
 search: drop one chosen index and let the greedy refill what it frees; keep the change when
 the workload gets cheaper (a big index that was the best single pick can crowd out two that
@@ -29,10 +31,12 @@ def best_set(problem: Problem) -> Outcome:
     def judge(r: Run) -> Outcome:
         return outcome(problem, r)
 
-    best = judge(run(False))
+    first = run(False)
+    best = judge(first)
     if problem.options.budget_bytes is not None:
-        other = judge(run(True))
-        best = other if other.total < best.total else best
+        if first.crowded:  # the budget decided something: pack it the other way too
+            other = judge(run(True))
+            best = other if other.total < best.total else best
         best = local_search(best, run, judge, problem.sizes, lambda: problem.coster.whatif_calls)
     return best
 

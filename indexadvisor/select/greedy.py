@@ -150,6 +150,7 @@ def evaluate(problem: Problem, run: Run, candidate: Candidate, per_byte: bool,
     c, replaced = _effective(problem, run, candidate)
     size = problem.sizes[c.spec] - sum(problem.sizes[x.spec] for x in replaced)
     if not problem.options.fits(run.used, size):
+        run.crowded = True
         return None
     kept = [x for x in run.chosen if x not in replaced]
     if any(serves_scans_of(c.spec.as_index(), x.spec.as_index()) for x in kept):

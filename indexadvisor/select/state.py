@@ -94,6 +94,7 @@ class Run:
     used: int = 0  # bytes
     takes: int = 0  # indexes added so far
     changed: dict[str, int] = field(default_factory=dict)  # fingerprint -> the take that last changed its configuration
+    crowded: bool = False  # a candidate that could still clear the floor did not fit the budget
 
 
 @dataclass(frozen=True)
