@@ -116,6 +116,21 @@ def test_a_partial_or_expression_index_costs_the_updates_of_what_it_reads_their_
     assert write_cost(expression, writes, catalog) == 1000.0 + 10.0
 
 
+def test_a_brin_index_costs_a_tenth_of_a_b_tree_s_writes_and_from_16_no_hot_path():
+    """A BRIN index keeps one summary per block range: an insert widens one at most, a delete
+    changes none, and from PostgreSQL 16 an UPDATE of a summarised column stays HOT."""
+    catalog = Catalog(source="ddl")
+    catalog.add(Table("public", "events", {n: Column(n, t) for n, t in (("id", "bigint"), ("at", "timestamp"))},
+                      indexes=[Index("events_pkey", "public", "events", [IndexKey("id")], unique=True)]))
+    writes = {"public.events": WriteLoad(rows=1000.0, updated={"at": 100.0})}
+    btree = Candidate("public", "events", [IndexKey("at")])
+    brin = Candidate("public", "events", [IndexKey("at")], method="brin")
+    assert write_cost(btree, writes, catalog) == 1000.0 + 100.0
+    assert write_cost(brin, writes, catalog) == 100.0 + 100.0  # 15: the HOT path is lost as for any index
+    catalog.server_version = 160000
+    assert write_cost(brin, writes, catalog) == 100.0
+
+
 def test_a_reason_claims_the_order_only_where_the_keys_deliver_it():
     """`DISTINCT ON (account_id) ... ORDER BY account_id, created_at DESC` asks for (account_id,
     created_at DESC); the planner may pick (created_at, account_id, id) for its range, and its

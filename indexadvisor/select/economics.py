@@ -27,6 +27,10 @@ INDEX_WRITE_COST = 1.0
 DELETE_SHARE = 0.02
 # A GIN index adds one entry per trigram, key or element of a written row.
 GIN_WRITE_FACTOR = 3.0
+# A BRIN index keeps one summary per block range: an inserted row widens the summary of its range
+# at most (appended rows land in the last range, left unsummarised until VACUUM summarises it),
+# a deleted one changes nothing, and from PostgreSQL 16 an UPDATE of its column stays HOT.
+BRIN_WRITE_FACTOR = 0.1
 
 
 @dataclass
@@ -120,7 +124,8 @@ def write_cost(c: Candidate, writes: dict[str, WriteLoad], catalog: Catalog, rep
     """What maintaining the index costs under the workload's writes, in cost units.
 
     Nothing for the rows when it replaces a chosen index (that one was charged); a partial
-    index only for the share of rows it holds; GIN GIN_WRITE_FACTOR times a B-tree's. An index that
+    index only for the share of rows it holds; GIN GIN_WRITE_FACTOR times a B-tree's, BRIN
+    BRIN_WRITE_FACTOR times. An index that
     reads a column the workload's UPDATEs change (hot_blocking), which no index read before, also
     costs those updates their HOT path.
     """
@@ -132,6 +137,10 @@ def write_cost(c: Candidate, writes: dict[str, WriteLoad], catalog: Catalog, rep
     share = c.rows_fraction if c.rows_fraction is not None else 1.0
     cost = entry.rows * INDEX_WRITE_COST * (0 if replaces else 1) * share
     table = catalog.tables.get(f"{c.schema}.{c.table}")
+    if c.method == "brin":
+        cost *= BRIN_WRITE_FACTOR
+        if (catalog.server_version or 0) >= 160000:
+            return cost  # a summarising index: an UPDATE of its column stays HOT
     indexes = table.indexes if table else []
     indexed_now = {col for i in indexes for col in hot_blocking(i.keys, i.include, i.where)}
     mine = hot_blocking(c.keys, c.include, c.where)
