@@ -84,9 +84,9 @@ class KindAdvisor:
 
         A B-tree whose only key is a column every statement filters on with a fixed
         constant indexes the whole table to find what a partial index holds (a B-tree on a
-        flag, or on a status); one whose only key is a BRIN column indexes what BRIN
+        flag, or on a status); offline, one whose only key is a BRIN column indexes what BRIN
         summarises, unless a statement needs its order (ORDER BY col LIMIT, nothing else
-        to search). They come from other statements' variants and seeds, and the planner,
+        to search); with the planner the two compete. They come from other statements' variants and seeds, and the planner,
         blind to size, may price them a little below the better index.
         """
         for key, (c, _) in list(origins.items()):
@@ -96,7 +96,7 @@ class KindAdvisor:
             uses = self.uses.get(spot, [])
             if spot in self.ctx.partial_columns and all(partial.fixed(q, p.statement) for q, _, p in uses):
                 del origins[key]
-            elif spot in self.ctx.brin_columns and not any(
+            elif not self.ctx.planner and spot in self.ctx.brin_columns and not any(
                     a.order_by and a.order_by[0].column == spot[1] and a.limit is not None
                     and not any(q.kind in (PredKind.EQ, PredKind.IN) for q in a.predicates) for _, a, _ in uses):
                 del origins[key]

@@ -138,8 +138,17 @@ def planner_picks(pool: list[Candidate], relevant: dict[IndexDef, list[ParsedSta
     keep += [c for c in pool if c.spec not in kept and _plain_on(c) in shared]
     kept = {c.spec for c in keep}
     if keep_prefixes:
-        kept |= {c.spec for c in _narrower_ones([c for c in pool if c.spec not in kept and c.table in keep_prefixes], keep)}
+        cheaper = [c for c in pool if c.spec not in kept and c.table in keep_prefixes]
+        kept |= {c.spec for c in _narrower_ones(cheaper, keep) + _brin_beside(cheaper, keep)}
     return [c for c in pool if c.spec in kept]  # pool order: ties go to the hotter statement's variant
+
+
+def _brin_beside(pool: list[Candidate], kept: list[Candidate]) -> list[Candidate]:
+    """The BRIN candidates of `pool` on a column a kept B-tree leads with. The planner prices a
+    BRIN scan pessimistically and picks the B-tree when offered both, but a BRIN index is a
+    fraction of its size and its writes: where those count, the selection weighs the two."""
+    leads = {(c.schema, c.table, c.keys[0].column) for c in kept if c.method == "btree" and c.keys and c.keys[0].column}
+    return [c for c in pool if c.method == "brin" and (c.schema, c.table, c.keys[0].column) in leads]
 
 
 def _plain_on(c: Candidate) -> tuple[str, str, str] | None:

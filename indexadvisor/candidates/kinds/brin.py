@@ -5,8 +5,9 @@ range filter reads only the block ranges that can match. That is as good as a
 B-tree when the rows matching the range sit together on disk, which
 pg_stats.correlation measures: near 1 (or -1) for append-only timestamps and
 serial ids. The index is then hundreds to thousands of times smaller than the
-B-tree, and cheap to maintain. BRIN is proposed instead of the B-tree on the
-range column when
+B-tree, and cheap to maintain. BRIN is a candidate for the range column (offline
+instead of the B-tree; with the planner beside it, chosen by cost, write cost and
+size) when
 
 - the table has at least BRIN_MIN_ROWS rows;
 - |pg_stats.correlation| of the column is at least BRIN_MIN_CORRELATION;
@@ -90,4 +91,6 @@ def propose(ctx: Context, ask: Ask, out: Extra) -> None:
     c.why = why
     out.candidates.append((c, ask.req))
     ctx.brin_columns.add((str(access.table), column))
-    out.supersede_plain = True
+    # offline, BRIN is proposed instead of the B-tree; with the planner the two compete (the
+    # screen keeps BRIN beside the B-tree where size or writes count: select/screen.py)
+    out.supersede_plain = not ctx.planner
