@@ -20,17 +20,21 @@ NO_BETTER = 0.98  # with every candidate, a plan this close to the current cost 
 
 
 def explain_unserved(problem: Problem, advice: Advice, best: Outcome) -> None:
-    """Give each costly statement that nothing serves or helps a note with the reason."""
+    """Give each costly statement that nothing serves or helps a note with the reason: costly
+    before the proposals, or in what is left after them (a clean-up job at 0.03% of a workload
+    whose hot statements are unindexed is 2% of it once they are served)."""
     total = problem.workload_cost(problem.base)
     helped = {fp for chosen in advice.chosen for fp in chosen.served}
     for p in problem.parsed:
         fp = p.statement.fingerprint
         if fp not in problem.base or not total or fp in helped or advice.served_by_existing.get(fp) or _tiny_only(problem, p):
             continue
-        if problem.weight[fp] * problem.base[fp] < NOTE_SHARE * total:
+        before = problem.weight[fp] * problem.base[fp] / total
+        after = problem.weight[fp] * best.final[fp] / best.total if best.total else 0.0
+        if max(before, after) < NOTE_SHARE:
             continue
-        share = problem.weight[fp] * problem.base[fp] / total
-        note(advice.notes, fp, f"no index proposed for it ({share:.1%} of the workload's cost): {_why(problem, p, best)}")
+        share = f"{before:.1%} of the workload's cost" + (f", {after:.1%} of what is left with the proposals" if after >= NOTE_SHARE else "")
+        note(advice.notes, fp, f"no index proposed for it ({share}): {_why(problem, p, best)}")
 
 
 def _tiny_only(problem: Problem, p: ParsedStatement) -> bool:
