@@ -33,7 +33,8 @@ def explain_unserved(problem: Problem, advice: Advice, best: Outcome) -> None:
         after = problem.weight[fp] * best.final[fp] / best.total if best.total else 0.0
         if max(before, after) < NOTE_SHARE:
             continue
-        share = f"{before:.1%} of the workload's cost" + (f", {after:.1%} of what is left with the proposals" if after >= NOTE_SHARE else "")
+        share = f"{before:.1%} of the workload's cost" + (f", {after:.1%} of what is left with the proposals"
+                                                           if before < NOTE_SHARE else "")
         note(advice.notes, fp, f"no index proposed for it ({share}): {_why(problem, p, best)}")
 
 
