@@ -355,19 +355,24 @@ def serving_index(table: Table | None, req: Requirement, access: TableAccess) ->
     """An existing index that serves the access in full, or a unique one pinning it to one row."""
     if table is None:
         return None
-    eq_cols = set(access.columns_of(PredKind.EQ))
     for index in table.indexes:
-        if match(index, req, access).full:
-            return index
-        if (index.unique and index.valid and index.method == "btree"
-                and (not index.where or predicate_implied(index.where, access))
-                and all(k.column is not None and k.column in eq_cols for k in index.keys)):
+        if match(index, req, access).full or pins_one_row(index, access):
             return index
         if index.method in ("hash", "gist", "spgist") and _answers_all(index, req, access, table):
             return index
         if index.method == "brin" and _in_order(index, table) and _answers_all(index, req, access, table):
             return index  # the rows sit in the column's order: few block ranges to read
     return None
+
+
+def pins_one_row(index: Index, access: TableAccess) -> bool:
+    """A valid unique B-tree (its WHERE implied) whose every key the access tests for equality:
+    one row at most, whatever the best new index for the access would lead with (a unique
+    (user_id, post_id) for `user_id = $1 AND post_id = $2`, where post_id alone is unique too)."""
+    eq_cols = set(access.columns_of(PredKind.EQ))
+    return (index.unique and index.valid and index.method == "btree"
+            and (not index.where or predicate_implied(index.where, access))
+            and all(k.column is not None and k.column in eq_cols for k in index.keys))
 
 
 def _in_order(index: Index, table: Table | None) -> bool:

@@ -129,6 +129,10 @@ class StatsCoster:
         best: AccessCost | None = None
         only = index_only_possible(index, access)
         width = entry_width(table, index)
+        if serve.pins_one_row(index, access):  # a unique lookup, whatever the requirement leads with
+            req = Requirement([k.column for k in index.keys if k.column is not None])
+            return self.model.index_scan(table, access, req, match(index, req, access), one_row=True,
+                                         key_columns=key_columns(index.keys), index_only=only, entry_width=width)
         skip = serve.skippable(table, self.catalog.server_version)
         for req in self.requirements(access):
             m = match(index, req, access, skip)
