@@ -5,7 +5,18 @@ from __future__ import annotations
 from dataclasses import replace
 
 from indexadvisor.costing.model import StatsModel
-from indexadvisor.model import Column, ColumnStats, Predicate, PredKind, QName, SortKey, Table, TableAccess
+from indexadvisor.model import (
+    Candidate,
+    Column,
+    ColumnStats,
+    ParsedStatement,
+    Predicate,
+    PredKind,
+    QName,
+    SortKey,
+    Table,
+    TableAccess,
+)
 
 
 def test_a_join_key_no_index_searches_changes_no_path_of_the_access():
@@ -48,3 +59,64 @@ def test_a_unique_index_on_every_column_tested_for_equality_is_a_one_row_lookup(
     [access], _ = Extractor(catalog).extract(Statement("x", "SELECT 1 FROM likes WHERE user_id = $1 AND post_id = $2", "f", 1, 1, None, None))
     coster = StatsCoster(catalog, ranker(column_rank([access], catalog)))
     assert coster.access_cost(access, []) < 10
+
+
+def _column(name: str, distinct: float, mcv: tuple[list[str], list[float]] | None = None) -> Column:
+    return Column(name, "bigint", stats=ColumnStats(0.0, distinct, 8, None, *(mcv or (None, None))))
+
+
+def _keyed_table(name: str, rows: int, pages: int, *columns: Column):
+    """A table with statistics and a primary key on its first column."""
+    from indexadvisor.model import Index, IndexKey
+
+    return Table("public", name, {c.name: c for c in columns},
+                 indexes=[Index(f"{name}_pkey", "public", name, [IndexKey(columns[0].name)], unique=True)],
+                 row_estimate=rows, pages=pages, last_analyze="2026-01-01")
+
+
+def _join_cost(tables: list[Table], sql: str, candidate: Candidate) -> tuple[float, float]:
+    """The statement's cost with the candidate, and a sequential scan of its second table."""
+    from indexadvisor.candidates.requirements import column_rank
+    from indexadvisor.costing.stats import StatsCoster
+    from indexadvisor.extract.patterns import Extractor
+    from indexadvisor.model import Catalog, Statement
+    from indexadvisor.select.pool import ranker
+
+    catalog = Catalog(source="snapshot")
+    for t in tables:
+        catalog.add(t)
+    statement = Statement("x", sql, "f", 1, 1, None, None)
+    parsed = ParsedStatement(statement, *Extractor(catalog).extract(statement))
+    coster = StatsCoster(catalog, ranker(column_rank(parsed.accesses, catalog)))
+    second = parsed.accesses[1]
+    return coster.statement_cost(parsed, [candidate]) or 0.0, coster.model.seq_scan(catalog.tables[str(second.table)], second).cost
+
+
+def test_a_table_with_filters_of_its_own_can_still_be_the_inner_side_of_the_join():
+    """`memberships JOIN tenants ON tenantId = tenants.id WHERE userId = $1 AND tenants.status =
+    'active'`: the user has about five memberships, so the planner looks up five tenants by key
+    rather than read every active one (StatsCoster._probed)."""
+    from indexadvisor.model import IndexKey
+
+    memberships = _keyed_table("memberships", 500_000, 3_600, _column("id", -1.0), _column("userId", 100_000.0),
+                               _column("tenantId", 50_000.0), _column("createdAt", -1.0))
+    tenants = _keyed_table("tenants", 50_000, 1_500, _column("id", -1.0), _column("status", 3.0, (["active"], [0.9])))
+    cost, scan = _join_cost([memberships, tenants], 'SELECT t.id FROM memberships m JOIN tenants t ON m."tenantId" = t.id '
+                            'WHERE m."userId" = $1 AND t.status = \'active\'',
+                            Candidate("public", "memberships", [IndexKey("userId")]))
+    assert cost < scan / 10
+
+
+def test_an_inner_side_is_looked_up_only_for_the_rows_an_early_stop_sends():
+    """A members page of a tenant with 60,000 members, ORDER BY "createdAt" LIMIT 50: with an index
+    that delivers the order the scan of memberships stops after 50 rows, so 50 users are looked
+    up, not every member (StatsCoster._sent)."""
+    from indexadvisor.model import IndexKey
+
+    memberships = _keyed_table("memberships", 500_000, 3_600, _column("id", -1.0), _column("userId", -0.5),
+                               _column("tenantId", 50_000.0, (["7"], [0.12])), _column("createdAt", -1.0))
+    users = _keyed_table("users", 1_000_000, 20_000, _column("id", -1.0), _column("isDeleted", 2.0, (["f"], [0.98])))
+    cost, scan = _join_cost([memberships, users], 'SELECT u.id FROM memberships m JOIN users u ON m."userId" = u.id '
+                            'WHERE m."tenantId" = 7 AND u."isDeleted" = false ORDER BY m."createdAt" LIMIT 50',
+                            Candidate("public", "memberships", [IndexKey("tenantId"), IndexKey("createdAt")]))
+    assert cost < scan / 10

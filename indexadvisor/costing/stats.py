@@ -16,13 +16,14 @@ from indexadvisor.candidates.kinds.covering import index_only_possible
 from indexadvisor.candidates.requirements import Requirement, key_ref, requirement_for
 from indexadvisor.candidates.serve import match
 from indexadvisor.costing.btree_size import EXPRESSION_WIDTH, btree_bytes
-from indexadvisor.costing.model import AccessCost, StatsModel
+from indexadvisor.costing.model import AccessCost, StatsModel, filters
 from indexadvisor.model import (
     Candidate,
     Catalog,
     Index,
     ParsedStatement,
     Predicate,
+    PredKind,
     Table,
     TableAccess,
 )
@@ -166,8 +167,7 @@ class StatsCoster:
                    config: Iterable[Candidate]) -> float | None:
         """An OR served one index per arm (a BitmapOr): the sum of each arm's cheapest index scan,
         existing or in the configuration; None when an arm has none."""
-        indexes = list(table.indexes if table else []) + [c.spec.as_index() for c in config
-                                                          if (c.schema, c.table) == (access.table.schema, access.table.name)]
+        indexes = self._indexes(access, list(config))
         total = 0.0
         for arm in arms:
             # one object per arm for the coster's life: its caches are keyed by id(access)
@@ -182,10 +182,56 @@ class StatsCoster:
         config = list(config)
         if config:
             self.costed += 1
-        total = sum(self.access_cost(a, config) for a in parsed.accesses if a.kind != "insert")
+        accesses = [a for a in parsed.accesses if a.kind != "insert"]
+        total = 0.0
+        for a in accesses:
+            cost = self.access_cost(a, config)
+            probed = self._probed(a, accesses, config)
+            total += cost if probed is None else min(cost, probed)
         if not config:
             self._note_skip_scans(parsed)
         return total
+
+    def _probed(self, access: TableAccess, accesses: list[TableAccess], config: list[Candidate]) -> float | None:
+        """The access as the inner side of a nested loop: one lookup by its join key (through an
+        index that leads with it) for each row the most selective other access sends. An access with
+        filters of its own is otherwise costed as the side that drives the join, so `memberships JOIN
+        tenants ... WHERE "userId" = $1 AND tenants.status = 'active'` read every active tenant
+        where the planner looks up the user's five. None where no index serves the join key."""
+        keys = [p.column for p in access.predicates if p.kind == PredKind.JOIN]
+        others = [a for a in accesses if a is not access]
+        if not keys or not filters(access) or not others:
+            return None
+        table = self.table(access)
+        probes = min(self._sent(a, config) for a in others)
+        req = Requirement(list(dict.fromkeys(keys)))
+        best: float | None = None
+        for index in self._indexes(access, config):
+            if not index.valid or index.method != "btree":
+                continue
+            m = match(index, req, access)
+            if not m.eq:
+                continue
+            one = self.model.index_scan(table, access, req, m, key_columns=key_columns(index.keys),
+                                        index_only=index_only_possible(index, access), entry_width=entry_width(table, index))
+            best = one.cost * probes if best is None else min(best, one.cost * probes)
+        return best
+
+    def _sent(self, access: TableAccess, config: list[Candidate]) -> float:
+        """The rows an access sends up the plan: those its filters keep, or under a LIMIT no more
+        than it asks for where an index delivers its ORDER BY (the scan stops early)."""
+        table = self.table(access)
+        rows = max(self.model.rows(table) * self.model.combined_selectivity(table, filters(access)), 1.0)
+        if access.limit and access.order_by and any(
+                match(index, req, access).order for index in self._indexes(access, config) for req in self.requirements(access)):
+            rows = min(rows, float(access.limit))
+        return rows
+
+    def _indexes(self, access: TableAccess, config: list[Candidate]) -> list[Index]:
+        """The access's table's indexes, with the configuration's on it."""
+        table = self.table(access)
+        return list(table.indexes if table else []) + [c.spec.as_index() for c in config
+                                                       if (c.schema, c.table) == (access.table.schema, access.table.name)]
 
     def _note_skip_scans(self, parsed: ParsedStatement) -> None:
         """Say where a skip scan of an existing index is the statement's cheapest path now: a new
