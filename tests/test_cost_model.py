@@ -120,3 +120,19 @@ def test_an_inner_side_is_looked_up_only_for_the_rows_an_early_stop_sends():
                             'WHERE m."tenantId" = 7 AND u."isDeleted" = false ORDER BY m."createdAt" LIMIT 50',
                             Candidate("public", "memberships", [IndexKey("tenantId"), IndexKey("createdAt")]))
     assert cost < scan / 10
+
+
+def test_an_early_stop_does_not_cap_the_lookups_where_the_join_filters():
+    """The posts of one tag, newest first, LIMIT 20: one post in 500 has the tag, so a scan of
+    posts in date order runs on for thousands of rows before 20 pass the join, and looking up
+    post_tags for each is no cheaper than reading the tag's rows (StatsCoster._sent)."""
+    from indexadvisor.model import Index, IndexKey
+
+    posts = _keyed_table("posts", 1_000_000, 20_000, _column("id", -1.0), _column("created_at", -1.0))
+    post_tags = Table("public", "post_tags", {c.name: c for c in (_column("post_id", -0.7), _column("tag_id", 500.0))},
+                      indexes=[Index("post_tags_pkey", "public", "post_tags", [IndexKey("post_id"), IndexKey("tag_id")], unique=True)],
+                      row_estimate=1_500_000, pages=8_000, last_analyze="2026-01-01")
+    cost, scan = _join_cost([posts, post_tags], "SELECT p.id FROM posts p JOIN post_tags pt ON pt.post_id = p.id "
+                            "WHERE pt.tag_id = $1 ORDER BY p.created_at DESC LIMIT 20",
+                            Candidate("public", "posts", [IndexKey("created_at", desc=True)]))
+    assert cost > scan / 2

@@ -203,7 +203,7 @@ class StatsCoster:
         if not keys or not filters(access) or not others:
             return None
         table = self.table(access)
-        probes = min(self._sent(a, config) for a in others)
+        probes = min(self._sent(a, [x for x in accesses if x is not a], config) for a in others)
         req = Requirement(list(dict.fromkeys(keys)))
         best: float | None = None
         for index in self._indexes(access, config):
@@ -217,12 +217,15 @@ class StatsCoster:
             best = one.cost * probes if best is None else min(best, one.cost * probes)
         return best
 
-    def _sent(self, access: TableAccess, config: list[Candidate]) -> float:
+    def _sent(self, access: TableAccess, joined: list[TableAccess], config: list[Candidate]) -> float:
         """The rows an access sends up the plan: those its filters keep, or under a LIMIT no more
-        than it asks for where an index delivers its ORDER BY (the scan stops early)."""
+        than it asks for where an index delivers its ORDER BY (the scan stops early), if the tables
+        it joins keep most of what it sends (a soft-delete flag); where one of them filters (the
+        posts of one tag, newest first), the scan runs on until enough rows pass the join."""
         table = self.table(access)
         rows = max(self.model.rows(table) * self.model.combined_selectivity(table, filters(access)), 1.0)
-        if access.limit and access.order_by and any(
+        if access.limit and access.order_by and all(
+                self.model.combined_selectivity(self.table(b), filters(b)) >= 0.5 for b in joined) and any(
                 match(index, req, access).order for index in self._indexes(access, config) for req in self.requirements(access)):
             rows = min(rows, float(access.limit))
         return rows
