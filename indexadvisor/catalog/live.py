@@ -112,11 +112,14 @@ _STATS = (
     + """
 SELECT r.oid, s.attname::text AS name, s.null_frac, s.n_distinct, s.avg_width,
        s.correlation, s.most_common_vals::text::text[] AS most_common_vals,
-       s.most_common_freqs
+       s.most_common_freqs,
+       CASE WHEN t.typcategory IN ('N', 'D') THEN s.histogram_bounds::text::text[] END AS histogram_bounds
 FROM rels r
 JOIN pg_catalog.pg_stats s
   ON s.schemaname = r.schema AND s.tablename = r.name
  AND s.inherited = (r.relkind = 'p')
+JOIN pg_catalog.pg_attribute a ON a.attrelid = r.oid AND a.attname = s.attname
+JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
 """
 )
 
@@ -318,6 +321,7 @@ def _read(fetch: Fetch) -> Catalog:
                     if row["most_common_freqs"] is not None
                     else None
                 ),
+                histogram_bounds=row["histogram_bounds"],
             )
 
     index_columns: dict[int, list[dict[str, Any]]] = {}

@@ -30,6 +30,9 @@ class ColumnStats:
     correlation: float | None = None
     most_common_vals: list[str] | None = None
     most_common_freqs: list[float] | None = None
+    # numbers, dates and times only (pg/selectivity.py reads them): the equal-frequency bounds of
+    # the values that are not among the most common
+    histogram_bounds: list[str] | None = None
 
 
 @dataclass

@@ -11,9 +11,11 @@ big enough for BRIN) and by the offline cost model.
 
 from __future__ import annotations
 
+import bisect
 import json
 import re
 from collections import Counter
+from datetime import datetime
 
 from indexadvisor.model import ColumnStats, Predicate, PredKind, Table
 
@@ -83,7 +85,8 @@ class TableStats:
             return 1.0 - stats.null_frac
         if pred.kind == PredKind.LIKE_PREFIX:
             return DEFAULT_MATCH_SEL
-        return DEFAULT_INEQ_SEL  # RANGE
+        one_sided = range_selectivity(stats, pred.constant, pred.upper)  # RANGE
+        return one_sided if one_sided is not None else DEFAULT_INEQ_SEL
 
     def _special_selectivity(self, table: Table | None, pred: Predicate) -> float | None:
         """Expressions and the GIN operators; None for the plain column predicates."""
@@ -177,8 +180,90 @@ class TableStats:
                     paired.add(p.column)
                     sel *= DEFAULT_RANGE_SEL
                 continue
+            if p.column in paired:
+                continue
+            between = self._between(table, p, preds)
+            if between is not None:
+                paired.add(p.column)
+                sel *= between
+                continue
             sel *= self.selectivity(table, p)
         return sel
+
+    def _between(self, table: Table | None, pred: Predicate, preds: list[Predicate]) -> float | None:
+        """A column bounded on both sides by literals its histogram reads: the rows between the
+        two (below the upper bound and above the lower, less all the rows), as the planner combines
+        a range pair; None otherwise."""
+        if pred.kind != PredKind.RANGE or pred.upper is None or pred.expression is not None or table is None:
+            return None
+        column = table.columns.get(pred.column)
+        stats = column.stats if column is not None and table.has_stats else None
+        if stats is None:
+            return None
+        sides: dict[bool, float] = {}
+        for q in preds:
+            if q.column == pred.column and q.kind == PredKind.RANGE and q.upper is not None and q.expression is None:
+                one = range_selectivity(stats, q.constant, q.upper)
+                if one is None:
+                    return None
+                sides[q.upper] = min(sides.get(q.upper, 1.0), one)
+        if len(sides) < 2:
+            return None
+        return max(sides[True] + sides[False] - (1.0 - stats.null_frac), 1.0 / max(self.rows(table), 1.0))
+
+
+def range_selectivity(stats: ColumnStats | None, constant: str | None, upper: bool | None) -> float | None:
+    """The share of rows `col < constant` (upper) or `col > constant` keeps, from the column's
+    most common values and histogram (pg_stats), for numbers, dates and times; None where
+    there is no literal, no histogram of that kind or no side (the caller's default then)."""
+    value = _ordinal(constant)
+    if stats is None or value is None or upper is None:
+        return None
+    mcv = [(_ordinal(v), f) for v, f in zip(stats.most_common_vals or [], stats.most_common_freqs or [])]
+    if any(v is None for v, _ in mcv):
+        return None
+    from_mcv = sum(f for v, f in mcv if v is not None and (v < value if upper else v > value))
+    rest = max(1.0 - stats.null_frac - sum(f for _, f in mcv), 0.0)
+    bounds = [b for b in (_ordinal(v) for v in stats.histogram_bounds or []) if b is not None]
+    if len(bounds) < 2 or len(bounds) != len(stats.histogram_bounds or []):
+        return from_mcv if rest < 0.01 and mcv else None  # the common values are (nearly) all there is
+    below = _histogram_share(bounds, value)
+    return min(max(from_mcv + rest * (below if upper else 1.0 - below), 0.0), 1.0)
+
+
+def _histogram_share(bounds: list[float], value: float) -> float:
+    """The share of a histogram's values below `value`: whole buckets, and the bucket it falls in
+    in proportion (the planner's ineq_histogram_selectivity)."""
+    if value <= bounds[0]:
+        return 0.0
+    if value >= bounds[-1]:
+        return 1.0
+    i = bisect.bisect_right(bounds, value) - 1
+    low, high = bounds[i], bounds[i + 1]
+    within = (value - low) / (high - low) if high > low else 0.5
+    return (i + within) / (len(bounds) - 1)
+
+
+_QUOTED = re.compile(r"'((?:[^']|'')*)'")
+
+
+def _ordinal(text: str | None) -> float | None:
+    """A number, date or time as a number that orders like it (a literal as SQL writes it,
+    `'2024-01-01'::date`, `TIMESTAMP '...'`, or a value as pg_stats prints it); None otherwise.
+    Times are compared as written, their zone dropped: a literal and the statistics read in one
+    session share its TimeZone."""
+    if text is None:
+        return None
+    m = _QUOTED.search(text)
+    raw = (m.group(1) if m else text).strip()
+    try:
+        return float(raw)
+    except ValueError:
+        pass
+    try:
+        return (datetime.fromisoformat(raw).replace(tzinfo=None) - datetime(1970, 1, 1)).total_seconds()
+    except ValueError:
+        return None
 
 
 def _jsonb_mcv_selectivity(stats, pred: Predicate) -> float | None:

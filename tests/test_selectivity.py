@@ -1,0 +1,55 @@
+"""Range selectivity from pg_stats' histogram and most common values (pg/selectivity.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from indexadvisor.model import Column, ColumnStats, Predicate, PredKind, Table
+from indexadvisor.pg.selectivity import TableStats, range_selectivity
+
+HOURS = ColumnStats(null_frac=0.0, n_distinct=-1.0, avg_width=8,
+                    histogram_bounds=[f"2025-01-01 {h:02d}:00:00+00" for h in range(0, 21, 4)])  # 5 buckets of 4 hours
+
+
+@pytest.mark.parametrize("constant, upper, share", [
+    ("'2025-01-01 02:00:00'", True, 0.1),  # half of the first of five buckets
+    ("'2025-01-01 02:00:00'", False, 0.9),
+    ("TIMESTAMP '2025-01-01 16:00:00'", True, 0.8),
+    ("'2024-12-31'::date", True, 0.0),
+    ("'2026-01-01'", False, 0.0),
+])
+def test_a_literal_bound_reads_the_histogram(constant, upper, share):
+    assert range_selectivity(HOURS, constant, upper) == pytest.approx(share)
+
+
+def test_the_most_common_values_count_apart_from_the_histogram():
+    """Half the rows hold 0 (below 5), a tenth are NULL; the other 40% spread over 10..50."""
+    stats = ColumnStats(null_frac=0.1, n_distinct=50.0, avg_width=4, most_common_vals=["0"], most_common_freqs=[0.5],
+                        histogram_bounds=["10", "20", "30", "40", "50"])
+    assert range_selectivity(stats, "5", True) == pytest.approx(0.5)
+    assert range_selectivity(stats, "30", True) == pytest.approx(0.5 + 0.4 * 0.5)
+    assert range_selectivity(stats, "30", False) == pytest.approx(0.4 * 0.5)
+
+
+def test_without_a_literal_or_a_histogram_of_numbers_or_times_the_caller_keeps_its_default():
+    assert range_selectivity(HOURS, None, True) is None  # a parameter
+    assert range_selectivity(HOURS, "now() - interval '1 day'", True) is None
+    assert range_selectivity(ColumnStats(n_distinct=-1.0), "5", True) is None
+
+
+def test_two_literal_bounds_keep_the_rows_between_them_once():
+    """`at >= 04:00 AND at < 12:00` is two of five buckets, not (4/5) x (3/5) of the rows."""
+    table = Table("public", "readings", {"at": Column("at", "timestamptz", stats=HOURS)}, row_estimate=1_000_000, pages=10_000)
+    preds = [Predicate("at", PredKind.RANGE, "'2025-01-01 04:00:00'", upper=False),
+             Predicate("at", PredKind.RANGE, "'2025-01-01 12:00:00'", upper=True)]
+    assert TableStats().combined_selectivity(table, preds) == pytest.approx(0.4)
+
+
+def test_the_histogram_survives_a_snapshot(tmp_path):
+    from indexadvisor.catalog.snapshot import read_snapshot, write_snapshot
+    from indexadvisor.model import Catalog
+
+    catalog = Catalog(source="live")
+    catalog.add(Table("public", "readings", {"at": Column("at", "timestamptz", stats=HOURS)}, row_estimate=1_000_000, pages=10_000))
+    write_snapshot(catalog, tmp_path / "snap.json")
+    assert read_snapshot(tmp_path / "snap.json").tables["public.readings"].columns["at"].stats == HOURS
