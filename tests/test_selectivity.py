@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from indexadvisor.model import Column, ColumnStats, Predicate, PredKind, Table
@@ -43,6 +45,10 @@ def test_two_literal_bounds_keep_the_rows_between_them_once():
     preds = [Predicate("at", PredKind.RANGE, "'2025-01-01 04:00:00'", upper=False),
              Predicate("at", PredKind.RANGE, "'2025-01-01 12:00:00'", upper=True)]
     assert TableStats().combined_selectivity(table, preds) == pytest.approx(0.4)
+    # the column's other tests still count: only the pair is read once
+    half_null = Table("public", "readings", {"at": Column("at", "timestamptz", stats=replace(HOURS, null_frac=0.5))},
+                      row_estimate=1_000_000, pages=10_000)
+    assert TableStats().combined_selectivity(half_null, preds + [Predicate("at", PredKind.IS_NOT_NULL)]) == pytest.approx(0.2 * 0.5)
 
 
 def test_the_histogram_survives_a_snapshot(tmp_path):

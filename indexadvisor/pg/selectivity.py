@@ -180,8 +180,8 @@ class TableStats:
                     paired.add(p.column)
                     sel *= DEFAULT_RANGE_SEL
                 continue
-            if p.column in paired:
-                continue
+            if p.column in paired and p.kind == PredKind.RANGE:
+                continue  # its pair is counted
             between = self._between(table, p, preds)
             if between is not None:
                 paired.add(p.column)
