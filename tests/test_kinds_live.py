@@ -440,3 +440,25 @@ def test_every_kind_offline_from_a_snapshot_and_none_with_kinds_btree(kinds_db, 
     plain = api.analyze([path], snapshot=snap, options=SelectionOptions(kinds=parse_kinds(["btree"])))
     assert {r.kind for r in plain.recommendations} == {"btree"}
     assert {r.table for r in plain.recommendations} == {"jobs", "orders", "readings"}
+
+
+def test_a_prefix_search_sorted_by_its_column_outside_c_gets_the_pattern_index(fresh_db, tmp_path):
+    """`WHERE name LIKE 'user 12%' ORDER BY name LIMIT 20` in a collation other than C: a plain
+    B-tree on name delivers the order but cannot search the prefix (the LIKE stays a filter, and
+    the early stop hangs on it), a text_pattern_ops one searches it but orders otherwise. Both are
+    candidates now (select/pool.py _prefix_search); the requirement used to keep the order alone,
+    and with every candidate the plan was no cheaper than the sequential scan."""
+    with psycopg.connect(fresh_db, autocommit=True) as conn:
+        names = [r[0] for r in conn.execute("SELECT collname FROM pg_collation WHERE collname IN ('C.utf8', 'en_US.utf8') "
+                                            "AND collencoding IN (-1, pg_char_to_encoding(getdatabaseencoding())) ORDER BY 1")]
+        if not names:
+            pytest.skip("no libc collation other than C on this server")
+        conn.execute("CREATE EXTENSION IF NOT EXISTS hypopg")
+        conn.execute(f'CREATE TABLE people (id int PRIMARY KEY, name text COLLATE "{names[0]}" NOT NULL, email text NOT NULL)')
+        conn.execute("INSERT INTO people SELECT g, 'user ' || g, 'u' || g || '@example.com' FROM generate_series(1, 100000) g")
+        conn.execute("ANALYZE people")
+    path = tmp_path / "w.sql"
+    path.write_text("SELECT id, email, name FROM people WHERE name LIKE 'user 12%' ORDER BY name LIMIT 20;\n")
+    report = api.analyze([path], dsn=fresh_db)
+    [rec] = recs(report, "people")
+    assert [(k.column, k.opclass) for k in rec.keys] == [("name", "text_pattern_ops")], rec.ddl

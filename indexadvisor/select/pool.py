@@ -10,6 +10,7 @@ off); offline, an access whose ideal index would not make it twice as cheap asks
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
 from indexadvisor.candidates.pool import KindAdvisor
 from indexadvisor.candidates.requirements import Requirement, is_flag, requirement_for, variants
@@ -107,14 +108,15 @@ def _access_candidates(out: _Builder, catalog: Catalog, p: ParsedStatement, acce
         return
     if not planner and not _worth_it(out, model, table, access, req, fp):
         return
-    for keys in variants(req, options.max_width):
-        c = Candidate(access.table.schema, access.table.name, keys, statements=[fp])
-        if copies_existing(c, table):
-            continue
-        twin = reversed_candidate(c)
-        if twin.spec in out.origins:  # a B-tree scans both ways: the same index
-            c = out.origins[twin.spec][0]
-        out.add(c, req, fp)
+    for r in [req] + _prefix_search(access, table, rank(access, table)):
+        for keys in variants(r, options.max_width):
+            c = Candidate(access.table.schema, access.table.name, keys, statements=[fp])
+            if copies_existing(c, table):
+                continue
+            twin = reversed_candidate(c)
+            if twin.spec in out.origins:  # a B-tree scans both ways: the same index
+                c = out.origins[twin.spec][0]
+            out.add(c, r, fp)
     if planner:  # seeds the planner may prefer, and grows when they pay off
         # (no all-columns seed where candidates/kinds/covering.py proposes INCLUDE for the same index-only scan)
         wide = [] if extra.covering else [covering_columns(access, options.max_width, table)]
@@ -122,6 +124,18 @@ def _access_candidates(out: _Builder, catalog: Catalog, p: ParsedStatement, acce
             seed = Candidate(access.table.schema, access.table.name, [IndexKey(c) for c in cols], statements=[fp])
             if cols and all(key_type_ok(table, c) for c in cols) and not copies_existing(seed, table):
                 out.seed(seed, req)
+
+
+def _prefix_search(access: TableAccess, table: Table | None, rank: Callable[[str], tuple]) -> list[Requirement]:
+    """Outside a C collation a B-tree searches LIKE 'abc%' only with a pattern operator class, which
+    orders the column otherwise than ORDER BY asks: for `WHERE name LIKE 'abc%' ORDER BY name` the
+    requirement is the index that delivers the order (the LIKE a filter, the LIMIT trap if the prefix
+    is rare), and this second one searches the prefix (the rows sorted after). Costing picks."""
+    ordered = {k.column for k in access.order_by}
+    if not any(p.kind == PredKind.LIKE_PREFIX and p.expression is None and p.column in ordered for p in access.predicates):
+        return []
+    search = requirement_for(replace(access, order_by=[]), rank, table=table)
+    return [search] if search is not None and search.range_opclass else []
 
 
 def _join_seeds(out: _Builder, catalog: Catalog, table: Table | None, access: TableAccess, req: Requirement) -> None:
