@@ -12,6 +12,7 @@ big enough for BRIN) and by the offline cost model.
 from __future__ import annotations
 
 import bisect
+import functools
 import json
 import re
 from collections import Counter
@@ -200,15 +201,16 @@ class TableStats:
         stats = column.stats if column is not None and table.has_stats else None
         if stats is None:
             return None
+        bounds = [q for q in preds
+                  if q.column == pred.column and q.kind == PredKind.RANGE and q.upper is not None and q.expression is None]
+        if len({q.upper for q in bounds}) < 2:
+            return None  # one side: selectivity() reads it
         sides: dict[bool, float] = {}
-        for q in preds:
-            if q.column == pred.column and q.kind == PredKind.RANGE and q.upper is not None and q.expression is None:
-                one = range_selectivity(stats, q.constant, q.upper)
-                if one is None:
-                    return None
-                sides[q.upper] = min(sides.get(q.upper, 1.0), one)
-        if len(sides) < 2:
-            return None
+        for q in bounds:
+            one = range_selectivity(stats, q.constant, q.upper)
+            if one is None:
+                return None
+            sides[bool(q.upper)] = min(sides.get(bool(q.upper), 1.0), one)
         return max(sides[True] + sides[False] - (1.0 - stats.null_frac), 1.0 / max(self.rows(table), 1.0))
 
 
@@ -219,19 +221,20 @@ def range_selectivity(stats: ColumnStats | None, constant: str | None, upper: bo
     value = _ordinal(constant)
     if stats is None or value is None or upper is None:
         return None
-    mcv = [(_ordinal(v), f) for v, f in zip(stats.most_common_vals or [], stats.most_common_freqs or [])]
-    if any(v is None for v, _ in mcv):
+    common = _ordinals(tuple(stats.most_common_vals or ()))
+    if common is None:
         return None
-    from_mcv = sum(f for v, f in mcv if v is not None and (v < value if upper else v > value))
+    mcv = list(zip(common, stats.most_common_freqs or []))
+    from_mcv = sum(f for v, f in mcv if (v < value if upper else v > value))
     rest = max(1.0 - stats.null_frac - sum(f for _, f in mcv), 0.0)
-    bounds = [b for b in (_ordinal(v) for v in stats.histogram_bounds or []) if b is not None]
-    if len(bounds) < 2 or len(bounds) != len(stats.histogram_bounds or []):
+    bounds = _ordinals(tuple(stats.histogram_bounds or ()))
+    if bounds is None or len(bounds) < 2:
         return from_mcv if rest < 0.01 and mcv else None  # the common values are (nearly) all there is
     below = _histogram_share(bounds, value)
     return min(max(from_mcv + rest * (below if upper else 1.0 - below), 0.0), 1.0)
 
 
-def _histogram_share(bounds: list[float], value: float) -> float:
+def _histogram_share(bounds: tuple[float, ...], value: float) -> float:
     """The share of a histogram's values below `value`: whole buckets, and the bucket it falls in
     in proportion (the planner's ineq_histogram_selectivity)."""
     if value <= bounds[0]:
@@ -245,6 +248,14 @@ def _histogram_share(bounds: list[float], value: float) -> float:
 
 
 _QUOTED = re.compile(r"'((?:[^']|'')*)'")
+
+
+@functools.lru_cache(maxsize=4096)
+def _ordinals(values: tuple[str, ...]) -> tuple[float, ...] | None:
+    """pg_stats' values of a column as ordinals (_ordinal), parsed once per column rather than on
+    every estimate; None when one is not a number, date or time."""
+    parsed = [v for v in (_ordinal(text) for text in values) if v is not None]
+    return tuple(parsed) if len(parsed) == len(values) else None
 
 
 def _ordinal(text: str | None) -> float | None:
