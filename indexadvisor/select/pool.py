@@ -83,10 +83,11 @@ def _access_candidates(out: _Builder, catalog: Catalog, p: ParsedStatement, acce
     if model.is_tiny(table):
         note(out.notes, fp, f"{access.table} has about {int(model.rows(table))} rows: a sequential scan is as fast as an index")
         return
-    req = requirement_for(access, rank(access, table), table=table)
+    order = rank(access, table)
+    req = requirement_for(access, order, table=table)
     existing = serving_in_tree(catalog, table, req, access) if req is not None else None
     # the other kinds (candidates/kinds/): partial, covering, expression, BRIN here; GIN after the greedy
-    extra = kinds.propose(p, access, table, req, rank(access, table), existing)
+    extra = kinds.propose(p, access, table, req, order, existing)
     for text in extra.notes:
         note(out.notes, fp, text)
     if extra.served_by:
@@ -108,7 +109,7 @@ def _access_candidates(out: _Builder, catalog: Catalog, p: ParsedStatement, acce
         return
     if not planner and not _worth_it(out, model, table, access, req, fp):
         return
-    for r in [req] + _prefix_search(access, table, rank(access, table)):
+    for r in [req] + _prefix_search(access, table, order):
         for keys in variants(r, options.max_width):
             c = Candidate(access.table.schema, access.table.name, keys, statements=[fp])
             if copies_existing(c, table):
