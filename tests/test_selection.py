@@ -208,3 +208,31 @@ def test_a_statement_that_matters_once_the_big_ones_are_served_is_re_costed_whil
                               workload_cost=lambda costs: sum(weight[fp] * c for fp, c in costs.items()))
     run = Run([], [], {"big": 100_000.0, "small": 50.0})
     assert _negligible(problem, run, ["small"], grown=False) == {}
+
+
+def test_a_statement_is_explained_with_the_candidates_relevant_to_it_and_every_partial_one_on_its_tables():
+    """Problem.config_for: the greedy re-costs a statement only for the candidates relevant to it
+    (screen.relevant_statements), so it is explained with those alone, and the same configuration
+    is asked once, whatever else the set holds. A partial index stays in: a scan of it alone can
+    serve a statement whose conditions imply its WHERE. A candidate whose relevance is unknown
+    (not sized yet) stays in too."""
+    from indexadvisor.select.screen import column_index, relevant_statements
+    from indexadvisor.select.state import Problem
+
+    catalog = Catalog(source="ddl")
+    catalog.add(Table("public", "t", {n: Column(n, "integer") for n in ("a", "b", "c")}))
+    texts = {"on_a": "SELECT * FROM t WHERE a = 1", "on_b": "SELECT * FROM t WHERE b = 2 AND c = 3"}
+    parsed = []
+    for fp, sql in texts.items():
+        accesses, _ = Extractor(catalog).extract(Statement(fp, sql, "w.sql", 1))
+        parsed.append(ParsedStatement(Statement(fp, sql, "w.sql", 1), accesses, []))
+    on_a = Candidate("public", "t", [IndexKey("a")])
+    on_b = Candidate("public", "t", [IndexKey("b")])
+    partial = Candidate("public", "t", [IndexKey("a")], where="c = 3")
+    unknown = Candidate("public", "t", [IndexKey("c")])
+    by_column = column_index(parsed)
+    problem = Problem(catalog, None, None, None, None, parsed, [on_a, on_b, partial], {}, {}, by_column,  # type: ignore[arg-type]
+                      {fp: {"public.t"} for fp in texts}, {}, {}, 1.0, {})
+    problem.relevant = {c.spec: relevant_statements(c, by_column, catalog, broad=True) for c in (on_a, on_b, partial)}
+    assert problem.config_for("on_a", [on_a, on_b, partial, unknown]) == [on_a, partial, unknown]
+    assert problem.config_for("on_b", [on_a, on_b, partial, unknown]) == [on_b, partial, unknown]

@@ -28,6 +28,11 @@ def indexable_columns(access: TableAccess) -> list[str]:
     return list(dict.fromkeys(cols))
 
 
+def arm_columns(access: TableAccess) -> list[str]:
+    """Columns the arms of the access's ORs search (each arm's own index, bitmap_or.py)."""
+    return list(dict.fromkeys(q.column for arms in access.any_of for arm in arms for q in arm if q.expression is None))
+
+
 def covering_columns(access: TableAccess, max_width: int, table: Table | None) -> list[str]:
     """Every column the access touches, searchable ones first, when few enough to allow an
     index-only scan and each one only read is cheap to copy into every entry; else nothing."""
@@ -61,7 +66,7 @@ def column_index(parsed: list[ParsedStatement]) -> ColumnIndex:
         for a in p.accesses:
             if a.kind == "insert":
                 continue
-            for ref in [q.column for q in a.predicates] + a.group_by + [k.column for k in a.order_by]:
+            for ref in [q.column for q in a.predicates] + a.group_by + [k.column for k in a.order_by] + arm_columns(a):
                 key = (str(a.table), ref)
                 if key not in seen:
                     seen.add(key)
@@ -74,8 +79,9 @@ def relevant_statements(c: Candidate, by_column: ColumnIndex, catalog: Catalog,
     """Statements with an access the candidate's leading keys can serve at all.
 
     `broad` (the planner decides): any access that filters, joins, groups or sorts
-    on the leading column; otherwise the access-pattern match rule. Only statements that
-    use the leading key's column (a GIN or BRIN index: any key's) are looked at.
+    on the leading column; otherwise the access-pattern match rule. Either way, an OR
+    with an arm that searches the leading column (one index per arm: bitmap_or.py). Only
+    statements that use the leading key's column (a GIN or BRIN index: any key's) are looked at.
     """
     index = c.spec.as_index()
     lead = c.keys[0].column if c.keys else None
@@ -92,6 +98,9 @@ def relevant_statements(c: Candidate, by_column: ColumnIndex, catalog: Catalog,
                     out.append(p)
                     break
                 continue
+            if lead in arm_columns(a) and (not c.where or where_columns(c.where) <= tested_columns(a)):
+                out.append(p)
+                break
             if broad and lead in indexable_columns(a):
                 if not c.where or where_columns(c.where) <= tested_columns(a):
                     out.append(p)
