@@ -82,3 +82,29 @@ def test_a_column_only_read_that_is_wide_is_no_key():
         grown = extensions(parent, {"fp": (10.0, 1.0)}, [ParsedStatement(Statement("fp", sql, "w.sql", 1), [access])],
                            {parent.spec: []}, catalog, 3)
         assert {k.column for c in grown for k in c.keys} <= {"org", "id"}, sql
+
+
+def test_a_grown_index_takes_a_searched_column_or_the_last_one_an_index_only_scan_lacks():
+    """extensions(): a column the statements the parent made cheaper search is one more key; a
+    column only read is one only where it is the last one the index lacks for an index-only scan
+    of a statement the index may serve (made cheaper or not): nothing else reads it from there."""
+    from indexadvisor.select.screen import extensions
+
+    catalog = Catalog(source="ddl")
+    cols = {n: Column(n, t) for n, t in (("id", "bigint"), ("customer_id", "bigint"), ("status", "text"),
+                                         ("total", "integer"), ("placed", "date"))}
+    catalog.add(Table("public", "orders", cols))
+    texts = {"searched": "SELECT id, total, placed FROM orders WHERE customer_id = $1 AND status = $2",
+             "summed": "SELECT sum(total) FROM orders WHERE customer_id = $1",
+             "listed": "SELECT total, placed FROM orders WHERE customer_id = $1",
+             "all": "SELECT * FROM orders WHERE customer_id = $1"}
+    statements = []
+    for fp, sql in texts.items():
+        accesses, _ = Extractor(catalog).extract(Statement(fp, sql, "w.sql", 1))
+        statements.append(ParsedStatement(Statement(fp, sql, "w.sql", 1), accesses, []))
+    parent = Candidate("public", "orders", [IndexKey("customer_id")])
+    grown = extensions(parent, {"searched": (10.0, 1.0)}, statements, {parent.spec: []}, catalog, 3)
+    assert sorted([k.column for k in c.keys] for c in grown) == [["customer_id", "status"], ["customer_id", "total"]]
+    # made cheaper, the statement that reads two more columns still grows no key from them
+    grown = extensions(parent, dict.fromkeys(texts, (10.0, 1.0)), statements[2:], {parent.spec: []}, catalog, 3)
+    assert grown == []

@@ -251,7 +251,7 @@ def _grow(problem: Problem, ev: Evaluation) -> list[tuple[Candidate, int]]:
     if not problem.planner:
         return []
     out = []
-    for ext in extensions(ev.candidate, ev.per, problem.parsed, problem.origins, problem.catalog, problem.options.max_width):
+    for ext in extensions(ev.candidate, ev.per, problem.relevant[ev.candidate.spec], problem.origins, problem.catalog, problem.options.max_width):
         problem.grown.append(ext)
         problem.relevant[ext.spec] = relevant_statements(ext, problem.by_column, problem.catalog, broad=True)
         problem.coster.sizes([ext])

@@ -187,28 +187,32 @@ def _shared_columns(picked: list[Candidate]) -> set[tuple[str, str, str]]:
     return {spot for spot, n in seen.items() if n >= 2}
 
 
-def extensions(c: Candidate, per: dict[str, tuple[float, float]], parsed: list[ParsedStatement],
+def extensions(c: Candidate, per: dict[str, tuple[float, float]], statements: list[ParsedStatement],
                origins: dict[IndexDef, list[Requirement]], catalog: Catalog, max_width: int) -> list[Candidate]:
     """Wider candidates grown from one that pays off: one more column its statements use.
 
     Chosen, an extension replaces its parent (the parent would be a redundant prefix).
     Each is registered in `origins` with its parent's requirements; a column those leave a
     filter (Requirement.optional: a value nearly every row holds) is not one more key.
+    A column the statements it made cheaper (`per`) search is one more key; a column only
+    read is one only where it is the last one the index lacks for an index-only scan of one of
+    the `statements` it may serve: no plan uses it otherwise (TPC-H: lineitem's price and
+    discount columns grew a dozen such keys, each asked of the planner in every run, while
+    l_quantity lets a correlated subquery read (l_partkey, l_suppkey, l_quantity) alone).
     """
     if len(c.keys) >= max_width or c.method != "btree":
         return []
     table = catalog.tables.get(f"{c.schema}.{c.table}")
-    have = {k.column for k in c.keys} | set(c.include)  # a key cannot repeat an INCLUDE column
-    have |= {col for r in origins.get(c.spec, []) for col in r.optional}
+    holds = {k.column for k in c.keys} | set(c.include)
+    have = holds | {col for r in origins.get(c.spec, []) for col in r.optional}  # a key cannot repeat an INCLUDE column
     columns: list[str] = []
-    for p in parsed:
-        if p.statement.fingerprint not in per:
-            continue
+    for p in statements:
         for a in p.accesses:
-            if a.table.schema == c.schema and a.table.name == c.table:
-                searched = indexable_columns(a)
-                read = [col for col in sorted(a.columns_read) if col != "*" and col not in searched and copy_ok(table, col)]
-                columns += [col for col in searched + read if col not in have and col not in columns]
+            if a.table.schema == c.schema and a.table.name == c.table and a.kind != "insert":
+                searched = indexable_columns(a) if p.statement.fingerprint in per else []
+                lacks = a.columns_read - holds
+                last = [col for col in lacks if lacks == {col} != {"*"} and col not in searched and copy_ok(table, col)]
+                columns += [col for col in searched + last if col not in have and col not in columns]
     columns = [col for col in columns if key_type_ok(table, col)]
     out = []
     for col in columns:
