@@ -33,7 +33,7 @@ from psycopg.types.json import set_json_loads
 from indexadvisor.candidates.serve import tested_columns, where_columns
 from indexadvisor.costing.btree_size import entry_bytes
 from indexadvisor.costing.leading import lead_with
-from indexadvisor.costing.model import StatsModel, filters
+from indexadvisor.costing.model import StatsModel, filters, past_early_stop
 from indexadvisor.costing.stats import index_bytes
 from indexadvisor.errors import DatabaseError
 from indexadvisor.model import Candidate, Catalog, IndexDef, ParsedStatement, PredKind, Table
@@ -710,12 +710,10 @@ class PlannerCoster:
         return min(plans, key=lambda plan: self.robust(plan, parsed)) if plans else None
 
     def robust(self, plan: Plan, parsed: ParsedStatement) -> float:
-        """The plan's cost, with the LIMIT trap priced in: between the LIMIT's cost (the rows its
-        filter keeps spread evenly) and its input's (they come last), by the share of rows the
-        filter keeps. A filter that keeps nearly every row (a soft-delete flag) barely delays
-        the early stop; one that keeps a team's rows out of every team's can read everything.
-        The share is the selectivity (pg_stats) of the statement's predicates on the filtered
-        table that its index condition does not search; unknown (a join filters), it is none."""
+        """The plan's cost, with the LIMIT trap priced in (model.past_early_stop): between the
+        LIMIT's cost and its input's, by the share of rows the filter keeps: the selectivity
+        (pg_stats) of the statement's predicates on the filtered table that its index condition
+        does not search; unknown (a join filters), it is none."""
         early = plan.early_stop
         if early is None:
             return plan.cost
@@ -724,7 +722,7 @@ class PlannerCoster:
         access = next((a for a in parsed.accesses if early.relation and a.table.name == early.relation), None)
         if table is not None and access is not None:
             kept = TableStats().combined_selectivity(table, [q for q in filters(access) if not _searched(q.column, early.index_cond)])
-        return early.limit_cost + (early.input_cost - early.limit_cost) * (1.0 - kept)
+        return past_early_stop(early.limit_cost, early.input_cost, kept)
 
     def _configuration(self, parsed: ParsedStatement, config: Iterable[Candidate]) -> tuple[list[tuple[Candidate, HypoIndex]], list[HypoIndex]]:
         """What the statement is explained with: each index of `config` it can use, with the

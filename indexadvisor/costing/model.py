@@ -87,8 +87,7 @@ class StatsModel(TableStats):
             # share of rows that filter keeps (a soft-delete flag keeps nearly all: an early stop)
             wanted = access.limit or 10  # a parameter LIMIT: assume a page of results
             early = min(matched, max(wanted / max(residual, 1e-9), 1.0))
-            heap_kept = self.combined_selectivity(table, [p for p in rest if p not in in_index])
-            scanned = early + (matched - early) * (1.0 - heap_kept)
+            scanned = past_early_stop(early, matched, self.combined_selectivity(table, [p for p in rest if p not in in_index]))
         fetched = max(scanned * self.combined_selectivity(table, in_index), min(scanned, 1.0))
         heap = _heap_fetch_cost(fetched, pages)
         if m.range and req.range:
@@ -176,6 +175,15 @@ class StatsModel(TableStats):
             wanted = matched * self.combined_selectivity(table, rest)
             cost += wanted * CPU_OPERATOR_COST * 2 if access.limit is not None else _sort_cost(wanted)
         return AccessCost(cost, matched)
+
+
+def past_early_stop(early: float, whole: float, kept: float) -> float:
+    """The LIMIT trap priced in, for the statistics model and the planner's plans alike: what a
+    LIMIT over a filtered stream reads, between its early stop (the rows the filter keeps spread
+    evenly) and the whole stream (they come last), by the share of rows the filter keeps. A filter
+    that keeps nearly every row (a soft-delete flag) barely delays the stop; one that keeps one
+    team's rows out of every team's can read everything."""
+    return early + (whole - early) * (1.0 - kept)
 
 
 def filters(access: TableAccess) -> list[Predicate]:
