@@ -1,6 +1,7 @@
 """An EXPLAIN cancelled during costing (here: a lock another session holds, and the advisor's
 lock_timeout) is retried once; cancelled again, the statement keeps its last known cost and
-the report says so. On a real server, with HypoPG."""
+the report says so. A configuration the planner refuses costs the statement nothing else.
+On a real server, with HypoPG."""
 
 from __future__ import annotations
 
@@ -76,3 +77,23 @@ def test_cancelled_twice_the_statement_keeps_its_last_known_cost(fresh_db):
         assert before is not None and during == before
         assert coster.failure("fp") is None  # the statement stays in the selection
         assert "cancelled twice" in coster.notes()["fp"] and "lock timeout" in coster.notes()["fp"]
+
+
+def test_a_configuration_the_planner_refuses_leaves_the_statement_its_other_costs(fresh_db):
+    """HypoPG refusing one hypothetical index fails the EXPLAIN of every configuration that holds
+    it; the statement, which the planner takes without it, keeps its baseline and its costs with
+    the other candidates (it was dropped from the whole selection), and the note says why."""
+    with psycopg.connect(fresh_db, autocommit=True) as conn:
+        for statement in SETUP:
+            conn.execute(statement)
+    refused = Candidate("public", "orders", [IndexKey("customer_id", opclass="text_pattern_ops")])  # not for integers
+    with db.connect(fresh_db) as conn:
+        coster = PlannerCoster(WhatIf(conn))
+        parsed = _parsed()
+        before = coster.statement_cost(parsed, [])
+        assert coster.statement_cost(parsed, [refused]) is None
+        assert coster.statement_cost(parsed, [refused]) is None and coster.whatif_calls == 2  # asked once
+        with_index = coster.statement_cost(parsed, [CANDIDATE])
+        assert before is not None and with_index is not None and with_index < before / 10
+        assert coster.failure("fp") is None
+        assert "refused it with some candidate indexes" in coster.notes()["fp"] and "text_pattern_ops" in coster.notes()["fp"]

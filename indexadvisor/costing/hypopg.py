@@ -602,6 +602,8 @@ class PlannerCoster:
         self._model = StatsModel()  # sizes (index_bytes)
         self.failures: dict[str, str] = {}  # fingerprint -> why the planner refused it
         self.interrupted: dict[str, str] = {}  # fingerprint -> why a configuration could not be costed
+        self.refused: dict[str, str] = {}  # fingerprint -> why the planner refused it with candidates (_plans)
+        self._refused: set[tuple[str, frozenset[HypoIndex]]] = set()  # those configurations
         self._baseline: dict[str, Plan] = {}  # fingerprint -> its plan with the existing indexes
         self._leading: dict[tuple[str, str, str], str | None] = {}  # (fingerprint, schema, table) -> rewrite
         self._hypos: dict[IndexDef, HypoIndex] = {}
@@ -741,11 +743,15 @@ class PlannerCoster:
                configuration: tuple[list[tuple[Candidate, HypoIndex]], list[HypoIndex]] | None = None) -> list[Plan]:
         """The statement's plan, and for each table that a partial or expression candidate
         of the configuration is on, the plan of the statement led by that table when
-        that plan uses one of them (leading.py: HypoPG matches those on the first table only)."""
+        that plan uses one of them (leading.py: HypoPG matches those on the first table only).
+        A statement the planner takes without candidates but not with some (HypoPG refuses a
+        hypothetical index) has no cost with those, and keeps its costs with the others."""
         fp = parsed.statement.fingerprint
         if fp in self.failures:
             return []
         mine, hypos = configuration or self._configuration(parsed, config)
+        if (fp, frozenset(hypos)) in self._refused:
+            return []
         try:
             plans = [self.whatif.cost(fp, self.text(parsed), hypos)]
         except CostingInterrupted as exc:
@@ -755,7 +761,11 @@ class PlannerCoster:
             self.interrupted[fp] = str(exc)
             return [self._baseline[fp]]  # its last known cost: the candidates count for nothing here
         except StatementNotExplainable as exc:
-            self.failures[fp] = str(exc)
+            if not mine or fp not in self._baseline:
+                self.failures[fp] = str(exc)
+            else:
+                self.refused.setdefault(fp, str(exc))
+                self._refused.add((fp, frozenset(hypos)))
             return []
         if not mine:
             self._baseline[fp] = plans[0]
@@ -965,6 +975,9 @@ class PlannerCoster:
         for fp, why in self.interrupted.items():
             text = (f"costing it with candidate indexes was cancelled twice ({why}): counted at its cost with the "
                     "existing indexes, so no proposal gains from it; run again when the database is quieter")
+            out[fp] = f"{out[fp]}; {text}" if fp in out else text
+        for fp, why in self.refused.items():
+            text = f"the planner refused it with some candidate indexes ({why}): those count for nothing here"
             out[fp] = f"{out[fp]}; {text}" if fp in out else text
         return out
 
