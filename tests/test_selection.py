@@ -236,3 +236,31 @@ def test_a_statement_is_explained_with_the_candidates_relevant_to_it_and_every_p
     problem.relevant = {c.spec: relevant_statements(c, by_column, catalog, broad=True) for c in (on_a, on_b, partial)}
     assert problem.config_for("on_a", [on_a, on_b, partial, unknown]) == [on_a, partial, unknown]
     assert problem.config_for("on_b", [on_a, on_b, partial, unknown]) == [on_b, partial, unknown]
+
+
+def test_a_chosen_index_is_described_by_what_it_does_for_the_statement_it_helps_most():
+    """A candidate asked for by one statement can be chosen for another: (occurred_at DESC), asked
+    for by a feed's ORDER BY, chosen for the clean-up `DELETE ... WHERE occurred_at < $1`, is a
+    range there. Where the statement the index helps most asked for it, its own requirement (as
+    ranked then) describes it; and the ideal it is narrower than keeps its keys' directions."""
+    from types import SimpleNamespace
+
+    from indexadvisor.candidates.requirements import Requirement
+    from indexadvisor.model import SortKey
+    from indexadvisor.select.reasons import _described, describe_keys
+
+    catalog = Catalog(source="ddl")
+    catalog.add(Table("public", "activities", {n: Column(n, t) for n, t in (
+        ("id", "bigint"), ("deal_id", "bigint"), ("occurred_at", "timestamptz"))}))
+    parsed = []
+    for fp, sql in (("feed", "SELECT * FROM activities WHERE deal_id = $1 ORDER BY occurred_at DESC LIMIT 20"),
+                    ("cleanup", "DELETE FROM activities WHERE occurred_at < $1")):
+        accesses, _ = Extractor(catalog).extract(Statement(fp, sql, "w.sql", 1))
+        parsed.append(ParsedStatement(Statement(fp, sql, "w.sql", 1), accesses, []))
+    by_sort = Candidate("public", "activities", [IndexKey("occurred_at", desc=True)])
+    feed = Requirement(["deal_id"], [SortKey("occurred_at", desc=True)])
+    problem = SimpleNamespace(catalog=catalog, parsed=parsed, origins={by_sort.spec: [feed]})
+    assert describe_keys(by_sort, _described(problem, by_sort, "cleanup")) == "range on occurred_at"
+    assert _described(problem, by_sort, "feed") is feed  # the statement that asked for it
+    assert describe_keys(by_sort, feed) == ("delivers ORDER BY occurred_at DESC; narrower than the ideal "
+                                            "(deal_id, occurred_at DESC), which did not pay for its size or width")

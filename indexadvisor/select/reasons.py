@@ -9,7 +9,7 @@ from indexadvisor.candidates.requirements import Requirement, key_ref, requireme
 from indexadvisor.candidates.requirements import describe as describe_requirement
 from indexadvisor.candidates.serve import match
 from indexadvisor.costing.stats import key_columns
-from indexadvisor.model import Candidate, Estimate, ParsedStatement, PredKind, StatementCost
+from indexadvisor.model import Candidate, Estimate, ParsedStatement, PredKind, StatementCost, TableAccess
 from indexadvisor.select.state import Chosen, Problem
 
 
@@ -50,8 +50,7 @@ def describe(problem: Problem, c: Candidate, per: dict[str, tuple[float, float]]
         _rows(problem, estimate, c)
     kind = problem.kinds.kind_of(c)
     why = problem.kinds.why_for(c)
-    reqs = problem.origins[c.spec]
-    keys = describe_keys(c, reqs[0]) if c.method == "btree" else ""
+    keys = describe_keys(c, _described(problem, c, helps[0].fingerprint if helps else None)) if c.method == "btree" else ""
     if not keys and not why and c.method == "btree":
         keys = used_for(c, [p for p in problem.parsed if p.statement.fingerprint in per])
     reason = f"{label(kind)}: " + "; ".join(part for part in (why, keys) if part)
@@ -81,8 +80,40 @@ def describe_keys(c: Candidate, req: Requirement) -> str:
         req.range_like, optional=[col for col in req.optional if col not in cols]))
     ideal = req.keys()
     if text and len(c.keys) < len(ideal):
-        text += f"; narrower than the ideal ({', '.join(k.text for k in ideal)}), which did not pay for its size or width"
+        text += f"; narrower than the ideal ({', '.join(k.shown for k in ideal)}), which did not pay for its size or width"
     return text
+
+
+def _described(problem: Problem, c: Candidate, fingerprint: str | None) -> Requirement:
+    """The requirement a chosen index is described by: the one of the statement it helps most,
+    as ranked when it asked for an index (one of the candidate's origins) where it did; else as
+    that statement's access needs it; else the candidate's first origin. A candidate asked for by
+    one statement can be chosen for another: (occurred_at DESC), grown from a feed's ORDER BY,
+    chosen for `DELETE ... WHERE occurred_at < $1`, is a range there, not an ORDER BY."""
+    origins = problem.origins[c.spec]
+    found = _helped(problem, c, fingerprint) if fingerprint else None
+    if found is None:
+        return origins[0]
+    req = found[1]
+    same = [r for r in origins if (set(r.eq), r.sort, r.range, r.in_after_sort) == (set(req.eq), req.sort, req.range, req.in_after_sort)]
+    return same[0] if same else req
+
+
+def _helped(problem: Problem, c: Candidate, fingerprint: str) -> tuple[TableAccess, Requirement] | None:
+    """The statement's first access to the candidate's table that it serves, with that access's requirement."""
+    target = next(p for p in problem.parsed if p.statement.fingerprint == fingerprint)
+    table = problem.catalog.tables.get(f"{c.schema}.{c.table}")
+    index = c.spec.as_index()
+    for access in target.accesses:
+        if access.table.schema != c.schema or access.table.name != c.table:
+            continue
+        req: Requirement | None = requirement_for(access, lambda col: (0, col), table=table)
+        if req is None:
+            continue
+        m = match(index, req, access)
+        if m.eq or m.order or m.range:
+            return access, req
+    return None
 
 
 def _early_stop_text(problem: Problem, fingerprint: str) -> str:
@@ -98,22 +129,14 @@ def _early_stop_text(problem: Problem, fingerprint: str) -> str:
 
 def _rows(problem: Problem, estimate: Estimate, c: Candidate) -> None:
     """Rows read per call before/after, for the hottest helped statement (statistics mode)."""
-    if not estimate.helps:
+    found = _helped(problem, c, estimate.helps[0].fingerprint) if estimate.helps else None
+    if found is None:
         return
-    target = next(p for p in problem.parsed if p.statement.fingerprint == estimate.helps[0].fingerprint)
+    access, req = found
     table = problem.catalog.tables.get(f"{c.schema}.{c.table}")
-    index = c.spec.as_index()
-    for access in target.accesses:
-        if access.table.schema != c.schema or access.table.name != c.table:
-            continue
-        req: Requirement | None = requirement_for(access, lambda col: (0, col), table=table)
-        if req is None:
-            continue
-        m = match(index, req, access)
-        if m.eq or m.order or m.range:
-            estimate.rows_before = round(problem.model.rows(table), 1)
-            estimate.rows_after = round(problem.model.index_scan(table, access, req, m, key_columns=key_columns(c.keys)).rows, 1)
-            return
+    m = match(c.spec.as_index(), req, access)
+    estimate.rows_before = round(problem.model.rows(table), 1)
+    estimate.rows_after = round(problem.model.index_scan(table, access, req, m, key_columns=key_columns(c.keys)).rows, 1)
 
 
 _USE_WORDS = {PredKind.JOIN: "join key", PredKind.EQ: "equality", PredKind.IN: "IN list", PredKind.RANGE: "range",
