@@ -42,11 +42,11 @@ def loaded(fresh_db):
 
 @pytest.mark.hypopg
 @pytest.mark.parametrize("name, text, options, explains", [
-    # 20 before a statement was explained with only the candidates relevant to it (Problem.config_for),
-    # 15 before a column only read became a grown key only to complete an index-only scan
-    ("app", APP, SelectionOptions(), 13),
-    # the per-byte order runs only where the budget turned an index away (56 when it always ran, then 40, 28)
-    ("app under a budget it never reaches", APP, SelectionOptions(budget_bytes=10**10), 16),
+    # 13 and 16 while the test server committed asynchronously and the VACUUM after the load left the
+    # pages of orders not all-visible on most runs (tests/conftest.py: SERVER_SETTINGS)
+    ("app", APP, SelectionOptions(), 16),
+    # the per-byte order runs only where the budget turned an index away
+    ("app under a budget it never reaches", APP, SelectionOptions(budget_bytes=10**10), 21),
     ("all pairs of 8 columns", PAIRS, SelectionOptions(), 269),  # 241 before the curve followed a set leave-one-out trims
     # 28 partial indexes of a few hundred kB each, packed both ways and searched
     ("all pairs of 8 columns under a budget", PAIRS, SelectionOptions(budget_bytes=1_500_000), 885),
