@@ -97,3 +97,9 @@ def test_a_configuration_the_planner_refuses_leaves_the_statement_its_other_cost
         assert before is not None and with_index is not None and with_index < before / 10
         assert coster.failure("fp") is None
         assert "refused it with some candidate indexes" in coster.notes()["fp"] and "text_pattern_ops" in coster.notes()["fp"]
+        coster.parallel(2)  # nor is it sent ahead to the other sessions again
+        coster.prefetch([(parsed, [refused]), (parsed, [refused, CANDIDATE])])
+        assert coster.statement_cost(parsed, [refused, CANDIDATE]) is None and coster.whatif_calls == 4
+        coster.prefetch([(parsed, [refused]), (parsed, [refused, CANDIDATE])])
+        assert not coster.whatif._ahead
+        coster.close()

@@ -807,9 +807,9 @@ class PlannerCoster:
         batch = []
         for parsed, config in requests:
             fp = parsed.statement.fingerprint
-            if fp in self.failures:
-                continue
-            batch.append((fp, self.text(parsed), frozenset(self._configuration(parsed, config)[1])))
+            hypos = frozenset(self._configuration(parsed, config)[1]) if fp not in self.failures else None
+            if hypos is not None and (fp, hypos) not in self._refused:
+                batch.append((fp, self.text(parsed), hypos))
         self.whatif.prefetch(batch)
 
     def text(self, parsed: ParsedStatement) -> str:
