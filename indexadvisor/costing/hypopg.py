@@ -9,8 +9,8 @@ under plan_cache_mode = force_generic_plan, re-prepared for every configuration
 (a cached generic plan would keep pointing at a reset hypothetical index) and
 deallocated by name, so the user's own prepared statements are never touched.
 
-Costs are cached by (statement, hypothetical indexes on the statement's tables),
-and every EXPLAIN sent is counted.
+Costs are cached by (statement, hypothetical indexes: those the selection gives it,
+select/state.Problem.config_for), and every EXPLAIN sent is counted.
 """
 
 from __future__ import annotations
