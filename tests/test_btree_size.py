@@ -109,3 +109,21 @@ def test_an_expression_of_a_text_column_is_sized_as_the_column(fresh_db):
     bigints = _table(**{c: ("bigint", ColumnStats(n_distinct=-1, avg_width=8)) for c in "yzw"})
     three = btree_bytes(bigints, [IndexKey("y"), IndexKey("z"), IndexKey("w")], [], rows)  # 24 bytes of values too
     assert three <= unknown <= 1.02 * three  # (a wider pivot on the inner pages)
+
+
+def test_a_numeric_value_takes_its_digit_groups_and_its_spread_comes_from_pg_stats():
+    """A numeric is stored as base-10000 digit groups between its first and last non-zero one, after a
+    1-byte varlena and a 2-byte numeric header; how far a numeric column's widths stray (and so how
+    often an entry's padding rounds up) is read from its values in pg_stats, not assumed at 30%."""
+    from indexadvisor.costing.btree_size import VARYING_SPREAD, _numeric_bytes, _width_spread
+
+    assert [_numeric_bytes(v) for v in ("0.00", "5.00", "0.04", "932.00", "1539.58", "38012.34", "10000", "-12.5")] == \
+        [3, 5, 5, 5, 7, 9, 5, 7]
+    same = ColumnStats(avg_width=5, most_common_vals=["1.00", "2.00"], most_common_freqs=[0.5, 0.5])
+    assert _width_spread("numeric", same, 5.5) == 0.0
+    discounts = ColumnStats(avg_width=4, most_common_vals=["0.00", "0.05"], most_common_freqs=[0.5, 0.5])
+    assert _width_spread("numeric", discounts, 4.5) == pytest.approx(3 ** 0.5)  # 3 or 5 bytes: a deviation of 1
+    prices = ColumnStats(avg_width=8, histogram_bounds=["932.00", "1539.58", "38012.34", "95000.10"])
+    assert _width_spread("numeric", prices, 8.5) == pytest.approx((3 * 2.75) ** 0.5)  # 5, 7, 9, 9 bytes: variance 2.75
+    assert _width_spread("text", ColumnStats(avg_width=20), 20.5) == VARYING_SPREAD * 20.5
+    assert _width_spread("numeric", ColumnStats(avg_width=8), 8.5) == VARYING_SPREAD * 8.5  # no values: as before
