@@ -266,3 +266,27 @@ def test_a_chosen_index_is_described_by_what_it_does_for_the_statement_it_helps_
     assert _described(problem, by_sort, "feed") is feed  # the statement that asked for it
     assert describe_keys(by_sort, feed) == ("delivers ORDER BY occurred_at DESC; narrower than the ideal "
                                             "(deal_id, occurred_at DESC), which did not pay for its size or width")
+
+
+def test_a_run_starts_a_candidate_at_what_it_saved_next_to_the_same_indexes_before():
+    """greedy._bounds: a candidate's gain next to exactly the indexes a run starts from is known from
+    an earlier run (the per-byte order from none, after the benefit order evaluated it next to none)
+    and bounds it; next to fewer of them only with `earlier` (the lazy greedy's premise, the curve's)."""
+    from types import SimpleNamespace
+
+    from indexadvisor.select.greedy import _bounds
+    from indexadvisor.select.options import SelectionOptions
+
+    c, other = _candidate("t"), _candidate("u")
+    statement = ParsedStatement(Statement("fp", "SELECT 1", "w.sql", 1), [], [])
+    problem = SimpleNamespace(options=SelectionOptions(), pool=[c], grown=[], relevant={c.spec: [statement]},
+                              weight={"fp": 1.0}, ideal={"fp": 0.0}, sizes={c.spec: 8192},
+                              gains={c.spec: [(frozenset(), 500.0), (frozenset({other.spec}), 200.0)]})
+    [entry] = _bounds(problem, Run([], [], {"fp": 1_000.0}), False, frozenset(), earlier=False)
+    assert entry.most == 500.0  # next to none, as the earlier run found
+    [entry] = _bounds(problem, Run([other], [], {"fp": 1_000.0}), False, frozenset(), earlier=False)
+    assert entry.most == 200.0  # next to exactly `other`
+    [entry] = _bounds(problem, Run([other, _candidate("v")], [], {"fp": 1_000.0}), False, frozenset(), earlier=False)
+    assert entry.most == 1_000.0  # next to more of them: no premise taken
+    [entry] = _bounds(problem, Run([other, _candidate("v")], [], {"fp": 1_000.0}), False, frozenset(), earlier=True)
+    assert entry.most == 200.0
