@@ -351,6 +351,16 @@ def could_serve(index: Index, access: TableAccess, table: Table | None = None, s
     return bool(served_predicates(index, access, table))
 
 
+def served_requirement(index: Index, access: TableAccess, table: Table | None) -> Requirement | None:
+    """The access's requirement (its columns as written), where the B-tree serves part of it by
+    the serve rule: a key it searches, its ORDER BY or its range; None otherwise."""
+    req = requirement_for(access, lambda col: (0, col), table=table)
+    if req is None:
+        return None
+    m = match(index, req, access)
+    return req if m.eq or m.order or m.range else None
+
+
 def serving_index(table: Table | None, req: Requirement, access: TableAccess) -> Index | None:
     """An existing index that serves the access in full, or a unique one pinning it to one row."""
     if table is None:

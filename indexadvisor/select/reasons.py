@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import replace
 
 from indexadvisor.candidates.kinds import label
-from indexadvisor.candidates.requirements import Requirement, key_ref, requirement_for
+from indexadvisor.candidates.requirements import Requirement, key_ref
 from indexadvisor.candidates.requirements import describe as describe_requirement
-from indexadvisor.candidates.serve import match
+from indexadvisor.candidates.serve import match, served_requirement
 from indexadvisor.costing.stats import key_columns
 from indexadvisor.model import Candidate, Estimate, ParsedStatement, PredKind, StatementCost, TableAccess
 from indexadvisor.select.state import Chosen, Problem
@@ -107,11 +107,8 @@ def _helped(problem: Problem, c: Candidate, fingerprint: str) -> tuple[TableAcce
     for access in target.accesses:
         if access.table.schema != c.schema or access.table.name != c.table:
             continue
-        req: Requirement | None = requirement_for(access, lambda col: (0, col), table=table)
-        if req is None:
-            continue
-        m = match(index, req, access)
-        if m.eq or m.order or m.range:
+        req = served_requirement(index, access, table)
+        if req is not None:
             return access, req
     return None
 

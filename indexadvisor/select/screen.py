@@ -9,8 +9,8 @@ relevant to the statements whose access its leading keys serve (the serve rule).
 from __future__ import annotations
 
 from indexadvisor.candidates.kinds.covering import too_wide
-from indexadvisor.candidates.requirements import Requirement, key_ref, requirement_for
-from indexadvisor.candidates.serve import copies_existing, could_serve, match, tested_columns, where_columns
+from indexadvisor.candidates.requirements import Requirement, key_ref
+from indexadvisor.candidates.serve import copies_existing, could_serve, served_requirement, tested_columns, where_columns
 from indexadvisor.costing import Coster, prefetch
 from indexadvisor.extract.where import index_predicates
 from indexadvisor.model import Candidate, Catalog, IndexDef, IndexKey, ParsedStatement, PredKind, Table, TableAccess
@@ -106,11 +106,7 @@ def relevant_statements(c: Candidate, by_column: ColumnIndex, catalog: Catalog,
                     out.append(p)
                     break
                 continue  # the planner cannot prove its WHERE from this access
-            req = requirement_for(a, lambda col: (0, col), table=catalog.tables.get(f"{c.schema}.{c.table}"))
-            if req is None:
-                continue
-            m = match(index, req, a)
-            if m.eq or m.order or m.range:
+            if served_requirement(index, a, catalog.tables.get(f"{c.schema}.{c.table}")) is not None:
                 out.append(p)
                 break
     return out
