@@ -113,3 +113,21 @@ def test_a_parameter_inside_an_expression_is_said_not_silently_dropped(sql):
 def test_an_expression_with_its_constant_written_out_gets_no_such_note():
     accesses, notes = Extractor(CATALOG).extract(Statement("fp", "SELECT id FROM docs WHERE payload ->> 'plan' = $1", "case", 1))
     assert accesses[0].predicates and not any("parameter inside" in n for n in notes)
+
+
+@pytest.mark.parametrize("sql, reads", [
+    # PostgreSQL drops an EXISTS body's select list: it reads what its conditions name
+    ("SELECT id FROM customers c WHERE EXISTS (SELECT * FROM orders o WHERE o.customer_id = c.id AND o.status = 'open')",
+     {"customer_id", "status"}),
+    ("SELECT id FROM customers c WHERE NOT EXISTS ((SELECT o.total FROM orders o WHERE o.customer_id = c.id))", {"customer_id"}),
+    # with an aggregate the select list is computed: it is read
+    ("SELECT id FROM customers c WHERE EXISTS (SELECT max(o.total) FROM orders o WHERE o.customer_id = c.id)",
+     {"customer_id", "total"}),
+    # an IN subquery's select list is the value compared
+    ("SELECT id FROM customers c WHERE c.id IN (SELECT o.customer_id FROM orders o WHERE o.status = 'open')",
+     {"customer_id", "status"}),
+])
+def test_the_columns_an_exists_body_reads_are_its_conditions(sql, reads):
+    accesses, _ = Extractor(CATALOG).extract(Statement("fp", sql, "case", 1))
+    orders = [a for a in accesses if a.table.name == "orders"]
+    assert len(orders) == 1 and orders[0].columns_read == reads

@@ -577,7 +577,7 @@ def _alike(uses: list[_Use], wide: _Shape | None, narrow: _Shape | None, keys_pr
     """PlannerCoster.uses_alike, given the statement's accesses to the indexes' table."""
     if wide is None or narrow is None or not keys_prefix or not narrow.held <= wide.held:
         return False
-    extra = wide.held - narrow.held
+    extra = wide.named - narrow.named  # its other key and WHERE columns; an INCLUDE column serves only an index-only scan
     for u in uses:
         if u.insert:
             continue
@@ -659,8 +659,9 @@ class PlannerCoster:
 
     def uses_alike(self, parsed: ParsedStatement, wide: Candidate, narrow: Candidate) -> bool:
         """Whether the statement's plan can use `wide` only as it uses `narrow`: a B-tree with the
-        same WHERE whose keys begin with narrow's, whose other columns (keys or INCLUDE) the
-        statement names nowhere and cannot read from it alone (no index-only scan). Its plan
+        same WHERE whose keys begin with narrow's, whose other key columns the statement names
+        nowhere (an INCLUDE column serves nothing but an index-only scan), and that it cannot
+        read from alone (no index-only scan). Its plan
         with wide then is its plan with narrow on a bigger index: no cheaper, and costlier only
         by the index's size, so a greedy that swaps narrow for wide takes the statement's cost
         with narrow instead of asking (TPC-H: 40% of the calls costing grown indexes)."""

@@ -90,7 +90,7 @@ class ScopeReader:
                 derived_columns[alias] = list(source.expression.named_selects)
                 derived[alias] = set(derived_columns[alias])
         conditions, using, from_order = _select_conditions(select)
-        read_nodes = list(select.expressions)
+        read_nodes = [] if _exists_body(select) else list(select.expressions)
         return ScopeView(
             tables, derived, conditions, select.args.get("order"), select.args.get("group"),
             select.args.get("limit"), read_nodes, None, using, from_order, derived_columns,
@@ -163,3 +163,17 @@ def _dml_tables(stmt: exp.Update | exp.Delete) -> list[exp.Table]:
     if isinstance(using, list):
         extra.extend(t for t in using if isinstance(t, exp.Table))
     return extra
+
+
+def _exists_body(select: exp.Select) -> bool:
+    """Whether this is the body of an EXISTS whose select list PostgreSQL drops (simplify_EXISTS_query:
+    none of GROUP BY, HAVING, aggregates or window functions): `EXISTS (SELECT * ...)` reads only the
+    columns its conditions name, and an index holding those serves it index-only."""
+    parent = select.parent
+    while isinstance(parent, (exp.Subquery, exp.Paren)):
+        parent = parent.parent
+    if not isinstance(parent, exp.Exists):
+        return False
+    if select.args.get("group") or select.args.get("having"):
+        return False
+    return select.find(exp.AggFunc, exp.Window) is None

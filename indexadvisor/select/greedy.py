@@ -68,6 +68,11 @@ def greedy(problem: Problem, per_byte: bool, start: Run | None = None, banned: f
         ev = entry.evaluation
         if ev is None or ev.net <= 0 or ev.candidate in run.chosen:
             continue
+        if ev.rough:  # the best on the heap by its optimistic evaluation: cost it exactly, then compare again
+            ev = evaluate(problem, run, entry.candidate, per_byte, ev, exact=True)
+            if ev is not None:
+                heapq.heappush(heap, _Entry(-ev.score(per_byte), entry.width, entry.order, round_no, entry.candidate, ev, ev.net))
+            continue
         _take(problem, run, ev)
         if on_take is not None:
             on_take(run)
@@ -142,14 +147,18 @@ def _effective(problem: Problem, run: Run, c: Candidate) -> tuple[Candidate, lis
 
 
 def evaluate(problem: Problem, run: Run, candidate: Candidate, per_byte: bool,
-             prior: Evaluation | None = None) -> Evaluation | None:
+             prior: Evaluation | None = None, exact: bool = False) -> Evaluation | None:
     """What adding the candidate to the run would save; None when it cannot be added or saves nothing.
 
     A `prior` evaluation of the same index against the same replaced ones lends its costs for
     the statements the run has not changed since (the indexes taken since then may serve none
     of them): a round re-costs only what the last index touched, not every statement again. A
     statement that uses the candidate only as it uses an index it replaces (a grown index's new
-    column is not the statement's) keeps its cost now."""
+    column is not the statement's) keeps its cost now. Unless `exact`, a covering candidate is
+    costed for a statement that cannot scan it index-only as the index without its INCLUDE
+    columns (_stand_in), which it then uses alike: that cost is a lower bound (the same use of a
+    smaller index), the evaluation `rough`, and greedy() makes it exact only if it comes out on
+    top (TPC-H: most of a covering index's statements read beyond it)."""
     c, replaced = _effective(problem, run, candidate)
     size = problem.sizes[c.spec] - sum(problem.sizes[x.spec] for x in replaced)
     if not problem.options.fits(run.used, size):
@@ -159,8 +168,11 @@ def evaluate(problem: Problem, run: Run, candidate: Candidate, per_byte: bool,
     if any(serves_scans_of(c.spec.as_index(), x.spec.as_index()) for x in kept):
         return None  # health would call it redundant next to one already chosen
     known: dict[str, float | None] = {}
+    rough: set[str] = set()
     if prior is not None and prior.candidate.spec == c.spec and [x.spec for x in prior.replaced] == [x.spec for x in replaced]:
-        known = {fp: cost for fp, cost in prior.costs.items() if run.changed.get(fp, 0) <= prior.at}
+        known = {fp: cost for fp, cost in prior.costs.items()
+                 if run.changed.get(fp, 0) <= prior.at and not (exact and fp in prior.rough)}
+        rough = set(prior.rough).intersection(known)
     for p in problem.relevant[c.spec]:  # what it replaces, it serves alike: the cost now stands
         fp = p.statement.fingerprint
         if fp in run.now and fp not in known and any(problem.coster.uses_alike(p, c, x) for x in replaced):
@@ -168,8 +180,14 @@ def evaluate(problem: Problem, run: Run, candidate: Candidate, per_byte: bool,
     todo = [p for p in problem.relevant[c.spec] if p.statement.fingerprint in run.now and p.statement.fingerprint not in known]
     if problem.planner:
         known.update(_negligible(problem, run, [p.statement.fingerprint for p in todo], grown=candidate not in problem.pool))
-    prefetch(problem.coster, [(p, problem.config_for(p.statement.fingerprint, kept) + [c]) for p in todo
-                              if p.statement.fingerprint not in known])
+    todo = [p for p in todo if p.statement.fingerprint not in known]
+    stand_in = {p.statement.fingerprint: c if exact else _stand_in(problem, p, c) for p in todo}
+    prefetch(problem.coster, [(p, problem.config_for(p.statement.fingerprint, kept) + [stand_in[p.statement.fingerprint]]) for p in todo])
+    for p in todo:
+        fp = p.statement.fingerprint
+        if stand_in[fp] is not c:
+            known[fp] = problem.coster.statement_cost(p, problem.config_for(fp, kept) + [stand_in[fp]])
+            rough.add(fp)
     per, gain, costs = savings(problem, run, problem.relevant[c.spec], kept, [c], known)
     problem.gains.setdefault(candidate.spec, []).append((frozenset(x.spec for x in run.chosen), max(gain, 0.0)))
     if gain <= 0:
@@ -177,7 +195,19 @@ def evaluate(problem: Problem, run: Run, candidate: Candidate, per_byte: bool,
     wcost = 0.0
     if problem.options.write_cost:
         wcost = write_cost(c, problem.writes, problem.catalog, replaces=bool(replaced)) * problem.ms_per_unit
-    return Evaluation(c, replaced, per, gain, wcost, size, costs, run.takes)
+    return Evaluation(c, replaced, per, gain, wcost, size, costs, run.takes, frozenset(rough))
+
+
+def _stand_in(problem: Problem, p: ParsedStatement, c: Candidate) -> Candidate:
+    """What the statement is costed with for candidate c: c without its INCLUDE columns where the
+    statement uses c only as it would use that (it cannot read all it needs from c: no index-only
+    scan), as a replaced index is taken at the cost with its replacement (evaluate); else c."""
+    if not c.include:
+        return c
+    plain = problem.plain.get(c.spec)
+    if plain is None:
+        plain = problem.plain[c.spec] = Candidate(c.schema, c.table, c.keys, [], c.where, c.method, c.statements)
+    return plain if problem.coster.uses_alike(p, c, plain) else c
 
 
 def _negligible(problem: Problem, run: Run, fingerprints: list[str], grown: bool) -> dict[str, float]:

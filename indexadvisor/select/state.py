@@ -70,6 +70,7 @@ class Problem:
     grown: list[Candidate] = field(default_factory=list)  # extensions made by any run, offered to the later ones
     # candidate definition -> (the set it was evaluated against, its gain there), from every run (greedy.evaluate)
     gains: dict[IndexDef, list[tuple[frozenset[IndexDef], float]]] = field(default_factory=dict)
+    plain: dict[IndexDef, Candidate] = field(default_factory=dict)  # covering candidate -> it without INCLUDE (greedy._stand_in)
     # candidate definition -> (its relevant list, as fingerprints): config_for's lookup, redone
     # where the list was replaced (bitmap_or.py sets it anew for an arm's index)
     _serves: dict[IndexDef, tuple[list[ParsedStatement], frozenset[str]]] = field(default_factory=dict)
@@ -126,6 +127,7 @@ class Evaluation:
     size: int
     costs: dict[str, float | None] = field(default_factory=dict)  # every statement it may serve -> its cost with it
     at: int = 0  # Run.takes when it was made
+    rough: frozenset[str] = frozenset()  # statements costed with a stand-in (greedy.evaluate): the gain is an upper bound
 
     @property
     def net(self) -> float:
