@@ -55,11 +55,12 @@ from cluster import SERVER_SETTINGS as BENCH_SETTINGS  # noqa: E402
 from cluster import LocalCluster  # noqa: E402
 
 from indexadvisor.api import analyze  # noqa: E402
+from indexadvisor.sources.fingerprint import fingerprint  # noqa: E402
 
 FORMAT_VERSION = 1  # bump when data.py or schema.sql change what is loaded
 # the shared benchmark settings (memory, durability, WAL; planner costs at their defaults), with less
 # memory for building indexes, as this benchmark has always run
-SERVER_SETTINGS = {**BENCH_SETTINGS, "maintenance_work_mem": "512MB"}
+SERVER_SETTINGS = {**BENCH_SETTINGS, "maintenance_work_mem": "512MB", "shared_preload_libraries": "pg_stat_statements"}
 ORM_INDEXES = {"tenants_slug_key", "users_email_key", "memberships_tenantId_userId_key", "sessions_token_key",
                "invoices_stripeInvoiceId_key"} | {f"{t}_pkey" for t in data.TABLES}
 
@@ -94,6 +95,9 @@ def load(server_dsn: str, dbname: str, scale: float, seed: int, reload: bool) ->
             with psycopg.connect(db, autocommit=True) as conn:
                 counts = {t: conn.execute(f'SELECT reltuples::bigint FROM pg_class WHERE oid = \'"{t}"\'::regclass')
                           .fetchone()[0] for t in data.TABLES}
+                # a run's rolled-back writes (measure, --pgss) leave pages not all-visible, which changes
+                # what a covering index is worth: vacuum them, as autovacuum would on a live system
+                vacuum_until_visible(conn)
             return db, {"loaded": False, "rows": counts}
         admin.execute(sql.SQL("CREATE DATABASE {} TEMPLATE template0 ENCODING 'UTF8' LOCALE 'C'").format(sql.Identifier(dbname)))
     db = make_conninfo(server_dsn, dbname=dbname)
@@ -375,14 +379,45 @@ def _ddl_order(name: str, ddls: list[str]) -> int:
 # --------------------------------------------------------------------------- the advisor
 
 
-def shape_of_report(report, by_text: dict[str, str]) -> dict[str, str]:
-    """Fingerprint -> shape id, through each statement report's representative text."""
+def shape_of_report(report, by_text: dict[str, str], key=lambda text: " ".join(text.split())) -> dict[str, str]:
+    """Fingerprint -> shape id, through each statement report's representative text (`key` of it)."""
     out = {}
     for st in report.statements:
-        sid = by_text.get(" ".join(st.sql.split()))
+        sid = by_text.get(key(st.sql))
         if sid:
             out[st.fingerprint] = sid
     return out
+
+
+def pgss_shape(text: str) -> str:
+    """A statement's shape as pg_stat_statements shows it: every constant a parameter, booleans too."""
+    return fingerprint(re.sub(r"\b(?:true|false)\b", "$0", text, flags=re.IGNORECASE))
+
+
+def pgss_loaded(db: str) -> bool:
+    with psycopg.connect(db) as conn:
+        return "pg_stat_statements" in conn.execute("SHOW shared_preload_libraries").fetchone()[0]
+
+
+def replay(db: str, execs: list[wl.Execution], every: int) -> int:
+    """Run one in `every` of each shape's calls (at least one), in the hour's order, each rolled back
+    (the data stays as loaded), so that pg_stat_statements holds the workload as it would after a
+    (shorter) hour of the app: its shapes with their relative calls, every constant a parameter."""
+    by_shape: dict[str, list[int]] = {}
+    for n, e in enumerate(execs):
+        by_shape.setdefault(e.shape.id, []).append(n)
+    chosen = sorted(n for ns in by_shape.values() for n in ns[:max(1, len(ns) // every)])
+    with psycopg.connect(db) as conn:
+        conn.execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
+        conn.execute("SELECT pg_stat_statements_reset()")
+        conn.commit()
+        for n in chosen:
+            e = execs[n]
+            conn.execute(re.sub(r"\$\d+", "%s", e.text) if e.params else e.text, e.params or None)
+            conn.rollback()
+    with psycopg.connect(db, autocommit=True) as conn:
+        vacuum_until_visible(conn)  # the rolled-back writes left dead rows on pages no longer all-visible
+    return len(chosen)
 
 
 def run_advisor(label: str, paths: list[Path], **kwargs) -> tuple[Any, float]:
@@ -436,6 +471,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--runs", type=int, default=3, help="timed EXPLAIN ANALYZE runs per statement, best taken")
     p.add_argument("--timeout", type=int, default=30, help="statement timeout of a timed statement, seconds")
     p.add_argument("--no-offline", action="store_true", help="skip the offline (snapshot) advisor run")
+    p.add_argument("--pgss", type=int, metavar="N", default=0,
+                   help="also replay one in N of each shape's calls and advise from pg_stat_statements (e.g. 20: ~30 s)")
     p.add_argument("--load-only", action="store_true", help="load, write the workload and check it EXPLAINs; no advisor")
     p.add_argument("--keep", action="store_true", help="leave the local cluster running")
     p.add_argument("--results", type=Path, help="write every number to this JSON file")
@@ -448,6 +485,11 @@ def main(argv: list[str] | None = None) -> int:
     if server is None:
         cluster = LocalCluster(args.workdir, data=args.workdir / "pg", settings=SERVER_SETTINGS, log=log)
         server = cluster.start()
+        if args.pgss and not pgss_loaded(server):  # a cluster made before the setting: set it and restart
+            with psycopg.connect(server, autocommit=True) as conn:
+                conn.execute("ALTER SYSTEM SET shared_preload_libraries = 'pg_stat_statements'")
+            cluster.stop()
+            server = cluster.start()
     try:
         db, loaded = load(server, dbname, args.scale, args.seed, args.reload)
         strays = drop_strays(db)
@@ -489,6 +531,18 @@ def main(argv: list[str] | None = None) -> int:
             report, took = run_advisor("offline", [path], snapshot=snap)
             reports["advisor (offline)"] = (report, took)
 
+        shape_keys: dict[str, Any] = {}
+        if args.pgss:  # the advisor pointed at pg_stat_statements, as most users would run it
+            if not pgss_loaded(db):
+                raise SystemExit("--pgss: the server does not load pg_stat_statements (shared_preload_libraries)")
+            started = time.perf_counter()
+            n = replay(db, execs, args.pgss)
+            results["pgss"] = {"every": args.pgss, "replayed": n}
+            log(f"pg_stat_statements: replayed {n:,} of {len(execs):,} calls (one in {args.pgss} per shape) "
+                f"in {time.perf_counter() - started:.0f} s")
+            reports["advisor (pgss)"] = run_advisor("pgss", [], dsn=db, pg_stat_statements=True, enable_hypopg=True)
+            shape_keys["advisor (pgss)"] = ({pgss_shape(e.text): e.shape.id for e in execs}, pgss_shape)
+
         # each set built for real and measured
         sets: dict[str, list[str]] = {"expert": expert_ddl()}
         for label, (report, _) in reports.items():
@@ -513,7 +567,7 @@ def main(argv: list[str] | None = None) -> int:
                 "time_ratio": m["totals"]["ms"] / baseline["totals"]["ms"]}
             if label in reports:
                 report, took = reports[label]
-                fp_shape = shape_of_report(report, by_text)
+                fp_shape = shape_of_report(report, *shape_keys.get(label, (by_text,)))
                 entry.update(advisor=advisor_summary(report, fp_shape), analyze_s=took,
                              score=score(described["expert"], described[label]))
                 explain_misses(entry, results["sets"]["expert"])
