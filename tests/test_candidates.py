@@ -8,7 +8,7 @@ from casefiles import read_cases, run_advice_case
 from indexadvisor import api
 from indexadvisor.candidates.requirements import requirement_for, variants
 from indexadvisor.extract.patterns import Extractor
-from indexadvisor.model import Candidate, Catalog, Column, IndexKey, ParsedStatement, Statement, Table
+from indexadvisor.model import Candidate, Catalog, Column, ColumnStats, IndexKey, ParsedStatement, Statement, Table
 from indexadvisor.pg.sql import MAX_IDENT_BYTES
 
 CASE_LIST = read_cases("candidates.txt", default_section="schema")
@@ -108,3 +108,28 @@ def test_a_grown_index_takes_a_searched_column_or_the_last_one_an_index_only_sca
     # made cheaper, the statement that reads two more columns still grows no key from them
     grown = extensions(parent, dict.fromkeys(texts, (10.0, 1.0)), statements[2:], {parent.spec: []}, catalog, 3)
     assert grown == []
+
+
+@pytest.mark.parametrize("sql, keys", [
+    # a parameter on a flag whose common value holds 97% of the rows: most likely that value, kept after the sort key
+    ('SELECT * FROM tasks WHERE "projectId" = $1 AND "isDeleted" = $2 ORDER BY position LIMIT 50',
+     ["projectId", "position", "isDeleted"]),
+    # alone before the sort key it may be a queue's rare value: it leads
+    ('SELECT * FROM tasks WHERE "isDeleted" = $1 ORDER BY position LIMIT 50', ["isDeleted", "position"]),
+    # the rare value written out narrows: a key before the sort key
+    ('SELECT * FROM tasks WHERE "projectId" = $1 AND "isDeleted" = true ORDER BY position LIMIT 50',
+     ["projectId", "isDeleted", "position"]),
+    # no sort key: equality columns in any order, the flag last
+    ('SELECT * FROM tasks WHERE "projectId" = $1 AND "isDeleted" = $2', ["projectId", "isDeleted"]),
+])
+def test_a_parameter_on_a_flag_most_rows_share_goes_after_the_sort_keys(sql, keys):
+    stats = {"isDeleted": ColumnStats(n_distinct=2, most_common_vals=["f", "t"], most_common_freqs=[0.97, 0.03]),
+             "projectId": ColumnStats(n_distinct=-0.01)}
+    catalog = Catalog(source="snapshot")
+    catalog.add(Table("public", "tasks", {n: Column(n, t, stats=stats.get(n)) for n, t in
+                                          (("id", "bigint"), ("projectId", "bigint"), ("isDeleted", "boolean"), ("position", "int"))},
+                      row_estimate=100_000))
+    [access], _ = Extractor(catalog).extract(Statement("fp", sql, "w.sql", 1))
+    req = requirement_for(access, lambda col: (col == "isDeleted", col), table=catalog.tables["public.tasks"])
+    assert req is not None and [k.column for k in req.keys()] == keys
+    assert req.common == (["isDeleted"] if keys[-1] == "isDeleted" and "position" in keys else [])

@@ -57,3 +57,26 @@ def test_the_rare_value_of_a_flag_is_not_left_out(fresh_db, tmp_path):
     # 3%: in the key or the WHERE of a partial index, never left a filter
     assert "isDeleted" in rec.columns or (rec.where or "").strip('"') == "isDeleted", rec.ddl
     assert "left a filter" not in rec.reason
+
+
+# as pg_stat_statements shows LIVE: the value is a parameter
+PARAMETER = ('SELECT id, title FROM tasks WHERE "tenantId" = $1 AND "isDeleted" = $2 '
+             'ORDER BY "updatedAt" DESC LIMIT 20;')
+
+
+def test_a_parameter_on_the_flag_goes_after_the_sort_key_and_the_index_serves_either_value(fresh_db, tmp_path):
+    with psycopg.connect(fresh_db, autocommit=True) as conn:
+        conn.execute(SCHEMA)
+        conn.execute("VACUUM ANALYZE tasks")
+    report = _advise(fresh_db, tmp_path, PARAMETER)
+    assert report.recommendations
+    rec = report.recommendations[0]
+    # led by the tenant and the order; the flag, if a key, after them
+    assert rec.columns[:2] == ["tenantId", "updatedAt"] and rec.where is None, rec.ddl
+    if "isDeleted" in rec.columns:
+        assert "isDeleted kept after the sort keys" in rec.reason
+    with psycopg.connect(fresh_db, autocommit=True) as conn:
+        conn.execute(rec.ddl)
+        for template in (LIVE, TRASH):
+            plan = conn.execute("EXPLAIN (FORMAT JSON) " + template.format(t=17)).fetchone()[0]
+            assert rec.name in str(plan)

@@ -60,6 +60,9 @@ class Requirement:
     # columns the access pins (`flag = false`, `x IS NULL`) to a value nearly every row holds
     # (see filters_only): an index need not have them, and one that has them still serves
     optional: list[str] = field(default_factory=list)
+    # of in_after_sort, the columns kept there because a parameter most likely brings the value
+    # nearly every row holds (see likely_common)
+    common: list[str] = field(default_factory=list)
 
     @property
     def width(self) -> int:
@@ -80,7 +83,7 @@ class Requirement:
 
     def narrowed(self, eq: list[str]) -> Requirement:
         return Requirement(eq, self.sort, self.range, self.range_opclass, self.in_after_sort, self.exprs, self.range_like,
-                           [c for c in self.flags if c in eq], self.optional)
+                           [c for c in self.flags if c in eq], self.optional, self.common)
 
 
 def is_flag(column: str, access: TableAccess, table: Table | None) -> bool:
@@ -109,6 +112,22 @@ def filters_only(column: str, preds: list[Predicate], table: Table | None) -> bo
     known = [p for p in tests if p.kind == PredKind.IS_NULL or (p.constant is not None and _few_values(column, table))]
     return bool(known) and len(known) == len(tests) and all(
         _SHARES.selectivity(table, p) >= FILTER_ONLY_SHARE for p in known)
+
+
+def likely_common(column: str, preds: list[Predicate], table: Table | None) -> bool:
+    """Whether the access compares the column only with parameters, on a flag column (see
+    _few_values) whose most common value holds at least FILTER_ONLY_SHARE of the rows by
+    pg_stats: `"isDeleted" = $2` where 3% are deleted, as pg_stat_statements shows every
+    `= false`. The parameter most likely brings that value, which narrows nothing; but it may
+    bring the rare one, so the column is not dropped (filters_only): it is kept after the sort
+    keys, where the index still tests it without visiting the heap, whichever value comes."""
+    if table is None or not table.has_stats or not _few_values(column, table):
+        return False
+    tests = [p for p in preds if p.column == column and p.expression is None and p.kind in _EQ_KINDS]
+    stats = table.columns[column].stats
+    freqs = stats.most_common_freqs if stats is not None else None
+    return (bool(tests) and all(p.kind == PredKind.EQ and p.constant is None for p in tests)
+            and freqs is not None and len(freqs) > 0 and freqs[0] >= FILTER_ONLY_SHARE)
 
 
 def is_unique(column: str, table: Table | None) -> bool:
@@ -157,12 +176,19 @@ def requirement_for(access: TableAccess, rank: Callable[[str], tuple], expressio
         joins = []
     sort = [k for k in access.order_by if k.column not in eq]
     in_after_sort: list[str] = []
+    common: list[str] = []
     if sort:
         # a multi-valued IN before the sort keys breaks the delivered order, and so does an IS NULL
         # test: PostgreSQL fixes a column for ORDER BY only through `col = constant`
         sort_cols = {k.column for k in sort}
         in_after_sort = [c for c in multi_in + null_tests if c not in sort_cols]
         eq = [c for c in eq if c not in null_tests]
+        # a flag a parameter most likely pins to its common value goes after them too, while an
+        # equality column that narrows leads (alone before the sort keys, it may be a queue's rare value)
+        common = [c for c in eq if c not in exprs and c not in sort_cols and likely_common(c, preds, table)]
+        if len(common) < len(eq):
+            eq = [c for c in eq if c not in common]
+            in_after_sort += common
     else:
         eq = eq + [c for c in multi_in if c not in eq]
     eq = sorted(eq, key=rank) + sorted(joins, key=rank)
@@ -188,7 +214,7 @@ def requirement_for(access: TableAccess, rank: Callable[[str], tuple], expressio
     used = set(eq) | set(in_after_sort) | ({range_col} if range_col else set())
     flags = [c for c in eq if c not in exprs and is_flag(c, access, table)]
     req = Requirement(eq, sort, range_col, range_opclass, in_after_sort, {r: t for r, t in exprs.items() if r in used},
-                      only_like, flags, optional)
+                      only_like, flags, optional, [c for c in in_after_sort if c in common])
     return req if req.width else None
 
 
@@ -218,8 +244,13 @@ def describe(req: Requirement) -> str:
         parts.append("equality on " + ", ".join(req.exprs.get(c, c) for c in req.eq))
     if req.sort:
         parts.append("delivers ORDER BY " + ", ".join(s.column + (" DESC" if s.desc else "") for s in req.sort))
-    if req.in_after_sort:
-        parts.append("filter on " + ", ".join(req.in_after_sort) + " (an IN list or NULL test: it would break the order) kept after the sort keys")
+    lists = [c for c in req.in_after_sort if c not in req.common]
+    if lists:
+        parts.append("filter on " + ", ".join(lists) + " (an IN list or NULL test: it would break the order) kept after the sort keys")
+    if req.common:
+        parts.append(f"{', '.join(req.common)} kept after the sort keys (compared with a parameter, most likely the value at "
+                     f"least {FILTER_ONLY_SHARE:.0%} of the rows hold: before them it would narrow nothing; after them the "
+                     "index still tests it, whichever value comes)")
     if req.optional:
         parts.append(f"{', '.join(req.optional)} left a filter (the value tested holds at least {FILTER_ONLY_SHARE:.0%} of the rows: "
                      "as a key it would narrow nothing)")

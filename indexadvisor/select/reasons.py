@@ -77,7 +77,8 @@ def describe_keys(c: Candidate, req: Requirement) -> str:
     text = describe_requirement(Requirement(
         [col for col in req.eq if col in m.eq], req.sort if m.order else [], req.range if m.range else None,
         req.range_opclass, [col for col in req.in_after_sort if col in cols] if m.order else [], req.exprs,
-        req.range_like, optional=[col for col in req.optional if col not in cols]))
+        req.range_like, optional=[col for col in req.optional if col not in cols],
+        common=[col for col in req.common if col in cols] if m.order else []))
     ideal = req.keys()
     if text and len(c.keys) < len(ideal):
         text += f"; narrower than the ideal ({', '.join(k.shown for k in ideal)}), which did not pay for its size or width"
