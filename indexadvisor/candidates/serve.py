@@ -191,7 +191,9 @@ def match(index: Index, req: Requirement, access: TableAccess | None = None,
     # columns the index predicate pins (WHERE x IS NULL, WHERE s = 'a') need no key
     pinned = {p.column for p in index_predicates(index.where)} if index.where else set()
     wanted = set(req.eq) - pinned
-    searched = wanted | set(req.optional)  # a key on a column the access pins serves, needed or not
+    # a key on a column the access pins serves, needed or not: a value most rows hold (optional), a
+    # flag's parameter kept after the sort keys (common) that an index may hold before them as well
+    searched = wanted | set(req.optional) | set(req.common)
     refs = [key_ref(k) for k in keys]
     if skip and refs and refs[0] not in searched:
         skipped = _skip_prefix(keys, refs, req, wanted, skip)
