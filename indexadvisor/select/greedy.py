@@ -201,8 +201,9 @@ def evaluate(problem: Problem, run: Run, candidate: Candidate, per_byte: bool,
 def _stand_in(problem: Problem, p: ParsedStatement, c: Candidate) -> Candidate:
     """What the statement is costed with for candidate c: c without its INCLUDE columns where the
     statement uses c only as it would use that (it cannot read all it needs from c: no index-only
-    scan), as a replaced index is taken at the cost with its replacement (evaluate); else c."""
-    if not c.include:
+    scan), as a replaced index is taken at the cost with its replacement (evaluate); else c. Only
+    with the planner, where a cost is a what-if call: the statistics model prices c as cheaply."""
+    if not c.include or not problem.planner:
         return c
     plain = problem.plain.get(c.spec)
     if plain is None:
