@@ -1,4 +1,4 @@
-"""A flag pinned to the value nearly every row holds is a filter, not a key (requirements.filters_only),
+"""A flag pinned to the value nearly every row holds is a filter, not a key (requirements.common_value),
 on a real server with HypoPG: the advisor leaves it out, and the built index serves the statement."""
 
 from __future__ import annotations

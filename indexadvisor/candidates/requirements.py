@@ -58,10 +58,10 @@ class Requirement:
     range_like: bool = False  # the range is only LIKE 'abc%' (with no opclass needed in a C collation)
     flags: list[str] = field(default_factory=list)  # equality columns that are flags (see is_flag): narrow little
     # columns the access pins (`flag = false`, `x IS NULL`) to a value nearly every row holds
-    # (see filters_only): an index need not have them, and one that has them still serves
+    # (common_value "known"): an index need not have them, and one that has them still serves
     optional: list[str] = field(default_factory=list)
     # of in_after_sort, the columns kept there because a parameter most likely brings the value
-    # nearly every row holds (see likely_common)
+    # nearly every row holds (common_value "likely")
     common: list[str] = field(default_factory=list)
 
     @property
@@ -99,35 +99,31 @@ def _few_values(column: str, table: Table | None) -> bool:
     return col is not None and (col.type.startswith("bool") or (col.stats is not None and 0 < col.stats.n_distinct <= 5))
 
 
-def filters_only(column: str, preds: list[Predicate], table: Table | None) -> bool:
+def common_value(column: str, preds: list[Predicate], table: Table | None) -> str | None:
     """Whether the access pins the column to a value nearly every row holds (at least
     FILTER_ONLY_SHARE of them by pg_stats): `"isDeleted" = false` where 3% are deleted,
-    `"deletedAt" IS NULL` where 95% are NULL, `status = 'active'` where 88% are active. As a
-    key it narrows nothing: it only widens the index and keeps it from serving the statements
-    that do not test it, so it stays a filter. Only a value the statement itself shows counts:
-    a literal on a flag column (see _few_values) or a NULL test; a parameter's value is unknown."""
+    `"deletedAt" IS NULL` where 95% are NULL, `status = 'active'` where 88% are active.
+
+    "known" where the statement shows the value (a literal on a flag column, see _few_values, or a
+    NULL test): as a key it narrows nothing, only widens the index and keeps it from serving the
+    statements that do not test it, so it stays a filter (Requirement.optional). "likely" where
+    every test is a parameter on a flag column whose most common value holds that share:
+    `"isDeleted" = $2`, as pg_stat_statements shows every `= false`. The parameter most likely
+    brings that value, but may bring the rare one, so the column stays a key, after the sort keys,
+    where the index still tests it without visiting the heap (Requirement.common). Else None."""
     if table is None or not table.has_stats:
-        return False
+        return None
     tests = [p for p in preds if p.column == column and p.expression is None and p.kind in _EQ_KINDS]
+    if not tests:
+        return None
     known = [p for p in tests if p.kind == PredKind.IS_NULL or (p.constant is not None and _few_values(column, table))]
-    return bool(known) and len(known) == len(tests) and all(
-        _SHARES.selectivity(table, p) >= FILTER_ONLY_SHARE for p in known)
-
-
-def likely_common(column: str, preds: list[Predicate], table: Table | None) -> bool:
-    """Whether the access compares the column only with parameters, on a flag column (see
-    _few_values) whose most common value holds at least FILTER_ONLY_SHARE of the rows by
-    pg_stats: `"isDeleted" = $2` where 3% are deleted, as pg_stat_statements shows every
-    `= false`. The parameter most likely brings that value, which narrows nothing; but it may
-    bring the rare one, so the column is not dropped (filters_only): it is kept after the sort
-    keys, where the index still tests it without visiting the heap, whichever value comes."""
-    if table is None or not table.has_stats or not _few_values(column, table):
-        return False
-    tests = [p for p in preds if p.column == column and p.expression is None and p.kind in _EQ_KINDS]
-    stats = table.columns[column].stats
+    if len(known) == len(tests):
+        return "known" if all(_SHARES.selectivity(table, p) >= FILTER_ONLY_SHARE for p in known) else None
+    stats = table.columns[column].stats if _few_values(column, table) else None
     freqs = stats.most_common_freqs if stats is not None else None
-    return (bool(tests) and all(p.kind == PredKind.EQ and p.constant is None for p in tests)
-            and freqs is not None and len(freqs) > 0 and freqs[0] >= FILTER_ONLY_SHARE)
+    if all(p.kind == PredKind.EQ and p.constant is None for p in tests) and freqs and freqs[0] >= FILTER_ONLY_SHARE:
+        return "likely"
+    return None
 
 
 def is_unique(column: str, table: Table | None) -> bool:
@@ -185,7 +181,7 @@ def requirement_for(access: TableAccess, rank: Callable[[str], tuple], expressio
         eq = [c for c in eq if c not in null_tests]
         # a flag a parameter most likely pins to its common value goes after them too, while an
         # equality column that narrows leads (alone before the sort keys, it may be a queue's rare value)
-        common = [c for c in eq if c not in exprs and c not in sort_cols and likely_common(c, preds, table)]
+        common = [c for c in eq if c not in exprs and c not in sort_cols and common_value(c, preds, table) == "likely"]
         if len(common) < len(eq):
             eq = [c for c in eq if c not in common]
             in_after_sort += common
@@ -208,7 +204,7 @@ def requirement_for(access: TableAccess, rank: Callable[[str], tuple], expressio
         eq, sort, in_after_sort, range_col, range_opclass, only_like = [pinned], [], [], None, None, False
     cut = next((i for i, k in enumerate(sort) if is_unique(k.column, table)), None)
     sort = sort if cut is None else sort[:cut + 1]  # keys after a unique one never break a tie
-    optional = [c for c in dict.fromkeys(eq + in_after_sort) if c not in exprs and filters_only(c, preds, table)]
+    optional = [c for c in dict.fromkeys(eq + in_after_sort) if c not in exprs and common_value(c, preds, table) == "known"]
     eq = [c for c in eq if c not in optional]
     in_after_sort = [c for c in in_after_sort if c not in optional]
     used = set(eq) | set(in_after_sort) | ({range_col} if range_col else set())
