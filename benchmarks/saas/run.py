@@ -409,7 +409,8 @@ def replay(db: str, execs: list[wl.Execution], every: int) -> int:
     chosen = sorted(n for ns in by_shape.values() for n in ns[:max(1, len(ns) // every)])
     with psycopg.connect(db) as conn:
         conn.execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
-        conn.execute("SELECT pg_stat_statements_reset()")
+        # this database's statements only: the view is the server's, other databases' are not ours to clear
+        conn.execute("SELECT pg_stat_statements_reset(0, (SELECT oid FROM pg_database WHERE datname = current_database()), 0)")
         conn.commit()
         for n in chosen:
             e = execs[n]
