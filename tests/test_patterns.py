@@ -123,6 +123,11 @@ def test_an_expression_with_its_constant_written_out_gets_no_such_note():
     # with an aggregate the select list is computed: it is read
     ("SELECT id FROM customers c WHERE EXISTS (SELECT max(o.total) FROM orders o WHERE o.customer_id = c.id)",
      {"customer_id", "total"}),
+    # a positive LIMIT is dropped with it; an OFFSET keeps the select list
+    ("SELECT id FROM customers c WHERE EXISTS (SELECT o.total FROM orders o WHERE o.customer_id = c.id LIMIT 1)",
+     {"customer_id"}),
+    ("SELECT id FROM customers c WHERE EXISTS (SELECT o.total FROM orders o WHERE o.customer_id = c.id OFFSET 1)",
+     {"customer_id", "total"}),
     # an IN subquery's select list is the value compared
     ("SELECT id FROM customers c WHERE c.id IN (SELECT o.customer_id FROM orders o WHERE o.status = 'open')",
      {"customer_id", "status"}),

@@ -167,13 +167,18 @@ def _dml_tables(stmt: exp.Update | exp.Delete) -> list[exp.Table]:
 
 def _exists_body(select: exp.Select) -> bool:
     """Whether this is the body of an EXISTS whose select list PostgreSQL drops (simplify_EXISTS_query:
-    none of GROUP BY, HAVING, aggregates or window functions): `EXISTS (SELECT * ...)` reads only the
-    columns its conditions name, and an index holding those serves it index-only."""
+    none of GROUP BY, HAVING, OFFSET, FOR UPDATE, aggregates or window functions, and a LIMIT, if
+    any, a positive number): `EXISTS (SELECT * ...)` reads only the columns its conditions name,
+    and an index holding those serves it index-only."""
     parent = select.parent
     while isinstance(parent, (exp.Subquery, exp.Paren)):
         parent = parent.parent
     if not isinstance(parent, exp.Exists):
         return False
-    if select.args.get("group") or select.args.get("having"):
+    if any(select.args.get(part) for part in ("group", "having", "offset", "locks")):
+        return False
+    limit = select.args.get("limit")
+    count = limit.expression if isinstance(limit, exp.Limit) else None
+    if limit is not None and not (isinstance(count, exp.Literal) and count.is_int and int(count.this) > 0):
         return False
     return select.find(exp.AggFunc, exp.Window) is None
