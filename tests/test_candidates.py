@@ -110,6 +110,49 @@ def test_a_grown_index_takes_a_searched_column_or_the_last_one_an_index_only_sca
     assert grown == []
 
 
+def test_a_grown_key_can_complete_an_index_only_scan_of_select_star():
+    """extensions(): `SELECT *` reads every column; an index that holds all but one grows it as a
+    key even where the statement does not pin the keys before it (it then reads the index alone)."""
+    from indexadvisor.select.screen import extensions
+
+    catalog = Catalog(source="ddl")
+    catalog.add(Table("public", "orders", {n: Column(n, t) for n, t in (
+        ("id", "bigint"), ("customer_id", "bigint"), ("status", "text"), ("created_at", "timestamptz"))}))
+    statement = Statement("fp", "SELECT * FROM orders WHERE customer_id = $1 ORDER BY created_at DESC LIMIT 20", "w.sql", 1)
+    accesses, _ = Extractor(catalog).extract(statement)
+    parent = Candidate("public", "orders", [IndexKey("customer_id"), IndexKey("status")], ["id"])
+    got = extensions(parent, {"fp": (10.0, 1.0)}, [ParsedStatement(statement, accesses, [])], {parent.spec: []}, catalog, 3)
+    assert [[k.column for k in c.keys] for c in got] == [["customer_id", "status", "created_at"]]
+
+
+@pytest.mark.parametrize("sql, grown", [
+    # past a range key: a constant filter is still tested in the index; the join column is not grown
+    ("SELECT sum(l.total) FROM lines l JOIN orders o ON o.id = l.order_id WHERE l.shipped > $1 AND l.qty < 5",
+     [["shipped", "qty"]]),
+    # the same join column after a key the statement pins: it narrows the scan per outer row
+    ("SELECT sum(l.total) FROM lines l JOIN orders o ON o.id = l.order_id WHERE l.shipped = $1 AND l.qty < 5",
+     [["shipped", "order_id"], ["shipped", "qty"]]),
+    # a group column after a range key is not read in its order, after the range key and itself it is
+    ("SELECT order_id, sum(total) FROM lines WHERE shipped > $1 GROUP BY order_id", []),
+    ("SELECT shipped, order_id, sum(total) FROM lines WHERE shipped > $1 GROUP BY shipped, order_id", [["shipped", "order_id"]]),
+])
+def test_a_key_after_a_range_key_grows_only_what_it_can_serve(sql, grown):
+    """extensions() past a key the statement does not pin: the index is read in that key's order,
+    so one more key serves a constant filter (in the index, before the heap) or a sort read in
+    that order, never a join column alone."""
+    from indexadvisor.select.screen import extensions
+
+    catalog = Catalog(source="ddl")
+    catalog.add(Table("public", "lines", {n: Column(n, t) for n, t in (
+        ("id", "bigint"), ("order_id", "bigint"), ("shipped", "date"), ("qty", "integer"), ("total", "numeric"))}))
+    catalog.add(Table("public", "orders", {"id": Column("id", "bigint")}))
+    statement = Statement("fp", sql, "w.sql", 1)
+    accesses, _ = Extractor(catalog).extract(statement)
+    parent = Candidate("public", "lines", [IndexKey("shipped")])
+    got = extensions(parent, {"fp": (10.0, 1.0)}, [ParsedStatement(statement, accesses, [])], {parent.spec: []}, catalog, 3)
+    assert sorted([k.column for k in c.keys] for c in got) == grown
+
+
 @pytest.mark.parametrize("sql, keys", [
     # a parameter on a flag whose common value holds 97% of the rows: most likely that value, kept after the sort key
     ('SELECT * FROM tasks WHERE "projectId" = $1 AND "isDeleted" = $2 ORDER BY position LIMIT 50',

@@ -19,6 +19,7 @@ from indexadvisor.pg import types as T
 # what a key on a plain column can search (the other predicate kinds: expressions, GIN operators, in candidates/kinds/)
 _SHARED_KINDS = (PredKind.EQ, PredKind.IN, PredKind.IS_NULL)
 _BTREE_KINDS = (PredKind.EQ, PredKind.IN, PredKind.RANGE, PredKind.IS_NULL, PredKind.LIKE_PREFIX, PredKind.JOIN)
+_PINNING = (PredKind.EQ, PredKind.IN, PredKind.IS_NULL, PredKind.JOIN)  # one value (per list element, per outer row)
 
 
 def indexable_columns(access: TableAccess) -> list[str]:
@@ -205,8 +206,10 @@ def extensions(c: Candidate, per: dict[str, tuple[float, float]], statements: li
     for p in statements:
         for a in p.accesses:
             if a.table.schema == c.schema and a.table.name == c.table and a.kind != "insert":
-                searched = indexable_columns(a) if p.statement.fingerprint in per else []
+                searched = _after(a, c.keys) if p.statement.fingerprint in per else []
                 lacks = a.columns_read - holds
+                if "*" in lacks and table is not None:  # every column: the index may hold all but one
+                    lacks = (a.columns_read - {"*"}).union(table.columns) - holds
                 last = [col for col in lacks if lacks == {col} != {"*"} and col not in searched and copy_ok(table, col)]
                 columns += [col for col in searched + last if col not in have and col not in columns]
     columns = [col for col in columns if key_type_ok(table, col)]
@@ -218,6 +221,25 @@ def extensions(c: Candidate, per: dict[str, tuple[float, float]], statements: li
         origins[ext.spec] = origins[c.spec]  # described by the parent's requirements
         out.append(ext)
     return out
+
+
+def _after(access: TableAccess, keys: list[IndexKey]) -> list[str]:
+    """The columns of the access one more key after `keys` can serve. Where it tests each of
+    `keys` for one value, any it could search: the new key narrows the scan or orders what it
+    finds. Past a key it does not pin, the index is read in that key's order: a constant filter
+    is still checked in the index before the heap, and a sort or group column is still read in
+    order where the access sorts or groups by the unpinned keys too; a column it only joins on
+    could be tested only against each outer row over the whole range (TPC-H: `(l_shipdate,
+    l_orderkey)`, asked of the planner in every run and taken by no plan)."""
+    columns = indexable_columns(access)
+    loose = {k.column for k in keys} - set(access.columns_of(*_PINNING))
+    if not loose:
+        return columns
+    keep = {q.column for q in access.predicates if q.kind != PredKind.JOIN}
+    for order in (access.group_by, [k.column for k in access.order_by]):
+        if loose <= set(order):
+            keep |= set(order)
+    return [col for col in columns if col in keep]
 
 
 def key_type_ok(table: Table | None, column: str) -> bool:
