@@ -504,10 +504,8 @@ def _uses(parsed: ParsedStatement, catalog: Catalog | None) -> dict[tuple[str, s
         ordered = set(a.group_by) | {k.column for k in a.order_by}
         star = "*" in a.columns_read
         listed = a.columns_read - {"*"}
-        read: frozenset[str] | None = frozenset(listed)
-        if star:
-            table = catalog.tables.get(str(a.table)) if catalog is not None else None
-            read = frozenset(listed | set(table.columns)) if table is not None else None
+        columns = a.read_columns(catalog.tables.get(str(a.table)) if catalog is not None else None)
+        read = frozenset(columns) if columns is not None else None
         out.setdefault((a.table.schema, a.table.name), []).append(_Use(
             frozenset(searched), frozenset(searched | ordered | listed), frozenset(searched | ordered | (a.columns_output - {"*"})),
             read, star, any(p.expression is not None for p in a.predicates), a.kind == "insert"))

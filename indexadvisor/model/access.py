@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 
-from indexadvisor.model.catalog import QName
+from indexadvisor.model.catalog import QName, Table
 from indexadvisor.model.workload import Statement
 
 
@@ -77,6 +77,13 @@ class TableAccess:
     def arm(self, predicates: tuple[Predicate, ...]) -> TableAccess:
         """One arm of an OR (any_of) as an access of its own: its filters only, no order or limit."""
         return TableAccess(self.table, list(predicates), columns_read=set(self.columns_read), kind=self.kind)
+
+    def read_columns(self, table: Table | None) -> set[str] | None:
+        """Every column the access reads, `*` as every column of its table (`table`); None when it
+        reads `*` of a table not known."""
+        if "*" not in self.columns_read:
+            return set(self.columns_read)
+        return None if table is None else (self.columns_read - {"*"}).union(table.columns)
 
     def columns_of(self, *kinds: PredKind) -> list[str]:
         seen: list[str] = []

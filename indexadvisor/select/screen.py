@@ -207,10 +207,9 @@ def extensions(c: Candidate, per: dict[str, tuple[float, float]], statements: li
         for a in p.accesses:
             if a.table.schema == c.schema and a.table.name == c.table and a.kind != "insert":
                 searched = _after(a, c.keys) if p.statement.fingerprint in per else []
-                lacks = a.columns_read - holds
-                if "*" in lacks and table is not None:  # every column: the index may hold all but one
-                    lacks = (a.columns_read - {"*"}).union(table.columns) - holds
-                last = [col for col in lacks if lacks == {col} != {"*"} and col not in searched and copy_ok(table, col)]
+                read = a.read_columns(table)
+                lacks = read - holds if read is not None else set()
+                last = [col for col in lacks if len(lacks) == 1 and col not in searched and copy_ok(table, col)]
                 columns += [col for col in searched + last if col not in have and col not in columns]
     columns = [col for col in columns if key_type_ok(table, col)]
     out = []
