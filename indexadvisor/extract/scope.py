@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from sqlglot import exp
 from sqlglot.optimizer.scope import Scope
 
-from indexadvisor.extract.nodes import conjuncts
+from indexadvisor.extract.nodes import conjuncts, limit_value
 from indexadvisor.model import Catalog, QName, TableAccess
 
 
@@ -177,8 +177,7 @@ def _exists_body(select: exp.Select) -> bool:
         return False
     if any(select.args.get(part) for part in ("group", "having", "offset", "locks")):
         return False
-    limit = select.args.get("limit")
-    count = limit.expression if isinstance(limit, exp.Limit) else None
-    if limit is not None and not (isinstance(count, exp.Literal) and count.is_int and int(count.this) > 0):
+    count = limit_value(select.args.get("limit"))
+    if count is not None and count <= 0:
         return False
     return select.find(exp.AggFunc, exp.Window) is None
