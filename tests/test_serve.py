@@ -7,7 +7,7 @@ import pytest
 from casefiles import apply_stats, read_cases
 
 from indexadvisor.candidates.requirements import requirement_for
-from indexadvisor.candidates.serve import could_serve, match, skippable
+from indexadvisor.candidates.serve import could_serve, match, reads_within, skippable
 from indexadvisor.catalog.ddl import read_ddl
 from indexadvisor.extract.patterns import Extractor
 from indexadvisor.model import Index, Statement, TableAccess
@@ -50,3 +50,40 @@ def test_serve(case, tmp_path):
             for other in (a for a in accesses if a not in mine):
                 assert _verdict(index, other, catalog) == "no", f"{index.name} serves a scan of {other.table}"
     assert got == want
+
+
+READS_WITHIN = [
+    # (partial, plain, statement, whether a scan of the partial reads within the plain one's)
+    ("(attempts) WHERE state = 'failed'", "(state, attempts)",
+     "SELECT id FROM t WHERE state = 'failed' AND attempts = 1", True),
+    ('("createdAt" DESC) WHERE visibility = \'public\'', '(visibility, "createdAt" DESC)',
+     "SELECT id FROM t WHERE visibility = 'public' ORDER BY \"createdAt\" DESC LIMIT 24", True),
+    ("(deleted_at, id) WHERE deleted_at IS NOT NULL", "(deleted_at, id)",
+     "SELECT id FROM t WHERE deleted_at IS NOT NULL AND deleted_at < '2024-05-01'", True),
+    ("(created_at) WHERE NOT processed", "(processed, created_at)",
+     "SELECT * FROM t WHERE processed = false ORDER BY created_at LIMIT 10", True),
+    # the statement does not imply the WHERE: no use to it
+    ("(attempts) WHERE state = 'failed'", "(state, attempts)", "SELECT id FROM t WHERE state = $1 AND attempts = 1", False),
+    # an IN list pins no one value: the plain index reads each value's run in turn, another order
+    ("(created_at) WHERE state IN ('a', 'b')", "(state, created_at)",
+     "SELECT id FROM t WHERE state IN ('a', 'b') ORDER BY created_at LIMIT 5", False),
+    # the plain index leads with a column the WHERE does not pin
+    ("(attempts) WHERE state = 'failed'", "(queue, attempts)",
+     "SELECT id FROM t WHERE state = 'failed' AND attempts = 1 AND queue = 2", False),
+    # other keys after the pinned one
+    ("(attempts) WHERE state = 'failed'", "(state, queue)", "SELECT id FROM t WHERE state = 'failed' AND attempts = 1", False),
+]
+
+
+@pytest.mark.parametrize("partial, plain, sql, want", READS_WITHIN)
+def test_a_partial_index_reads_within_its_plain_twin(partial, plain, sql, want, tmp_path):
+    (tmp_path / "schema.sql").write_text(
+        'CREATE TABLE t (id bigint PRIMARY KEY, state text, attempts int, queue int, visibility text, "createdAt" timestamptz,'
+        " created_at timestamptz, deleted_at timestamptz, processed boolean);\n"
+        f"CREATE INDEX p ON t {partial};\nCREATE INDEX q ON t {plain};\n")
+    errors: list = []
+    catalog = read_ddl([tmp_path / "schema.sql"], errors)
+    assert errors == []
+    indexes = {i.name: i for i in catalog.tables["public.t"].indexes}
+    [access] = Extractor(catalog).extract(Statement("fp", sql, "case.sql", 1))[0]
+    assert reads_within(indexes["p"], indexes["q"], access) is want

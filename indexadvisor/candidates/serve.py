@@ -453,6 +453,29 @@ def serves_scans_of(narrow: Index, wide: Index) -> bool:
     return all(c in columns for c in narrow.include)
 
 
+def reads_within(partial: Index, plain: Index, access: TableAccess) -> bool:
+    """Whether a scan of the partial index reads, for this access, no more than a scan of the plain
+    one and in the same order: the access implies the partial's WHERE, and the plain index's keys
+    are columns that WHERE pins to one value followed by the partial's keys. The plain index's part
+    for those values is then the partial index's entries (or more of them, where the WHERE also
+    tests what the plain one does not hold), so the partial one serves the access at least as well
+    while it is smaller and cheaper to keep. Where the planner prices it higher, that is the planner's
+    statistics: the correlation of a pinned column taken over all its values (one dominant value
+    makes a rare one look stored in order), or a NULL test beside a range on the same column counted
+    as a second, independent filter."""
+    if (partial.schema, partial.table) != (plain.schema, plain.table) or partial.method != "btree" or plain.method != "btree":
+        return False
+    if not partial.where or plain.where or not predicate_implied(partial.where, access):
+        return False
+    lead = len(plain.keys) - len(partial.keys)
+    if lead < 0 or key_signature(replace(plain, keys=plain.keys[lead:])) != key_signature(partial):
+        return False
+    pinned = {q.column for q in index_predicates(partial.where) if q.expression is None
+              and (q.kind == PredKind.IS_NULL or (q.kind == PredKind.EQ and q.constant is not None))}
+    stored = {k.column for k in plain.keys} | set(plain.include)
+    return all(k.column in pinned for k in plain.keys[:lead]) and set(partial.include) <= stored
+
+
 def copies_existing(c: Candidate, table: Table | None) -> bool:
     """The guard: never propose a copy or a left prefix of an existing index or key.
 
