@@ -21,6 +21,7 @@ from indexadvisor.catalog.live import read_catalog
 from indexadvisor.catalog.snapshot import write_snapshot
 from indexadvisor.model import Recommendation, Report
 from indexadvisor.select.options import SelectionOptions
+from indexadvisor.sources.fingerprint import fingerprint
 
 pytestmark = pytest.mark.hypopg  # skipped, with the reason, on a server without HypoPG (the embedded 18)
 
@@ -208,11 +209,15 @@ def test_a_partial_index_over_its_plain_twin_that_the_planner_prices_a_little_lo
         [f"SELECT id, state FROM jobs WHERE id = {i};" for i in range(1, 1000)]  # the others under 1% of the calls: no INCLUDE
         + [f"SELECT id FROM jobs WHERE state = 'failed' AND attempts = {a};" for a in (0, 1, 2, 3, 4)]
         + [f"SELECT id FROM accounts WHERE deleted_at IS NOT NULL AND deleted_at < '2024-0{m}-01';" for m in (2, 3, 4, 5, 6)]
+        # a LIMIT-trap statement keeps every candidate it is offered in the pool, the plain index on
+        # deleted_at among them: the selection itself must not weigh that one for the clean-up
+        + [f"SELECT id, name FROM accounts WHERE name LIKE '%{n}' ORDER BY deleted_at DESC NULLS LAST LIMIT 5;" for n in range(11, 21)]
     )
     report = analyze(kinds_db, tmp_path, workload)
     [jobs] = recs(report, "jobs")
     assert jobs.where == "state = 'failed'" and [k.column for k in jobs.keys][0] == "attempts"  # state left the key
-    [accounts] = recs(report, "accounts")
+    purge = fingerprint("SELECT id FROM accounts WHERE deleted_at IS NOT NULL AND deleted_at < '2024-02-01'")
+    [accounts] = [r for r in recs(report, "accounts") if purge in r.statements]
     assert accounts.where == "deleted_at IS NOT NULL" and accounts.keys[0].column == "deleted_at"
     assert "id" in [k.column for k in accounts.keys] + accounts.include, accounts  # an index-only scan
     assert "null_frac" in accounts.reason

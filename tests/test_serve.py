@@ -62,6 +62,11 @@ READS_WITHIN = [
      "SELECT id FROM t WHERE deleted_at IS NOT NULL AND deleted_at < '2024-05-01'", True),
     ("(created_at) WHERE NOT processed", "(processed, created_at)",
      "SELECT * FROM t WHERE processed = false ORDER BY created_at LIMIT 10", True),
+    # nothing read in order: the plain index's direction and NULLS placement do not matter
+    ("(deleted_at) WHERE deleted_at IS NOT NULL", "(deleted_at DESC NULLS LAST)",
+     "SELECT id FROM t WHERE deleted_at IS NOT NULL AND deleted_at < '2024-05-01'", True),
+    ("(deleted_at) WHERE deleted_at IS NOT NULL", "(deleted_at DESC NULLS LAST)",
+     "SELECT id FROM t WHERE deleted_at IS NOT NULL ORDER BY deleted_at LIMIT 5", False),
     # the statement does not imply the WHERE: no use to it
     ("(attempts) WHERE state = 'failed'", "(state, attempts)", "SELECT id FROM t WHERE state = $1 AND attempts = 1", False),
     # an IN list pins no one value: the plain index reads each value's run in turn, another order

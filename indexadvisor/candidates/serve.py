@@ -468,7 +468,12 @@ def reads_within(partial: Index, plain: Index, access: TableAccess) -> bool:
     if not partial.where or plain.where or not predicate_implied(partial.where, access):
         return False
     lead = len(plain.keys) - len(partial.keys)
-    if lead < 0 or key_signature(replace(plain, keys=plain.keys[lead:])) != key_signature(partial):
+    if lead < 0:
+        return False
+    rest, own = key_signature(replace(plain, keys=plain.keys[lead:])), key_signature(partial)
+    if not access.order_by:  # nothing read in order: the directions and NULLS placement do not matter
+        rest, own = tuple(k[:4] for k in rest), tuple(k[:4] for k in own)
+    if rest != own:
         return False
     pinned = {q.column for q in index_predicates(partial.where) if q.expression is None
               and (q.kind == PredKind.IS_NULL or (q.kind == PredKind.EQ and q.constant is not None))}

@@ -9,6 +9,7 @@ relevant to the statements whose access its leading keys serve (the serve rule).
 from __future__ import annotations
 
 from indexadvisor.candidates.kinds.covering import too_wide
+from indexadvisor.candidates.kinds.partial import shown_constant
 from indexadvisor.candidates.requirements import Requirement, key_ref
 from indexadvisor.candidates.serve import (
     copies_existing,
@@ -132,6 +133,7 @@ def planner_picks(pool: list[Candidate], relevant: dict[IndexDef, list[ParsedSta
     for c in pool:
         for p in relevant[c.spec]:
             offered.setdefault(p.statement.fingerprint, (p, []))[1].append(c)
+    _leave_to_partial_twins(offered, relevant, coster, current)
     picked: set[IndexDef] = set()
     for p, candidates in offered.values():
         coster.offer(p, candidates)
@@ -142,7 +144,7 @@ def planner_picks(pool: list[Candidate], relevant: dict[IndexDef, list[ParsedSta
         cost, used = coster.ideal(p, candidates)
         if cost is not None:
             ideal[fp] = min(cost, current[fp])
-        picked.update(c.spec for c in _partial_for_plain(p, used, candidates, coster, current[fp]))
+        picked.update(c.spec for c in used)
     keep = [c for c in pool if c.spec in picked]
     columns = {_columns_of(c) for c in keep}  # the same columns in other directions are as good
     keep += [c for c in pool if c.spec not in picked and _columns_of(c) in columns]
@@ -156,26 +158,33 @@ def planner_picks(pool: list[Candidate], relevant: dict[IndexDef, list[ParsedSta
     return [c for c in pool if c.spec in kept]  # pool order: ties go to the hotter statement's variant
 
 
-def _partial_for_plain(p: ParsedStatement, used: list[Candidate], offered: list[Candidate], coster: Coster,
-                       now: float) -> list[Candidate]:
-    """The plan's indexes, each plain one the statement uses replaced by an offered partial index
-    that reads within it (candidates/serve.py, reads_within) and that the planner can use for the
-    statement at all: the partial one serves it at least as well, smaller, where the planner's
-    statistics price it a little higher (`(visibility, "createdAt")` over `("createdAt") WHERE
-    visibility = 'public'`, 34 MB for 0.7 MB). It then competes in the selection in its place."""
-    out = list(used)
-    for i, plain in enumerate(used):
-        if plain.where or plain.method != "btree":
-            continue
-        accesses = [a for a in p.accesses if (a.table.schema, a.table.name) == (plain.schema, plain.table) and a.kind != "insert"]
-        twins = [q for q in offered if q.where and accesses
-                 and all(reads_within(q.spec.as_index(), plain.spec.as_index(), a) for a in accesses)]
-        for q in sorted(twins, key=lambda q: len(q.keys)):
-            cost = coster.statement_cost(p, out[:i] + [q] + out[i + 1:])
-            if cost is not None and cost < now:
-                out[i] = q
-                break
-    return out
+def _leave_to_partial_twins(offered: dict[str, tuple[ParsedStatement, list[Candidate]]],
+                            relevant: dict[IndexDef, list[ParsedStatement]], coster: Coster, current: dict[str, float]) -> None:
+    """Take from each statement the plain candidates a partial one offered to it reads within
+    (candidates/serve.py, reads_within), where the planner can use the partial one for it at all
+    (one EXPLAIN each) and the statement itself shows the WHERE as constant (kinds/partial.py,
+    shown_constant): the partial index serves it at least as well, smaller, while the planner's
+    statistics price the plain one a little lower (`(visibility, "createdAt")` over `("createdAt")
+    WHERE visibility = 'public'`, 34 MB for 0.7 MB). Neither the screen nor the greedy then weighs
+    the plain one for that statement; it stays for the others."""
+    pairs: dict[str, list[tuple[Candidate, Candidate]]] = {}
+    for fp, (p, candidates) in offered.items():
+        partials = [q for q in candidates if q.where and q.method == "btree"]
+        for plain in (c for c in candidates if partials and not c.where and c.method == "btree"):
+            accesses = [a for a in p.accesses if (a.table.schema, a.table.name) == (plain.schema, plain.table) and a.kind != "insert"]
+            for q in partials:
+                if accesses and all(reads_within(q.spec.as_index(), plain.spec.as_index(), a)
+                                    and shown_constant(q.where or "", a, p.statement) for a in accesses):
+                    pairs.setdefault(fp, []).append((plain, q))
+    prefetch(coster, [(offered[fp][0], [q]) for fp, twins in pairs.items() if fp in current for _, q in twins])
+    for fp, twins in pairs.items():
+        p, candidates = offered[fp]
+        usable = {q.spec for _, q in twins if fp in current and (coster.statement_cost(p, [q]) or current[fp]) < current[fp]}
+        gone = {plain.spec for plain, q in twins if q.spec in usable}
+        if gone:
+            offered[fp] = (p, [c for c in candidates if c.spec not in gone])
+            for spec in gone:
+                relevant[spec] = [x for x in relevant[spec] if x.statement.fingerprint != fp]
 
 
 def _brin_beside(pool: list[Candidate], kept: list[Candidate]) -> list[Candidate]:

@@ -36,6 +36,7 @@ from dataclasses import replace
 
 from indexadvisor.candidates.kinds.base import Ask, Context, Extra
 from indexadvisor.candidates.requirements import Requirement, requirement_for, variants
+from indexadvisor.candidates.serve import predicate_implied
 from indexadvisor.model import Candidate, IndexKey, Predicate, PredKind, Statement, Table, TableAccess
 from indexadvisor.pg import types as T
 from indexadvisor.pg.selectivity import TableStats
@@ -263,6 +264,15 @@ def propose(ctx: Context, ask: Ask, out: Extra) -> None:
         own = {q for q in preds if why_constant(q, statement, ask.table, 0) is not None}
         ctx.partial_columns.update((table, q.column) for q in own)
         out.supersede_plain = out.supersede_plain or len(own) == len(preds)
+
+
+def shown_constant(where: str, access: TableAccess, statement: Statement) -> bool:
+    """Whether the statement itself shows a partial index's WHERE as what every execution carries
+    (its shape, or the same literal through its executions), not only through other shapes that
+    share it: a constant known that way may be a parameter captured once, which a plain index on
+    its column serves for every value."""
+    own = [q for q in access.predicates if _own_evidence(q, statement)]
+    return bool(own) and predicate_implied(where, replace(access, predicates=own))
 
 
 def _own_evidence(pred: Predicate, statement: Statement) -> bool:
