@@ -136,3 +136,22 @@ def test_the_columns_an_exists_body_reads_are_its_conditions(sql, reads):
     accesses, _ = Extractor(CATALOG).extract(Statement("fp", sql, "case", 1))
     orders = [a for a in accesses if a.table.name == "orders"]
     assert len(orders) == 1 and orders[0].columns_read == reads
+
+
+@pytest.mark.parametrize("sql, reads", [
+    # Prisma's count: the outer query names no output of its subquery, which PostgreSQL computes as NULL
+    ('SELECT COUNT(*) FROM (SELECT "public"."orders"."id" FROM "public"."orders" WHERE "public"."orders"."customer_id" = $1 '
+     'OFFSET $2) AS "sub"', {"customer_id"}),
+    # the outputs named outside stay, and the ones the subquery sorts by
+    ("SELECT s.total FROM (SELECT id, total, status FROM orders WHERE customer_id = $1 OFFSET 0) s", {"customer_id", "total"}),
+    ("SELECT count(*) FROM (SELECT id, total FROM orders WHERE customer_id = $1 ORDER BY total LIMIT 5) s", {"customer_id", "total"}),
+    # every output is read under * or s.*, and the rows of a DISTINCT depend on all of them
+    ("SELECT * FROM (SELECT id, total FROM orders WHERE customer_id = $1 OFFSET 0) s", {"customer_id", "id", "total"}),
+    ("SELECT row_to_json(s.*) FROM (SELECT id, total FROM orders WHERE customer_id = $1 OFFSET 0) s",
+     {"customer_id", "id", "total"}),
+    ("SELECT count(*) FROM (SELECT DISTINCT status FROM orders WHERE customer_id = $1) s", {"customer_id", "status"}),
+])
+def test_outputs_of_a_subquery_in_from_that_nothing_reads_are_not_read(sql, reads):
+    accesses, _ = Extractor(CATALOG).extract(Statement("fp", sql, "case", 1))
+    orders = [a for a in accesses if a.table.name == "orders"]
+    assert len(orders) == 1 and orders[0].columns_read == reads

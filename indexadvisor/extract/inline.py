@@ -8,7 +8,10 @@ once (or is written NOT MATERIALIZED) is planned as a subquery in FROM; a MATERI
 CTE, or one referenced twice, is a fence that predicates outside it do not cross. A
 simple subquery in FROM (no aggregates, grouping, DISTINCT, ORDER BY, LIMIT, window
 functions) is then pulled up into the query around it, so that a predicate on one of
-its output columns is a predicate on the base table column behind it. These rewrites
+its output columns is a predicate on the base table column behind it. Of a subquery in
+FROM that stays, the outputs the query around it never reads are computed as NULL, as
+the planner does (allpaths.c, remove_unused_subquery_outputs): Prisma's count, `SELECT
+COUNT(*) FROM (SELECT "id" FROM t WHERE ... OFFSET $1) AS "sub"`, reads no "id". These rewrites
 work on a copy of the statement's tree; the scopes are read from the result.
 """
 
@@ -43,6 +46,8 @@ def inline(root: exp.Expr, catalog: Catalog, notes: list[str]) -> exp.Expr:
     _inline_ctes(root)
     for select in reversed(list(root.find_all(exp.Select))):  # the innermost first
         _pull_up_all(select, catalog)
+    for sub in list(root.find_all(exp.Subquery)):
+        _drop_unused_outputs(sub)
     return root
 
 
@@ -324,3 +329,35 @@ def _outer_level(select: exp.Select, sub: exp.Subquery) -> list[exp.Expr]:
             nodes.append(select.args[key])
     nodes += [j.args["on"] for j in select.args.get("joins") or [] if j.args.get("on") is not None]
     return nodes
+
+
+def _drop_unused_outputs(sub: exp.Subquery) -> None:
+    """Each output of a subquery in FROM that the query around it never names becomes NULL; not
+    where the subquery's rows depend on its outputs (DISTINCT, a set operation), where its ORDER BY
+    or GROUP BY names them, or where an output calls a volatile or set-returning function."""
+    body, outer, alias = sub.this, sub.parent.parent if sub.parent else None, sub.args.get("alias")
+    if not isinstance(sub.parent, (exp.From, exp.Join)) or not isinstance(outer, exp.Select) or not isinstance(body, exp.Select):
+        return
+    if body.args.get("distinct") or (isinstance(alias, exp.TableAlias) and alias.columns) or not sub.alias:
+        return
+    clauses = [body.args[k] for k in ("group", "order") if body.args.get(k) is not None]
+    if any(isinstance(n, exp.Literal) for c in clauses for n in c.walk()):
+        return  # GROUP BY 1 / ORDER BY 2: outputs named by position
+    kept = {c.name for c in clauses for c in c.find_all(exp.Column)}
+    named: set[str] = set()
+    for node in outer.walk():
+        if node is sub:
+            continue
+        if _inside(node, sub):
+            continue
+        if (isinstance(node, exp.Star) and node.parent is outer) or (isinstance(node, exp.Column) and isinstance(node.this, exp.Star)):
+            return  # `SELECT *` or `sub.*`: every output is read (not count(*))
+        if isinstance(node, exp.Column) and node.table in ("", sub.alias):
+            named.add(node.name)
+    for i, node in enumerate(body.expressions):
+        name = node.alias_or_name
+        if not name or isinstance(node, exp.Star) or name in named or name in kept or name == sub.alias:
+            continue
+        if _volatile(node) or any(isinstance(n, (exp.Explode, exp.Unnest, exp.Anonymous)) for n in node.walk()):
+            continue
+        body.expressions[i].replace(exp.alias_(exp.Null(), name))
