@@ -148,6 +148,10 @@ def test_a_reason_claims_the_order_only_where_the_keys_deliver_it():
     narrow = Candidate("public", "t", [IndexKey("tenant"), IndexKey("status")])
     assert describe_keys(narrow, tenant) == ("equality on tenant; narrower than the ideal (tenant, created_at, status), "
                                              "which did not pay for its size or width")
+    # a partial index needs no key for a column its WHERE holds to one value: it is not narrower for that
+    public = Requirement(["visibility"], [SortKey("created_at", desc=True)])
+    partial = Candidate("public", "chat", [IndexKey("created_at", desc=True)], where="visibility = 'public'")
+    assert describe_keys(partial, public) == "delivers ORDER BY created_at DESC"
 
 
 def test_the_rows_pg_stat_statements_counted_are_the_rows_a_statement_writes():

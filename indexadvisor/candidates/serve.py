@@ -475,10 +475,18 @@ def reads_within(partial: Index, plain: Index, access: TableAccess) -> bool:
         rest, own = tuple(k[:4] for k in rest), tuple(k[:4] for k in own)
     if rest != own:
         return False
-    pinned = {q.column for q in index_predicates(partial.where) if q.expression is None
-              and (q.kind == PredKind.IS_NULL or (q.kind == PredKind.EQ and q.constant is not None))}
+    pinned = pinned_columns(partial.where)
     stored = {k.column for k in plain.keys} | set(plain.include)
     return all(k.column in pinned for k in plain.keys[:lead]) and set(partial.include) <= stored
+
+
+def pinned_columns(where: str | None) -> frozenset[str]:
+    """The columns a partial index's WHERE holds to one value (`= constant`, IS NULL): as keys
+    they would separate nothing, so the partial index needs none of them."""
+    if not where:
+        return frozenset()
+    return frozenset(q.column for q in index_predicates(where) if q.expression is None
+                     and (q.kind == PredKind.IS_NULL or (q.kind == PredKind.EQ and q.constant is not None)))
 
 
 def copies_existing(c: Candidate, table: Table | None) -> bool:

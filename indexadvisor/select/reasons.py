@@ -7,7 +7,7 @@ from dataclasses import replace
 from indexadvisor.candidates.kinds import label
 from indexadvisor.candidates.requirements import Requirement, key_ref
 from indexadvisor.candidates.requirements import describe as describe_requirement
-from indexadvisor.candidates.serve import match, served_requirement
+from indexadvisor.candidates.serve import match, pinned_columns, served_requirement
 from indexadvisor.costing.stats import key_columns
 from indexadvisor.model import Candidate, Estimate, ParsedStatement, PredKind, StatementCost, TableAccess
 from indexadvisor.select.state import Chosen, Problem
@@ -79,7 +79,8 @@ def describe_keys(c: Candidate, req: Requirement) -> str:
         req.range_opclass, [col for col in req.in_after_sort if col in cols] if m.order else [], req.exprs,
         req.range_like, optional=[col for col in req.optional if col not in cols],
         common=[col for col in req.common if col in cols] if m.order else []))
-    ideal = req.keys()
+    pinned = pinned_columns(c.where)  # answered by the WHERE: no key of a partial index's ideal
+    ideal = [k for k in req.keys() if key_ref(k) not in pinned]
     if text and len(c.keys) < len(ideal):
         text += f"; narrower than the ideal ({', '.join(k.shown for k in ideal)}), which did not pay for its size or width"
     return text
