@@ -110,6 +110,15 @@ class LocalCluster:
         return " ".join(self.prefix + [f"{self.bindir}/pg_ctl", "-D", str(self.data), "stop"])
 
 
+def server(dsn: str | None, make: Callable[[], LocalCluster]) -> tuple[str, LocalCluster | None]:
+    """The server a benchmark runs on: `dsn` when given, else the local cluster `make` builds,
+    started; with the cluster to stop afterwards (None for a given DSN)."""
+    if dsn:
+        return dsn, None
+    cluster = make()
+    return cluster.start(), cluster
+
+
 def find_bindir() -> str:
     """The newest PostgreSQL's bin directory with initdb and pg_ctl."""
     candidates: list[str] = []

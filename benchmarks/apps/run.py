@@ -37,7 +37,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parents[1]))  # benchmark the working tree's package
 sys.path.insert(0, str(HERE.parent))  # benchmarks/cluster.py, benchmarks/indexsets.py
 
-from cluster import SERVER_SETTINGS, LocalCluster  # noqa: E402
+from cluster import SERVER_SETTINGS, LocalCluster, server  # noqa: E402
 from indexsets import build, describe, drop, expert_ddl, score  # noqa: E402
 
 from indexadvisor.api import analyze  # noqa: E402
@@ -170,14 +170,9 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         ap.error(f"unknown app(s): {', '.join(unknown)} (one of: {', '.join(APPS)})")
     args.workdir.mkdir(parents=True, exist_ok=True)
-    cluster = None
-    if args.dsn:
-        server = args.dsn
-    else:
-        cluster = LocalCluster(args.workdir / "pg", settings=SERVER_SETTINGS, log=log)
-        server = cluster.start()
+    dsn, cluster = server(args.dsn, lambda: LocalCluster(args.workdir / "pg", settings=SERVER_SETTINGS, log=log))
     try:
-        results = [run_app(server, app, args.workdir, args.samples, args.reload) for app in args.apps or APPS]
+        results = [run_app(dsn, app, args.workdir, args.samples, args.reload) for app in args.apps or APPS]
     finally:
         if cluster is not None and not args.keep:
             cluster.stop()

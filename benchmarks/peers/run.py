@@ -60,7 +60,7 @@ sys.path.insert(0, str(HERE.parent))  # benchmarks/cluster.py
 sys.path.insert(0, str(HERE))
 
 from casefile import Case, Spec, full_match, key_match, parse_spec, read_cases, shape_match, spec_of_recommendation  # noqa: E402
-from cluster import LocalCluster  # noqa: E402  (benchmarks/cluster.py)
+from cluster import LocalCluster, server  # noqa: E402  (benchmarks/cluster.py)
 
 import indexadvisor  # noqa: E402
 from indexadvisor.api import analyze  # noqa: E402
@@ -273,12 +273,7 @@ def main(argv: list[str] | None = None) -> int:
     if not modes or any(m not in ("live", "offline", "ddl") for m in modes):
         print(f"--modes: live, offline or ddl, comma-separated (got {args.modes!r})", file=sys.stderr)
         return 2
-    cluster = None
-    if args.dsn:
-        admin = args.dsn
-    else:
-        cluster = LocalCluster(args.workdir / "pg", settings=SETTINGS, log=log)
-        admin = cluster.start()
+    admin, cluster = server(args.dsn, lambda: LocalCluster(args.workdir / "pg", settings=SETTINGS, log=log))
     started = time.perf_counter()
     results: list[dict[str, Any]] = []
     try:
