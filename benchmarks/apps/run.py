@@ -43,7 +43,7 @@ from indexsets import build, describe, drop, expert_ddl, score  # noqa: E402
 from indexadvisor.api import analyze  # noqa: E402
 from indexadvisor.sources.fingerprint import fingerprint  # noqa: E402
 
-APPS = ("chat", "shop")
+APPS = ("chat", "shop", "desk")
 
 
 def log(msg: str) -> None:
