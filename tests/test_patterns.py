@@ -150,6 +150,7 @@ def test_the_columns_an_exists_body_reads_are_its_conditions(sql, reads):
     ("SELECT row_to_json(s.*) FROM (SELECT id, total FROM orders WHERE customer_id = $1 OFFSET 0) s",
      {"customer_id", "id", "total"}),
     ("SELECT count(*) FROM (SELECT DISTINCT status FROM orders WHERE customer_id = $1) s", {"customer_id", "status"}),
+    ("SELECT row_to_json(s) FROM (SELECT id, total FROM orders WHERE customer_id = $1 OFFSET 0) s", {"customer_id", "id", "total"}),
 ])
 def test_outputs_of_a_subquery_in_from_that_nothing_reads_are_not_read(sql, reads):
     accesses, _ = Extractor(CATALOG).extract(Statement("fp", sql, "case", 1))

@@ -352,6 +352,8 @@ def _drop_unused_outputs(sub: exp.Subquery) -> None:
             continue
         if (isinstance(node, exp.Star) and node.parent is outer) or (isinstance(node, exp.Column) and isinstance(node.this, exp.Star)):
             return  # `SELECT *` or `sub.*`: every output is read (not count(*))
+        if isinstance(node, exp.Column) and not node.table and node.name == sub.alias:
+            return  # the whole row, `row_to_json(sub)`
         if isinstance(node, exp.Column) and node.table in ("", sub.alias):
             named.add(node.name)
     for i, node in enumerate(body.expressions):

@@ -134,9 +134,10 @@ def _partial_wide_seed(out: _Builder, access: TableAccess, partial: Candidate, w
                        max_width: int, req: Requirement) -> None:
     """The all-columns seed in the partial index's form: its keys, then the columns an index-only scan
     still needs beside its WHERE. Where the statement is too rare for an INCLUDE (covering.py), the
-    plain all-columns seed would otherwise be the only index-only scan on offer, and the planner would
-    pick it over the partial index for a few pages' difference (`WHERE "deletedAt" IS NOT NULL AND
-    "deletedAt" < $1` on a column 99% NULL: the whole table's index instead of its 1%)."""
+    plain all-columns seed would otherwise be the only index-only scan on offer, and the planner picks
+    it (`WHERE "deletedAt" IS NOT NULL AND "deletedAt" < $1` on a column 99% NULL: the whole table's
+    index instead of its 1%); as the partial one's plain twin it then stays out of that statement's
+    offer (screen._leave_to_partial_twins)."""
     needed = needed_columns(access, partial.where)
     if needed is None:
         return
