@@ -93,9 +93,31 @@ def test_logged_parameters_are_samples_and_can_be_substituted():
         st, = builder.build().statements
         assert st.samples == [("'0'", "'f'"), ("'1'", "'f'"), ("'2'", "'f'")]
         assert st.constants == [None, "'f'"]
-        expected = "SELECT * FROM t WHERE a = '0' AND flag = 'f'" if substitute_params else "SELECT * FROM t WHERE a = $1 AND flag = $2"
+        # kept, $2 is written in all the same: its value never changed while $1's did (an ORM's constant)
+        expected = "SELECT * FROM t WHERE a = '0' AND flag = 'f'" if substitute_params else "SELECT * FROM t WHERE a = $1 AND flag = 'f'"
         assert st.sql == expected
         assert st.fingerprint == fingerprint("SELECT * FROM t WHERE a = $1 AND flag = $2")
+
+
+@pytest.mark.parametrize("logged, sql", [
+    # the same value in three executions while another varied: the application's constant
+    (["$1 = 'new', $2 = '10'", "$1 = 'new', $2 = '20'", "$1 = 'new', $2 = '30'"],
+     "SELECT * FROM t WHERE status = 'new' LIMIT $2"),
+    # seen twice only: a parameter that happened to be captured
+    (["$1 = 'new', $2 = '10'", "$1 = 'new', $2 = '20'"], "SELECT * FROM t WHERE status = $1 LIMIT $2"),
+    # nothing varied: one call repeated says nothing of which value is a constant
+    (["$1 = 'new', $2 = '10'"] * 3, "SELECT * FROM t WHERE status = $1 LIMIT $2"),
+    # NULL, and a value the log cut short, are not written in
+    (["$1 = NULL, $2 = '1'", "$1 = NULL, $2 = '2'", "$1 = NULL, $2 = '3'"], "SELECT * FROM t WHERE status = $1 LIMIT $2"),
+    (["$1 = 'abc'..., $2 = '1'", "$1 = 'abc'..., $2 = '2'", "$1 = 'abc'..., $2 = '3'"],
+     "SELECT * FROM t WHERE status = $1 LIMIT $2"),
+])
+def test_a_logged_parameter_that_never_changes_is_written_in(logged, sql):
+    builder = WorkloadBuilder()
+    for n, values in enumerate(logged):
+        builder.add("SELECT * FROM t WHERE status = $1 LIMIT $2", "pg.log", n + 1, params=f"parameters: {values}", filter=True)
+    st, = builder.build().statements
+    assert st.sql == sql
 
 
 def test_filter_leaves_out_utility_catalog_and_own_statements():

@@ -38,6 +38,11 @@ from indexadvisor.sources.nplusone import NPlusOneDetector
 SAMPLES = 5  # distinct literal sets kept per shape
 CONSTANT_CHECKS = 100
 CONSTANT_EVERY = 128
+# a value is the application's constant, not one value of a parameter that was captured, when it is
+# the same in at least this many executions while the statement's other values varied (or it has
+# none): the evidence a partial index's WHERE needs (candidates/kinds/partial.py), and on which a
+# logged parameter's value is written into the statement's text (WorkloadBuilder.build)
+CONSTANT_MIN_EXECUTIONS = 3
 CACHE_SIZE = 50_000  # entries in each text cache before it is cleared
 
 _FIRST_WORD = re.compile(r"(?:\s+|--[^\n]*\n?|/\*.*?\*/|\()*([A-Za-z]+)", re.S)
@@ -247,6 +252,8 @@ class WorkloadBuilder:
                 continue
             if st.constants is not None and not any(v is not None for v in st.constants):
                 st.constants = None
+            if not self.substitute_params:
+                st.sql = _constant_parameters(st, shape.n)
             statements.append(st)
         notes = list(self.notes)
         by_source: dict[str, list[str]] = {}
@@ -258,3 +265,20 @@ class WorkloadBuilder:
         if self.detector is not None:
             findings.extend(self.detector.findings(self.seen))
         return Workload(statements, self.seen, self.errors, notes=notes, findings=findings)
+
+
+def _constant_parameters(st: Statement, executions: int) -> str:
+    """The statement's text with each logged `$n` whose value never changed written in, as a literal
+    the application always sends (CONSTANT_MIN_EXECUTIONS): an ORM binds `status = 'new'` or
+    `config ->> 'installationId'` as parameters, and a partial index's WHERE or an expression index's
+    key needs the value. The parameters whose values varied stay `$n`, costed by a generic plan."""
+    if st.constants is None or executions < CONSTANT_MIN_EXECUTIONS or "$" not in st.sql:
+        return st.sql
+    texts = literals(st.sql)
+    if len(texts) != len(st.constants):
+        return st.sql
+    fixed = {int(t[1:]): v for t, v in zip(texts, st.constants)  # (not NULL, not a value the log cut short)
+             if v is not None and t.startswith("$") and t[1:].isdigit() and v.startswith("'") and v.endswith("'")}
+    if not fixed or (len(texts) > 1 and all(v is not None for v in st.constants)):
+        return st.sql  # nothing fixed, or nothing varied: one call repeated tells a constant from nothing
+    return substitute(st.sql, fixed)

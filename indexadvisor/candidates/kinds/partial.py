@@ -42,6 +42,7 @@ from indexadvisor.pg import types as T
 from indexadvisor.pg.selectivity import TableStats
 from indexadvisor.pg.sql import quote_ident
 from indexadvisor.sources.fingerprint import literals
+from indexadvisor.sources.workload import CONSTANT_MIN_EXECUTIONS
 
 PARTIAL_MAX_FRACTION = 0.2
 # a constant that keeps up to half the rows joins the WHERE of a partial index when,
@@ -51,7 +52,7 @@ PARTIAL_MAX_DISTINCT = 200
 # Evidence that a literal is the application's constant, not one value of a parameter that
 # happened to be captured: seen unchanged in at least this many executions (while the
 # statement's other literals varied) ...
-PARTIAL_MIN_EXECUTIONS = 3
+PARTIAL_MIN_EXECUTIONS = CONSTANT_MIN_EXECUTIONS
 # ... or a value of an enum-like column: at most this many distinct values, whose
 # most-common values cover nearly every row (a status, a kind, a flag stored as text) ...
 ENUM_MAX_DISTINCT = 20
