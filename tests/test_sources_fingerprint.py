@@ -103,6 +103,8 @@ def test_logged_parameters_are_samples_and_can_be_substituted():
     # the same value in three executions while another varied: the application's constant
     (["$1 = 'new', $2 = '10'", "$1 = 'new', $2 = '20'", "$1 = 'new', $2 = '30'"],
      "SELECT * FROM t WHERE status = 'new' LIMIT $2"),
+    # a LIMIT stays a parameter, constant or not (a generic plan's rows beside a real LIMIT mislead)
+    (["$1 = 'a', $2 = '10'", "$1 = 'b', $2 = '10'", "$1 = 'c', $2 = '10'"], "SELECT * FROM t WHERE status = $1 LIMIT $2"),
     # seen twice only: a parameter that happened to be captured
     (["$1 = 'new', $2 = '10'", "$1 = 'new', $2 = '20'"], "SELECT * FROM t WHERE status = $1 LIMIT $2"),
     # nothing varied: one call repeated says nothing of which value is a constant
