@@ -9,8 +9,9 @@ Each app directory holds `schema.sql` (tables and deterministic rows, generated 
 `workload.py` (its statements as the app sends them, literals sampled from the data) and
 `EXPECTED.md` (the indexes a DBA would add, written before the advisor ever ran on it). For each
 app the runner loads the database (reused while schema.sql is unchanged), writes the workload
-file, runs ``indexadvisor.api.analyze`` on it live (planner costing through HypoPG), then builds
-the answer key's set and the advisor's, one at a time, and measures the workload's planner cost
+file and as the log an ORM that binds its values leaves (`execute <unnamed>` with `DETAIL:
+parameters:`), runs ``indexadvisor.api.analyze`` on each live (planner costing through HypoPG), then
+builds the answer key's set and the advisor's two, one at a time, and measures the workload's planner cost
 with each built for real: per statement shape the mean EXPLAIN cost of up to --samples of its
 statements, times its calls. It scores each expected index as matched in full, by its key
 columns (one key list a left prefix of the other) or missed (benchmarks/indexsets.py).
@@ -24,6 +25,7 @@ import argparse
 import hashlib
 import importlib.util
 import json
+import re
 import sys
 import time
 from pathlib import Path
@@ -41,7 +43,7 @@ from cluster import SERVER_SETTINGS, LocalCluster, server  # noqa: E402
 from indexsets import build, describe, drop, expert_ddl, score  # noqa: E402
 
 from indexadvisor.api import analyze  # noqa: E402
-from indexadvisor.sources.fingerprint import fingerprint  # noqa: E402
+from indexadvisor.sources.fingerprint import fingerprint, literal_spans  # noqa: E402
 
 APPS = ("chat", "shop", "desk")
 
@@ -94,6 +96,37 @@ def shapes(texts: list[str], samples: int) -> dict[str, tuple[int, list[str]]]:
     return {fp: (len(ts), ts[:: max(1, len(ts) // samples)][:samples]) for fp, ts in by.items()}
 
 
+# where an ORM binds a value: after a comparison, in an IN, VALUES or ARRAY list, after LIMIT or OFFSET;
+# not a SQL fragment written out (date_trunc('day', ...), GROUP BY 1, varchar(30))
+_BOUND = re.compile(r"(?:=|<>|!=|<|>|\bLIKE|\bILIKE|\bLIMIT|\bOFFSET|\bIN\s*\(|\bVALUES\s*\(|ARRAY\[|,)\s*$", re.I)
+_LIST_ITEM = re.compile(r"(?:\bIN\s*\(|\bVALUES\s*\(|ARRAY\[)[^()\[\]]*$", re.I)
+
+
+def as_log(texts: list[str]) -> str:
+    """The statements as PostgreSQL logs them from an ORM that binds its values (psycopg 3, Prisma,
+    node-postgres): `execute <unnamed>` with `$n` for each string or integer literal, then the
+    `DETAIL:  parameters:` line with the values (log_min_duration_statement = 0, stderr)."""
+    out = []
+    for n, text in enumerate(texts):
+        sql, params, last, parts = text.rstrip(";"), [], 0, []
+        for a, b in literal_spans(sql):
+            value = sql[a:b]
+            before = sql[:a]
+            bound = _BOUND.search(before) and (not before.rstrip().endswith(",") or _LIST_ITEM.search(before))
+            if not (value.startswith("'") or value.isdigit()) or not bound:
+                continue
+            params.append(value if value.startswith("'") else f"'{value}'")
+            parts += [sql[last:a], f"${len(params)}"]
+            last = b
+        stamp = f"2026-12-05 10:{n // 6000 % 60:02d}:{n // 100 % 60:02d}.{n % 100:03d} UTC [4242]"
+        if params:
+            out.append(f"{stamp} LOG:  duration: 0.100 ms  execute <unnamed>: {''.join(parts) + sql[last:]}")
+            out.append(f"{stamp} DETAIL:  parameters: " + ", ".join(f"${i + 1} = {v}" for i, v in enumerate(params)))
+        else:
+            out.append(f"{stamp} LOG:  duration: 0.100 ms  statement: {sql}")
+    return "\n".join(out) + "\n"
+
+
 def measure(db: str, work: dict[str, tuple[int, list[str]]]) -> dict[str, Any]:
     """The planner's cost of each shape (the mean over its samples) and the workload's (times calls)."""
     per: dict[str, float] = {}
@@ -125,35 +158,42 @@ def run_app(server_dsn: str, app: str, workdir: Path, samples: int, reload: bool
     path.write_text("\n".join(texts) + "\n")
     work = shapes(texts, samples)
     log(f"{app}: {len(texts):,} statements, {len(work)} shapes -> {path}")
-    started = time.perf_counter()
-    report = analyze([path], dsn=db)
-    took = time.perf_counter() - started
-    log(f"{app}: advisor proposed {len(report.recommendations)} indexes in {took:.1f} s, {report.explain_count} EXPLAINs")
+    logged = workdir / f"{app}.log"
+    logged.write_text(as_log(texts))
     base = measure(db, work)["total"]
     expert = measure_set(db, "expected", expert_ddl(HERE / app / "EXPECTED.md"), work)
-    advisor = measure_set(db, "advisor", [r.ddl for r in report.recommendations], work)
-    scored = score(expert["indexes"], advisor["indexes"])
-    return {
-        "app": app, "statements": len(texts), "shapes": len(work), "analyze_s": took, "explains": report.explain_count,
-        "base_cost": base, "expected": {k: v for k, v in expert.items() if k != "indexes"},
-        "advisor": {k: v for k, v in advisor.items() if k != "indexes"}, "score": scored,
-        "expected_indexes": [i.brief() for i in expert["indexes"]], "advisor_indexes": [i.brief() for i in advisor["indexes"]],
-    }
+    out: dict[str, Any] = {"app": app, "statements": len(texts), "shapes": len(work), "base_cost": base,
+                           "expected": {k: v for k, v in expert.items() if k != "indexes"},
+                           "expected_indexes": [i.brief() for i in expert["indexes"]]}
+    for source, given in (("file", path), ("log", logged)):
+        started = time.perf_counter()
+        report = analyze([given], dsn=db)
+        took = time.perf_counter() - started
+        log(f"{app} ({source}): advisor proposed {len(report.recommendations)} indexes in {took:.1f} s, "
+            f"{report.explain_count} EXPLAINs")
+        advisor = measure_set(db, f"advisor ({source})", [r.ddl for r in report.recommendations], work)
+        out[source] = {"analyze_s": took, "explains": report.explain_count,
+                       "advisor": {k: v for k, v in advisor.items() if k != "indexes"},
+                       "score": score(expert["indexes"], advisor["indexes"]),
+                       "advisor_indexes": [i.brief() for i in advisor["indexes"]]}
+    return out
 
 
 def print_result(r: dict[str, Any]) -> None:
-    c, n = r["score"]["counts"], len(r["expected_indexes"])
-    print(f"\n== {r['app']}: {r['statements']:,} statements, {r['shapes']} shapes; advisor {r['analyze_s']:.1f} s, "
-          f"{r['explains']} EXPLAINs")
-    print(f"expected indexes: {c['full']} full / {c['key-column']} key-column / {c['missed']} missed of {n}; "
-          f"{len(r['score']['extras'])} extra")
-    print(f"planner cost built: no new indexes {r['base_cost']:,.0f}, expected set {r['expected']['cost']:,.0f} "
-          f"({r['expected']['size'] / 2**20:.1f} MB), advisor's {r['advisor']['cost']:,.0f} ({r['advisor']['size'] / 2**20:.1f} MB): "
-          f"advisor / expected {r['advisor']['cost'] / r['expected']['cost']:.3f}")
-    for m in r["score"]["per_expert"].values():
-        print(f"  {m['match']:<10}  {m['expert']}" + (f"  <- {m['advisor']}" if m["match"] == "key-column" else ""))
-    for extra in r["score"]["extras"]:
-        print(f"  extra       {extra}")
+    n = len(r["expected_indexes"])
+    print(f"\n== {r['app']}: {r['statements']:,} statements, {r['shapes']} shapes; no new indexes {r['base_cost']:,.0f}, "
+          f"expected set {r['expected']['cost']:,.0f} ({r['expected']['size'] / 2**20:.1f} MB)")
+    for source in ("file", "log"):
+        s = r[source]
+        c = s["score"]["counts"]
+        print(f"-- from the {'file of statements' if source == 'file' else 'log with bound parameters'}: "
+              f"{c['full']} full / {c['key-column']} key-column / {c['missed']} missed of {n}, {len(s['score']['extras'])} extra; "
+              f"built cost {s['advisor']['cost']:,.0f} ({s['advisor']['size'] / 2**20:.1f} MB), "
+              f"{s['advisor']['cost'] / r['expected']['cost']:.3f}x the expected set's; {s['analyze_s']:.1f} s, {s['explains']} EXPLAINs")
+        for m in s["score"]["per_expert"].values():
+            print(f"  {m['match']:<10}  {m['expert']}" + (f"  <- {m['advisor']}" if m["match"] == "key-column" else ""))
+        for extra in s["score"]["extras"]:
+            print(f"  extra       {extra}")
 
 
 def main(argv: list[str] | None = None) -> int:
