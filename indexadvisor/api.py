@@ -167,7 +167,7 @@ def analyze(
     enable_hypopg: bool = False,
     input_format: str | None = None,
     log_line_prefix: str | None = None,
-    substitute_params: bool = False,
+    substitute_params: bool = True,
     database: str | None = None,
 ) -> Report:
     """Read a workload and a catalog, and return the advice as a Report.

@@ -118,7 +118,7 @@ _PARAMETERS: dict[str, tuple[Any, Any]] = {
     "pg_stat_statements": (PgssOpt, False),
     "input_format": (InputFormatOpt, InputFormat(AUTO)),
     "log_line_prefix": (LogLinePrefixOpt, None),
-    "log_params": (LogParamsOpt, LogParams.keep),
+    "log_params": (LogParamsOpt, LogParams.substitute),
     "database": (DatabaseOpt, None),
     "schema": (SchemaOpt, None),
     "snapshot": (SnapshotOpt, None),

@@ -73,8 +73,9 @@ InputFormatOpt = Annotated[InputFormat, typer.Option("--input-format", rich_help
 LogLinePrefixOpt = Annotated[str | None, typer.Option("--log-line-prefix", rich_help_panel=WORKLOAD, show_default=False,
                                                       help="The server's log_line_prefix, for stderr logs (default: detected).")]
 LogParamsOpt = Annotated[LogParams, typer.Option("--log-params", rich_help_panel=WORKLOAD,
-                                                 help="Logged parameter values ($1 = '...'): keep the statement's $n (values are samples) "
-                                                      "or substitute them into its text.")]
+                                                 help="Logged parameter values ($1 = '...'): substitute them into the statement's text, "
+                                                      "as the server plans it with them, or keep its $n (values are samples; "
+                                                      "costed by a generic plan).")]
 DatabaseOpt = Annotated[str | None, typer.Option("--database", rich_help_panel=WORKLOAD, show_default=False, metavar="NAME|OID",
                                                  help="Of a pg_stat_statements export holding several databases, read this one's rows "
                                                       "(datname or dbid; default: the live catalog's database).")]

@@ -31,7 +31,7 @@ PROGRESS_MIN_BYTES = 8 << 20
 class SourceOptions:
     input_format: str | None = None  # None or "auto": detect
     log_line_prefix: str | None = None
-    substitute_params: bool = False
+    substitute_params: bool = True  # logged values written in: PostgreSQL plans with them (workload.py)
     progress: bool | None = None  # None: on a terminal, not in CI
     database: pgss_export.DatabaseChoice | None = None  # which database's rows of a pg_stat_statements export
 
