@@ -38,6 +38,7 @@ from psycopg.conninfo import make_conninfo
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parents[1]))  # benchmark the working tree's package
 sys.path.insert(0, str(HERE.parent))  # benchmarks/cluster.py, benchmarks/indexsets.py
+sys.path.insert(0, str(HERE))  # calls.py, for the workloads
 
 from cluster import SERVER_SETTINGS, LocalCluster, server  # noqa: E402
 from indexsets import build, describe, drop, expert_ddl, score  # noqa: E402

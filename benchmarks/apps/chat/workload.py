@@ -3,35 +3,26 @@ literals sampled from the data as the app sends them (busy teams and long chats 
 
 from __future__ import annotations
 
-import random
-from collections.abc import Callable
+from functools import partial
 
 import psycopg
+from calls import Calls
 
 
 def statements(conn: psycopg.Connection, seed: int = 7) -> list[str]:
     """Every call, in a deterministic shuffled order."""
-    rng = random.Random(seed)
     chats = conn.execute('SELECT id, "teamId", "userId" FROM chat TABLESAMPLE SYSTEM (1) REPEATABLE (3) ORDER BY id').fetchall()
     users = conn.execute('SELECT id, email, "teamId" FROM "User" TABLESAMPLE SYSTEM (5) REPEATABLE (3) ORDER BY id').fetchall()
     doc_users = [r[0] for r in conn.execute(
         'SELECT "userId" FROM document TABLESAMPLE SYSTEM (2) REPEATABLE (3) ORDER BY id').fetchall()]
     messages = conn.execute(
         'SELECT "chatId", "createdAt" FROM message TABLESAMPLE SYSTEM (1) REPEATABLE (3) ORDER BY id').fetchall()
-    out: list[str] = []
-
-    def add(n: int, make: Callable[[], str]) -> None:
-        out.extend(make() for _ in range(n))
-
-    def chat() -> tuple:
-        return rng.choice(chats)
-
-    def user() -> tuple:
-        return rng.choice(users)
-
-    def message() -> tuple:
-        return rng.choice(messages)
-
+    calls = Calls(seed)
+    rng = calls.rng
+    chat = partial(calls.pick, chats)
+    user = partial(calls.pick, users)
+    message = partial(calls.pick, messages)
+    add = calls.add
     add(300, lambda: f'select "id", "title", "updatedAt", "visibility" from "chat" where "chat"."teamId" = \'{chat()[1]}\' '
                      'order by "chat"."updatedAt" desc limit 20;')
     add(200, lambda: f'select "id", "title", "createdAt" from "chat" where "chat"."userId" = \'{chat()[2]}\' '
@@ -71,5 +62,4 @@ def statements(conn: psycopg.Connection, seed: int = 7) -> list[str]:
                     f'and "integration"."provider" = \'{rng.choice(["github", "slack", "linear"])}\';')
     add(5, lambda: 'select date_trunc(\'day\', "createdAt") as "day", count(*) from "message" where "message"."createdAt" >= '
                    f'\'2023-12-{rng.randint(1, 20):02d}\' group by 1 order by 1;')
-    rng.shuffle(out)
-    return out
+    return calls.shuffled()

@@ -3,10 +3,10 @@ from the data as the app sends them (big organisations and long tickets more oft
 
 from __future__ import annotations
 
-import random
-from collections.abc import Callable
+from functools import partial
 
 import psycopg
+from calls import Calls
 
 TICKET = ('"helpdesk_ticket"."id", "helpdesk_ticket"."organization_id", "helpdesk_ticket"."requester_id", '
           '"helpdesk_ticket"."assignee_id", "helpdesk_ticket"."subject", "helpdesk_ticket"."status", '
@@ -17,22 +17,15 @@ COMMENT = ('"helpdesk_comment"."id", "helpdesk_comment"."ticket_id", "helpdesk_c
 
 def statements(conn: psycopg.Connection, seed: int = 5) -> list[str]:
     """Every call, in a deterministic shuffled order."""
-    rng = random.Random(seed)
     tickets = conn.execute("SELECT id, organization_id FROM helpdesk_ticket TABLESAMPLE SYSTEM (1) REPEATABLE (1) ORDER BY id").fetchall()
     users = conn.execute("SELECT id, email, organization_id FROM auth_user TABLESAMPLE SYSTEM (5) REPEATABLE (1) ORDER BY id").fetchall()
     commented = [r[0] for r in conn.execute(
         "SELECT ticket_id FROM helpdesk_comment TABLESAMPLE SYSTEM (1) REPEATABLE (1) ORDER BY id").fetchall()]
-    out: list[str] = []
-
-    def add(n: int, make: Callable[[], str]) -> None:
-        out.extend(make() for _ in range(n))
-
-    def ticket() -> tuple:
-        return rng.choice(tickets)
-
-    def user() -> tuple:
-        return rng.choice(users)
-
+    calls = Calls(seed)
+    rng = calls.rng
+    ticket = partial(calls.pick, tickets)
+    user = partial(calls.pick, users)
+    add = calls.add
     add(600, lambda: f'SELECT {TICKET} FROM "helpdesk_ticket" WHERE "helpdesk_ticket"."organization_id" = {ticket()[1]} '
                      f'ORDER BY "helpdesk_ticket"."updated_at" DESC LIMIT 25 OFFSET {25 * rng.randint(0, 2)}')
     add(500, lambda: f'SELECT {TICKET} FROM "helpdesk_ticket" WHERE ("helpdesk_ticket"."assignee_id" = {1 + rng.randint(0, 1999)} '
@@ -64,5 +57,4 @@ def statements(conn: psycopg.Connection, seed: int = 5) -> list[str]:
                      f'({ticket()[0]}, {user()[0]}, \'thanks\', true, \'2022-12-01T10:00:00+00:00\'::timestamptz) RETURNING "helpdesk_comment"."id"')
     add(500, lambda: 'INSERT INTO "helpdesk_event" ("ticket_id", "kind", "data", "created_at") VALUES '
                      f'({ticket()[0]}, \'commented\', \'{{}}\'::jsonb, \'2022-12-01T10:00:00+00:00\'::timestamptz) RETURNING "helpdesk_event"."id"')
-    rng.shuffle(out)
-    return [s + ";" for s in out]
+    return calls.shuffled()

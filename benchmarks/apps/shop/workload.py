@@ -3,32 +3,23 @@ from the data as the app sends them (big shops more often)."""
 
 from __future__ import annotations
 
-import random
-from collections.abc import Callable
+from functools import partial
 
 import psycopg
+from calls import Calls
 
 
 def statements(conn: psycopg.Connection, seed: int = 11) -> list[str]:
     """Every call, in a deterministic shuffled order."""
-    rng = random.Random(seed)
     orders = conn.execute("SELECT id, shop_id, customer_id FROM orders TABLESAMPLE SYSTEM (1) REPEATABLE (5) ORDER BY id").fetchall()
     customers = conn.execute("SELECT id, shop_id, email FROM customers TABLESAMPLE SYSTEM (2) REPEATABLE (5) ORDER BY id").fetchall()
     products = conn.execute("SELECT id, shop_id, sku FROM products TABLESAMPLE SYSTEM (5) REPEATABLE (5) ORDER BY id").fetchall()
-    out: list[str] = []
-
-    def add(n: int, make: Callable[[], str]) -> None:
-        out.extend(make() for _ in range(n))
-
-    def order() -> tuple:
-        return rng.choice(orders)
-
-    def customer() -> tuple:
-        return rng.choice(customers)
-
-    def product() -> tuple:
-        return rng.choice(products)
-
+    calls = Calls(seed)
+    rng = calls.rng
+    order = partial(calls.pick, orders)
+    customer = partial(calls.pick, customers)
+    product = partial(calls.pick, products)
+    add = calls.add
     add(800, lambda: f'SELECT "orders".* FROM "orders" WHERE "orders"."shop_id" = {order()[1]} AND "orders"."status" IN '
                      f'(\'paid\', \'fulfilled\') ORDER BY "orders"."created_at" DESC LIMIT 25 OFFSET {25 * rng.randint(0, 3)}')
     add(500, lambda: f'SELECT "orders".* FROM "orders" WHERE "orders"."customer_id" = {order()[2]} ORDER BY "orders"."created_at" DESC')
@@ -57,5 +48,4 @@ def statements(conn: psycopg.Connection, seed: int = 11) -> list[str]:
     add(60, lambda: f'SELECT "customers".* FROM "customers" WHERE "customers"."shop_id" = {customer()[1]} '
                     f'AND "customers"."accepts_marketing" = TRUE AND "customers"."id" > {rng.randint(0, 400000)} '
                     'ORDER BY "customers"."id" ASC LIMIT 1000')
-    rng.shuffle(out)
-    return [s if s.endswith(";") else s + ";" for s in out]
+    return calls.shuffled()
