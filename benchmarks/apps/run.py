@@ -41,6 +41,7 @@ sys.path.insert(0, str(HERE.parent))  # benchmarks/cluster.py, benchmarks/indexs
 sys.path.insert(0, str(HERE))  # calls.py, for the workloads
 
 from cluster import SERVER_SETTINGS, LocalCluster, server  # noqa: E402
+from generate_log import sql_param  # noqa: E402
 from indexsets import build, describe, drop, expert_ddl, score  # noqa: E402
 
 from indexadvisor.api import analyze  # noqa: E402
@@ -116,7 +117,7 @@ def as_log(texts: list[str]) -> str:
             bound = _BOUND.search(before) and (not before.rstrip().endswith(",") or _LIST_ITEM.search(before))
             if not (value.startswith("'") or value.isdigit()) or not bound:
                 continue
-            params.append(value if value.startswith("'") else f"'{value}'")
+            params.append(sql_param(value))
             parts += [sql[last:a], f"${len(params)}"]
             last = b
         stamp = f"2026-12-05 10:{n // 6000 % 60:02d}:{n // 100 % 60:02d}.{n % 100:03d} UTC [4242]"
