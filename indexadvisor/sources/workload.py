@@ -276,7 +276,7 @@ def _constant_parameters(st: Statement, executions: int) -> str:
     so do LIMIT and OFFSET: a real LIMIT beside a generic plan's average rows for a varying key makes
     a sort look cheap that the calls to big keys pay for (the saas benchmark, from pg_stat_statements:
     0.80x -> 1.70x the expert set's cost when LIMIT was written in)."""
-    if st.constants is None or executions < CONSTANT_MIN_EXECUTIONS or "$" not in st.sql:
+    if st.constants is None or "$" not in st.sql:
         return st.sql
     texts = literals(st.sql)
     if len(texts) != len(st.constants):
@@ -284,7 +284,15 @@ def _constant_parameters(st: Statement, executions: int) -> str:
     rows = {int(n) for n in _ROW_COUNT_PARAM.findall(st.sql)}
     fixed = {int(t[1:]): v for t, v in zip(texts, st.constants)  # (not NULL, not a value the log cut short)
              if v is not None and t.startswith("$") and t[1:].isdigit() and int(t[1:]) not in rows
-             and v.startswith("'") and v.endswith("'")}
-    if not fixed or (len(texts) > 1 and all(v is not None for v in st.constants)):
-        return st.sql  # nothing fixed, or nothing varied: one call repeated tells a constant from nothing
-    return substitute(st.sql, fixed)
+             and v.startswith("'") and v.endswith("'")
+             and constant_evidence(executions, [c for other, c in zip(texts, st.constants) if other != t])}
+    return substitute(st.sql, fixed) if fixed else st.sql
+
+
+def constant_evidence(executions: int, others: list[str | None]) -> bool:
+    """Whether a value the same in all `executions` is the application's constant rather than one
+    value of a parameter captured a few times: seen in CONSTANT_MIN_EXECUTIONS executions while
+    the statement's `others` values (None: one that changed) varied, or it has none (one call
+    repeated tells a constant from nothing). The one rule for literals (candidates/kinds/partial.py)
+    and for logged parameters (_constant_parameters)."""
+    return executions >= CONSTANT_MIN_EXECUTIONS and (not others or any(v is None for v in others))

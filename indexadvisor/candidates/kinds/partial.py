@@ -42,7 +42,7 @@ from indexadvisor.pg import types as T
 from indexadvisor.pg.selectivity import TableStats
 from indexadvisor.pg.sql import quote_ident
 from indexadvisor.sources.fingerprint import literals
-from indexadvisor.sources.workload import CONSTANT_MIN_EXECUTIONS
+from indexadvisor.sources.workload import constant_evidence
 
 PARTIAL_MAX_FRACTION = 0.2
 # a constant that keeps up to half the rows joins the WHERE of a partial index when,
@@ -50,11 +50,10 @@ PARTIAL_MAX_FRACTION = 0.2
 PARTIAL_COMBINED_MAX = 0.5
 PARTIAL_MAX_DISTINCT = 200
 # Evidence that a literal is the application's constant, not one value of a parameter that
-# happened to be captured: seen unchanged in at least this many executions (while the
-# statement's other literals varied) ...
-PARTIAL_MIN_EXECUTIONS = CONSTANT_MIN_EXECUTIONS
-# ... or a value of an enum-like column: at most this many distinct values, whose
-# most-common values cover nearly every row (a status, a kind, a flag stored as text) ...
+# happened to be captured: seen unchanged in enough executions while the statement's other
+# literals varied (sources/workload.constant_evidence) ... or a value of an enum-like column: at
+# most this many distinct values, whose most-common values cover nearly every row (a status, a
+# kind, a flag stored as text) ...
 ENUM_MAX_DISTINCT = 20
 ENUM_MIN_COVERAGE = 0.95
 # ... or the same predicate in this many statement shapes.
@@ -124,8 +123,8 @@ def why_constant(pred: Predicate, statement: Statement, table: Table | None, sha
     """The evidence that a fixed predicate is the application's constant (None: too little).
 
     A boolean, a NULL test or a comparison of two columns is part of the statement's shape.
-    A literal needs more than having been seen: the same value in PARTIAL_MIN_EXECUTIONS
-    executions whose other literals varied, a value of an enum-like column, or the same
+    A literal needs more than having been seen: the same value in enough executions whose
+    other literals varied (sources/workload.constant_evidence), a value of an enum-like column, or the same
     predicate in PARTIAL_MIN_SHAPES statement shapes (`shapes`).
     """
     if not fixed(pred, statement):
@@ -134,7 +133,7 @@ def why_constant(pred: Predicate, statement: Statement, table: Table | None, sha
         return "part of the statement's shape"
     mine = set(_values(pred.constant or ""))
     others = [c for c, text in zip(statement.constants or [], _literals(statement.sql)) if text not in mine]
-    if statement.calls >= PARTIAL_MIN_EXECUTIONS and (not others or any(c is None for c in others)):
+    if constant_evidence(statement.calls, others):
         varied = " while its other values varied" if others else ""
         return f"the same in all {statement.calls:,} executions{varied}"
     if _enum_like(pred, table):
