@@ -7,7 +7,7 @@ import pytest
 from casefiles import apply_stats, read_cases
 
 from indexadvisor.candidates.requirements import requirement_for
-from indexadvisor.candidates.serve import could_serve, match, reads_within, skippable
+from indexadvisor.candidates.serve import conditions_applied, could_serve, match, reads_within, skippable
 from indexadvisor.catalog.ddl import read_ddl
 from indexadvisor.extract.patterns import Extractor
 from indexadvisor.model import Index, Statement, TableAccess
@@ -92,3 +92,35 @@ def test_a_partial_index_reads_within_its_plain_twin(partial, plain, sql, want, 
     indexes = {i.name: i for i in catalog.tables["public.t"].indexes}
     [access] = Extractor(catalog).extract(Statement("fp", sql, "case.sql", 1))[0]
     assert reads_within(indexes["p"], indexes["q"], access) is want
+
+
+CONDITIONS_APPLIED = [
+    # (index, statement, the conditions it applies before reading the table)
+    ("(user_id)", "SELECT * FROM t WHERE user_id = 1 ORDER BY created_at DESC LIMIT 10", 1),
+    # the order, where a LIMIT stops the scan: ten rows read at any user
+    ("(user_id, created_at DESC)", "SELECT * FROM t WHERE user_id = 1 ORDER BY created_at DESC LIMIT 10", 2),
+    ("(user_id, created_at)", "SELECT * FROM t WHERE user_id = 1 ORDER BY created_at DESC LIMIT 10", 2),
+    # no LIMIT: every row of the user is read either way
+    ("(user_id, created_at DESC)", "SELECT * FROM t WHERE user_id = 1 ORDER BY created_at DESC", 1),
+    ("(team_id, provider)", "SELECT * FROM t WHERE team_id = 1 AND provider = 'x'", 2),
+    ("(provider, team_id)", "SELECT * FROM t WHERE team_id = 1 AND provider = 'x'", 2),
+    ("(team_id, created_at)", "SELECT * FROM t WHERE team_id = 1 AND created_at > now() - interval '1 day'", 2),
+    # a key the statement does not test ends the conditions applied
+    ("(team_id, user_id, provider)", "SELECT * FROM t WHERE team_id = 1 AND provider = 'x'", 1),
+    ("(created_at)", "SELECT * FROM t WHERE user_id = 1", 0),
+    ("USING hash (user_id)", "SELECT * FROM t WHERE user_id = 1", 0),
+]
+
+
+@pytest.mark.parametrize("index, sql, want", CONDITIONS_APPLIED)
+def test_the_conditions_an_index_applies_before_it_reads_the_table(index, sql, want, tmp_path):
+    (tmp_path / "schema.sql").write_text(
+        "CREATE TABLE t (id bigint PRIMARY KEY, user_id int, team_id int, provider text, created_at timestamptz);\n"
+        f"CREATE INDEX i ON t {index};\n")
+    errors: list = []
+    catalog = read_ddl([tmp_path / "schema.sql"], errors)
+    assert errors == []
+    table = catalog.tables["public.t"]
+    [i] = [x for x in table.indexes if x.name == "i"]
+    [access] = Extractor(catalog).extract(Statement("fp", sql, "case.sql", 1))[0]
+    assert conditions_applied(i, access, table) == want

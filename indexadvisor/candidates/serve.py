@@ -363,6 +363,23 @@ def served_requirement(index: Index, access: TableAccess, table: Table | None) -
     return req if m.eq or m.order or m.range else None
 
 
+def conditions_applied(index: Index, access: TableAccess, table: Table | None) -> int:
+    """How many of the access's conditions a B-tree applies before it reads the table: the
+    equality columns and the range it searches, and its ORDER BY where a LIMIT stops the scan.
+
+    What bounds the rows a call reads at a key that holds many: the planner prices every key at
+    the average rows, so `(user_id)` and `(user_id, created_at DESC)` cost alike for `user_id =
+    $1 ORDER BY created_at DESC LIMIT 10` where users hold ten chats on average; at a user with
+    two thousand, the first reads and sorts them all, the second reads ten."""
+    if index.method != "btree":
+        return 0
+    req = requirement_for(access, lambda col: (0, col), expressions=True, table=table)
+    if req is None:
+        return 0
+    m = match(index, req, access)
+    return len(m.eq) + int(m.range) + int(m.order and access.limit is not None)
+
+
 def serving_index(table: Table | None, req: Requirement, access: TableAccess) -> Index | None:
     """An existing index that serves the access in full, or a unique one pinning it to one row."""
     if table is None:
