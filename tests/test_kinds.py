@@ -116,6 +116,11 @@ def test_as_written_keeps_constants_and_drops_qualifiers():
     ("(data->>'at')::timestamptz", {"data": "jsonb"}, "DateStyle"),
     ("unaccent(name)", {"name": "text"}, "IMMUTABLE"),
     ("date_trunc('day', at AT TIME ZONE 'UTC')", {"at": "timestamptz"}, None),
+    # date(x) is the cast x::date: IMMUTABLE from a timestamp, not from a timestamptz or text
+    ("date(at)", {"at": "timestamp without time zone"}, None),
+    ("date(at)", {"at": "timestamp with time zone"}, "TimeZone"),
+    ("date(at)", {"at": "text"}, "DateStyle"),
+    ("date(at)", {}, "unknown"),
 ])
 def test_immutability(expression, types, problem):
     got = exprtext.immutability_problem(parse(f"SELECT {expression}").expressions[0], types.get)

@@ -190,8 +190,10 @@ def immutability_problem(node: exp.Expr, column_type: Callable[[str], str | None
                 return (f"{name} of a timestamp with time zone depends on the TimeZone setting (STABLE, not IMMUTABLE); "
                         "write it as date_trunc('day', col AT TIME ZONE 'UTC') in the query and index that")
             continue
-        if isinstance(n, exp.Cast):
-            problem = _cast_problem(n, column_type)
+        if isinstance(n, exp.Cast) or isinstance(n, exp.Date) and not n.expressions and not n.args.get("zone"):
+            # date(x) is the cast x::date, as IMMUTABLE as the cast from x's type
+            target = n.to.sql(dialect="postgres").lower() if isinstance(n, exp.Cast) else "date"
+            problem = _conversion_problem(target, _source_type(n.this, column_type))
             if problem:
                 return problem
             continue
@@ -231,6 +233,8 @@ def _source_type(node: exp.Expr | None, column_type: Callable[[str], str | None]
         return column_type(node.name)
     if isinstance(node, exp.Cast):
         return node.to.sql(dialect="postgres").lower()
+    if isinstance(node, exp.Date):
+        return "date"
     if isinstance(node, (exp.JSONExtractScalar, exp.JSONBExtractScalar, exp.Lower, exp.Upper, exp.Trim, exp.DPipe)):
         return "text"
     if isinstance(node, (exp.JSONExtract, exp.JSONBExtract)):
@@ -247,9 +251,8 @@ def _source_type(node: exp.Expr | None, column_type: Callable[[str], str | None]
     return None
 
 
-def _cast_problem(cast: exp.Cast, column_type: Callable[[str], str | None]) -> str | None:
-    target = cast.to.sql(dialect="postgres").lower()
-    source = _source_type(cast.this, column_type)
+def _conversion_problem(target: str, source: str | None) -> str | None:
+    """Why a conversion of a `source` value to `target` is not IMMUTABLE, or None."""
     if source is None:
         return f"the type cast to {target} is unknown, and some casts are not IMMUTABLE"
     if T.is_timestamptz(source) and (T.is_date(target) or T.is_timestamp(target) or T.is_textual(target)):
