@@ -114,3 +114,25 @@ def test_the_counters_count_where_the_statements_cannot_tell():
     assert not top.counts(True) and top.counts(False)  # a table only triggers or functions write
     everything = WriteWindow(60.0, 600.0, now, complete=True, nested=True)
     assert not everything.counts(True) and not everything.counts(False)
+
+
+@pytest.mark.hypopg
+def test_a_second_analysis_does_not_read_the_first_ones_queries_back(fresh_db):
+    """The advisor sends some of its queries several to a round trip; pg_stat_statements keeps each
+    one's own text, so each carries the marker that keeps it out of the workload."""
+    with psycopg.connect(fresh_db, autocommit=True) as conn:
+        conn.execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
+        conn.execute("CREATE EXTENSION IF NOT EXISTS hypopg")
+        conn.execute("CREATE TABLE visit (id bigserial PRIMARY KEY, at timestamp NOT NULL)")
+        conn.execute("INSERT INTO visit (at) SELECT timestamp '2026-01-01' + g * interval '1 minute' FROM generate_series(1, 200000) g")
+        conn.execute("ANALYZE visit")
+        conn.execute("SELECT pg_stat_statements_reset()")
+        for i in range(20):  # an expression index whose selectivity the advisor samples (a batch of two)
+            conn.execute("SELECT count(*) FROM visit WHERE date(at) = %s::date", (f"2026-02-{i + 1:02d}",))
+
+    first = api.analyze(dsn=fresh_db, pg_stat_statements=True, enable_hypopg=True)
+    second = api.analyze(dsn=fresh_db, pg_stat_statements=True, enable_hypopg=True)
+
+    assert first.costing == "planner" and first.explain_count > 0
+    assert not [s.sql for s in second.statements if "hypopg" in s.sql or "TABLESAMPLE" in s.sql]
+    assert [s.sql for s in second.statements] == [s.sql for s in first.statements]

@@ -112,8 +112,9 @@ def run_batch(conn: psycopg.Connection[Any], statements: list[str], *, what: str
     """
     try:
         with conn.cursor(row_factory=dict_row) as cur:
-            # a newline before each ';' so a trailing -- comment cannot swallow it
-            cur.execute(MARKER + "\n" + "\n;\n".join(statements))
+            # a newline before each ';' so a trailing -- comment cannot swallow it; MARKER before
+            # each statement, as pg_stat_statements keeps each one's own text from after the ';'
+            cur.execute("\n;\n".join(f"{MARKER}\n{s}" for s in statements))
             results = []
             while True:
                 results.append(cur.fetchall() if cur.description is not None else [])
