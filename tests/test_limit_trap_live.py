@@ -140,3 +140,28 @@ def test_a_join_key_is_not_a_filter_the_early_stop_waits_for(fresh_db, tmp_path)
     read_all = plan["Plans"][0]["Total Cost"]  # the LIMIT's input: every post
     assert plan["Node Type"] == "Limit" and statement.cost_before < read_all / 10, (statement.cost_before, read_all)
     assert report.recommendations == []
+
+
+def test_a_queue_poll_that_locks_its_rows_is_priced_past_its_early_stop(fresh_db, tmp_path):
+    """`FOR UPDATE SKIP LOCKED` puts a LockRows node between the LIMIT and the scan; it passes rows
+    up as it locks them, so the scan under it stops early as it would without it, and the early
+    stop hangs on the filter as much: the jobs asked for are the 1% queued, the newest. Read from
+    pg_stat_statements (the status a parameter), the poll took `("runAt")`, priced as if the
+    queued jobs came early in runAt's order."""
+    with psycopg.connect(fresh_db, autocommit=True) as conn:
+        conn.execute("""
+            CREATE EXTENSION IF NOT EXISTS hypopg;
+            CREATE TABLE job (id bigserial PRIMARY KEY, status text NOT NULL, "runAt" timestamptz NOT NULL, payload text);
+            INSERT INTO job (status, "runAt", payload)
+                SELECT CASE WHEN g > 198000 THEN 'queued' WHEN g % 100 = 0 THEN 'failed' ELSE 'done' END,
+                       timestamptz '2026-01-01' + g * interval '1 minute', 'x'
+                FROM generate_series(1, 200000) g;
+        """)
+        conn.execute("VACUUM ANALYZE job")
+    poll = 'SELECT id, payload FROM job WHERE status = $1 AND "runAt" <= $2 ORDER BY "runAt" LIMIT $3 FOR UPDATE SKIP LOCKED'
+    workload = tmp_path / "workload.sql"
+    workload.write_text((poll + ";\n") * 20)
+
+    report = api.analyze([workload], dsn=fresh_db)
+
+    assert [r.columns[0] for r in report.recommendations] == ["status"], [r.ddl for r in report.recommendations]

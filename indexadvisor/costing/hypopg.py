@@ -406,7 +406,7 @@ def _plan(rows: list[dict[str, Any]]) -> tuple[Plan, set[str]]:
 # Nodes that pass rows up as they come, so a LIMIT above them stops their scans early.
 _STREAMING = frozenset({
     "Index Scan", "Index Only Scan", "Seq Scan", "Bitmap Heap Scan", "Nested Loop", "Merge Join", "Subquery Scan",
-    "Result", "Append", "Merge Append", "Gather", "Gather Merge", "Incremental Sort", "Unique",
+    "Result", "Append", "Merge Append", "Gather", "Gather Merge", "Incremental Sort", "Unique", "LockRows",
 })
 
 
