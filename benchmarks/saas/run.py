@@ -49,6 +49,7 @@ sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent))  # benchmarks/cluster.py
 
 import data  # noqa: E402
+import pgss  # noqa: E402  (benchmarks/pgss.py)
 import workload as wl  # noqa: E402
 from cluster import SERVER_SETTINGS as BENCH_SETTINGS  # noqa: E402
 from cluster import LocalCluster  # noqa: E402
@@ -261,11 +262,6 @@ def pgss_shape(text: str) -> str:
     return fingerprint(re.sub(r"\b(?:true|false)\b", "$0", text, flags=re.IGNORECASE))
 
 
-def pgss_loaded(db: str) -> bool:
-    with psycopg.connect(db) as conn:
-        return "pg_stat_statements" in conn.execute("SHOW shared_preload_libraries").fetchone()[0]
-
-
 def replay(db: str, execs: list[wl.Execution], every: int) -> int:
     """Run one in `every` of each shape's calls (at least one), in the hour's order, each rolled back
     (the data stays as loaded), so that pg_stat_statements holds the workload as it would after a
@@ -275,10 +271,7 @@ def replay(db: str, execs: list[wl.Execution], every: int) -> int:
         by_shape.setdefault(e.shape.id, []).append(n)
     chosen = sorted(n for ns in by_shape.values() for n in ns[:max(1, len(ns) // every)])
     with psycopg.connect(db) as conn:
-        conn.execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
-        # this database's statements only: the view is the server's, other databases' are not ours to clear
-        conn.execute("SELECT pg_stat_statements_reset(0, (SELECT oid FROM pg_database WHERE datname = current_database()), 0)")
-        conn.commit()
+        pgss.reset(conn)
         for n in chosen:
             e = execs[n]
             conn.execute(re.sub(r"\$\d+", "%s", e.text) if e.params else e.text, e.params or None)
@@ -353,11 +346,8 @@ def main(argv: list[str] | None = None) -> int:
     if server is None:
         cluster = LocalCluster(args.workdir, data=args.workdir / "pg", settings=SERVER_SETTINGS, log=log)
         server = cluster.start()
-        if args.pgss and not pgss_loaded(server):  # only --pgss needs the library: load it and restart
-            with psycopg.connect(server, autocommit=True) as conn:
-                conn.execute("ALTER SYSTEM SET shared_preload_libraries = 'pg_stat_statements'")
-            cluster.stop()
-            server = cluster.start()
+    if args.pgss:  # only --pgss needs the library
+        server = pgss.ensure_loaded(server, cluster)
     try:
         db, loaded = load(server, dbname, args.scale, args.seed, args.reload)
         strays = drop_strays(db)
@@ -403,8 +393,6 @@ def main(argv: list[str] | None = None) -> int:
 
         shape_keys: dict[str, Any] = {}
         if args.pgss:  # the advisor pointed at pg_stat_statements, as most users would run it
-            if not pgss_loaded(db):
-                raise SystemExit("--pgss: the server does not load pg_stat_statements (shared_preload_libraries)")
             started = time.perf_counter()
             n = replay(db, execs, args.pgss)
             results["pgss"] = {"every": args.pgss, "replayed": n}
