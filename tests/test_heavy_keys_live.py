@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import psycopg
 import pytest
+from measure import execution_ms
 
 from indexadvisor import api
 
@@ -39,14 +40,6 @@ USERS = [17] + [100001 + n % 5 if n % 2 else 1000 + 37 * n for n in range(1, 80)
 NEW_CHAT = "INSERT INTO chat (user_id, created_at, title) VALUES ({}, now(), 'new chat')"
 
 
-def _execution_ms(conn: psycopg.Connection, user: int) -> float:
-    best = float("inf")
-    for _ in range(3):
-        plan = conn.execute(f"EXPLAIN (ANALYZE, FORMAT JSON) {PAGE.format(user)}").fetchone()[0]  # type: ignore[index]
-        best = min(best, float(plan[0]["Execution Time"]))
-    return best
-
-
 def test_the_index_that_stops_at_the_limit_wins_a_tie_and_is_faster_at_a_heavy_key(fresh_db, tmp_path):
     with psycopg.connect(fresh_db, autocommit=True) as conn:
         conn.execute(SCHEMA)
@@ -62,9 +55,9 @@ def test_the_index_that_stops_at_the_limit_wins_a_tie_and_is_faster_at_a_heavy_k
     with psycopg.connect(fresh_db, autocommit=True) as conn:
         conn.execute("CREATE INDEX chat_user ON chat (user_id)")
         conn.execute("ANALYZE chat")
-        narrow = _execution_ms(conn, 100003)
+        narrow = execution_ms(conn, PAGE.format(100003))
         conn.execute(chosen.ddl)
         conn.execute("DROP INDEX chat_user")
         conn.execute("ANALYZE chat")
-        wide = _execution_ms(conn, 100003)
+        wide = execution_ms(conn, PAGE.format(100003))
     assert wide * 3 < narrow, (wide, narrow)

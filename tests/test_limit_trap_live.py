@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import psycopg
 import pytest
+from measure import execution_ms
 
 from indexadvisor import api
 from indexadvisor.select.options import SelectionOptions
@@ -30,15 +31,6 @@ TEAM_QUERY = 'SELECT id, body FROM chat WHERE "teamId" = $1 ORDER BY "updatedAt"
 WORKLOAD = "\n".join([TEAM_QUERY + ";"] * 50 + ['SELECT id FROM chat ORDER BY "updatedAt" DESC LIMIT 20;'] * 5)
 
 
-def _execution_ms(conn: psycopg.Connection, team: int) -> float:
-    sql = TEAM_QUERY.replace("$1", str(team))
-    best = float("inf")
-    for _ in range(3):
-        plan = conn.execute(f"EXPLAIN (ANALYZE, FORMAT JSON) {sql}").fetchone()[0]  # type: ignore[index]
-        best = min(best, float(plan[0]["Execution Time"]))
-    return best
-
-
 def test_the_filter_leads_and_the_built_index_is_faster(fresh_db, tmp_path):
     """One index allowed: the sort-column index serves both statements under the planner's
     even-spread estimate, but only the filter-leading one serves the team page for real."""
@@ -55,10 +47,10 @@ def test_the_filter_leads_and_the_built_index_is_faster(fresh_db, tmp_path):
     with psycopg.connect(fresh_db, autocommit=True) as conn:
         conn.execute('CREATE INDEX chat_updated ON chat ("updatedAt" DESC)')
         conn.execute("ANALYZE chat")
-        trap = _execution_ms(conn, 299)
+        trap = execution_ms(conn, TEAM_QUERY.replace("$1", "299"))
         conn.execute(team.ddl)
         conn.execute("ANALYZE chat")
-        fixed = _execution_ms(conn, 299)
+        fixed = execution_ms(conn, TEAM_QUERY.replace("$1", "299"))
     assert fixed * 10 < trap, (fixed, trap)
 
 
