@@ -17,7 +17,33 @@ def read_clauses(view: ScopeView) -> None:
     limit = limit_value(view.limit)
     for src in view.tables.values():
         src.access.limit = limit
+    _min_max(view)
     _columns_read(view)
+
+
+def _min_max(view: ScopeView) -> None:
+    """MIN and MAX of one column of the scope's one table, with no GROUP BY or ORDER BY: PostgreSQL
+    plans each as `ORDER BY col [DESC] LIMIT 1` where an index delivers that order after the
+    WHERE's equality columns (planagg.c), so the access asks for it: `max("createdAt") ... WHERE
+    "userId" = $1` is one step down ("userId", "createdAt"), where ("userId") reads every row of the
+    user. Not with any other aggregate, a window, FILTER or DISTINCT, which that plan does not take."""
+    if view.order is not None or view.group is not None or len(view.tables) != 1 or view.derived:
+        return
+    nodes = [n for node in view.read_nodes for n in node.walk()]
+    aggregates = [n for n in nodes if isinstance(n, exp.AggFunc)]
+    if not aggregates or any(isinstance(n, (exp.Window, exp.Filter)) for n in nodes):
+        return
+    wanted: set[tuple[str, bool]] = set()
+    for agg in aggregates:
+        arg = unparen(agg.this) if isinstance(agg, (exp.Max, exp.Min)) and not agg.args.get("expressions") else None
+        if not isinstance(arg, exp.Column) or local(arg, view) is None:
+            return
+        wanted.add((arg.name, isinstance(agg, exp.Max)))
+    columns = {column for column, _ in wanted}
+    if len(columns) == 1:
+        src = next(iter(view.tables.values()))
+        src.access.order_by = [SortKey(columns.pop(), all(is_max for _, is_max in wanted), None)]
+        src.access.limit = 1
 
 
 def _order(view: ScopeView) -> None:
