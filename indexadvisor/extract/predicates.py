@@ -87,6 +87,10 @@ class ConditionReader:
     def _in(self, cond: exp.In) -> None:
         src = local(cond.this, self.view)
         values = cond.expressions
+        row = unparen(cond.this)
+        if isinstance(row, exp.Tuple) and cond.args.get("query") is None:
+            self._row_in(row, values)
+            return
         if len(values) == 1 and isinstance(values[0], exp.Values):
             # IN (VALUES (1), (2)): a list of its rows' values (the 18 planner makes it = ANY)
             rows = values[0].expressions
@@ -107,6 +111,21 @@ class ConditionReader:
                 add(src.access, Predicate(name, PredKind.EQ, literal(values[0])))
             else:
                 add(src.access, Predicate(name, PredKind.IN, _in_list(values), values=len(values)))
+
+    def _row_in(self, row: exp.Tuple, rows: list[exp.Expr]) -> None:
+        """`(a, b) IN ((1, 2), (3, 4))` is `(a = 1 AND b = 2) OR (a = 3 AND b = 4)`, as PostgreSQL
+        reads it: each arm one search of a B-tree on (a, b), the arms ORed as bitmaps; one row is a
+        plain conjunction."""
+        arms = []
+        for r in (unparen(r) for r in rows):
+            if not isinstance(r, exp.Tuple) or len(r.expressions) != len(row.expressions):
+                return
+            arms.append(exp.and_(*(exp.EQ(this=c.copy(), expression=v.copy()) for c, v in zip(row.expressions, r.expressions))))
+        if len(arms) == 1:
+            for eq in conjuncts(arms[0]):
+                self.read(eq)
+        elif arms:
+            self.read(exp.or_(*arms))
 
     def _is(self, cond: exp.Is) -> None:
         if isinstance(cond.expression, exp.Null):  # IS TRUE / IS FALSE are not null tests
@@ -213,6 +232,10 @@ class ConditionReader:
 
     def _equality(self, left: exp.Expr, right: exp.Expr) -> None:
         left, right = unparen(uncast(left)), unparen(uncast(right))
+        if isinstance(left, exp.Tuple) and isinstance(right, exp.Tuple) and len(left.expressions) == len(right.expressions):
+            for a, b in zip(left.expressions, right.expressions):  # (a, b) = (1, 2) is a = 1 AND b = 2
+                self._equality(a, b)
+            return
         if isinstance(right, exp.Any):
             self._any(left, right)
             return
