@@ -134,6 +134,17 @@ def test_a_join_key_is_not_a_filter_the_early_stop_waits_for(fresh_db, tmp_path)
     assert report.recommendations == []
 
 
+# a job queue: 1% of the jobs queued, the newest; the rest done or failed
+JOB_SCHEMA = """
+CREATE EXTENSION IF NOT EXISTS hypopg;
+CREATE TABLE job (id bigserial PRIMARY KEY, status text NOT NULL, "runAt" timestamptz NOT NULL, payload text);
+INSERT INTO job (status, "runAt", payload)
+    SELECT CASE WHEN g > 198000 THEN 'queued' WHEN g % 100 = 0 THEN 'failed' ELSE 'done' END,
+           timestamptz '2026-01-01' + g * interval '1 minute', 'x'
+    FROM generate_series(1, 200000) g;
+"""
+
+
 def test_a_queue_poll_that_locks_its_rows_is_priced_past_its_early_stop(fresh_db, tmp_path):
     """`FOR UPDATE SKIP LOCKED` puts a LockRows node between the LIMIT and the scan; it passes rows
     up as it locks them, so the scan under it stops early as it would without it, and the early
@@ -141,18 +152,33 @@ def test_a_queue_poll_that_locks_its_rows_is_priced_past_its_early_stop(fresh_db
     pg_stat_statements (the status a parameter), the poll took `("runAt")`, priced as if the
     queued jobs came early in runAt's order."""
     with psycopg.connect(fresh_db, autocommit=True) as conn:
-        conn.execute("""
-            CREATE EXTENSION IF NOT EXISTS hypopg;
-            CREATE TABLE job (id bigserial PRIMARY KEY, status text NOT NULL, "runAt" timestamptz NOT NULL, payload text);
-            INSERT INTO job (status, "runAt", payload)
-                SELECT CASE WHEN g > 198000 THEN 'queued' WHEN g % 100 = 0 THEN 'failed' ELSE 'done' END,
-                       timestamptz '2026-01-01' + g * interval '1 minute', 'x'
-                FROM generate_series(1, 200000) g;
-        """)
+        conn.execute(JOB_SCHEMA)
         conn.execute("VACUUM ANALYZE job")
     poll = 'SELECT id, payload FROM job WHERE status = $1 AND "runAt" <= $2 ORDER BY "runAt" LIMIT $3 FOR UPDATE SKIP LOCKED'
     workload = tmp_path / "workload.sql"
     workload.write_text((poll + ";\n") * 20)
+
+    report = api.analyze([workload], dsn=fresh_db)
+
+    assert [r.columns[0] for r in report.recommendations] == ["status"], [r.ddl for r in report.recommendations]
+
+
+@pytest.mark.parametrize("claim", [
+    'UPDATE job SET status = $3 WHERE id IN (SELECT id FROM job WHERE status = $1 AND "runAt" <= $2 '
+    'ORDER BY "runAt" LIMIT 10 FOR UPDATE SKIP LOCKED) RETURNING id',
+    'WITH next AS (SELECT id FROM job WHERE status = $1 AND "runAt" <= $2 ORDER BY "runAt" LIMIT 10 '
+    "FOR UPDATE SKIP LOCKED) UPDATE job SET status = $3 FROM next WHERE job.id = next.id RETURNING job.id",
+])
+def test_a_queue_claim_whose_limit_is_below_the_top_is_priced_past_its_early_stop(fresh_db, tmp_path, claim):
+    """The claim of a job queue (pg-boss, graphile-worker and most hand-written ones) takes its
+    rows with a LIMIT in a subquery or a CTE under the UPDATE: that LIMIT runs once (under a hash
+    join's inner side too, built once), and its early stop hangs on the status filter as a
+    top-level one does."""
+    with psycopg.connect(fresh_db, autocommit=True) as conn:
+        conn.execute(JOB_SCHEMA)
+        conn.execute("VACUUM ANALYZE job")
+    workload = tmp_path / "workload.sql"
+    workload.write_text((claim + ";\n") * 20)
 
     report = api.analyze([workload], dsn=fresh_db)
 

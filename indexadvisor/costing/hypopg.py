@@ -75,8 +75,8 @@ class HypoIndex:
 class EarlyStop:
     """A LIMIT whose early stop hangs on a filter, as the plan shows it."""
 
-    limit_cost: float  # the planner's: the matching rows spread evenly, the scan stops early
-    input_cost: float  # the LIMIT's input run to the end: the matching rows come last
+    limit_cost: float  # the plan's, as the planner prices it: the matching rows spread evenly, the scan stops early
+    input_cost: float  # the plan's with the LIMIT's input run to the end: the matching rows come last
     relation: str | None  # the filtered scan's table (None: a join filters)
     index_cond: str  # that scan's index condition ("" for none): what is searched, not filtered
 
@@ -414,16 +414,36 @@ def _early_stop(top: dict[str, Any]) -> EarlyStop | None:
     """The LIMIT trap: the planner prices a LIMIT over a filtered scan as if the rows the filter
     keeps were spread evenly, so that the scan stops after limit / selectivity rows. Real rows
     cluster (one tenant's, one email's) and the scan can read its whole input. Returns what the
-    plan shows of it when a filter streams into the top LIMIT, else None (no LIMIT, a blocking
-    node between, or an index that searches every filter: its early stop is sure)."""
-    if top.get("Node Type") != "Limit" or not top.get("Plans"):
+    plan shows of it when a filter streams into a LIMIT of the part of the plan that runs once
+    (_first_limit), else None (no LIMIT, a blocking node between, or an index that searches every
+    filter: its early stop is sure). Its costs are the plan's, and the plan's with that LIMIT's
+    input read to the end."""
+    limit = _first_limit(top)
+    if limit is None:
         return None
-    child = top["Plans"][0]
+    child = limit["Plans"][0]
     filtered = _filtered_stream(child)
     if filtered is None:
         return None
     cond = " ".join(str(filtered.get(k, "")) for k in ("Index Cond", "Recheck Cond"))
-    return EarlyStop(float(top["Total Cost"]), float(child["Total Cost"]), filtered.get("Relation Name"), cond)
+    total = float(top["Total Cost"])
+    return EarlyStop(total, total + float(child["Total Cost"]) - float(limit["Total Cost"]), filtered.get("Relation Name"), cond)
+
+
+def _first_limit(node: dict[str, Any]) -> dict[str, Any] | None:
+    """The first LIMIT from the top among the nodes that run once: the statement's own, or one
+    under it (a queue's claim, `UPDATE ... WHERE id IN (SELECT id ... LIMIT 10 FOR UPDATE SKIP
+    LOCKED)`, or the same in a CTE); not in a SubPlan or on a nested loop's inner side, which run
+    once per row (a hash join's inner side is built once)."""
+    if node.get("Node Type") == "Limit" and node.get("Plans"):
+        return node
+    for child in node.get("Plans", []):
+        relation = child.get("Parent Relationship")
+        if relation == "SubPlan" or (relation == "Inner" and node.get("Node Type") == "Nested Loop"):
+            continue
+        if (found := _first_limit(child)) is not None:
+            return found
+    return None
 
 
 def _searched(column: str, index_cond: str) -> bool:
@@ -714,15 +734,18 @@ class PlannerCoster:
         """The plan's cost, with the LIMIT trap priced in (model.past_early_stop): between the
         LIMIT's cost and its input's, by the share of rows the filter keeps: the selectivity
         (pg_stats) of the statement's predicates on the filtered table that its index condition
-        does not search; unknown (a join filters), it is none."""
+        does not search; unknown (a join filters), it is none. Where the statement reads that
+        table more than once (a queue's claim: the UPDATE's target, and the subquery that picks its
+        rows), the reading whose filters keep the fewest rows: the plan does not say which it is."""
         early = plan.early_stop
         if early is None:
             return plan.cost
         kept = 0.0
         table = self.catalog.find(early.relation) if self.catalog is not None and early.relation else None
-        access = next((a for a in parsed.accesses if early.relation and a.table.name == early.relation), None)
-        if table is not None and access is not None:
-            kept = TableStats().combined_selectivity(table, [q for q in filters(access) if not _searched(q.column, early.index_cond)])
+        accesses = [a for a in parsed.accesses if early.relation and a.table.name == early.relation and a.kind != "insert"]
+        if table is not None and accesses:
+            kept = min(TableStats().combined_selectivity(table, [q for q in filters(a) if not _searched(q.column, early.index_cond)])
+                       for a in accesses)
         return past_early_stop(early.limit_cost, early.input_cost, kept)
 
     def _configuration(self, parsed: ParsedStatement, config: Iterable[Candidate]) -> tuple[list[tuple[Candidate, HypoIndex]], list[HypoIndex]]:
