@@ -88,5 +88,6 @@ def test_the_latest_row_of_a_key_is_one_step_down_an_index_that_orders_it(fresh_
 
     assert [r.columns for r in report.recommendations] == [["user_id", "created_at"]], [r.ddl for r in report.recommendations]
     [chosen] = report.recommendations
+    assert "delivers max(created_at)" in chosen.reason, chosen.reason
     covering, ordered = _ms_with_each(fresh_db, "(user_id) INCLUDE (created_at)", chosen.ddl, LATEST.format(HEAVY))
     assert ordered * 3 < covering, (ordered, covering)

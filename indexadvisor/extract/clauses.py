@@ -42,7 +42,8 @@ def _min_max(view: ScopeView) -> None:
     columns = {column for column, _ in wanted}
     if len(columns) == 1:
         src = next(iter(view.tables.values()))
-        src.access.order_by = [SortKey(columns.pop(), all(is_max for _, is_max in wanted), None)]
+        desc = all(is_max for _, is_max in wanted)
+        src.access.order_by = [SortKey(columns.pop(), desc, None, "/".join(sorted({"max" if m else "min" for _, m in wanted})))]
         src.access.limit = 1
 
 

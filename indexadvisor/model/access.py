@@ -53,6 +53,8 @@ class SortKey:
     column: str
     desc: bool = False
     nulls_first: bool | None = None
+    # "min" or "max" where the order is the one PostgreSQL reads a MIN/MAX in (extract/clauses.py)
+    aggregate: str | None = field(default=None, compare=False)
 
 
 @dataclass
