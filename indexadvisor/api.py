@@ -30,6 +30,7 @@ from indexadvisor.extract.patterns import (
     StatementParseError,
     UnsupportedStatement,
 )
+from indexadvisor.extract.representative import key_variants
 from indexadvisor.model import (
     Candidate,
     Catalog,
@@ -313,7 +314,17 @@ def extract(workload: Workload, catalog: Catalog) -> Extracted:
             continue
         rep.tables = sorted({str(a.table) for a in accesses})
         rep.notes.extend(notes)
-        out.parsed.append(ParsedStatement(st, accesses, notes))
+        parsed = ParsedStatement(st, accesses, notes)
+        for n, text in enumerate(key_variants(st, accesses, catalog), 1):
+            variant = replace(st, sql=text, fingerprint=f"{st.fingerprint}~{n}")
+            try:
+                parsed.variants.append(ParsedStatement(variant, *extractor.extract(variant)))
+            except (StatementParseError, UnsupportedStatement):
+                continue  # the first execution's text parsed: it stands alone
+        if parsed.variants:
+            rep.notes.append("costed at its first execution's keys and at the lightest and heaviest of its sampled ones "
+                             "(pg_stats: calls follow rows), the worst of them counted")
+        out.parsed.append(parsed)
     return out
 
 

@@ -91,3 +91,39 @@ def test_the_latest_row_of_a_key_is_one_step_down_an_index_that_orders_it(fresh_
     assert "delivers max(created_at)" in chosen.reason, chosen.reason
     covering, ordered = _ms_with_each(fresh_db, "(user_id) INCLUDE (created_at)", chosen.ddl, LATEST.format(HEAVY))
     assert ordered * 3 < covering, (ordered, covering)
+
+
+# users stored together (each user's chats in one run of pages), so that an index on user_id alone
+# reads a light user's few chats from one page: the planner prices it under the ordered index there
+CLUSTERED = """
+CREATE EXTENSION IF NOT EXISTS hypopg;
+CREATE TABLE chat (id bigserial PRIMARY KEY, user_id int NOT NULL, created_at timestamptz NOT NULL, title text, body text);
+INSERT INTO chat (user_id, created_at, title, body)
+    SELECT u, now() - (u * 7 + n) * interval '1 minute', 'chat ' || n, repeat('x', 300)
+    FROM generate_series(1, 30000) u, generate_series(1, 1 + u % 5) n;
+INSERT INTO chat (user_id, created_at, title, body)
+    SELECT 100000 + u, now() - n * interval '1 minute', 'chat ' || n, repeat('y', 300)
+    FROM generate_series(1, 5) u, generate_series(1, 3000) n;
+"""
+
+
+def test_a_shape_is_costed_at_its_heaviest_sampled_key_too(fresh_db, tmp_path):
+    """The first call of the page is a light user's: there the planner prices (user_id) under
+    (user_id, created_at DESC) (8 against 13: its correlation is taken whole for one key column,
+    at 0.75 for two). Half of the calls are the heavy users', where (user_id) reads and sorts
+    3,000 chats for ten (189 against 5). Costed at the lightest and the heaviest of its sampled
+    keys too (pg_stats' most common values), the worst counted, the ordered index wins."""
+    with psycopg.connect(fresh_db, autocommit=True) as conn:
+        conn.execute(CLUSTERED)
+        conn.execute("VACUUM ANALYZE chat")
+    workload = tmp_path / "workload.sql"
+    workload.write_text("\n".join([PAGE.format(u) + ";" for u in USERS] + [NEW_CHAT.format(u) + ";" for u in USERS[:20]]))
+
+    report = api.analyze([workload], dsn=fresh_db)
+
+    assert [r.columns[:2] for r in report.recommendations] == [["user_id", "created_at"]], [r.ddl for r in report.recommendations]
+    [page] = [s for s in report.statements if s.sql.startswith("SELECT")]
+    assert any("heaviest of its sampled" in n for n in page.notes), page.notes
+    [chosen] = report.recommendations
+    narrow, wide = _ms_with_each(fresh_db, "(user_id)", chosen.ddl, PAGE.format(HEAVY))
+    assert wide * 3 < narrow, (wide, narrow)

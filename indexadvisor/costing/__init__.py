@@ -7,7 +7,7 @@ Two costers implement one protocol, so that selection does not care which one it
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Protocol
 
 from indexadvisor.model import Candidate, ParsedStatement
@@ -84,3 +84,26 @@ def prefetch(coster: Coster, requests: Iterable[tuple[ParsedStatement, list[Cand
     method = getattr(coster, "prefetch", None)
     if method is not None:
         method(requests)
+
+
+def worst_over_keys(cost: Callable[[ParsedStatement], float | None], parsed: ParsedStatement) -> float | None:
+    """The statement's cost at its first execution's keys and at its variants' (the lightest and
+    heaviest sampled keys, extract/representative.py): the worst, as an index must serve the keys
+    that hold few rows and those that hold many. None where the first cannot be costed."""
+    first = cost(parsed)
+    if first is None:
+        return None
+    return max([first] + [c for c in (cost(v) for v in parsed.variants) if c is not None])
+
+
+def ideal_over_keys(ideal: Callable[[ParsedStatement], tuple[float | None, list[Candidate]]],
+                    parsed: ParsedStatement) -> tuple[float | None, list[Candidate]]:
+    """ideal() over the statement and its variants: the worst of their costs, and every candidate
+    one of their cheapest plans uses."""
+    cost, used = ideal(parsed)
+    for v in parsed.variants:
+        other, also = ideal(v)
+        if cost is not None and other is not None:
+            cost = max(cost, other)
+        used += [c for c in also if c not in used]
+    return cost, used

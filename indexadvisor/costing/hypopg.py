@@ -31,6 +31,7 @@ from psycopg.conninfo import make_conninfo
 from psycopg.types.json import set_json_loads
 
 from indexadvisor.candidates.serve import tested_columns, where_columns
+from indexadvisor.costing import ideal_over_keys, worst_over_keys
 from indexadvisor.costing.btree_size import entry_bytes
 from indexadvisor.costing.leading import lead_with
 from indexadvisor.costing.model import StatsModel, filters, past_early_stop
@@ -847,6 +848,9 @@ class PlannerCoster:
 
     def statement_cost(self, parsed: ParsedStatement, config: Iterable[Candidate]) -> float | None:
         config = list(config)
+        return worst_over_keys(lambda p: self._one_cost(p, config), parsed)
+
+    def _one_cost(self, parsed: ParsedStatement, config: list[Candidate]) -> float | None:
         plan = self.plan(parsed, config)
         return self._expression_corrected(self.robust(plan, parsed), plan, parsed, config) if plan else None
 
@@ -922,9 +926,12 @@ class PlannerCoster:
         """A statement offered more than CROWDED candidates is costed with their usable parts
         (usable_part); said before any of them is costed with it, in whatever order (prefetch)."""
         if len(candidates) > CROWDED:
-            self._crowded.add(parsed.statement.fingerprint)
+            self._crowded.update(p.statement.fingerprint for p in [parsed, *parsed.variants])
 
     def ideal(self, parsed: ParsedStatement, candidates: list[Candidate]) -> tuple[float | None, list[Candidate]]:
+        return ideal_over_keys(lambda p: self._one_ideal(p, candidates), parsed)
+
+    def _one_ideal(self, parsed: ParsedStatement, candidates: list[Candidate]) -> tuple[float | None, list[Candidate]]:
         """The statement's cost with every candidate available, and the ones its plans use: of
         the candidates whose usable part a plan uses, the narrowest (the planner's own choice
         between a smaller and a bigger index that serve the statement alike).
@@ -1001,7 +1008,7 @@ class PlannerCoster:
         for fp, why in self.refused.items():
             text = f"the planner refused it with some candidate indexes ({why}): those count for nothing here"
             out[fp] = f"{out[fp]}; {text}" if fp in out else text
-        return out
+        return {fp: text for fp, text in out.items() if "~" not in fp}  # a variant's notes are its statement's own
 
     @property
     def whatif_calls(self) -> int:

@@ -15,6 +15,7 @@ from indexadvisor.candidates import serve
 from indexadvisor.candidates.kinds.covering import index_only_possible
 from indexadvisor.candidates.requirements import Requirement, key_ref, requirement_for
 from indexadvisor.candidates.serve import match
+from indexadvisor.costing import ideal_over_keys, worst_over_keys
 from indexadvisor.costing.btree_size import EXPRESSION_WIDTH, btree_bytes
 from indexadvisor.costing.model import AccessCost, StatsModel, filters
 from indexadvisor.model import (
@@ -180,6 +181,9 @@ class StatsCoster:
 
     def statement_cost(self, parsed: ParsedStatement, config: Iterable[Candidate]) -> float | None:
         config = list(config)
+        return worst_over_keys(lambda p: self._one_cost(p, config), parsed)
+
+    def _one_cost(self, parsed: ParsedStatement, config: list[Candidate]) -> float | None:
         if config:
             self.costed += 1
         accesses = [a for a in parsed.accesses if a.kind != "insert"]
@@ -260,6 +264,9 @@ class StatsCoster:
             self._notes[fp] = "; ".join(texts)
 
     def ideal(self, parsed: ParsedStatement, candidates: list[Candidate]) -> tuple[float | None, list[Candidate]]:
+        return ideal_over_keys(lambda p: self._one_ideal(p, candidates), parsed)
+
+    def _one_ideal(self, parsed: ParsedStatement, candidates: list[Candidate]) -> tuple[float | None, list[Candidate]]:
         """The cost with every candidate available, and for each access the candidate that is its
         cheapest path (when one is, by at least min_gain over the existing indexes)."""
         used: list[Candidate] = []
@@ -275,7 +282,7 @@ class StatsCoster:
                     best, pick = cost.cost, c
             if pick is not None and pick not in used:
                 used.append(pick)
-        return self.statement_cost(parsed, candidates), used
+        return self._one_cost(parsed, candidates), used
 
     def sizes(self, candidates: list[Candidate]) -> None:
         """Nothing to batch: an offline size is a formula (see size)."""
@@ -287,7 +294,8 @@ class StatsCoster:
         return None  # the model costs every statement it is given
 
     def notes(self) -> dict[str, str]:
-        return dict(self._notes)  # nothing interrupts a formula; skip scans that serve a statement now
+        # nothing interrupts a formula; skip scans that serve a statement now (a variant's are its statement's own)
+        return {fp: text for fp, text in self._notes.items() if "~" not in fp}
 
     def early_stop(self, parsed: ParsedStatement) -> tuple[float, float] | None:
         return None  # the model gives a LIMIT no early stop through a filter (costing/model.py index_scan)

@@ -100,3 +100,6 @@ class ParsedStatement:
     statement: Statement
     accesses: list[TableAccess]
     notes: list[str] = field(default_factory=list)
+    # the same shape at the lightest and the heaviest of its sampled keys (pg_stats), where those
+    # hold other rows than its first execution's: costed beside it (costing.worst_over_keys)
+    variants: list[ParsedStatement] = field(default_factory=list)
