@@ -11,6 +11,7 @@ from indexadvisor.sources.fingerprint import (
     log_parameters,
     normalize,
     substitute,
+    with_literals,
 )
 from indexadvisor.sources.workload import SAMPLES, WorkloadBuilder, statement_kind
 
@@ -144,3 +145,9 @@ def test_fingerprint_is_fast():
         fingerprint(sql)
     per = (time.process_time() - start) / len(statements)
     assert per < 15e-6, f"{per * 1e6:.1f} us per statement"
+
+
+def test_with_literals_writes_other_values_in_place_of_the_statements_own():
+    sql = "SELECT * FROM t WHERE a = 'x' AND b = 42 -- note 7\nLIMIT 10"
+    assert with_literals(sql, ["'y'", "43", "20"]) == "SELECT * FROM t WHERE a = 'y' AND b = 43 -- note 7\nLIMIT 20"
+    assert with_literals(sql, ["'y'"]) is None  # another number of values: not this statement's

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from indexadvisor.model import Catalog, Predicate, PredKind, Statement, Table, TableAccess
 from indexadvisor.pg.selectivity import TableStats
-from indexadvisor.sources.fingerprint import literal_spans
+from indexadvisor.sources.fingerprint import with_literals
 
 
 def key_variants(st: Statement, accesses: list[TableAccess], catalog: Catalog) -> list[str]:
@@ -23,8 +23,7 @@ def key_variants(st: Statement, accesses: list[TableAccess], catalog: Catalog) -
     if len(st.samples) < 2:
         return []
     first = st.samples[0]
-    spans = literal_spans(st.sql)
-    if len(spans) != len(first):
+    if with_literals(st.sql, first) is None:
         return []
     keys = [(table, p, first.index(p.constant)) for table, p in _keys(accesses, catalog)
             if p.constant is not None and first.count(p.constant) == 1]
@@ -44,16 +43,7 @@ def key_variants(st: Statement, accesses: list[TableAccess], catalog: Catalog) -
     for sample in (min(samples, key=rows), max(samples, key=rows)):
         if rows(sample) != rows(first) and sample not in out:
             out.append(sample)
-    return [_written(st.sql, spans, sample) for sample in out]
-
-
-def _written(sql: str, spans: list[tuple[int, int]], values: tuple[str, ...]) -> str:
-    """The statement with its literals replaced by these, in text order."""
-    out, last = [], 0
-    for (start, end), value in zip(spans, values):
-        out += [sql[last:start], value]
-        last = end
-    return "".join(out) + sql[last:]
+    return [text for text in (with_literals(st.sql, sample) for sample in out) if text is not None]
 
 
 def _keys(accesses: list[TableAccess], catalog: Catalog) -> list[tuple[Table, Predicate]]:

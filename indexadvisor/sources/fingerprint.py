@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from indexadvisor.pg.lexing import LIST_LIMIT, bound_lists
 
@@ -134,6 +134,19 @@ def literals(sql: str, params: Mapping[int, str] | None = None) -> tuple[str, ..
 def literal_spans(sql: str) -> list[tuple[int, int]]:
     """Where each value of ``literals`` sits in ``sql`` (start, end)."""
     return [m.span() for m in _VALUES.finditer(sql) if m.group("c") is None]
+
+
+def with_literals(sql: str, values: Sequence[str]) -> str | None:
+    """The statement with its values (``literals``, in text order) replaced by these; None when
+    it holds another number of them."""
+    spans = literal_spans(sql)
+    if len(spans) != len(values):
+        return None
+    out, last = [], 0
+    for (start, end), value in zip(spans, values):
+        out += [sql[last:start], value]
+        last = end
+    return "".join(out) + sql[last:]
 
 
 def substitute(sql: str, params: Mapping[int, str]) -> str:
