@@ -42,6 +42,7 @@ from indexadvisor.model import (
     StatementReport,
     Table,
     Workload,
+    variant_fingerprint,
 )
 from indexadvisor.pg import session as db
 from indexadvisor.pg.sql import create_index_sql, create_partitioned_index_sql, index_name
@@ -316,7 +317,7 @@ def extract(workload: Workload, catalog: Catalog) -> Extracted:
         rep.notes.extend(notes)
         parsed = ParsedStatement(st, accesses, notes)
         for n, text in enumerate(key_variants(st, accesses, catalog), 1):
-            variant = replace(st, sql=text, fingerprint=f"{st.fingerprint}~{n}")
+            variant = replace(st, sql=text, fingerprint=variant_fingerprint(st.fingerprint, n))
             try:
                 parsed.variants.append(ParsedStatement(variant, *extractor.extract(variant)))
             except (StatementParseError, UnsupportedStatement):

@@ -37,7 +37,7 @@ from indexadvisor.costing.leading import lead_with
 from indexadvisor.costing.model import StatsModel, filters, past_early_stop
 from indexadvisor.costing.stats import index_bytes
 from indexadvisor.errors import DatabaseError
-from indexadvisor.model import Candidate, Catalog, IndexDef, ParsedStatement, PredKind, Table
+from indexadvisor.model import Candidate, Catalog, IndexDef, ParsedStatement, PredKind, Table, is_variant
 from indexadvisor.pg import session as db
 from indexadvisor.pg.exprtext import signature
 from indexadvisor.pg.lexing import bound_lists, typed_parameters
@@ -1008,7 +1008,7 @@ class PlannerCoster:
         for fp, why in self.refused.items():
             text = f"the planner refused it with some candidate indexes ({why}): those count for nothing here"
             out[fp] = f"{out[fp]}; {text}" if fp in out else text
-        return {fp: text for fp, text in out.items() if "~" not in fp}  # a variant's notes are its statement's own
+        return {fp: text for fp, text in out.items() if not is_variant(fp)}
 
     @property
     def whatif_calls(self) -> int:

@@ -27,6 +27,7 @@ from indexadvisor.model import (
     PredKind,
     Table,
     TableAccess,
+    is_variant,
 )
 from indexadvisor.pg.selectivity import BRIN_PAGES_PER_RANGE
 
@@ -295,7 +296,7 @@ class StatsCoster:
 
     def notes(self) -> dict[str, str]:
         # nothing interrupts a formula; skip scans that serve a statement now (a variant's are its statement's own)
-        return {fp: text for fp, text in self._notes.items() if "~" not in fp}
+        return {fp: text for fp, text in self._notes.items() if not is_variant(fp)}
 
     def early_stop(self, parsed: ParsedStatement) -> tuple[float, float] | None:
         return None  # the model gives a LIMIT no early stop through a filter (costing/model.py index_scan)

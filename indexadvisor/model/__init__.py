@@ -11,6 +11,8 @@ from indexadvisor.model.access import (
     PredKind,
     SortKey,
     TableAccess,
+    is_variant,
+    variant_fingerprint,
 )
 from indexadvisor.model.advice import (
     BudgetCurve,
@@ -57,6 +59,8 @@ __all__ = [
     "SortKey",
     "TableAccess",
     "ParsedStatement",
+    "is_variant",
+    "variant_fingerprint",
     "StatementCost",
     "Estimate",
     "Candidate",

@@ -95,6 +95,21 @@ class TableAccess:
         return seen
 
 
+_VARIANT = "~"  # no fingerprint of a statement holds it (sources/fingerprint.py: hex digits)
+
+
+def variant_fingerprint(fingerprint: str, n: int) -> str:
+    """The fingerprint of a statement's n-th variant (ParsedStatement.variants): the costers key
+    their caches by fingerprint, and a variant's answers are not its statement's."""
+    return f"{fingerprint}{_VARIANT}{n}"
+
+
+def is_variant(fingerprint: str) -> bool:
+    """Whether the fingerprint is a variant's (variant_fingerprint): what a coster says of it, it
+    says of the statement itself."""
+    return _VARIANT in fingerprint
+
+
 @dataclass
 class ParsedStatement:
     statement: Statement
