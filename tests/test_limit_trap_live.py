@@ -183,3 +183,44 @@ def test_a_queue_claim_whose_limit_is_below_the_top_is_priced_past_its_early_sto
     report = api.analyze([workload], dsn=fresh_db)
 
     assert [r.columns[0] for r in report.recommendations] == ["status"], [r.ddl for r in report.recommendations]
+
+
+TASK_SCHEMA = """
+CREATE EXTENSION IF NOT EXISTS hypopg;
+CREATE TABLE task (id bigserial PRIMARY KEY, tenant_id int NOT NULL, status text NOT NULL, due_on date NOT NULL,
+                   deleted boolean NOT NULL, title text NOT NULL);
+-- 2,000 tenants, power law (tenant 1 holds the most), 8% of tasks open, 2% deleted
+SELECT setseed(0.3);
+INSERT INTO task (tenant_id, status, due_on, deleted, title)
+    SELECT 1 + floor(2000 * power(random(), 3))::int,
+           CASE WHEN random() < 0.05 THEN 'todo' WHEN random() < 0.03 THEN 'in_progress' ELSE 'done' END,
+           date '2023-01-01' + (random() * 900)::int, random() < 0.02, repeat('t', 30)
+    FROM generate_series(1, 400000);
+"""
+
+
+def test_what_a_partial_index_where_implies_is_no_filter_the_early_stop_waits_for(fresh_db, tmp_path):
+    """A tenant's overdue open tasks over `(tenant_id, due_on) WHERE status IN ('todo',
+    'in_progress')`: every row the index holds passes the status test, and the planner drops it
+    from the scan's filter, so the LIMIT waits only on `NOT deleted` (98% of rows) and stops early.
+    Counted as a filter that keeps 8% of rows, it priced the index at the heaviest tenant at 7.5
+    times its plan once built, and a sort-column index won in the SaaS benchmark."""
+    with psycopg.connect(fresh_db, autocommit=True) as conn:
+        conn.execute(TASK_SCHEMA)
+        conn.execute("VACUUM ANALYZE task")
+    overdue = ("SELECT id, title, due_on FROM task WHERE tenant_id = {} AND status IN ('todo', 'in_progress') "
+               "AND due_on < '2025-01-01' AND NOT deleted ORDER BY due_on LIMIT 100")
+    workload = tmp_path / "workload.sql"
+    workload.write_text("".join(overdue.format(t) + ";\n" for t in [1, 2, 1, 3, 1, 2] * 5))
+
+    report = api.analyze([workload], dsn=fresh_db)
+
+    assert report.costing == "planner"
+    [index] = report.recommendations
+    assert (index.columns, index.where) == (["tenant_id", "due_on"], "status IN ('todo', 'in_progress')"), index.ddl
+    [statement] = [s for s in report.statements if s.cost_after is not None]
+    with psycopg.connect(fresh_db, autocommit=True) as conn:
+        conn.execute(index.ddl)
+        conn.execute("ANALYZE task")
+        built = conn.execute("EXPLAIN (FORMAT JSON) " + overdue.format(1)).fetchone()[0][0]["Plan"]["Total Cost"]
+    assert statement.cost_after < 2 * built, (statement.cost_after, built)

@@ -37,9 +37,9 @@ from indexadvisor.costing.leading import lead_with
 from indexadvisor.costing.model import StatsModel, filters, past_early_stop
 from indexadvisor.costing.stats import index_bytes
 from indexadvisor.errors import DatabaseError
-from indexadvisor.model import Candidate, Catalog, IndexDef, ParsedStatement, PredKind, Table, is_variant
+from indexadvisor.model import Candidate, Catalog, IndexDef, ParsedStatement, Predicate, PredKind, Table, is_variant
 from indexadvisor.pg import session as db
-from indexadvisor.pg.exprtext import signature
+from indexadvisor.pg.exprtext import column_names, signature
 from indexadvisor.pg.lexing import bound_lists, typed_parameters
 from indexadvisor.pg.selectivity import DEFAULT_EQ_SEL, TableStats, sampled_eq_selectivity
 from indexadvisor.pg.sql import create_index_sql, qualified, quote_ident
@@ -80,6 +80,7 @@ class EarlyStop:
     input_cost: float  # the plan's with the LIMIT's input run to the end: the matching rows come last
     relation: str | None  # the filtered scan's table (None: a join filters)
     index_cond: str  # that scan's index condition ("" for none): what is searched, not filtered
+    filter: str  # that scan's filter: what rejects rows (not what a partial index's WHERE implies)
 
 
 @dataclass
@@ -428,7 +429,8 @@ def _early_stop(top: dict[str, Any]) -> EarlyStop | None:
         return None
     cond = " ".join(str(filtered.get(k, "")) for k in ("Index Cond", "Recheck Cond"))
     total = float(top["Total Cost"])
-    return EarlyStop(total, total + float(child["Total Cost"]) - float(limit["Total Cost"]), filtered.get("Relation Name"), cond)
+    return EarlyStop(total, total + float(child["Total Cost"]) - float(limit["Total Cost"]), filtered.get("Relation Name"), cond,
+                     str(filtered.get("Filter", "")))
 
 
 def _first_limit(node: dict[str, Any]) -> dict[str, Any] | None:
@@ -450,6 +452,15 @@ def _first_limit(node: dict[str, Any]) -> dict[str, Any] | None:
 def _searched(column: str, index_cond: str) -> bool:
     """Whether an index condition (as EXPLAIN prints it) searches the column."""
     return bool(index_cond) and re.search(r'(?<![\w"])"?' + re.escape(column) + r'"?(?![\w"])', index_cond) is not None
+
+
+def _rejects(predicate: Predicate, early: EarlyStop) -> bool:
+    """Whether the predicate turns rows away in the stream the LIMIT waits on: its columns are in
+    the scan's filter and the index condition does not search it. A partial index's WHERE implies
+    some of the statement's predicates (`status IN ('todo', 'in_progress')`); the planner drops
+    those from the filter, and every row the index holds passes them."""
+    columns = column_names(predicate.expression) if predicate.expression else {predicate.column}
+    return not _searched(predicate.column, early.index_cond) and any(_searched(c, early.filter) for c in columns)
 
 
 def _filtered_stream(node: dict[str, Any]) -> dict[str, Any] | None:
@@ -734,8 +745,8 @@ class PlannerCoster:
     def robust(self, plan: Plan, parsed: ParsedStatement) -> float:
         """The plan's cost, with the LIMIT trap priced in (model.past_early_stop): between the
         LIMIT's cost and its input's, by the share of rows the filter keeps: the selectivity
-        (pg_stats) of the statement's predicates on the filtered table that its index condition
-        does not search; unknown (a join filters), it is none. Where the statement reads that
+        (pg_stats) of the statement's predicates on the filtered table that the scan's filter
+        checks (_rejects); unknown (a join filters), it is none. Where the statement reads that
         table more than once (a queue's claim: the UPDATE's target, and the subquery that picks its
         rows), the reading whose filters keep the fewest rows: the plan does not say which it is."""
         early = plan.early_stop
@@ -745,8 +756,7 @@ class PlannerCoster:
         table = self.catalog.find(early.relation) if self.catalog is not None and early.relation else None
         accesses = [a for a in parsed.accesses if early.relation and a.table.name == early.relation and a.kind != "insert"]
         if table is not None and accesses:
-            kept = min(TableStats().combined_selectivity(table, [q for q in filters(a) if not _searched(q.column, early.index_cond)])
-                       for a in accesses)
+            kept = min(TableStats().combined_selectivity(table, [q for q in filters(a) if _rejects(q, early)]) for a in accesses)
         return past_early_stop(early.limit_cost, early.input_cost, kept)
 
     def _configuration(self, parsed: ParsedStatement, config: Iterable[Candidate]) -> tuple[list[tuple[Candidate, HypoIndex]], list[HypoIndex]]:
