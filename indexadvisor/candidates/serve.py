@@ -327,10 +327,8 @@ def _implies(have: Predicate, need: Predicate) -> bool:
     if need.kind == PredKind.EQ:
         return have.kind == PredKind.EQ and have.constant.lower() == need.constant.lower()
     if need.kind == PredKind.IN:
-        allowed = {v.strip().lower() for v in need.constant.split(",")}
-        if have.kind == PredKind.EQ:
-            return have.constant.lower() in allowed
-        return have.kind == PredKind.IN and {v.strip().lower() for v in have.constant.split(",")} <= allowed
+        allowed = {v.lower() for v in need.literals()}
+        return have.kind in (PredKind.EQ, PredKind.IN) and {v.lower() for v in have.literals()} <= allowed
     return False
 
 

@@ -47,6 +47,26 @@ class Predicate:
     # RANGE: which side it bounds (True: from above, `col < x`; False: from below; None: not known)
     upper: bool | None = None
 
+    def literals(self) -> list[str]:
+        """The literals it tests, as SQL text: each of an IN list's ("'a', 'b'" holds two), else
+        its constant; none for a parameter or an expression."""
+        if self.constant is None:
+            return []
+        if self.kind != PredKind.IN:
+            return [self.constant]
+        out, current, quoted = [], "", False
+        for ch in self.constant:
+            if ch == "'":
+                quoted = not quoted
+            if ch == "," and not quoted:
+                out.append(current.strip())
+                current = ""
+                continue
+            current += ch
+        if current.strip():
+            out.append(current.strip())
+        return out
+
 
 @dataclass(frozen=True)
 class SortKey:

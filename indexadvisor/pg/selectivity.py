@@ -78,8 +78,9 @@ class TableStats:
             return self._assumed(column, pred)
         if pred.kind in (PredKind.EQ, PredKind.JOIN):
             return self.eq_selectivity(stats, n, pred.constant)
-        if pred.kind == PredKind.IN:
-            return min(1.0, self.eq_selectivity(stats, n, None) * max(pred.values, 1))
+        if pred.kind == PredKind.IN:  # each value's share, as the planner sums them (scalararraysel)
+            values: list[str | None] = list(pred.literals()) or [None] * max(pred.values, 1)
+            return min(1.0, sum(self.eq_selectivity(stats, n, v) for v in values))
         if pred.kind == PredKind.IS_NULL:
             return stats.null_frac
         if pred.kind == PredKind.IS_NOT_NULL:

@@ -67,22 +67,6 @@ _KINDS = (PredKind.EQ, PredKind.IN, PredKind.IS_NULL, PredKind.IS_NOT_NULL)
 KIND = "partial"
 
 
-def _values(constant: str) -> list[str]:
-    """The literals of an IN list's constant text ("'a', 'b'")."""
-    out, current, quoted = [], "", False
-    for ch in constant:
-        if ch == "'":
-            quoted = not quoted
-        if ch == "," and not quoted:
-            out.append(current.strip())
-            current = ""
-            continue
-        current += ch
-    if current.strip():
-        out.append(current.strip())
-    return out
-
-
 @functools.lru_cache(maxsize=256)
 def _literals(sql: str) -> tuple[str, ...]:
     """The statement's literals in text order, read once per statement (not once per predicate)."""
@@ -112,7 +96,7 @@ def fixed(pred: Predicate, statement: Statement) -> bool:
     positions: dict[str, list[int]] = {}  # each literal's places in the text, read once (long IN lists)
     for i, t in enumerate(texts):
         positions.setdefault(t, []).append(i)
-    for value in _values(pred.constant) if pred.kind == PredKind.IN else [pred.constant]:
+    for value in pred.literals():
         places = positions.get(value)
         if not places or any(statement.constants[i] != value for i in places):
             return False
@@ -131,7 +115,7 @@ def why_constant(pred: Predicate, statement: Statement, table: Table | None, sha
         return None
     if pred.kind in (PredKind.ROW_COMPARE, PredKind.IS_NULL, PredKind.IS_NOT_NULL) or is_boolean(pred):
         return "part of the statement's shape"
-    mine = set(_values(pred.constant or ""))
+    mine = set(pred.literals())
     others = [c for c, text in zip(statement.constants or [], _literals(statement.sql)) if text not in mine]
     if constant_evidence(statement.calls, others):
         varied = " while its other values varied" if others else ""
@@ -173,9 +157,7 @@ def fraction(pred: Predicate, table: Table | None) -> float | None:
     distinct = stats.n_distinct if stats.n_distinct >= 0 else -stats.n_distinct * (table.row_estimate or 0)
     if not T.is_bool(column.type) and not (0 < distinct <= PARTIAL_MAX_DISTINCT):
         return None  # not a flag or a status: a constant of it is an id, not a subset worth an index
-    model = TableStats()
-    values = _values(pred.constant or "") if pred.kind == PredKind.IN else [pred.constant]
-    return min(1.0, sum(model.eq_selectivity(stats, model.rows(table), v) for v in values))
+    return TableStats().selectivity(table, pred)
 
 
 def where_text(preds: list[Predicate]) -> str:
@@ -230,7 +212,7 @@ def evidence(pred: Predicate, share: float, why: str) -> str:
         source, constant = "pg_stats.null_frac", "the null test"
     else:
         source = "pg_stats most_common_freqs"
-        many = pred.kind == PredKind.IN and len(_values(pred.constant or "")) > 1
+        many = len(pred.literals()) > 1
         constant = "a boolean" if is_boolean(pred) else f"the literal{'s' if many else ''} {pred.constant}, {why}"
     return f"{where_text([pred])} is {constant}, not a parameter, and selects {share:.1%} of the rows ({source})"
 
