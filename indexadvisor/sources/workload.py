@@ -283,7 +283,7 @@ def _constant_parameters(st: Statement, executions: int) -> str:
         return st.sql
     rows = {int(n) for n in _ROW_COUNT_PARAM.findall(st.sql)}
     fixed = {int(t[1:]): v for t, v in zip(texts, st.constants)  # (not NULL, not a value the log cut short)
-             if v is not None and t.startswith("$") and t[1:].isdigit() and int(t[1:]) not in rows
+             if v is not None and is_parameter(t) and int(t[1:]) not in rows
              and v.startswith("'") and v.endswith("'")
              and constant_evidence(executions, [c for other, c in zip(texts, st.constants) if other != t])}
     return substitute(st.sql, fixed) if fixed else st.sql
@@ -292,7 +292,13 @@ def _constant_parameters(st: Statement, executions: int) -> str:
 def constant_evidence(executions: int, others: list[str | None]) -> bool:
     """Whether a value the same in all `executions` is the application's constant rather than one
     value of a parameter captured a few times: seen in CONSTANT_MIN_EXECUTIONS executions while
-    the statement's `others` values (None: one that changed) varied, or it has none (one call
-    repeated tells a constant from nothing). The one rule for literals (candidates/kinds/partial.py)
+    the statement's `others` values (None: one that changed; a `$n` parameter) varied, or it has
+    none (one call repeated tells a constant from nothing). The one rule for literals (candidates/kinds/partial.py)
     and for logged parameters (_constant_parameters)."""
-    return executions >= CONSTANT_MIN_EXECUTIONS and (not others or any(v is None for v in others))
+    return executions >= CONSTANT_MIN_EXECUTIONS and (not others or any(v is None or is_parameter(v) for v in others))
+
+
+def is_parameter(text: str) -> bool:
+    """Whether a value's text is a `$n` parameter: bound at each call, a value that varies (an
+    application that binds the others and writes this one in has it as a constant)."""
+    return text.startswith("$") and text[1:].isdigit()
