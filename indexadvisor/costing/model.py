@@ -62,7 +62,7 @@ class StatsModel(TableStats):
 
     def index_scan(self, table: Table | None, access: TableAccess, req: Requirement, m: Match,
                    one_row: bool = False, key_columns: frozenset[str] = frozenset(),
-                   index_only: bool = False, entry_width: float = 0.0) -> AccessCost:
+                   index_only: bool = False, entry_width: float = 0.0, first_key: str | None = None) -> AccessCost:
         """Cost of an index scan using the matched leading keys; one_row for a unique lookup.
 
         Predicates on other key columns of the index are checked on the index entry,
@@ -71,6 +71,8 @@ class StatsModel(TableStats):
         pages that are not all-visible, and reads the leaf pages of its entries.
         A skip scan (m.skipped, PostgreSQL 18+) descends once per distinct value of the
         skipped leading keys (skip_descents), each descent a random read and its comparisons.
+        first_key: the index's first key column, whose pg_stats.correlation prices the heap fetches of
+        a scan in its order (_clustered_fetch_cost), as the planner's does.
         """
         n, pages = self.rows(table), self.pages(table)
         used = [p for p in access.predicates
@@ -92,6 +94,10 @@ class StatsModel(TableStats):
         heap = _heap_fetch_cost(fetched, pages)
         if m.range and req.range:
             heap = min(heap, self._clustered_fetch_cost(table, req.range, fetched, n, pages))
+        elif m.order and req.sort and first_key == req.sort[0].column:
+            # read in the order of the index's first column: where the rows are stored in that order
+            # (an insertion time), the heap pages come in order too, as the planner counts them
+            heap = min(heap, self._clustered_fetch_cost(table, first_key, fetched, n, pages))
         if index_only and self.all_visible(table) > 0:
             heap = heap * (1.0 - self.all_visible(table)) + math.ceil(scanned * (entry_width + 16) / 8192.0) * SEQ_PAGE_COST
         descents = self.skip_descents(table, m.skipped) if m.skipped else 1.0

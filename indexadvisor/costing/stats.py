@@ -143,7 +143,7 @@ class StatsCoster:
                 continue
             one = index.unique and not index.where and len(m.eq) == len(index.keys)
             cost = self.model.index_scan(table, access, req, m, one_row=one, key_columns=key_columns(index.keys),
-                                         index_only=only, entry_width=width)
+                                         index_only=only, entry_width=width, first_key=index.keys[0].column)
             if best is None or cost.cost < best.cost:
                 best = cost
                 self._skipped = m.skipped
