@@ -169,3 +169,22 @@ def test_a_scan_in_the_order_rows_are_stored_in_reads_their_pages_in_order():
         return found.cost
 
     assert cost(0.99) * 10 < cost(0.0)
+
+
+def test_a_cte_under_the_limit_is_not_its_input():
+    """EXPLAIN lists a CTE's plan among the children of the node that reads it, first: `WITH
+    ws_wh AS (...) SELECT ... ORDER BY ... LIMIT 100` hangs it on the LIMIT, ahead of the sort
+    that is the LIMIT's input. Read as the input, the CTE's join filter made an early stop whose
+    cost 'read to the end' was the CTE's, below the plan's (TPC-DS q95: 44,284 for a plan of
+    116,321), and the statement's cost was taken at that."""
+    from indexadvisor.costing.hypopg import _plan
+
+    cte = {"Node Type": "Hash Join", "Parent Relationship": "InitPlan", "Subplan Name": "CTE ws_wh",
+           "Total Cost": 30_000.0, "Plan Rows": 1_000, "Join Filter": "(ws1.wh <> ws2.wh)", "Plans": []}
+    sort = {"Node Type": "Sort", "Parent Relationship": "Outer", "Total Cost": 116_320.7, "Plan Rows": 1,
+            "Plans": [{"Node Type": "Seq Scan", "Parent Relationship": "Outer", "Relation Name": "web_sales",
+                       "Total Cost": 100_000.0, "Plan Rows": 5_000, "Filter": "(x > 1)"}]}
+    top = {"Node Type": "Limit", "Total Cost": 116_320.7, "Plan Rows": 1, "Plans": [cte, sort]}
+    plan, _ = _plan([{"QUERY PLAN": [{"Plan": top}]}])
+    assert plan.cost == 116_320.7
+    assert plan.early_stop is None  # a sort reads all of its input before the LIMIT takes a row

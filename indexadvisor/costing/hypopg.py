@@ -399,8 +399,9 @@ def _plan(rows: list[dict[str, Any]]) -> tuple[Plan, set[str]]:
 
     walk(top, 0)
     rows_out = float(top.get("Plan Rows", 0))
-    if top.get("Node Type") == "ModifyTable" and top.get("Plans"):
-        rows_out = float(top["Plans"][0].get("Plan Rows", 0))
+    written = _input(top) if top.get("Node Type") == "ModifyTable" else None
+    if written is not None:
+        rows_out = float(written.get("Plan Rows", 0))
     scan_rows = {t: r[0] for t, r in scans.items() if len(r) == 1}
     return Plan(float(top["Total Cost"]), rows_out, set(), scan_rows, _early_stop(top)), used
 
@@ -423,7 +424,9 @@ def _early_stop(top: dict[str, Any]) -> EarlyStop | None:
     limit = _first_limit(top)
     if limit is None:
         return None
-    child = limit["Plans"][0]
+    child = _input(limit)
+    if child is None:
+        return None
     filtered = _filtered_stream(child)
     if filtered is None:
         return None
@@ -431,6 +434,13 @@ def _early_stop(top: dict[str, Any]) -> EarlyStop | None:
     total = float(top["Total Cost"])
     return EarlyStop(total, total + float(child["Total Cost"]) - float(limit["Total Cost"]), filtered.get("Relation Name"), cond,
                      str(filtered.get("Filter", "")))
+
+
+def _input(node: dict[str, Any]) -> dict[str, Any] | None:
+    """A node's input: its first child that is not a CTE, an InitPlan or a SubPlan, which EXPLAIN
+    lists among its children too (first: `WITH x AS (...) SELECT ... LIMIT 100` hangs the CTE's
+    plan on the LIMIT)."""
+    return next((c for c in node.get("Plans", []) if c.get("Parent Relationship") not in ("InitPlan", "SubPlan")), None)
 
 
 def _first_limit(node: dict[str, Any]) -> dict[str, Any] | None:
