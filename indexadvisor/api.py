@@ -246,14 +246,18 @@ def advise(workload: Workload, catalog: Catalog, catalog_errors: Sequence[Source
     audit = _health.audit(catalog, extracted.parsed or None, recommendations)  # health/: no advice it would undo
     recommendations = audit.apply(extracted.reports)
     costing = "planner" if whatif is not None else ("statistics" if catalog.has_stats else "rules")
+    # a statement the server refused to plan (invalid for it, a table or column it lacks) is an
+    # input error with its place, as one sqlglot cannot parse is, not an analysed statement
+    refused = [SourceError(st.source, st.line, f"cannot explain statement: {advice.failed[st.fingerprint]}")
+               for st in workload.statements if st.fingerprint in advice.failed]
     return Report(
         recommendations=recommendations,
         findings=list(workload.findings) + audit.findings,
         statements=list(extracted.reports.values()),
         seen=workload.seen,
-        analysed=len(extracted.parsed),
-        skipped=extracted.skipped,
-        errors=list(catalog_errors) + list(workload.errors) + extracted.errors,
+        analysed=len(extracted.parsed) - len(refused),
+        skipped=extracted.skipped + len(refused),
+        errors=list(catalog_errors) + list(workload.errors) + extracted.errors + refused,
         catalog_source=catalog.source,
         costing=costing,
         notes=_report_notes(workload, catalog, recommendations, costing) + audit.notes,

@@ -208,6 +208,11 @@ def test_unexplainable_statement_is_reported_with_its_reason(fresh_db, tmp_path)
     bad = next(s for s in report.statements if "no_such_column" in s.sql)
     assert any("could not explain" in n and "no_such_column" in n for n in bad.notes)
     assert report.recommendations
+    # an input error with its place, as a statement that cannot be parsed is; not counted as analysed
+    [error] = report.errors
+    assert (error.line, error.message.startswith("cannot explain statement:"), "no_such_column" in error.message) == (3, True, True)
+    assert (report.analysed, report.skipped) == (1, 1)
+    assert not bad.served_by_existing
 
 
 @pytest.mark.hypopg

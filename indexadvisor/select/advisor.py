@@ -56,6 +56,10 @@ def _advise(catalog: Catalog, parsed: list[ParsedStatement], coster: Coster, ran
     kinds = KindAdvisor(catalog, options.kinds, options.max_width, parsed, model, coster, planner)
     pool = build_pool(catalog, parsed, options, model, kinds, rank, planner)
     problem = _problem(catalog, options, coster, model, kinds, parsed, pool)
+    failed = {fp: coster.failure(fp) or "unknown reason" for fp, tables in problem.tables_of.items()
+              if tables and fp not in problem.base}
+    for fp in failed:  # never planned: no existing index can be said to serve it
+        pool.served.pop(fp, None)
     best = bitmap_or.complete(problem, best_set(problem), rank, pool.notes)  # ORs: one index per arm
     results = leave_one_out(problem, best.results, best.chosen, best.final)
     best = _proposed(problem, best, results)
@@ -64,6 +68,7 @@ def _advise(catalog: Catalog, parsed: list[ParsedStatement], coster: Coster, ran
         costs={fp: (problem.base[fp], best.final[fp]) for fp in problem.base},
         workload_before=problem.workload_cost(problem.base),
         workload_after=problem.workload_cost(best.final),
+        failed=failed,
     )
     gin.choose(problem, advice, kinds.gin_pool, rank)  # GIN: priced by rules, not by HypoPG
     for fp, text in coster.notes().items():

@@ -32,6 +32,7 @@ class Advice:
     workload_before: float = 0.0
     workload_after: float = 0.0
     curve: BudgetCurve | None = None  # what each budget buys (curve.py)
+    failed: dict[str, str] = field(default_factory=dict)  # fingerprint -> why the planner refused it (never costed)
 
 
 @dataclass
