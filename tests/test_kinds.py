@@ -136,3 +136,22 @@ def test_fixed_constant_needs_the_same_literal_in_every_execution():
     assert partial.fixed(Predicate("flag", PredKind.EQ, "FALSE"), Statement("f", sql, "s", 1))  # booleans are shape
     assert partial.where_text([Predicate("isDeleted", PredKind.EQ, "FALSE")]) == 'NOT "isDeleted"'
     assert partial.where_text([Predicate("s", PredKind.IN, "'a', 'b'", 2)]) == "s IN ('a', 'b')"
+
+
+def test_a_merged_covering_index_borrows_no_reason_naming_columns_it_lacks():
+    """Two covering candidates on the same key, made for different statements: a merged or grown
+    index without a reason of its own takes one from a candidate of its own statements whose
+    INCLUDE columns it holds, never the other's (TPC-DS q28's index read 'INCLUDE
+    (ss_ext_list_price): the statement reads only this column', a column q9's candidate had)."""
+    from indexadvisor.candidates.pool import KindAdvisor
+    from indexadvisor.costing.model import StatsModel
+    from indexadvisor.model import Candidate, Catalog, IndexKey
+
+    advisor = KindAdvisor(Catalog(source="ddl"), frozenset(), 5, [], StatsModel(), None, True)  # type: ignore[arg-type]
+    q9 = Candidate("public", "sales", [IndexKey("qty")], ["list_price"], statements=["q9"], kind="covering", why="q9's reason")
+    q28 = Candidate("public", "sales", [IndexKey("qty")], ["net_profit"], statements=["q28"], kind="covering", why="q28's reason")
+    advisor._made.extend([q9, q28])
+    merged = Candidate("public", "sales", [IndexKey("qty")], ["net_profit", "coupon_amt"], statements=["q28"])
+    assert advisor.why_for(merged) == "q28's reason"
+    elsewhere = Candidate("public", "sales", [IndexKey("qty")], ["coupon_amt"], statements=["q28"])
+    assert advisor.why_for(elsewhere) == ""

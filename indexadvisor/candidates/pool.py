@@ -124,8 +124,10 @@ class KindAdvisor:
         """Why this kind: the candidate's own reason, or that of the candidate it was grown from."""
         if c.why or self.kind_of(c) == "btree":
             return c.why
+        # (never one whose INCLUDE columns it lacks, or made for other statements: its reason names them)
         same = [o for o in self._made if (o.schema, o.table, o.method, o.where) == (c.schema, c.table, c.method, c.where)
-                and o.keys == c.keys[:len(o.keys)] and self.kind_of(o) == self.kind_of(c)]
+                and o.keys == c.keys[:len(o.keys)] and self.kind_of(o) == self.kind_of(c)
+                and set(o.include) <= set(c.include) and set(o.statements) & set(c.statements)]
         # the same INCLUDE first; a covering index merged with another's INCLUDE columns keeps its reason
         for o in sorted(same, key=lambda o: (o.include != c.include, -len(o.keys))):
             if o.why:
