@@ -110,6 +110,23 @@ def test_a_grown_index_takes_a_searched_column_or_the_last_one_an_index_only_sca
     assert grown == []
 
 
+def test_a_partial_index_grows_no_key_its_where_pins():
+    """extensions(): every entry of `("runAt") WHERE status = 'queued'` holds the one status its
+    WHERE pins, so `("runAt", status) WHERE status = 'queued'` separates nothing more; grown anyway
+    (the queue's poll tests status), the chat app's local search took it over its parent."""
+    from indexadvisor.select.screen import extensions
+
+    catalog = Catalog(source="ddl")
+    catalog.add(Table("public", "job", {n: Column(n, t) for n, t in (
+        ("id", "bigint"), ("status", "text"), ("runAt", "timestamptz"), ("queue", "text"))}))
+    statement = Statement("fp", "SELECT id FROM job WHERE status = 'queued' AND \"runAt\" <= $1 AND queue = $2 "
+                                "ORDER BY \"runAt\" LIMIT 10", "w.sql", 1)
+    accesses, _ = Extractor(catalog).extract(statement)
+    parent = Candidate("public", "job", [IndexKey("runAt")], where="status = 'queued'")
+    got = extensions(parent, {"fp": (10.0, 1.0)}, [ParsedStatement(statement, accesses, [])], {parent.spec: []}, catalog, 3)
+    assert [[k.column for k in c.keys] for c in got] == [["runAt", "queue"]]
+
+
 def test_a_grown_key_can_complete_an_index_only_scan_of_select_star():
     """extensions(): `SELECT *` reads every column; an index that holds all but one grows it as a
     key even where the statement does not pin the keys before it (it then reads the index alone)."""

@@ -14,6 +14,7 @@ from indexadvisor.candidates.requirements import Requirement, key_ref
 from indexadvisor.candidates.serve import (
     copies_existing,
     could_serve,
+    pinned_columns,
     reads_within,
     served_requirement,
     tested_columns,
@@ -240,6 +241,7 @@ def extensions(c: Candidate, per: dict[str, tuple[float, float]], statements: li
     table = catalog.tables.get(f"{c.schema}.{c.table}")
     holds = {k.column for k in c.keys} | set(c.include)
     have = holds | {col for r in origins.get(c.spec, []) for col in r.optional}  # a key cannot repeat an INCLUDE column
+    have |= pinned_columns(c.where)  # every entry holds the one value its WHERE pins: as a key it separates nothing
     columns: list[str] = []
     for p in statements:
         for a in p.accesses:
