@@ -272,6 +272,30 @@ def test_a_chosen_index_is_described_by_what_it_does_for_the_statement_it_helps_
                                             "(deal_id, occurred_at DESC), which did not pay for its size or width")
 
 
+def test_an_index_is_not_described_by_a_requirement_the_statement_it_helps_most_did_not_make():
+    """(state) asked for by a lookup `WHERE state = $1`, chosen mostly for a report that only
+    groups by state (TPC-DS q35): 'equality on state' was the lookup's requirement, not what the
+    report does with the index; nothing is described from it, and used_for says what is done."""
+    from types import SimpleNamespace
+
+    from indexadvisor.candidates.requirements import Requirement
+    from indexadvisor.select.reasons import _described
+
+    catalog = Catalog(source="ddl")
+    catalog.add(Table("public", "address", {n: Column(n, t) for n, t in (("id", "bigint"), ("state", "text"))}))
+    parsed = []
+    for fp, sql in (("lookup", "SELECT id FROM address WHERE state = $1"),
+                    ("report", "SELECT state, count(*) FROM address GROUP BY state")):
+        accesses, _ = Extractor(catalog).extract(Statement(fp, sql, "w.sql", 1))
+        parsed.append(ParsedStatement(Statement(fp, sql, "w.sql", 1), accesses, []))
+    by_state = Candidate("public", "address", [IndexKey("state")], statements=["lookup"])
+    lookup = Requirement(["state"])
+    problem = SimpleNamespace(catalog=catalog, parsed=parsed, origins={by_state.spec: [lookup]})
+    assert _described(problem, by_state, "report") is None
+    assert _described(problem, by_state, "lookup") is lookup
+    assert used_for(by_state, parsed[1:]) == "GROUP BY on state, as the planner uses it for these statements"
+
+
 def test_a_run_starts_a_candidate_at_what_it_saved_next_to_the_same_indexes_before():
     """greedy._bounds: a candidate's gain next to exactly the indexes a run starts from is known from
     an earlier run (the per-byte order from none, after the benefit order evaluated it next to none)

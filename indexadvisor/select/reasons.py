@@ -50,9 +50,11 @@ def describe(problem: Problem, c: Candidate, per: dict[str, tuple[float, float]]
         _rows(problem, estimate, c)
     kind = problem.kinds.kind_of(c)
     why = problem.kinds.why_for(c)
-    keys = describe_keys(c, _described(problem, c, helps[0].fingerprint if helps else None)) if c.method == "btree" else ""
-    if not keys and not why and c.method == "btree":
-        keys = used_for(c, [p for p in problem.parsed if p.statement.fingerprint in per])
+    described = _described(problem, c, helps[0].fingerprint if helps else None) if c.method == "btree" else None
+    keys = describe_keys(c, described) if described is not None else ""
+    if not keys and (not why or described is None) and c.method == "btree":
+        helped = set(per) if described is not None else {helps[0].fingerprint}
+        keys = used_for(c, [p for p in problem.parsed if p.statement.fingerprint in helped])
     reason = f"{label(kind)}: " + "; ".join(part for part in (why, keys) if part)
     if len(helps) > 1:
         reason += f"; serves {len(helps)} statement shapes"
@@ -86,16 +88,18 @@ def describe_keys(c: Candidate, req: Requirement) -> str:
     return text
 
 
-def _described(problem: Problem, c: Candidate, fingerprint: str | None) -> Requirement:
+def _described(problem: Problem, c: Candidate, fingerprint: str | None) -> Requirement | None:
     """The requirement a chosen index is described by: the one of the statement it helps most,
     as ranked when it asked for an index (one of the candidate's origins) where it did; else as
-    that statement's access needs it; else the candidate's first origin. A candidate asked for by
+    that statement's access needs it; else the candidate's first origin where that statement asked
+    for it (or none helps), and None where it did not (used_for says what it does). A candidate asked for by
     one statement can be chosen for another: (occurred_at DESC), grown from a feed's ORDER BY,
     chosen for `DELETE ... WHERE occurred_at < $1`, is a range there, not an ORDER BY."""
     origins = problem.origins[c.spec]
     found = _helped(problem, c, fingerprint) if fingerprint else None
     if found is None:
-        return origins[0]
+        # another statement's requirement would describe what this one does not do with it
+        return origins[0] if fingerprint is None or fingerprint in c.statements else None
     req = found[1]
     same = [r for r in origins if (set(r.eq), r.sort, r.range, r.in_after_sort) == (set(req.eq), req.sort, req.range, req.in_after_sort)]
     return same[0] if same else req
