@@ -110,7 +110,8 @@ def include_for(access: TableAccess, statement: Statement, table: Table | None, 
         return [], "", (f"no covering index yet: {label} would make this an index-only scan, but only {visible:.0%} of "
                         f"the pages of {table.name} are all-visible ({evidence}), so it would still visit the heap for most "
                         f"rows; once VACUUM (or autovacuum) has caught up, analyse again")
-    why = (f"{label}: the statement ({statement.calls:,} call{'s' if statement.calls != 1 else ''}, {share:.0%} of the workload) reads only "
+    at = f" at {statement.location}" if statement.line else ""  # the index may serve more: say which one this is
+    why = (f"{label}: the statement{at} ({statement.calls:,} call{'s' if statement.calls != 1 else ''}, {share:.0%} of the workload) reads only "
            f"{'this column' if len(extra) == 1 else 'these columns'} beyond the key, so it can run as an index-only "
            f"scan; narrow ({', '.join(widths)} on average, pg_stats); {visible:.0%} of the pages of {table.name} are "
            f"all-visible ({evidence}), so the scan rarely visits the heap")
