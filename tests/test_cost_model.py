@@ -188,3 +188,20 @@ def test_a_cte_under_the_limit_is_not_its_input():
     plan, _ = _plan([{"QUERY PLAN": [{"Plan": top}]}])
     assert plan.cost == 116_320.7
     assert plan.early_stop is None  # a sort reads all of its input before the LIMIT takes a row
+
+
+def test_what_the_scan_s_filter_checks_delays_the_early_stop():
+    """hypopg._rejects: a predicate delays a LIMIT's early stop where the filtered scan's Filter
+    checks it and its index condition does not search it (a partial index's WHERE implies some:
+    the planner drops those from the filter); an expression's columns are read from its text, and
+    one whose text does not parse counts by its canonical column."""
+    from indexadvisor.costing.hypopg import EarlyStop, _rejects
+
+    early = EarlyStop(10.0, 100.0, "task", '("tenantId" = 7)', '(NOT "isDeleted")')
+    assert _rejects(Predicate("isDeleted", PredKind.EQ, "false"), early)
+    assert not _rejects(Predicate("status", PredKind.IN, "'todo', 'done'", values=2), early)  # implied, not filtered
+    assert not _rejects(Predicate("tenantId", PredKind.EQ, "7"), early)  # searched
+    lower = EarlyStop(10.0, 100.0, "users", "", "(lower((email)::text) = 'a'::text)")
+    assert _rejects(Predicate("lower(email)", PredKind.EQ, "'a'", expression="lower(email)"), lower)
+    odd = EarlyStop(10.0, 100.0, "users", "", "(weird ~~> x)")
+    assert _rejects(Predicate("weird", PredKind.EQ, None, expression="weird ~~> ("), odd)

@@ -469,7 +469,7 @@ def _rejects(predicate: Predicate, early: EarlyStop) -> bool:
     the scan's filter and the index condition does not search it. A partial index's WHERE implies
     some of the statement's predicates (`status IN ('todo', 'in_progress')`); the planner drops
     those from the filter, and every row the index holds passes them."""
-    columns = column_names(predicate.expression) if predicate.expression else {predicate.column}
+    columns = (column_names(predicate.expression) if predicate.expression else None) or {predicate.column}
     return not _searched(predicate.column, early.index_cond) and any(_searched(c, early.filter) for c in columns)
 
 

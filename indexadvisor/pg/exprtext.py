@@ -49,6 +49,7 @@ def parse_expression(text: str) -> exp.Expr | None:
     return normalize_identifiers(node, dialect="postgres")
 
 
+@functools.lru_cache(maxsize=4096)
 def column_names(text: str) -> frozenset[str]:
     """The column names an expression or a partial index's WHERE reads (none when it does not parse)."""
     node = parse_expression(text)
