@@ -205,3 +205,25 @@ def test_what_the_scan_s_filter_checks_delays_the_early_stop():
     assert _rejects(Predicate("lower(email)", PredKind.EQ, "'a'", expression="lower(email)"), lower)
     odd = EarlyStop(10.0, 100.0, "users", "", "(weird ~~> x)")
     assert _rejects(Predicate("weird", PredKind.EQ, None, expression="weird ~~> ("), odd)
+
+
+def test_a_hash_join_streams_its_outer_side_into_a_limit():
+    """`... JOIN label l ON l.code = 'tenant ' || t.tenant_id WHERE t.due_on = $1 LIMIT 10`: the
+    planner builds the small inner side's hash and stops the outer scan after ten matches, a cost
+    that holds only if the rows the filter keeps are spread evenly (the LIMIT trap); what is
+    filtered inside the hash is read whole whatever the LIMIT."""
+    from indexadvisor.costing.hypopg import _plan
+
+    outer = {"Node Type": "Seq Scan", "Parent Relationship": "Outer", "Relation Name": "task", "Total Cost": 9_146.0,
+             "Plan Rows": 441, "Filter": "(due_on = '2024-03-01'::date)"}
+    inner = {"Node Type": "Hash", "Parent Relationship": "Inner", "Total Cost": 31.0, "Plan Rows": 2_000,
+             "Plans": [{"Node Type": "Seq Scan", "Parent Relationship": "Outer", "Relation Name": "label",
+                        "Total Cost": 31.0, "Plan Rows": 2_000, "Filter": "(descr <> 'x')"}]}
+    join = {"Node Type": "Hash Join", "Parent Relationship": "Outer", "Total Cost": 9_209.72, "Plan Rows": 441,
+            "Plans": [outer, inner]}
+    plan, _ = _plan([{"QUERY PLAN": [{"Plan": {"Node Type": "Limit", "Total Cost": 263.57, "Plan Rows": 10, "Plans": [join]}}]}])
+    assert plan.early_stop is not None
+    assert (plan.early_stop.relation, plan.early_stop.input_cost) == ("task", 9_209.72)
+    outer.pop("Filter")  # the filter left is inside the hash, read whole
+    assert _plan([{"QUERY PLAN": [{"Plan": {"Node Type": "Limit", "Total Cost": 263.57, "Plan Rows": 10,
+                                            "Plans": [join]}}]}])[0].early_stop is None

@@ -406,10 +406,12 @@ def _plan(rows: list[dict[str, Any]]) -> tuple[Plan, set[str]]:
     return Plan(float(top["Total Cost"]), rows_out, set(), scan_rows, _early_stop(top)), used
 
 
-# Nodes that pass rows up as they come, so a LIMIT above them stops their scans early.
+# Nodes that pass rows up as they come, so a LIMIT above them stops their scans early (a hash
+# join its outer side: it builds the inner's hash first, whole, and streams the rows it probes with).
 _STREAMING = frozenset({
-    "Index Scan", "Index Only Scan", "Seq Scan", "Bitmap Heap Scan", "Nested Loop", "Merge Join", "Subquery Scan",
-    "Result", "Append", "Merge Append", "Gather", "Gather Merge", "Incremental Sort", "Unique", "LockRows",
+    "Index Scan", "Index Only Scan", "Seq Scan", "Bitmap Heap Scan", "Nested Loop", "Merge Join", "Hash Join",
+    "Subquery Scan", "Result", "Append", "Merge Append", "Gather", "Gather Merge", "Incremental Sort", "Unique",
+    "LockRows",
 })
 
 
