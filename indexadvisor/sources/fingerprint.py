@@ -131,6 +131,12 @@ def literals(sql: str, params: Mapping[int, str] | None = None) -> tuple[str, ..
     return tuple(out)
 
 
+def is_parameter(text: str) -> bool:
+    """Whether a value's text is a `$n` parameter: bound at each call, a value that varies (an
+    application that binds the others and writes this one in has it as a constant)."""
+    return re.fullmatch(r"\$[0-9]+", text) is not None
+
+
 def literal_spans(sql: str) -> list[tuple[int, int]]:
     """Where each value of ``literals`` sits in ``sql`` (start, end)."""
     return [m.span() for m in _VALUES.finditer(sql) if m.group("c") is None]

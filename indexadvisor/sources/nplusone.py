@@ -26,7 +26,7 @@ from collections.abc import Hashable
 from typing import Any
 
 from indexadvisor.model import Finding
-from indexadvisor.sources.fingerprint import literal_spans
+from indexadvisor.sources.fingerprint import is_parameter, literal_spans
 
 MIN_BURST = 5
 MAX_GAP_S = 1.0
@@ -226,7 +226,7 @@ def batch_rewrite(sql: str, constants: list[str | None] | None) -> str | None:
         if not m:
             continue
         value = sql[start:end]
-        param = value if re.fullmatch(r"\$\d+", value) else f"${next_param}"
+        param = value if is_parameter(value) else f"${next_param}"
         return f"{sql[:m.start()]}{m.group(1)} = ANY({param}){sql[end:]}"
     return None
 

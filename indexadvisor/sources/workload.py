@@ -28,6 +28,7 @@ from indexadvisor.model import Finding, SourceError, Statement, Workload
 from indexadvisor.sources.fingerprint import (
     finish,
     hash_shape,
+    is_parameter,
     literals,
     log_parameters,
     strip_literals,
@@ -297,8 +298,3 @@ def constant_evidence(executions: int, others: list[str | None]) -> bool:
     and for logged parameters (_constant_parameters)."""
     return executions >= CONSTANT_MIN_EXECUTIONS and (not others or any(v is None or is_parameter(v) for v in others))
 
-
-def is_parameter(text: str) -> bool:
-    """Whether a value's text is a `$n` parameter: bound at each call, a value that varies (an
-    application that binds the others and writes this one in has it as a constant)."""
-    return text.startswith("$") and text[1:].isdigit()
