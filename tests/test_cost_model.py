@@ -227,3 +227,16 @@ def test_a_hash_join_streams_its_outer_side_into_a_limit():
     outer.pop("Filter")  # the filter left is inside the hash, read whole
     assert _plan([{"QUERY PLAN": [{"Plan": {"Node Type": "Limit", "Total Cost": 263.57, "Plan Rows": 10,
                                             "Plans": [join]}}]}])[0].early_stop is None
+
+
+def test_a_filter_in_a_subplan_is_no_stream_into_the_limit():
+    """A scalar subquery in the select list runs once per row the scan sends up: its own filter
+    turns none of those rows away, so it is no early stop the LIMIT waits on."""
+    from indexadvisor.costing.hypopg import _plan
+
+    per_row = {"Node Type": "Seq Scan", "Parent Relationship": "SubPlan", "Subplan Name": "SubPlan 1",
+               "Relation Name": "vote", "Total Cost": 50.0, "Plan Rows": 1, "Filter": "(chat_id = c.id)"}
+    scan = {"Node Type": "Seq Scan", "Parent Relationship": "Outer", "Relation Name": "chat", "Total Cost": 5_000.0,
+            "Plan Rows": 100_000, "Plans": [per_row]}
+    plan, _ = _plan([{"QUERY PLAN": [{"Plan": {"Node Type": "Limit", "Total Cost": 5.0, "Plan Rows": 10, "Plans": [scan]}}]}])
+    assert plan.early_stop is None

@@ -438,11 +438,16 @@ def _early_stop(top: dict[str, Any]) -> EarlyStop | None:
                      str(filtered.get("Filter", "")))
 
 
+def _inputs(node: dict[str, Any]) -> list[dict[str, Any]]:
+    """A node's inputs: its children but a CTE, an InitPlan or a SubPlan, which EXPLAIN lists among
+    them too (first: `WITH x AS (...) SELECT ... LIMIT 100` hangs the CTE's plan on the LIMIT) and
+    which run once before it, or once per row of it, not as a stream into it."""
+    return [c for c in node.get("Plans", []) if c.get("Parent Relationship") not in ("InitPlan", "SubPlan")]
+
+
 def _input(node: dict[str, Any]) -> dict[str, Any] | None:
-    """A node's input: its first child that is not a CTE, an InitPlan or a SubPlan, which EXPLAIN
-    lists among its children too (first: `WITH x AS (...) SELECT ... LIMIT 100` hangs the CTE's
-    plan on the LIMIT)."""
-    return next((c for c in node.get("Plans", []) if c.get("Parent Relationship") not in ("InitPlan", "SubPlan")), None)
+    """A node's first input (_inputs)."""
+    return next(iter(_inputs(node)), None)
 
 
 def _first_limit(node: dict[str, Any]) -> dict[str, Any] | None:
@@ -482,8 +487,8 @@ def _filtered_stream(node: dict[str, Any]) -> dict[str, Any] | None:
         return node
     if node.get("Node Type") not in _STREAMING:
         return None
-    for child in node.get("Plans", []):
-        if child.get("Parent Relationship") != "InitPlan" and (found := _filtered_stream(child)) is not None:
+    for child in _inputs(node):
+        if (found := _filtered_stream(child)) is not None:
             return found
     return None
 
