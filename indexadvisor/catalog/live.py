@@ -113,7 +113,8 @@ _STATS = (
 SELECT r.oid, s.attname::text AS name, s.null_frac, s.n_distinct, s.avg_width,
        s.correlation, s.most_common_vals::text::text[] AS most_common_vals,
        s.most_common_freqs,
-       CASE WHEN t.typcategory IN ('N', 'D') THEN s.histogram_bounds::text::text[] END AS histogram_bounds
+       CASE WHEN t.typcategory IN ('N', 'D') OR (t.typcategory = 'S' AND s.avg_width <= 32)
+            THEN s.histogram_bounds::text::text[] END AS histogram_bounds
 FROM rels r
 JOIN pg_catalog.pg_stats s
   ON s.schemaname = r.schema AND s.tablename = r.name

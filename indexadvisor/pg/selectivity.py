@@ -19,6 +19,7 @@ from collections import Counter
 from datetime import datetime
 
 from indexadvisor.model import ColumnStats, Predicate, PredKind, Table
+from indexadvisor.pg import types as T
 
 # PostgreSQL's defaults (selfuncs.h, brin.h)
 DEFAULT_EQ_SEL = 0.005
@@ -87,7 +88,7 @@ class TableStats:
             return 1.0 - stats.null_frac
         if pred.kind == PredKind.LIKE_PREFIX:
             return DEFAULT_MATCH_SEL
-        one_sided = range_selectivity(stats, pred.constant, pred.upper)  # RANGE
+        one_sided = range_selectivity(stats, pred.constant, pred.upper, T.is_textual(column.type) if column else False)  # RANGE
         return one_sided if one_sided is not None else DEFAULT_INEQ_SEL
 
     def _special_selectivity(self, table: Table | None, pred: Predicate) -> float | None:
@@ -208,19 +209,24 @@ class TableStats:
             return None  # one side: selectivity() reads it
         sides: dict[bool, float] = {}
         for q in bounds:
-            one = range_selectivity(stats, q.constant, q.upper)
+            one = range_selectivity(stats, q.constant, q.upper, T.is_textual(column.type) if column else False)
             if one is None:
                 return None
             sides[bool(q.upper)] = min(sides.get(bool(q.upper), 1.0), one)
         return max(sides[True] + sides[False] - (1.0 - stats.null_frac), 1.0 / max(self.rows(table), 1.0))
 
 
-def range_selectivity(stats: ColumnStats | None, constant: str | None, upper: bool | None) -> float | None:
+def range_selectivity(stats: ColumnStats | None, constant: str | None, upper: bool | None,
+                      textual: bool = False) -> float | None:
     """The share of rows `col < constant` (upper) or `col > constant` keeps, from the column's
     most common values and histogram (pg_stats), for numbers, dates and times; None where
-    there is no literal, no histogram of that kind or no side (the caller's default then)."""
+    there is no literal, no histogram of that kind or no side (the caller's default then).
+    A `textual` column compares as text: only where the constant and every value are numbers or
+    times written at one width (zip codes, ISO dates kept as text) do text and number agree."""
     value = _ordinal(constant)
     if stats is None or value is None or upper is None:
+        return None
+    if textual and not _one_width(constant or "", tuple(stats.most_common_vals or ()) + tuple(stats.histogram_bounds or ())):
         return None
     common = _ordinals(tuple(stats.most_common_vals or ()))
     if common is None:
@@ -249,6 +255,15 @@ def _histogram_share(bounds: tuple[float, ...], value: float) -> float:
 
 
 _QUOTED = re.compile(r"'((?:[^']|'')*)'")
+
+
+def _one_width(constant: str, values: tuple[str, ...]) -> bool:
+    """Whether a literal and a text column's values are all written at one width: there, text
+    order is the order of the numbers or times they hold ('09501' < '10001' either way, where
+    '991' > '99000' as text and not as numbers)."""
+    m = _QUOTED.search(constant)
+    width = len((m.group(1) if m else constant).strip())
+    return bool(values) and all(len(v) == width for v in values)
 
 
 @functools.lru_cache(maxsize=4096)
