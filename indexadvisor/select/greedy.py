@@ -65,7 +65,7 @@ def greedy(problem: Problem, per_byte: bool, start: Run | None = None, banned: f
         if entry.computed != round_no:
             ev = evaluate(problem, run, entry.candidate, per_byte, entry.evaluation)
             if ev is not None:
-                heapq.heappush(heap, _Entry(-ev.score(per_byte), -_reach(problem, ev), entry.width, entry.order, round_no, entry.candidate, ev, ev.net))
+                heapq.heappush(heap, _evaluated(problem, entry, ev, round_no, per_byte))
             continue
         ev = entry.evaluation
         if ev is None or ev.net <= 0 or ev.candidate in run.chosen:
@@ -73,7 +73,7 @@ def greedy(problem: Problem, per_byte: bool, start: Run | None = None, banned: f
         if ev.rough:  # the best on the heap by its optimistic evaluation: cost it exactly, then compare again
             ev = evaluate(problem, run, entry.candidate, per_byte, ev, exact=True)
             if ev is not None:
-                heapq.heappush(heap, _Entry(-ev.score(per_byte), -_reach(problem, ev), entry.width, entry.order, round_no, entry.candidate, ev, ev.net))
+                heapq.heappush(heap, _evaluated(problem, entry, ev, round_no, per_byte))
             continue
         _take(problem, run, ev)
         if on_take is not None:
@@ -83,11 +83,21 @@ def greedy(problem: Problem, per_byte: bool, start: Run | None = None, banned: f
         for ext, order in _grow(problem, ev):
             bound = _extension_bound(problem, run, ext, ev.candidate)
             if bound >= floor:
-                score = bound / max(problem.sizes[ext.spec], 8192) if per_byte else bound
-                heapq.heappush(heap, _Entry(-score, 0, len(ext.keys), order, -1, ext, None, bound))
+                heapq.heappush(heap, _bounded(problem, ext, bound, order, per_byte))
         if problem.options.max_indexes is not None and len(run.chosen) >= problem.options.max_indexes:
             break
     return run
+
+
+def _evaluated(problem: Problem, entry: _Entry, ev: Evaluation, round_no: int, per_byte: bool) -> _Entry:
+    """The entry's candidate at its evaluation of this round."""
+    return _Entry(-ev.score(per_byte), -_reach(problem, ev), entry.width, entry.order, round_no, entry.candidate, ev, ev.net)
+
+
+def _bounded(problem: Problem, c: Candidate, bound: float, order: int, per_byte: bool) -> _Entry:
+    """A candidate not evaluated yet, at the most it could save (per byte in that order)."""
+    score = bound / max(problem.sizes[c.spec], 8192) if per_byte else bound
+    return _Entry(-score, 0, len(c.keys), order, -1, c, None, bound)
 
 
 def _reach(problem: Problem, ev: Evaluation) -> int:
@@ -122,8 +132,7 @@ def _bounds(problem: Problem, run: Run, per_byte: bool, banned: frozenset, earli
                                if among == chosen or (earlier and among <= chosen)])
         if bound <= 0 or bound < lowest:
             continue
-        score = bound / max(problem.sizes[c.spec], 8192) if per_byte else bound
-        heapq.heappush(heap, _Entry(-score, 0, len(c.keys), n, -1, c, None, bound))
+        heapq.heappush(heap, _bounded(problem, c, bound, n, per_byte))
     return heap
 
 
