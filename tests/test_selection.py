@@ -307,7 +307,7 @@ def test_a_run_starts_a_candidate_at_what_it_saved_next_to_the_same_indexes_befo
 
     c, other = _candidate("t"), _candidate("u")
     statement = ParsedStatement(Statement("fp", "SELECT 1", "w.sql", 1), [], [])
-    problem = SimpleNamespace(options=SelectionOptions(), pool=[c], grown=[], relevant={c.spec: [statement]},
+    problem = SimpleNamespace(options=SelectionOptions(), pool=[c], grown={}, relevant={c.spec: [statement]},
                               weight={"fp": 1.0}, ideal={"fp": 0.0}, sizes={c.spec: 8192},
                               gains={c.spec: [(frozenset(), 500.0), (frozenset({other.spec}), 200.0)]})
     [entry] = _bounds(problem, Run([], [], {"fp": 1_000.0}), False, frozenset(), earlier=False)
@@ -318,3 +318,24 @@ def test_a_run_starts_a_candidate_at_what_it_saved_next_to_the_same_indexes_befo
     assert entry.most == 1_000.0  # next to more of them: no premise taken
     [entry] = _bounds(problem, Run([other, _candidate("v")], [], {"fp": 1_000.0}), False, frozenset(), earlier=True)
     assert entry.most == 200.0
+
+
+def test_a_run_from_nothing_is_offered_an_extension_only_after_its_parent():
+    """greedy._bounds: what an earlier run grew from an index it took is offered to a run that starts
+    from a set (a refill of the local search), not to one from nothing (the per-byte order), which
+    grows it again when it takes the parent (greedy._grow), as the first run did."""
+    from types import SimpleNamespace
+
+    from indexadvisor.select.greedy import _bounds
+    from indexadvisor.select.options import SelectionOptions
+
+    parent, other = _candidate("t"), _candidate("u")
+    wider = Candidate("public", "t", [IndexKey("a"), IndexKey("b")])
+    statement = ParsedStatement(Statement("fp", "SELECT 1", "w.sql", 1), [], [])
+    problem = SimpleNamespace(options=SelectionOptions(), pool=[parent, other], grown={wider.spec: (wider, 9)},
+                              relevant={c.spec: [statement] for c in (parent, other, wider)},
+                              weight={"fp": 1.0}, ideal={"fp": 0.0}, sizes={c.spec: 8192 for c in (parent, other, wider)}, gains={})
+    offered = _bounds(problem, Run([], [], {"fp": 1_000.0}), False, frozenset(), earlier=False)
+    assert sorted(e.candidate.table for e in offered) == ["t", "u"]
+    offered = _bounds(problem, Run([other], [], {"fp": 1_000.0}), False, frozenset(), earlier=False)
+    assert [(e.candidate.spec, e.order) for e in offered] == [(parent.spec, 0), (wider.spec, 9)]

@@ -68,7 +68,9 @@ class Problem:
     relevant: dict[IndexDef, list[ParsedStatement]] = field(default_factory=dict)  # candidate definition -> statements it may serve
     sizes: dict[IndexDef, int] = field(default_factory=dict)
     ideal: dict[str, float] = field(default_factory=dict)  # fingerprint -> cost with every candidate available
-    grown: list[Candidate] = field(default_factory=list)  # extensions made by any run, offered to the later ones
+    # extensions made by any run (greedy._grow): definition -> the candidate, its place in the heap's order
+    grown: dict[IndexDef, tuple[Candidate, int]] = field(default_factory=dict)
+    children: dict[IndexDef, list[IndexDef]] = field(default_factory=dict)  # chosen candidate -> its extensions
     # candidate definition -> (the set it was evaluated against, its gain there), from every run (greedy.evaluate)
     gains: dict[IndexDef, list[tuple[frozenset[IndexDef], float]]] = field(default_factory=dict)
     plain: dict[IndexDef, Candidate] = field(default_factory=dict)  # covering candidate -> it without INCLUDE (greedy._stand_in)

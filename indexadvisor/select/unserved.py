@@ -48,7 +48,7 @@ def _tiny_only(problem: Problem, p: ParsedStatement) -> bool:
 
 def _why(problem: Problem, p: ParsedStatement, best: Outcome) -> str:
     fp = p.statement.fingerprint
-    candidates = [c for c in problem.pool + problem.grown if any(q is p for q in problem.relevant.get(c.spec, []))]
+    candidates = [c for c in problem.pool + [c for c, _ in problem.grown.values()] if any(q is p for q in problem.relevant.get(c.spec, []))]
     if not candidates:
         if not any(indexable_columns(a) or a.predicates for a in p.accesses if a.kind != "insert"):
             return "none of its filters, join keys, ORDER BY or GROUP BY is one an index could serve"
