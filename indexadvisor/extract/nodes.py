@@ -102,10 +102,18 @@ def columns_in(node: exp.Expr) -> Iterable[exp.Column]:
 
 
 def limit_value(limit: exp.Expr | None) -> int | None:
-    """The LIMIT's number, 0 when it is a parameter, None when there is none."""
+    """The LIMIT's (or FETCH FIRST's) number, 0 when it is a parameter, None when there is none
+    (LIMIT ALL and LIMIT NULL are none; FETCH FIRST ROW ONLY is one)."""
     if limit is None:
         return None
-    value = limit.args.get("expression")
+    if isinstance(limit, exp.Fetch):
+        value = limit.args.get("count")
+        if value is None:
+            return 1
+    else:
+        value = limit.args.get("expression")
+    if isinstance(value, exp.Null) or (isinstance(value, exp.Var) and value.name.upper() == "ALL"):
+        return None
     if isinstance(value, exp.Literal) and not value.is_string:
         try:
             return int(value.this)

@@ -128,8 +128,15 @@ class ConditionReader:
             self.read(exp.or_(*arms))
 
     def _is(self, cond: exp.Is) -> None:
-        if isinstance(cond.expression, exp.Null):  # IS TRUE / IS FALSE are not null tests
+        if isinstance(cond.expression, exp.Null):
             self._is_null(cond.this, negate=bool(cond.args.get("negate")))
+        elif isinstance(cond.expression, exp.Boolean) and not cond.args.get("negate"):
+            # `flag IS FALSE` (SQLAlchemy's is_(False)): the planner searches an index on the column
+            # with it as `flag = false`, but proves no partial index's `WHERE NOT flag` from it: an
+            # equality without the constant (a partial index would need `WHERE flag IS FALSE`)
+            src = local(cond.this, self.view)
+            if src and isinstance(unparen(cond.this), exp.Column):
+                add(src.access, Predicate(unparen(cond.this).name, PredKind.EQ))
 
     def _not(self, cond: exp.Not) -> None:
         inner = unparen(cond.this)
