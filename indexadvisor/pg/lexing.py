@@ -72,6 +72,102 @@ def dollar_quote_end(text: str, i: int) -> int | None:
     return len(text) if close < 0 else close + len(tag.group(0))
 
 
+def skip_token(sql: str, i: int) -> int:
+    """The end of a string literal, quoted identifier, comment or dollar-quoted body at i; i if none."""
+    ch = sql[i]
+    if ch == "'":
+        return skip_quoted(sql, i, "'", 0, backslash=escape_string_at(sql, i))[0]
+    if ch == '"':
+        return skip_quoted(sql, i, '"', 0, backslash=False)[0]
+    if sql.startswith("--", i):
+        j = sql.find("\n", i)
+        return len(sql) if j < 0 else j
+    if sql.startswith("/*", i):
+        return skip_block_comment(sql, i, 0)[0]
+    if ch == "$":
+        end = dollar_quote_end(sql, i)
+        return i if end is None else end
+    return i
+
+
+# --------------------------------------------------------------------------- client-side placeholders
+
+# words after which an operand comes: a `?` there is a value, not jsonb's key-exists operator
+_BEFORE_OPERAND = frozenset(
+    "and or not in is like ilike between limit offset then else when select values set first next to escape from "
+    "distinct where having returning".split())
+_NAMED = re.compile(r"%\((\w+)\)s|:([A-Za-z_]\w*)")
+
+
+def number_placeholders(sql: str) -> tuple[str, int]:
+    """The statement with a driver's placeholders (`?` of JDBC and ODBC, `%s` and `%(name)s` of
+    psycopg, `:name` of SQLAlchemy's text() and others) written as PostgreSQL's `$1`, `$2`, one
+    number per name, and how many there were; a statement that uses `$n` already is returned as
+    it is. A placeholder stands where an operand does (after an operator, a parenthesis, a comma or
+    a keyword such as AND or LIMIT): `payload ? 'key'` (jsonb), `a % s`, `x::int` and `arr[1:2]`
+    are left alone."""
+    if "?" not in sql and "%" not in sql and ":" not in sql:
+        return sql, 0
+    out: list[str] = []
+    names: dict[str, int] = {}
+    count = 0
+    copied = i = 0
+    while (m := _PLACEHOLDER_OR_SKIP.search(sql, i)) is not None:
+        at = m.start()
+        end = skip_token(sql, at)
+        if end > at:
+            i = end
+            continue
+        if sql[at] == "$":
+            if at + 1 < len(sql) and sql[at + 1].isdigit():
+                return sql, 0
+            i = at + 1
+            continue
+        found = _placeholder(sql, at)
+        if found is None or not _operand_expected(sql[max(0, at - 64):at]):
+            i = at + 1
+            continue
+        length, name = found
+        if name is None:
+            count += 1
+            number = len(names) + count
+        else:
+            number = names.setdefault(name, len(names) + count + 1)
+        out += [sql[copied:at], f"${number}"]
+        copied = i = at + length
+    total = count + len(names)
+    return ("".join(out) + sql[copied:], total) if total else (sql, 0)
+
+
+_PLACEHOLDER_OR_SKIP = re.compile(r"['\"$?%:]|--|/\*")
+
+
+def _placeholder(sql: str, at: int) -> tuple[int, str | None] | None:
+    """The placeholder at `at` as (its length, its name or None), or None."""
+    ch = sql[at]
+    if ch == "?":
+        return None if sql.startswith(("?|", "?&", "?-", "?#"), at) else (1, None)
+    if sql.startswith("%s", at) and not (at + 2 < len(sql) and (sql[at + 2].isalnum() or sql[at + 2] == "_")):
+        return 2, None
+    if sql.startswith("::", at) or (at > 0 and sql[at - 1] == ":"):
+        return None
+    m = _NAMED.match(sql, at)
+    return (m.end() - at, m.group(1) or m.group(2)) if m else None
+
+
+def _operand_expected(before: str) -> bool:
+    """Whether an operand comes next after this text: it ends in an operator, an opening
+    parenthesis, a comma, or a keyword that an operand follows."""
+    text = before.rstrip()
+    if not text:
+        return False
+    if text[-1] in "=<>(,+-*/[|":
+        return True
+    word = re.search(r"([A-Za-z_]+)$", text)
+    return word is not None and word.group(1).lower() in _BEFORE_OPERAND and (
+        len(text) == len(word.group(1)) or not (text[-len(word.group(1)) - 1].isalnum() or text[-len(word.group(1)) - 1] in '_"'))
+
+
 # --------------------------------------------------------------------------- long lists
 
 LIST_LIMIT = 1000  # elements of an IN list, or rows of a VALUES list, kept for parsing and costing

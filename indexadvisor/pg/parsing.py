@@ -29,7 +29,7 @@ from typing import Any
 import sqlglot
 from sqlglot import exp
 
-from indexadvisor.pg.lexing import bound_lists, dollar_quote_end, escape_string_at, skip_block_comment, skip_quoted
+from indexadvisor.pg.lexing import bound_lists, skip_token
 
 _QUIET = contextvars.ContextVar("indexadvisor_quiet_sqlglot", default=False)
 
@@ -69,7 +69,7 @@ def space_parameters(sql: str) -> str:
     out: list[str] = []
     i, n = 0, len(sql)
     while i < n:
-        end = _skip(sql, i)
+        end = skip_token(sql, i)
         if end > i:
             out.append(sql[i:end])
             i = end
@@ -86,21 +86,3 @@ def space_parameters(sql: str) -> str:
         out.append(sql[i])
         i += 1
     return "".join(out)
-
-
-def _skip(sql: str, i: int) -> int:
-    """The end of a string literal, quoted identifier, comment or dollar-quoted body at i; i if none."""
-    ch = sql[i]
-    if ch == "'":
-        return skip_quoted(sql, i, "'", 0, backslash=escape_string_at(sql, i))[0]
-    if ch == '"':
-        return skip_quoted(sql, i, '"', 0, backslash=False)[0]
-    if sql.startswith("--", i):
-        j = sql.find("\n", i)
-        return len(sql) if j < 0 else j
-    if sql.startswith("/*", i):
-        return skip_block_comment(sql, i, 0)[0]
-    if ch == "$":
-        end = dollar_quote_end(sql, i)
-        return i if end is None else end
-    return i

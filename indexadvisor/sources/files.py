@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from indexadvisor.errors import InputError
+from indexadvisor.pg.lexing import number_placeholders
 from indexadvisor.sources import ormlog, pglog, pgss_export
 from indexadvisor.sources import progress as progress_mod
 from indexadvisor.sources.detect import COMPRESSED, detect_format
@@ -96,8 +97,14 @@ Reader = Callable[[Path, WorkloadBuilder, Problems, SourceOptions, OnProgress], 
 def _read_sql(path: Path, builder: WorkloadBuilder, problems: Problems, options: SourceOptions,
               on_progress: OnProgress) -> None:
     source = str(path)
+    numbered = 0
     for raw in read_sql_file(path, builder.errors, on_progress, problems):
-        builder.add(raw.sql, source, raw.line)
+        sql, placeholders = number_placeholders(raw.sql)
+        numbered += placeholders > 0
+        builder.add(sql, source, raw.line)
+    if numbered:
+        problems.note(f"{path}: {numbered:,} statement(s) written with a driver's placeholders (?, %s, :name): "
+                      "read as PostgreSQL's $1, $2, ...")
 
 
 def _server_log(read: Callable[[Path, WorkloadBuilder, Problems, pglog.LogOptions], object]) -> Reader:
