@@ -5,6 +5,7 @@ On a real server, the DDL run statement by statement leaves a valid index on the
 from __future__ import annotations
 
 import psycopg
+import pytest
 
 from indexadvisor import api
 
@@ -39,3 +40,39 @@ def test_a_partitioned_table_gets_ddl_postgresql_accepts(fresh_db, tmp_path):
             "SELECT i.indisvalid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE c.relname = %s", (rec.name,)
         ).fetchone()
     assert valid == (True,)
+
+
+@pytest.mark.hypopg
+def test_an_index_on_the_parent_serves_a_statement_that_reads_a_partition_by_name(fresh_db, tmp_path):
+    """PostgreSQL creates an index on a partitioned table on each partition too, and a statement
+    that names a partition uses that copy: one index on the parent serves both statements, where
+    HypoPG (which creates it on the parent alone) showed the partition's statement nothing, and
+    the same index was proposed twice, once on the parent and once on the partition."""
+    with psycopg.connect(fresh_db, autocommit=True) as conn:
+        conn.execute("CREATE EXTENSION IF NOT EXISTS hypopg")
+        conn.execute(SCHEMA)
+    workload = tmp_path / "workload.sql"
+    workload.write_text("SELECT * FROM events WHERE tenant_id = 42 ORDER BY at DESC LIMIT 20;\n"
+                        "SELECT * FROM events_2025 WHERE tenant_id = 7 ORDER BY at DESC LIMIT 20;\n")
+
+    report = api.analyze([workload], dsn=fresh_db)
+
+    assert [(r.table, [k.column for k in r.keys]) for r in report.recommendations] == [("events", ["tenant_id", "at"])]
+    [rec] = report.recommendations
+    assert {s.fingerprint for s in rec.estimate.helps} == {s.fingerprint for s in report.statements}
+
+
+def test_offline_too_one_index_on_the_parent_serves_a_partition_read_by_name(tmp_path):
+    """The same without a server (the statistics model, from DDL): the serve rule matches the
+    parent's index to the partition's access as the copy PostgreSQL creates there."""
+    schema = tmp_path / "schema.sql"
+    schema.write_text("CREATE TABLE events (id bigint, tenant_id int, at timestamptz) PARTITION BY RANGE (at);\n"
+                      "CREATE TABLE events_2024 PARTITION OF events FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');\n"
+                      "CREATE TABLE events_2025 PARTITION OF events FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');\n")
+    workload = tmp_path / "workload.sql"
+    workload.write_text("SELECT * FROM events WHERE tenant_id = 42 ORDER BY at DESC LIMIT 20;\n"
+                        "SELECT * FROM events_2025 WHERE tenant_id = 7 ORDER BY at DESC LIMIT 20;\n")
+
+    report = api.analyze([workload], schema=[schema])
+
+    assert [(r.table, [k.column for k in r.keys]) for r in report.recommendations] == [("events", ["tenant_id", "at"])]

@@ -243,6 +243,23 @@ class Catalog:
             out += [child] + self.descendants(child)
         return out
 
+    def partition_ancestors(self, name: str) -> list[str]:
+        """The partitioned tables a table is a partition of ("schema.name"), its parent first."""
+        out: list[str] = []
+        parent = self.tables[name].partition_of if name in self.tables else None
+        while parent is not None and parent not in out:
+            out.append(parent)
+            parent = self.tables[parent].partition_of if parent in self.tables else None
+        return out
+
+    def partitions(self, name: str) -> list[str]:
+        """Every partition under a partitioned table ("schema.name"), sub-partitioned ones and their
+        partitions too, in name order."""
+        out: list[str] = []
+        for child in sorted(t for t, table in self.tables.items() if table.partition_of == name):
+            out += [child] + self.partitions(child)
+        return out
+
     def leaves(self, table: Table) -> list[Table]:
         """The leaf partitions of a partitioned table (through sub-partitioned ones), in name order."""
         out: list[Table] = []

@@ -212,11 +212,11 @@ def evaluate(problem: Problem, run: Run, candidate: Candidate, per_byte: bool,
         known.update(_negligible(problem, run, [p.statement.fingerprint for p in todo], grown=candidate not in problem.pool))
     todo = [p for p in todo if p.statement.fingerprint not in known]
     stand_in = {p.statement.fingerprint: c if exact else _stand_in(problem, p, c) for p in todo}
-    prefetch(problem.coster, [(p, problem.config_for(p.statement.fingerprint, kept) + [stand_in[p.statement.fingerprint]]) for p in todo])
+    prefetch(problem.coster, [(p, _with(problem, p, kept, [stand_in[p.statement.fingerprint]])) for p in todo])
     for p in todo:
         fp = p.statement.fingerprint
         if stand_in[fp] is not c:
-            known[fp] = problem.coster.statement_cost(p, problem.config_for(fp, kept) + [stand_in[fp]])
+            known[fp] = problem.coster.statement_cost(p, _with(problem, p, kept, [stand_in[fp]]))
             rough.add(fp)
     per, gain, costs = savings(problem, run, problem.relevant[c.spec], kept, [c], known)
     problem.gains.setdefault(candidate.spec, []).append((frozenset(x.spec for x in run.chosen), max(gain, 0.0)))
@@ -285,11 +285,18 @@ def savings(problem: Problem, run: Run, statements: Iterable[ParsedStatement], k
         fp = p.statement.fingerprint
         if fp not in run.now:
             continue
-        new = known[fp] if known and fp in known else problem.coster.statement_cost(p, problem.config_for(fp, kept) + added)
+        new = known[fp] if known and fp in known else problem.coster.statement_cost(p, _with(problem, p, kept, added))
         costs[fp] = new
         if new is not None and new < run.now[fp]:
             per[fp] = (run.now[fp], new)
     return per, sum(problem.weight[fp] * (now - new) for fp, (now, new) in per.items()), costs
+
+
+def _with(problem: Problem, p: ParsedStatement, kept: list[Candidate], added: list[Candidate]) -> list[Candidate]:
+    """The configuration a statement is costed with for indexes added to those kept: the kept ones
+    it may use, and the added ones as it may use them (Problem.on_tables)."""
+    fp = p.statement.fingerprint
+    return problem.config_for(fp, kept) + [y for a in added for y in problem.on_tables(fp, a)]
 
 
 def _take(problem: Problem, run: Run, ev: Evaluation) -> None:
@@ -333,9 +340,9 @@ def final_costs(problem: Problem, chosen: list[Candidate]) -> dict[str, float]:
     final = dict(problem.base)
     touched = {f"{c.schema}.{c.table}" for c in chosen}
     prefetch(problem.coster, [(p, problem.config_for(p.statement.fingerprint, chosen)) for t in sorted(touched)
-                              for p in problem.by_table.get(t, []) if p.statement.fingerprint in problem.base])
+                              for p in problem.statements_on(t) if p.statement.fingerprint in problem.base])
     for t in touched:
-        for p in problem.by_table.get(t, []):
+        for p in problem.statements_on(t):
             fp = p.statement.fingerprint
             if fp not in problem.base:
                 continue

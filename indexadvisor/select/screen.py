@@ -8,6 +8,8 @@ relevant to the statements whose access its leading keys serve (the serve rule).
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from indexadvisor.candidates.kinds.covering import too_wide
 from indexadvisor.candidates.kinds.partial import shown_constant
 from indexadvisor.candidates.requirements import Requirement, key_ref
@@ -93,15 +95,19 @@ def relevant_statements(c: Candidate, by_column: ColumnIndex, catalog: Catalog,
     with an arm that searches the leading column (one index per arm: bitmap_or.py). Only
     statements that use the leading key's column (a GIN or BRIN index: any key's) are looked at.
     """
-    index = c.spec.as_index()
     lead = c.keys[0].column if c.keys else None
-    table = f"{c.schema}.{c.table}"
+    # on a partitioned table, the statements that read one of its partitions by name too: the
+    # index is created on each, as it serves them there (state.Problem.on_tables)
+    tables = [f"{c.schema}.{c.table}"] + catalog.partitions(f"{c.schema}.{c.table}")
+    on = {t: replace(c.spec.as_index(), schema=catalog.tables[t].schema, table=catalog.tables[t].name) if t != tables[0]
+          else c.spec.as_index() for t in tables}
     refs = {key_ref(k) for k in (c.keys[:1] if c.method == "btree" else c.keys)}
-    found = dict(entry for ref in refs if ref for entry in by_column.get((table, ref), []))
+    found = dict(entry for table in tables for ref in refs if ref for entry in by_column.get((table, ref), []))
     out = []
     for _, p in sorted(found.items(), key=lambda entry: entry[0]):
         for a in p.accesses:
-            if a.table.schema != c.schema or a.table.name != c.table or a.kind == "insert":
+            index = on.get(str(a.table))
+            if index is None or a.kind == "insert":
                 continue
             if c.method != "btree" or any(k.expression for k in c.keys):  # GIN/BRIN operators, expression keys
                 if could_serve(index, a):
@@ -116,7 +122,7 @@ def relevant_statements(c: Candidate, by_column: ColumnIndex, catalog: Catalog,
                     out.append(p)
                     break
                 continue  # the planner cannot prove its WHERE from this access
-            if served_requirement(index, a, catalog.tables.get(f"{c.schema}.{c.table}")) is not None:
+            if served_requirement(index, a, catalog.tables.get(str(a.table))) is not None:
                 out.append(p)
                 break
     return out

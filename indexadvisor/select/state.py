@@ -77,6 +77,8 @@ class Problem:
     # candidate definition -> (its relevant list, as fingerprints): config_for's lookup, redone
     # where the list was replaced (bitmap_or.py sets it anew for an arm's index)
     _serves: dict[IndexDef, tuple[list[ParsedStatement], frozenset[str]]] = field(default_factory=dict)
+    _under: dict[str, dict[str, list[str]]] = field(default_factory=dict)  # _reads_under's, by fingerprint
+    _copies: dict[tuple[IndexDef, str], Candidate] = field(default_factory=dict)  # _cascaded's
 
     @property
     def planner(self) -> bool:
@@ -90,9 +92,47 @@ class Problem:
         left out of what it is explained with too: it is asked once per configuration it can use,
         not once per set (TPC-H at four budgets: 553 / 707 / 978 / 579 -> 512 / 661 / 903 / 537
         EXPLAINs, the same sets). A partial index stays in wherever it is on the statement's
-        tables: a scan of it alone can serve a statement whose conditions imply its WHERE."""
-        return [x for x in indexes if f"{x.schema}.{x.table}" in self.tables_of[fingerprint]
-                and (x.where is not None or x.spec not in self.relevant or fingerprint in self._relevant_to(x.spec))]
+        tables: a scan of it alone can serve a statement whose conditions imply its WHERE.
+
+        An index on a partitioned table is created on each of its partitions too: a statement that
+        reads a partition by name uses that copy (_cascaded), which HypoPG, creating the index on
+        the parent alone, does not show it."""
+        return [y for x in indexes if x.where is not None or x.spec not in self.relevant or fingerprint in self._relevant_to(x.spec)
+                for y in self.on_tables(fingerprint, x)]
+
+    def on_tables(self, fingerprint: str, x: Candidate) -> list[Candidate]:
+        """The index as the statement may use it: itself on one of its tables, its copies on the
+        partitions of its table that the statement reads by name, or nothing."""
+        if f"{x.schema}.{x.table}" in self.tables_of[fingerprint]:
+            return [x]
+        under = self._reads_under(fingerprint)
+        return [self._cascaded(x, t) for t in under.get(f"{x.schema}.{x.table}", [])] if under else []
+
+    def statements_on(self, table: str) -> list[ParsedStatement]:
+        """The statements that read the table, or one of its partitions by name."""
+        found = {id(p): p for p in self.by_table.get(table, [])}
+        for t in self.catalog.partitions(table):
+            found.update((id(p), p) for p in self.by_table.get(t, []))
+        return list(found.values())
+
+    def _reads_under(self, fingerprint: str) -> dict[str, list[str]]:
+        """The statement's tables that are partitions, under each partitioned table above them."""
+        known = self._under.get(fingerprint)
+        if known is None:
+            known = self._under[fingerprint] = {}
+            for t in sorted(self.tables_of[fingerprint]):
+                for above in self.catalog.partition_ancestors(t):
+                    known.setdefault(above, []).append(t)
+        return known
+
+    def _cascaded(self, x: Candidate, table: str) -> Candidate:
+        """The copy of an index on a partitioned table that PostgreSQL creates on one of its
+        partitions (one object per pair: the coster caches by candidate)."""
+        copy = self._copies.get((x.spec, table))
+        if copy is None:
+            schema, name = self.catalog.tables[table].schema, self.catalog.tables[table].name
+            copy = self._copies[(x.spec, table)] = Candidate(schema, name, x.keys, x.include, x.where, x.method, x.statements)
+        return copy
 
     def _relevant_to(self, spec: IndexDef) -> frozenset[str]:
         statements = self.relevant[spec]
