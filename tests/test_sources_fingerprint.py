@@ -108,8 +108,9 @@ def test_logged_parameters_are_samples_and_can_be_substituted():
     (["$1 = 'a', $2 = '10'", "$1 = 'b', $2 = '10'", "$1 = 'c', $2 = '10'"], "SELECT * FROM t WHERE status = $1 LIMIT $2"),
     # seen twice only: a parameter that happened to be captured
     (["$1 = 'new', $2 = '10'", "$1 = 'new', $2 = '20'"], "SELECT * FROM t WHERE status = $1 LIMIT $2"),
-    # nothing varied: one call repeated says nothing of which value is a constant
-    (["$1 = 'new', $2 = '10'"] * 3, "SELECT * FROM t WHERE status = $1 LIMIT $2"),
+    # nothing varied but for the LIMIT's page size, which is no other value (sources.fingerprint.limit_counts):
+    # three calls with the one value, as for a statement with no other value at all
+    (["$1 = 'new', $2 = '10'"] * 3, "SELECT * FROM t WHERE status = 'new' LIMIT $2"),
     # NULL, and a value the log cut short, are not written in
     (["$1 = NULL, $2 = '1'", "$1 = NULL, $2 = '2'", "$1 = NULL, $2 = '3'"], "SELECT * FROM t WHERE status = $1 LIMIT $2"),
     (["$1 = 'abc'..., $2 = '1'", "$1 = 'abc'..., $2 = '2'", "$1 = 'abc'..., $2 = '3'"],
@@ -151,3 +152,18 @@ def test_with_literals_writes_other_values_in_place_of_the_statements_own():
     sql = "SELECT * FROM t WHERE a = 'x' AND b = 42 -- note 7\nLIMIT 10"
     assert with_literals(sql, ["'y'", "43", "20"]) == "SELECT * FROM t WHERE a = 'y' AND b = 43 -- note 7\nLIMIT 20"
     assert with_literals(sql, ["'y'"]) is None  # another number of values: not this statement's
+
+
+def test_a_limit_count_is_no_other_value_the_evidence_of_a_constant_needs():
+    """sources.workload.constant_evidence: a value the same in 3 executions is a constant where the
+    statement's other values varied or it has none; a LIMIT's count (limit_counts) is not one of
+    them, while an OFFSET that pages on is, and an other filter value that never changed is too."""
+    from indexadvisor.sources.fingerprint import limit_counts
+    from indexadvisor.sources.workload import constant_evidence
+
+    assert limit_counts("SELECT * FROM t WHERE a = 'x' AND b = 2 ORDER BY c LIMIT 100 OFFSET 40") == {2}
+    assert limit_counts("SELECT * FROM t WHERE a = $1 FETCH FIRST 5 ROWS ONLY") == {1}
+    assert constant_evidence(3, [])
+    assert constant_evidence(3, ["'b'", None])  # another value varied
+    assert not constant_evidence(3, ["2"])  # another filter value, the same in every call too
+    assert not constant_evidence(2, [])

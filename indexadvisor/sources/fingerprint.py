@@ -137,6 +137,16 @@ def is_parameter(text: str) -> bool:
     return re.fullmatch(r"\$[0-9]+", text) is not None
 
 
+_COUNT_BEFORE = re.compile(r"(?i)\b(?:limit|fetch\s+(?:first|next))\s*$")
+
+
+def limit_counts(sql: str) -> set[int]:
+    """Which of ``literals`` are a LIMIT's (or FETCH FIRST's) count, by position: the page size an
+    application writes in or binds, the same in every call, which says nothing of whether its
+    filter's values vary (an OFFSET that varies does)."""
+    return {i for i, (start, _) in enumerate(literal_spans(sql)) if _COUNT_BEFORE.search(sql, max(0, start - 24), start)}
+
+
 def literal_spans(sql: str) -> list[tuple[int, int]]:
     """Where each value of ``literals`` sits in ``sql`` (start, end)."""
     return [m.span() for m in _VALUES.finditer(sql) if m.group("c") is None]

@@ -29,6 +29,7 @@ from indexadvisor.sources.fingerprint import (
     finish,
     hash_shape,
     is_parameter,
+    limit_counts,
     literals,
     log_parameters,
     strip_literals,
@@ -283,10 +284,12 @@ def _constant_parameters(st: Statement, executions: int) -> str:
     if len(texts) != len(st.constants):
         return st.sql
     rows = {int(n) for n in _ROW_COUNT_PARAM.findall(st.sql)}
+    counts = limit_counts(st.sql)
     fixed = {int(t[1:]): v for t, v in zip(texts, st.constants)  # (not NULL, not a value the log cut short)
              if v is not None and is_parameter(t) and int(t[1:]) not in rows
              and v.startswith("'") and v.endswith("'")
-             and constant_evidence(executions, [c for other, c in zip(texts, st.constants) if other != t])}
+             and constant_evidence(executions, [c for j, (other, c) in enumerate(zip(texts, st.constants))
+                                                if other != t and j not in counts])}
     return substitute(st.sql, fixed) if fixed else st.sql
 
 

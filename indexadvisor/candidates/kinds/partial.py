@@ -41,7 +41,7 @@ from indexadvisor.model import Candidate, IndexKey, Predicate, PredKind, Stateme
 from indexadvisor.pg import types as T
 from indexadvisor.pg.selectivity import TableStats
 from indexadvisor.pg.sql import quote_ident
-from indexadvisor.sources.fingerprint import literals
+from indexadvisor.sources.fingerprint import limit_counts, literals
 from indexadvisor.sources.workload import constant_evidence
 
 PARTIAL_MAX_FRACTION = 0.2
@@ -116,7 +116,9 @@ def why_constant(pred: Predicate, statement: Statement, table: Table | None, sha
     if pred.kind in (PredKind.ROW_COMPARE, PredKind.IS_NULL, PredKind.IS_NOT_NULL) or is_boolean(pred):
         return "part of the statement's shape"
     mine = set(pred.literals())
-    others = [c for c, text in zip(statement.constants or [], _literals(statement.sql)) if text not in mine]
+    counts = limit_counts(statement.sql)  # a LIMIT's page size is no other value that could have varied
+    others = [c for i, (c, text) in enumerate(zip(statement.constants or [], _literals(statement.sql)))
+              if text not in mine and i not in counts]
     if constant_evidence(statement.calls, others):
         varied = " while its other values varied" if others else ""
         return f"the same in all {statement.calls:,} executions{varied}"
