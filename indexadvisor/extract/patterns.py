@@ -154,4 +154,5 @@ def _fill(view: ScopeView, sql: str, notes: list[str]) -> None:
         conditions.read(cond)
     for left, right, name in view.using:
         conditions.using(left, right, name)
+    conditions.carry_constants()
     read_clauses(view)

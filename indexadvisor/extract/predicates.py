@@ -19,7 +19,7 @@ from sqlglot import exp
 
 from indexadvisor.extract.nodes import branches, common_conjuncts, conjuncts, literal, lookup, uncast, unparen
 from indexadvisor.extract.resolve import is_constant, local, local_expression, no_op_cast, resolve
-from indexadvisor.extract.scope import ScopeView
+from indexadvisor.extract.scope import ScopeView, Source
 from indexadvisor.model import Predicate, PredKind, TableAccess
 from indexadvisor.pg.exprtext import as_written, signature
 
@@ -41,6 +41,25 @@ class ConditionReader:
         self.view = view
         self.sql = sql  # the statement's text, for expressions as it writes them
         self.notes = notes
+        self.equated: list[tuple[Source, str, Source, str]] = []  # `a.x = b.y` between two sources
+
+    def carry_constants(self) -> None:
+        """An equality to a constant carried across the join equalities it meets, as the
+        planner's equivalence classes carry it: `book.author_id = author.id AND author.id = $1`
+        searches book by author_id = $1 too. Not out of a source an outer join may fill with
+        NULLs (a condition in its ON clause filters that side alone); into one, as the planner
+        pushes it there."""
+        changed = True
+        while changed:
+            changed = False
+            for a, x, b, y in self.equated + [(b, y, a, x) for a, x, b, y in self.equated]:
+                if a.alias in self.view.nullable:
+                    continue
+                known = next((p for p in a.access.predicates if p.kind == PredKind.EQ and p.column == x and p.expression is None), None)
+                if known is not None and not any(p.kind == PredKind.EQ and p.column == y and p.expression is None
+                                                 for p in b.access.predicates):
+                    add(b.access, Predicate(y, PredKind.EQ, known.constant))
+                    changed = True
 
     def read(self, cond: exp.Expr) -> None:
         """One conjunct of a WHERE or JOIN ... ON."""
@@ -54,6 +73,8 @@ class ConditionReader:
         for alias in (left, right):
             if alias in self.view.tables:
                 add(self.view.tables[alias].access, Predicate(name, PredKind.JOIN))
+        if left in self.view.tables and right in self.view.tables:
+            self.equated.append((self.view.tables[left], name, self.view.tables[right], name))
 
     # ------------------------------------------------------------------ handlers (see _HANDLERS)
 
@@ -335,6 +356,9 @@ class ConditionReader:
                 continue
             if resolve(other, self.view) is not src:
                 add(src.access, Predicate(col.name, kind))
+        a, b = local(left, self.view), local(right, self.view)
+        if kind == PredKind.JOIN and a is not None and b is not None and a is not b:
+            self.equated.append((a, left.name, b, right.name))
 
     def _is_null(self, node: exp.Expr, negate: bool) -> None:
         src = local(node, self.view)

@@ -46,6 +46,7 @@ class ScopeView:
     using: list[tuple[str, str, str]] = field(default_factory=list)  # (alias, alias, column)
     from_order: list[str] = field(default_factory=list)  # the FROM items' aliases, in text order (for *)
     derived_columns: dict[str, list[str]] = field(default_factory=dict)  # alias -> a derived table's outputs, in order
+    nullable: set[str] = field(default_factory=set)  # aliases on the nullable side of an outer join
 
 
 class ScopeReader:
@@ -93,7 +94,7 @@ class ScopeReader:
         read_nodes = [] if _exists_body(select) else list(select.expressions)
         return ScopeView(
             tables, derived, conditions, select.args.get("order"), select.args.get("group"),
-            select.args.get("limit"), read_nodes, None, using, from_order, derived_columns,
+            select.args.get("limit"), read_nodes, None, using, from_order, derived_columns, _nullable(select),
         )
 
     def insert_target(self, stmt: exp.Insert) -> list[TableAccess]:
@@ -151,6 +152,22 @@ def _select_conditions(select: exp.Select) -> tuple[list[exp.Expr], list[tuple[s
                 using.append((left, right, ident.name))
         previous.append(right)
     return conditions, using, previous
+
+
+def _nullable(select: exp.Select) -> set[str]:
+    """The aliases an outer join may fill with NULLs: the right side of a LEFT JOIN, everything
+    before a RIGHT JOIN, both sides of a FULL one."""
+    from_ = select.args.get("from_") or select.args.get("from")
+    before = [from_.this.alias_or_name] if from_ is not None else []
+    out: set[str] = set()
+    for join in select.args.get("joins") or []:
+        side, right = (join.side or "").upper(), join.this.alias_or_name
+        if side in ("LEFT", "FULL"):
+            out.add(right)
+        if side in ("RIGHT", "FULL"):
+            out.update(before)
+        before.append(right)
+    return out
 
 
 def _dml_tables(stmt: exp.Update | exp.Delete) -> list[exp.Table]:
