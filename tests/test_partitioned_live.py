@@ -76,3 +76,32 @@ def test_offline_too_one_index_on_the_parent_serves_a_partition_read_by_name(tmp
     report = api.analyze([workload], schema=[schema])
 
     assert [(r.table, [k.column for k in r.keys]) for r in report.recommendations] == [("events", ["tenant_id", "at"])]
+
+
+@pytest.mark.parametrize("ddl", [
+    # hand-written: an index created on the parent is created on each partition
+    "CREATE TABLE events (id bigint, tenant_id int, at timestamptz) PARTITION BY RANGE (at);\n"
+    "CREATE TABLE events_2024 PARTITION OF events FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');\n"
+    "CREATE TABLE events_2025 PARTITION OF events FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');\n"
+    "CREATE INDEX events_tenant_at ON events (tenant_id, at DESC);\n",
+    # pg_dump --schema-only: the parent's index ON ONLY, each partition's created and attached
+    "CREATE TABLE public.events (id bigint, tenant_id int, at timestamptz) PARTITION BY RANGE (at);\n"
+    "CREATE TABLE public.events_2025 (id bigint, tenant_id int, at timestamptz);\n"
+    "ALTER TABLE ONLY public.events ATTACH PARTITION public.events_2025 FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');\n"
+    "CREATE INDEX events_tenant_at ON ONLY public.events USING btree (tenant_id, at DESC);\n"
+    "CREATE INDEX events_2025_tenant_id_at_idx ON public.events_2025 USING btree (tenant_id, at DESC);\n"
+    "ALTER INDEX public.events_tenant_at ATTACH PARTITION public.events_2025_tenant_id_at_idx;\n",
+])
+def test_a_ddl_file_gives_each_partition_its_parents_index(tmp_path, ddl):
+    """catalog/ddl.py reads a partition tree as PostgreSQL builds it: a statement that names a
+    partition is served by the parent's index there, not proposed a copy of it."""
+    schema = tmp_path / "schema.sql"
+    schema.write_text(ddl)
+    workload = tmp_path / "workload.sql"
+    workload.write_text("SELECT * FROM events_2025 WHERE tenant_id = 7 ORDER BY at DESC LIMIT 20;\n")
+
+    report = api.analyze([workload], schema=[schema])
+
+    assert report.recommendations == [] and not report.errors
+    [statement] = report.statements
+    assert statement.served_by_existing == ["events_2025_tenant_id_at_idx"]

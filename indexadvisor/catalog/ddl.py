@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -34,17 +35,26 @@ from indexadvisor.sources.sqlfile import read_sql_file
 
 _RELEVANT = re.compile(
     r"^\s*(create\s+(?:(?:global|local)\s+)?(?:(?:temporary|temp|unlogged)\s+)?table"
-    r"|create\s+(?:unique\s+)?index|alter\s+table|set\s+search_path"
+    r"|create\s+(?:unique\s+)?index|alter\s+table|alter\s+index|set\s+search_path"
     r"|create\s+(?:or\s+replace\s+)?(?:(?:temporary|temp)\s+)?(?:recursive\s+)?(?:materialized\s+)?view)\b",
     re.I,
 )
 # what makes an unparsable statement worth reporting (not ALTER TABLE ... OWNER TO and the like)
 _DEFINES = re.compile(r"^\s*create\b|\badd\s+(?:constraint|primary|unique|foreign)\b", re.I)
+# a table or index name as DDL writes it, schema-qualified or not, quoted or not
+_NAME = r'(?:"(?:[^"]|"")+"|[^\s."(]+)(?:\.(?:"(?:[^"]|"")+"|[^\s."(]+))?'
+# pg_dump's `CREATE INDEX ... ON ONLY parent` (sqlglot does not read ONLY there): the index stays on the parent
+_ON_ONLY = re.compile(r"^(\s*create\s+(?:unique\s+)?index\b.*?\bon\s+)only\s+", re.I | re.S)
+# pg_dump's `ALTER TABLE ONLY parent ATTACH PARTITION child FOR VALUES ...` and `ALTER INDEX parent ATTACH PARTITION child`
+_ATTACH = re.compile(rf"^\s*alter\s+(?P<kind>table|index)\s+(?:if\s+exists\s+)?(?:only\s+)?(?P<parent>{_NAME})"
+                     rf"\s+attach\s+partition\s+(?P<child>{_NAME})", re.I)
 
 
 def read_ddl(paths: list[Path], errors: list[SourceError]) -> Catalog:
     catalog = Catalog(source="ddl")
     pending: list[tuple[exp.Expr, str, int]] = []  # indexes/constraints after all tables
+    attached: list[re.Match[str]] = []  # ATTACH PARTITION, table or index, in file order
+    only: set[int] = set()  # the trees of CREATE INDEX ... ON ONLY
     for path in paths:
         for raw in read_sql_file(path, errors):
             if not _RELEVANT.match(raw.sql):
@@ -56,22 +66,80 @@ def read_ddl(paths: list[Path], errors: list[SourceError]) -> Catalog:
             if view is not None:
                 pending.append((exp.Literal.string(raw.sql), str(path), raw.line))  # after the tables it reads
                 continue
-            tree = _parse(_virtual(raw.sql), str(path), raw.line, errors)
+            attach = _ATTACH.match(raw.sql)
+            if attach is not None:
+                attached.append(attach)
+                continue
+            sql = _ON_ONLY.sub(r"\1", _virtual(raw.sql), count=1)
+            tree = _parse(sql, str(path), raw.line, errors)
             if tree is None:
                 continue
             if isinstance(tree, exp.Create) and tree.kind == "TABLE":
                 _read(_create_table, tree, catalog, str(path), raw.line, errors)
             else:
                 pending.append((tree, str(path), raw.line))
+                if sql is not raw.sql and _ON_ONLY.match(_virtual(raw.sql)):
+                    only.add(id(tree))
     for tree, source, line in pending:
         if isinstance(tree, exp.Literal):
             _read(_create_view, tree.this, catalog, source, line, errors)
+    for m in attached:
+        if m.group("kind").lower() == "table":
+            _attach_table(m, catalog)
+    stays: list[Index] = []  # ON ONLY: not created on the partitions
     for tree, source, line in pending:
         if isinstance(tree, exp.Create) and tree.kind == "INDEX":
             _read(_create_index, tree, catalog, source, line, errors)
+            if id(tree) in only:
+                stays += [i for t in catalog.tables.values() for i in t.indexes if i.definition == tree.sql(dialect="postgres")]
         elif isinstance(tree, exp.Alter):
             _read(_alter_table, tree, catalog, source, line, errors)
+    for m in attached:
+        if m.group("kind").lower() == "index":
+            _attach_index(m, catalog)
+    _cascade(catalog, stays)
     return catalog
+
+
+def _qualified(text: str, catalog: Catalog) -> tuple[str, str]:
+    """(schema, name) of a name as DDL writes it, folded as PostgreSQL folds it."""
+    node = normalize_identifiers(exp.to_table(text, dialect="postgres"), dialect="postgres")
+    return _table_of(node, catalog)
+
+
+def _attach_table(m: re.Match[str], catalog: Catalog) -> None:
+    """`ALTER TABLE parent ATTACH PARTITION child`: the child is a partition of the parent."""
+    parent, child = ("{}.{}".format(*_qualified(m.group(g), catalog)) for g in ("parent", "child"))
+    if parent in catalog.tables and child in catalog.tables:
+        catalog.tables[child].partition_of = parent
+        catalog.tables[parent].partitioned = True
+
+
+def _attach_index(m: re.Match[str], catalog: Catalog) -> None:
+    """`ALTER INDEX parent ATTACH PARTITION child`: the child index is the parent's on a partition."""
+    parent = "{}.{}".format(*_qualified(m.group("parent"), catalog))
+    schema, name = _qualified(m.group("child"), catalog)
+    for index in (i for t in catalog.tables.values() if t.schema == schema for i in t.indexes if i.name == name):
+        index.parent = parent
+
+
+def _cascade(catalog: Catalog, stays: list[Index]) -> None:
+    """An index created on a partitioned table (not ON ONLY) is created on each of its partitions
+    too, as PostgreSQL does: a partition that has none of that definition gets one, attached."""
+    for table in [t for t in catalog.tables.values() if t.partitioned]:
+        for index in [i for i in table.indexes if all(i is not s for s in stays)]:
+            parent = f"{table.schema}.{index.name}"
+            for name in catalog.partitions(str(table.qname)):
+                part = catalog.tables[name]
+                if any(i.parent == parent or _same_definition(i, index) for i in part.indexes):
+                    continue
+                part.indexes.append(replace(index, name=f"{part.name}_{'_'.join(k.column or 'expr' for k in index.keys)}_idx",
+                                            schema=part.schema, table=part.name, definition=None, parent=parent,
+                                            primary=False, constraint=None, constraint_type=None))
+
+
+def _same_definition(a: Index, b: Index) -> bool:
+    return (a.keys, a.include, a.where, a.method, a.unique) == (b.keys, b.include, b.where, b.method, b.unique)
 
 
 # sqlglot's parser and generator recurse once or more per level of nesting: a statement nested deeper
