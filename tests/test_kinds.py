@@ -89,6 +89,12 @@ def test_cli_kinds_option_and_json_kind(tmp_path):
     ("((data -> 'a'::text) ->> 'b'::text)", "data->'a'->>'b'"),
     ("date_trunc('day'::text, created_at)", "date_trunc('day', created_at)"),
     ("(created_at)::date", "CAST(created_at AS date)"),
+    # pg_get_indexdef / pg_dump write the cast PostgreSQL adds to a varchar argument
+    ("lower((email)::text)", "lower(email)"),
+    ("upper((email)::character varying)", "upper(email)"),
+    # the catalog keeps an expression as sqlglot writes it: CAST('day' AS TEXT) is the literal too
+    ("date_trunc(CAST('day' AS TEXT), (created_at AT TIME ZONE CAST('UTC' AS TEXT)))",
+     "date_trunc('day', created_at AT TIME ZONE 'UTC')"),
 ])
 def test_signature_equates_spellings_postgresql_reads_alike(a, b):
     assert exprtext.signature(a) == exprtext.signature(b)
@@ -97,6 +103,7 @@ def test_signature_equates_spellings_postgresql_reads_alike(a, b):
 def test_signature_tells_different_expressions_apart():
     assert exprtext.signature("lower(email)") != exprtext.signature("upper(email)")
     assert exprtext.signature("data->>'a'") != exprtext.signature("data->'a'")
+    assert exprtext.signature("(id)::text") != exprtext.signature("id")  # a cast of its own, not a function's argument
 
 
 def test_as_written_keeps_constants_and_drops_qualifiers():
@@ -155,3 +162,24 @@ def test_a_merged_covering_index_borrows_no_reason_naming_columns_it_lacks():
     assert advisor.why_for(merged) == "q28's reason"
     elsewhere = Candidate("public", "sales", [IndexKey("qty")], ["coupon_amt"], statements=["q28"])
     assert advisor.why_for(elsewhere) == ""
+
+
+def test_an_expression_index_as_pg_dump_writes_it_serves_the_statement_as_written(tmp_path):
+    """pg_dump writes `lower((email)::text)` and `date_trunc('day'::text, ...)` for indexes created as
+    `lower(email)` on a varchar and `date_trunc('day', ...)`: the statements are served by them, not
+    proposed a copy (and health does not call them unused for want of a match)."""
+    from indexadvisor import api
+
+    schema = tmp_path / "schema.sql"
+    schema.write_text(
+        "CREATE TABLE public.acct (id integer NOT NULL, email character varying(255), created_at timestamp with time zone);\n"
+        "CREATE INDEX acct_lower_email ON public.acct USING btree (lower((email)::text));\n"
+        "CREATE INDEX acct_day ON public.acct USING btree (date_trunc('day'::text, (created_at AT TIME ZONE 'UTC'::text)));\n")
+    workload = tmp_path / "workload.sql"
+    workload.write_text("SELECT * FROM acct WHERE lower(email) = lower($1);\n"
+                        "SELECT count(*) FROM acct WHERE date_trunc('day', created_at AT TIME ZONE 'UTC') = '2024-01-01';\n")
+
+    report = api.analyze([workload], schema=[schema])
+
+    assert report.recommendations == []
+    assert sorted(s.served_by_existing[0] for s in report.statements) == ["acct_day", "acct_lower_email"]

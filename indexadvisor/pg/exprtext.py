@@ -33,7 +33,10 @@ from sqlglot.tokens import TokenType
 from indexadvisor.pg import types as T
 from indexadvisor.pg.parsing import parse_one
 
-_TEXT_CAST = re.compile(r"('(?:[^']|'')*')::(?:text|character varying|varchar)\b", re.I)
+# a string literal cast to text, as pg_get_indexdef and pg_dump write it (`'day'::text`) or as the
+# catalog keeps an expression sqlglot has written (`CAST('day' AS TEXT)`): the literal itself
+_TEXT_CAST = re.compile(r"('(?:[^']|'')*')::(?:text|character varying|varchar)\b"
+                        r"|\bCAST\(\s*('(?:[^']|'')*')\s+AS\s+(?:TEXT|VARCHAR|CHARACTER VARYING)\s*\)", re.I)
 _JSON_OPS = (exp.JSONExtract, exp.JSONExtractScalar, exp.JSONBExtract, exp.JSONBExtractScalar)
 _TEXTUAL = ("text", "varchar", "char", "citext", "name")
 
@@ -70,9 +73,12 @@ def _canonical(node: exp.Expr) -> exp.Expr:
             inner = n.this
             if not isinstance(inner, exp.Binary) or isinstance(inner, _JSON_OPS):
                 n.replace(inner)
-        elif isinstance(n, exp.Cast) and isinstance(n.this, exp.Literal) and n.this.is_string and \
-                n.to.this in (exp.DataType.Type.TEXT, exp.DataType.Type.VARCHAR):
-            n.replace(n.this)
+        elif isinstance(n, exp.Cast) and n.to.this in (exp.DataType.Type.TEXT, exp.DataType.Type.VARCHAR) and (
+                (isinstance(n.this.unnest(), exp.Literal) and n.this.unnest().is_string)
+                or (isinstance(n.this.unnest(), exp.Column) and isinstance(n.parent, exp.Func))):
+            # a string literal; a column as a function's text argument, as PostgreSQL writes the implicit
+            # cast of a varchar (`lower((email)::text)` for `lower(email)`: a cast it would have to add)
+            n.replace(n.this.unnest())
     while isinstance(node, exp.Paren):
         node = node.this
     return node
@@ -80,7 +86,7 @@ def _canonical(node: exp.Expr) -> exp.Expr:
 
 @functools.lru_cache(maxsize=4096)
 def _signature_of_text(text: str) -> str | None:
-    node = parse_expression(_TEXT_CAST.sub(r"\1", text))
+    node = parse_expression(_TEXT_CAST.sub(lambda m: m.group(1) or m.group(2), text))
     return signature(node) if node is not None else None
 
 
