@@ -70,7 +70,7 @@ def read_ddl(paths: list[Path], errors: list[SourceError]) -> Catalog:
             if attach is not None:
                 attached.append(attach)
                 continue
-            sql = _ON_ONLY.sub(r"\1", _virtual(raw.sql), count=1)
+            sql, on_only = _ON_ONLY.subn(r"\1", _virtual(raw.sql), count=1)
             tree = _parse(sql, str(path), raw.line, errors)
             if tree is None:
                 continue
@@ -78,7 +78,7 @@ def read_ddl(paths: list[Path], errors: list[SourceError]) -> Catalog:
                 _read(_create_table, tree, catalog, str(path), raw.line, errors)
             else:
                 pending.append((tree, str(path), raw.line))
-                if sql is not raw.sql and _ON_ONLY.match(_virtual(raw.sql)):
+                if on_only:
                     only.add(id(tree))
     for tree, source, line in pending:
         if isinstance(tree, exp.Literal):
