@@ -125,13 +125,18 @@ def _attach_index(m: re.Match[str], catalog: Catalog) -> None:
 
 def _cascade(catalog: Catalog, stays: list[Index]) -> None:
     """An index created on a partitioned table (not ON ONLY) is created on each of its partitions
-    too, as PostgreSQL does: a partition that has none of that definition gets one, attached."""
+    too, as PostgreSQL does: a partition's own index of that definition is attached to it (as
+    PostgreSQL attaches one that exists), and a partition that has none gets one, attached."""
     for table in [t for t in catalog.tables.values() if t.partitioned]:
         for index in [i for i in table.indexes if all(i is not s for s in stays)]:
             parent = f"{table.schema}.{index.name}"
             for name in catalog.partitions(str(table.qname)):
                 part = catalog.tables[name]
-                if any(i.parent == parent or _same_definition(i, index) for i in part.indexes):
+                if any(i.parent == parent for i in part.indexes):
+                    continue
+                own = next((i for i in part.indexes if i.parent is None and _same_definition(i, index)), None)
+                if own is not None:
+                    own.parent = parent
                     continue
                 part.indexes.append(replace(index, name=f"{part.name}_{'_'.join(k.column or 'expr' for k in index.keys)}_idx",
                                             schema=part.schema, table=part.name, definition=None, parent=parent,

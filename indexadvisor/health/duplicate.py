@@ -57,17 +57,19 @@ def run(ctx: Context) -> list[Finding]:
     for table in ctx.tables():
         groups: dict[tuple, list[Index]] = {}
         for index in table.indexes:
-            if not index.valid or index.parent or not index.keys or not ctx.survives(index):
+            if not index.valid or not index.keys or not ctx.survives(index):
                 continue
             groups.setdefault((index.method, key_signature(index), conjuncts(index.where)), []).append(index)
         for group in groups.values():
             if len(group) < 2:
                 continue
-            group.sort(key=lambda i: _keep_order(ctx, i))
+            # a partition's copy of its parent's index cannot be dropped on its own: it is the one kept
+            group.sort(key=lambda i: (i.parent is None, _keep_order(ctx, i)))
             keeper = group[0]
             kept_columns = {k.column for k in keeper.keys} | set(keeper.include)
             for dup in group[1:]:
-                findings.append(_finding(ctx, table, dup, keeper, kept_columns))
+                if dup.parent is None:
+                    findings.append(_finding(ctx, table, dup, keeper, kept_columns))
     return findings
 
 

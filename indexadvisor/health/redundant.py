@@ -46,8 +46,10 @@ def cannot_run(ctx: Context) -> str | None:
 def run(ctx: Context) -> list[Finding]:
     findings = []
     for table in ctx.tables():
+        # a partition's copy of its parent's index covers the partition's own ones, and is never
+        # itself the one to drop (only its parent's DROP removes it)
         btrees = [i for i in table.indexes
-                  if i.method == "btree" and i.valid and not i.parent and i.keys and ctx.survives(i)]
+                  if i.method == "btree" and i.valid and i.keys and ctx.survives(i)]
         if len(btrees) < 2:
             continue
         sig = {qname(i): key_signature(i) for i in btrees}
@@ -59,7 +61,7 @@ def run(ctx: Context) -> list[Finding]:
         # wider first (and, among equal keys, weaker predicates first), so an index's
         # fate is settled before a narrower one is weighed against it
         for narrow in sorted(btrees, key=lambda i: (-len(i.keys), len(conjuncts(i.where)), i.name)):
-            if narrow.unique or is_constraint(narrow):
+            if narrow.unique or is_constraint(narrow) or narrow.parent:
                 continue
             s = sig[qname(narrow)]
             wider = [w for w in by_prefix.get(s, []) if w is not narrow and _covers(w, narrow, s, sig)]
