@@ -138,9 +138,12 @@ def _cascade(catalog: Catalog, stays: list[Index]) -> None:
                 if own is not None:
                     own.parent = parent
                     continue
-                part.indexes.append(replace(index, name=f"{part.name}_{'_'.join(k.column or 'expr' for k in index.keys)}_idx",
-                                            schema=part.schema, table=part.name, definition=None, parent=parent,
-                                            primary=False, constraint=None, constraint_type=None))
+                # named as PostgreSQL names it: a primary key's <partition>_pkey, a unique constraint's _key
+                columns = "_".join(k.column or "expr" for k in index.keys)
+                copy = (f"{part.name}_pkey" if index.primary
+                        else f"{part.name}_{columns}_{'key' if index.constraint_type == 'u' else 'idx'}")
+                part.indexes.append(replace(index, name=copy, schema=part.schema, table=part.name, definition=None,
+                                            parent=parent, constraint=copy if index.constraint else None))
 
 
 def _same_definition(a: Index, b: Index) -> bool:
