@@ -262,10 +262,7 @@ class Catalog:
 
     def leaves(self, table: Table) -> list[Table]:
         """The leaf partitions of a partitioned table (through sub-partitioned ones), in name order."""
-        out: list[Table] = []
-        for child in sorted((t for t in self.tables.values() if t.partition_of == str(table.qname)), key=lambda t: str(t.qname)):
-            out += self.leaves(child) if child.partitioned else [child]
-        return out
+        return [t for t in (self.tables[n] for n in self.partitions(str(table.qname))) if not t.partitioned]
 
     @property
     def has_stats(self) -> bool:

@@ -159,13 +159,13 @@ def _operand_expected(before: str) -> bool:
     """Whether an operand comes next after this text: it ends in an operator, an opening
     parenthesis, a comma, or a keyword that an operand follows."""
     text = before.rstrip()
-    if not text:
-        return False
-    if text[-1] in "=<>(,+-*/[|":
+    if text[-1:] and text[-1] in "=<>(,+-*/[|":
         return True
-    word = re.search(r"([A-Za-z_]+)$", text)
-    return word is not None and word.group(1).lower() in _BEFORE_OPERAND and (
-        len(text) == len(word.group(1)) or not (text[-len(word.group(1)) - 1].isalnum() or text[-len(word.group(1)) - 1] in '_"'))
+    word = _LAST_WORD.search(text)
+    return word is not None and word.group(0).lower() in _BEFORE_OPERAND
+
+
+_LAST_WORD = re.compile(r'(?<![\w"])[A-Za-z_]+$')  # a whole word at the end, not the tail of a name or a quoted one
 
 
 # --------------------------------------------------------------------------- long lists
