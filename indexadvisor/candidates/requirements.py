@@ -238,10 +238,13 @@ def describe(req: Requirement) -> str:
     parts = []
     if req.eq:
         parts.append("equality on " + ", ".join(req.exprs.get(c, c) for c in req.eq))
-    if req.sort and req.sort[0].aggregate:  # MIN/MAX, read as ORDER BY ... LIMIT 1 (extract/clauses.py)
-        parts.append(f"delivers {req.sort[0].aggregate}({req.sort[0].column}) from one end of the index")
+    keys = ", ".join(s.column + (" DESC" if s.desc else "") for s in req.sort)
+    if req.sort and req.sort[0].origin == "window":
+        parts.append(f"delivers its window's rows in order ({keys}), so no sort runs before the window function")
+    elif req.sort and req.sort[0].origin:  # MIN/MAX, read as ORDER BY ... LIMIT 1 (extract/clauses.py)
+        parts.append(f"delivers {req.sort[0].origin}({req.sort[0].column}) from one end of the index")
     elif req.sort:
-        parts.append("delivers ORDER BY " + ", ".join(s.column + (" DESC" if s.desc else "") for s in req.sort))
+        parts.append("delivers ORDER BY " + keys)
     lists = [c for c in req.in_after_sort if c not in req.common]
     if lists:
         parts.append("filter on " + ", ".join(lists) + " (an IN list or NULL test: it would break the order) kept after the sort keys")

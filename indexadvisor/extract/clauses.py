@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from sqlglot import exp
 
 from indexadvisor.extract.nodes import columns_in, limit_value, uncast, unparen
@@ -13,6 +15,7 @@ from indexadvisor.model import SortKey
 def read_clauses(view: ScopeView) -> None:
     """Everything but the predicates: the order, grouping, limit and columns read of each table."""
     _order(view)
+    _window_order(view)
     _group(view)
     limit = limit_value(view.limit)
     for src in view.tables.values():
@@ -65,12 +68,68 @@ def _order(view: ScopeView) -> None:
         src = local(node, view)
         if src is None:
             return  # an expression or a foreign column: no index delivers this order
-        desc = bool(ordered.args.get("desc"))
-        nulls_first = ordered.args.get("nulls_first")
-        # sqlglot fills in the default; keep it only when it differs from PostgreSQL's
-        explicit = None if bool(nulls_first) == desc else bool(nulls_first)
         assert node is not None
-        keys.append((src, SortKey(unparen(uncast(node)).name, desc, explicit)))
+        keys.append((src, _sort_key(node, ordered)))
+    _set_order(keys)
+
+
+def _window_order(view: ScopeView) -> None:
+    """The order a scope's window functions read their rows in, where no ORDER BY asks for one:
+    PARTITION BY's columns, then the window's ORDER BY (PostgreSQL sorts its input so, and an index in
+    that order spares the sort: `row_number() OVER (PARTITION BY "userId" ORDER BY "createdAt" DESC)`
+    reads ("userId", "createdAt" DESC)). Only where every window of the scope wants the same order
+    (each further order is a sort of its own) and the rows are not grouped first."""
+    if view.order is not None or view.group is not None:
+        return
+    windows = [w for node in view.read_nodes for w in _windows(node)]
+    if any(w.args.get("alias") for w in windows):
+        return  # OVER w: a named window, not followed
+    specs = {(tuple(p.sql() for p in w.args.get("partition_by") or []), w.args["order"].sql() if w.args.get("order") else "")
+             for w in windows}
+    specs.discard(((), ""))  # OVER (): the whole input, in any order
+    if len(specs) != 1:
+        return
+    window = next(w for w in windows if w.args.get("partition_by") or w.args.get("order"))
+    keys: list[tuple[Source, SortKey]] = []
+    for node in window.args.get("partition_by") or []:
+        src = local(unparen(node), view)
+        if src is None:
+            return
+        keys.append((src, SortKey(unparen(uncast(node)).name, origin="window")))
+    for ordered in window.args["order"].expressions if window.args.get("order") else []:
+        node = unparen(ordered.this)
+        src = local(node, view)
+        if src is None:
+            return
+        keys.append((src, replace(_sort_key(node, ordered), origin="window")))
+    _set_order(keys)
+
+
+def _windows(node: exp.Expr) -> list[exp.Window]:
+    """The window functions of this scope in a select-list item (not those of a nested subquery)."""
+    return [w for w in node.find_all(exp.Window)
+            if not any(isinstance(p, (exp.Select, exp.Subquery)) for p in _parents(w, node))]
+
+
+def _parents(node: exp.Expr, top: exp.Expr) -> list[exp.Expr]:
+    out: list[exp.Expr] = []
+    parent = node.parent if node is not top else None
+    while parent is not None and parent is not top:
+        out.append(parent)
+        parent = parent.parent
+    return out
+
+
+def _sort_key(node: exp.Expr, ordered: exp.Ordered) -> SortKey:
+    desc = bool(ordered.args.get("desc"))
+    nulls_first = ordered.args.get("nulls_first")
+    # sqlglot fills in the default; keep it only when it differs from PostgreSQL's
+    explicit = None if bool(nulls_first) == desc else bool(nulls_first)
+    return SortKey(unparen(uncast(node)).name, desc, explicit)
+
+
+def _set_order(keys: list[tuple[Source, SortKey]]) -> None:
+    """The order goes onto its table's access when all its keys are that one table's columns."""
     owners = {id(src) for src, _ in keys}
     if len(owners) == 1:
         src = keys[0][0]

@@ -73,8 +73,9 @@ class SortKey:
     column: str
     desc: bool = False
     nulls_first: bool | None = None
-    # "min" or "max" where the order is the one PostgreSQL reads a MIN/MAX in (extract/clauses.py)
-    aggregate: str | None = field(default=None, compare=False)
+    # where the order comes from when no ORDER BY asks for it (extract/clauses.py): "min" or "max"
+    # (PostgreSQL reads a MIN/MAX from one end of an index), "window" (a window function's input)
+    origin: str | None = field(default=None, compare=False)
 
 
 @dataclass
