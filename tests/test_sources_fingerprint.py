@@ -158,11 +158,15 @@ def test_a_limit_count_is_no_other_value_the_evidence_of_a_constant_needs():
     """sources.workload.constant_evidence: a value the same in 3 executions is a constant where the
     statement's other values varied or it has none; a LIMIT's count (limit_counts) is not one of
     them, while an OFFSET that pages on is, and an other filter value that never changed is too."""
-    from indexadvisor.sources.fingerprint import limit_counts
+    from indexadvisor.pg.lexing import LIST_LIMIT
+    from indexadvisor.sources.fingerprint import limit_counts, literals
     from indexadvisor.sources.workload import constant_evidence
 
     assert limit_counts("SELECT * FROM t WHERE a = 'x' AND b = 2 ORDER BY c LIMIT 100 OFFSET 40") == {2}
     assert limit_counts("SELECT * FROM t WHERE a = $1 FETCH FIRST 5 ROWS ONLY") == {1}
+    # positions in `literals`, which bounds a long IN list to LIST_LIMIT values
+    long_list = "SELECT * FROM t WHERE a IN (" + ", ".join(map(str, range(5000))) + ") AND b = 'x' LIMIT 10"
+    assert limit_counts(long_list) == {len(literals(long_list)) - 1} == {LIST_LIMIT + 1}
     assert constant_evidence(3, [])
     assert constant_evidence(3, ["'b'", None])  # another value varied
     assert not constant_evidence(3, ["2"])  # another filter value, the same in every call too
