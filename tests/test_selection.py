@@ -3,6 +3,7 @@ described (pure logic, no server)."""
 
 from __future__ import annotations
 
+from indexadvisor.costing import OutOfEffort
 from indexadvisor.extract.patterns import Extractor
 from indexadvisor.model import (
     Candidate,
@@ -36,12 +37,14 @@ CANDIDATES = {name: _candidate(name) for name in ITEMS}
 def _knapsack(spent: list[int]):
     """A greedy that adds the best-saving items that fit, from `start`, skipping `banned`."""
 
-    def greedy(per_byte, start=None, banned=frozenset()):
+    def greedy(per_byte, start=None, banned=frozenset(), limit=None):
         chosen, results = (list(start.chosen), list(start.results)) if start else ([], [])
         used = sum(ITEMS[c.table][0] for c in chosen)
         order = sorted(ITEMS, key=lambda n: -(ITEMS[n][1] / ITEMS[n][0] if per_byte else ITEMS[n][1]))
         for name in order:
             c = CANDIDATES[name]
+            if limit is not None and spent[0] >= limit:
+                raise OutOfEffort  # as the Bounded coster a refill runs with
             spent[0] += 1
             if c in chosen or c.spec in banned or used + ITEMS[name][0] > BUDGET:
                 continue
@@ -63,6 +66,7 @@ def test_a_swap_trades_the_big_pick_for_two_that_are_better_together():
     first = min(_outcome(greedy(False)), _outcome(greedy(True)), key=lambda o: o.total)
     assert [c.table for c in first.chosen] == ["big"]  # both greedy orders take the big one
     sizes = {c.spec: ITEMS[c.table][0] for c in CANDIDATES.values()}
+    spent[0] = 12  # what came before the search (its allowance a third of it): room for a refill
     best = local_search(first, greedy, _outcome, sizes, lambda: spent[0])
     assert sorted(c.table for c in best.chosen) == ["left", "right"]
     assert best.total == BEFORE - 9.8
@@ -76,6 +80,17 @@ def test_the_search_spends_no_more_work_than_came_before_it():
     spent[0] = 0  # nothing spent before the search: no allowance, no trial
     best = local_search(first, greedy, _outcome, sizes, lambda: spent[0])
     assert [c.table for c in best.chosen] == ["big"] and spent[0] == 0
+
+
+def test_a_refill_stops_at_the_search_s_limit_unfinished():
+    """The search may spend a third of what came before it, and no more: a refill that reaches the
+    limit is left there (3 spent before: 1 more allowed, where a refill takes 3 or 6)."""
+    spent = [0]
+    greedy = _knapsack(spent)
+    first = _outcome(greedy(False))
+    sizes = {c.spec: ITEMS[c.table][0] for c in CANDIDATES.values()}
+    best = local_search(first, greedy, _outcome, sizes, lambda: spent[0])
+    assert [c.table for c in best.chosen] == ["big"] and spent[0] == 4
 
 
 def test_a_key_no_requirement_asked_for_says_what_the_statements_do_with_it():

@@ -8,7 +8,8 @@ Two costers implement one protocol, so that selection does not care which one it
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import Protocol
+from dataclasses import dataclass
+from typing import Any, Protocol
 
 from indexadvisor.model import Candidate, ParsedStatement
 
@@ -33,7 +34,7 @@ class Coster(Protocol):
 
     def uses_alike(self, parsed: ParsedStatement, wide: Candidate, narrow: Candidate) -> bool:
         """Whether the statement can use the index `wide` only as it uses `narrow` (the same plan
-        on a bigger index): its cost with narrow then stands for its cost with wide."""
+        on a bigger index): its cost with narrow is then the least its cost with wide can be."""
 
     def size(self, candidate: Candidate) -> int | None:
         """Estimated size of the index in bytes, where known."""
@@ -62,6 +63,27 @@ class Coster(Protocol):
     @property
     def whatif_calls(self) -> int:
         """What-if questions sent so far (EXPLAINs for the planner), the measure of effort."""
+
+
+class OutOfEffort(Exception):
+    """A Bounded coster was asked past its limit."""
+
+
+@dataclass
+class Bounded:
+    """A coster that refuses what-if calls past a limit: a search that may spend only so much
+    stops there (the budget's local search, the curve's steps past the set)."""
+
+    inner: Coster
+    limit: int
+
+    def statement_cost(self, parsed: ParsedStatement, config: Iterable[Candidate]) -> float | None:
+        if self.inner.whatif_calls >= self.limit:
+            raise OutOfEffort
+        return self.inner.statement_cost(parsed, config)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
 
 
 def parallel(coster: Coster, jobs: int | None) -> None:

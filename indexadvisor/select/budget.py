@@ -8,7 +8,7 @@ is a knapsack, where the greedy has no guarantee, so the result then goes throug
 search: drop one chosen index and let the greedy refill what it frees; keep the change when
 the workload gets cheaper (a big index that was the best single pick can crowd out two that
 are better together). The search spends at most a third as many what-if calls as everything
-before it: its first change is worth the most, the later ones little for their calls (TPC-H
+before it, a hard limit (a refill that reaches it is left unfinished): its first change is worth the most, the later ones little for their calls (TPC-H
 SF1 at 1 GB: 1.7% of the workload's cost after 102 EXPLAINs, then 0.2% after 155 more, the
 built cost 0.574 -> 0.575 without them; on other statistics 0.06% after 86, then nothing
 after 78 more; TPC-DS at about SF 0.2 under 100 MB: 3.2% after 2,500, then 0.07% after
@@ -24,20 +24,24 @@ cost 0.501 -> 0.509 of the workload's without indexes).
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
+from indexadvisor.costing import Bounded, OutOfEffort
 from indexadvisor.model import IndexDef
 from indexadvisor.select.greedy import greedy, outcome
 from indexadvisor.select.state import Outcome, Problem, Run
 
-Greedy = Callable[[bool, Run | None, frozenset], Run]
+# a greedy run: per byte, from a start, with candidates banned, within a limit of what-if calls
+Greedy = Callable[[bool, Run | None, frozenset, int | None], Run]
 
 
 def best_set(problem: Problem) -> Outcome:
     """The chosen set: one greedy run, or where the budget turned an index away both orders and
     the local search, whose refills start each candidate at what it saved next to fewer indexes
     (greedy._bounds; with greedy._grow, TPC-H SF1 at 1 GB: 644 -> 557 EXPLAINs, the same set)."""
-    def run(per_byte: bool, start: Run | None = None, banned: frozenset[IndexDef] = frozenset()) -> Run:
-        return greedy(problem, per_byte, start, banned, earlier=start is not None)
+    def run(per_byte: bool, start: Run | None = None, banned: frozenset[IndexDef] = frozenset(), limit: int | None = None) -> Run:
+        bounded = problem if limit is None else replace(problem, coster=Bounded(problem.coster, limit))
+        return greedy(bounded, per_byte, start, banned, earlier=start is not None)
 
     def judge(r: Run) -> Outcome:
         return outcome(problem, r)
@@ -54,18 +58,20 @@ def best_set(problem: Problem) -> Outcome:
 def local_search(best: Outcome, run: Greedy, judge: Callable[[Run], Outcome], sizes: dict[IndexDef, int],
                  effort: Callable[[], int], rounds: int = 3) -> Outcome:
     """Drop one chosen index at a time (the smallest benefit per byte first) and refill with
-    the greedy in both orders; keep the first change that makes the workload cheaper."""
+    the greedy in both orders; keep the first change that makes the workload cheaper. A refill
+    that would pass the limit stops there, unfinished, and the search with it."""
     limit = effort() * 4 // 3
     for _ in range(rounds):
         improved = False
         benefit = {r.candidate.spec: r.estimate.benefit for r in best.results}
         order = sorted(best.chosen, key=lambda c: benefit.get(c.spec, 0.0) / max(sizes.get(c.spec, 0), 8192))
         for x in order:
-            if effort() >= limit:
-                return best
             start = Run([c for c in best.chosen if c.spec != x.spec], [r for r in best.results if r.candidate.spec != x.spec], {})
             for per_byte in (False, True):
-                trial = judge(run(per_byte, start, frozenset({x.spec})))
+                try:
+                    trial = judge(run(per_byte, start, frozenset({x.spec}), limit))
+                except OutOfEffort:
+                    return best
                 if trial.total < best.total * (1 - 1e-4):
                     best, improved = trial, True
                     break

@@ -19,11 +19,10 @@ saves little, finding the next ones costs as much as choosing the set did.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
-from typing import Any
+from dataclasses import replace
 
-from indexadvisor.costing import Coster
-from indexadvisor.model import BudgetCurve, Candidate, CurveStep, IndexKey, ParsedStatement
+from indexadvisor.costing import Bounded, OutOfEffort
+from indexadvisor.model import BudgetCurve, Candidate, CurveStep, IndexKey
 from indexadvisor.pg.sizes import format_size
 from indexadvisor.select.greedy import greedy
 from indexadvisor.select.options import SIZE_MARGIN
@@ -38,7 +37,7 @@ def budget_curve(problem: Problem, best: Outcome) -> BudgetCurve:
     """The curve of the proposed set (`best`) and the next indexes the selection would add."""
     options = problem.options
     steps = _steps(problem, [best.chosen[:k] for k in range(1, len(best.chosen) + 1)])
-    coster = _Bounded(problem.coster, problem.coster.whatif_calls + max(EFFORT_MIN, problem.coster.whatif_calls // EFFORT_SHARE))
+    coster = Bounded(problem.coster, problem.coster.whatif_calls + max(EFFORT_MIN, problem.coster.whatif_calls // EFFORT_SHARE))
     sets, net = _past(problem, best, options.min_improvement, PAST, coster)
     lowered = not sets and options.min_improvement > 0
     if lowered:
@@ -64,27 +63,7 @@ def budget_curve(problem: Problem, best: Outcome) -> BudgetCurve:
                                                  "of the workload's cost")
 
 
-class _OutOfEffort(Exception):
-    pass
-
-
-@dataclass
-class _Bounded:
-    """A coster that refuses what-if calls past a limit (the curve's run stops there)."""
-
-    inner: Coster
-    limit: int
-
-    def statement_cost(self, parsed: ParsedStatement, config: Any) -> float | None:
-        if self.inner.whatif_calls >= self.limit:
-            raise _OutOfEffort
-        return self.inner.statement_cost(parsed, config)
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.inner, name)
-
-
-def _past(problem: Problem, best: Outcome, floor: float, most: int, coster: _Bounded,
+def _past(problem: Problem, best: Outcome, floor: float, most: int, coster: Bounded,
           ) -> tuple[list[tuple[list[Candidate], float]], float]:
     """The set after each index (at most `most`) the greedy adds past `best` with no budget or index limit,
     down to `floor` (the --min-improvement it runs under), until `coster` refuses, with the workload's
@@ -102,7 +81,7 @@ def _past(problem: Problem, best: Outcome, floor: float, most: int, coster: _Bou
 
     try:
         greedy(lifted, per_byte=False, start=Run(list(best.chosen), list(best.results), {}), on_take=taken, earlier=True)
-    except _OutOfEffort:
+    except OutOfEffort:
         pass
     return sets, nets[0] if nets else 0.0
 
