@@ -182,13 +182,16 @@ def evaluate(problem: Problem, run: Run, candidate: Candidate, per_byte: bool,
 
     A `prior` evaluation of the same index against the same replaced ones lends its costs for
     the statements the run has not changed since (the indexes taken since then may serve none
-    of them): a round re-costs only what the last index touched, not every statement again. A
-    statement that uses the candidate only as it uses an index it replaces (a grown index's new
-    column is not the statement's) keeps its cost now. Unless `exact`, a covering candidate is
+    of them): a round re-costs only what the last index touched, not every statement again. Unless
+    `exact`, a statement that uses the candidate only as it uses an index it replaces (a grown
+    index's new column is not the statement's) keeps its cost now, and a covering candidate is
     costed for a statement that cannot scan it index-only as the index without its INCLUDE
-    columns (_stand_in), which it then uses alike: that cost is a lower bound (the same use of a
+    columns (_stand_in), which it then uses alike: both are lower bounds (the same use of a
     smaller index), the evaluation `rough`, and greedy() makes it exact only if it comes out on
-    top (TPC-H: most of a covering index's statements read beyond it)."""
+    top (TPC-H: most of a covering index's statements read beyond it). Not the cost itself: the
+    planner prices a scan of a wider index dearer, by its size and by less of its lead column's
+    correlation with the heap counted (a tenant's rows stored together: `("workspaceId")` 42 per
+    call, `("workspaceId", number)` 1,075 for the same scan)."""
     c, replaced = _effective(problem, run, candidate)
     size = problem.sizes[c.spec] - sum(problem.sizes[x.spec] for x in replaced)
     if not problem.options.fits(run.used, size):
@@ -203,13 +206,16 @@ def evaluate(problem: Problem, run: Run, candidate: Candidate, per_byte: bool,
         known = {fp: cost for fp, cost in prior.costs.items()
                  if run.changed.get(fp, 0) <= prior.at and not (exact and fp in prior.rough)}
         rough = set(prior.rough).intersection(known)
-    for p in problem.relevant[c.spec]:  # what it replaces, it serves alike: the cost now stands
+    for p in problem.relevant[c.spec] if not exact else []:  # what it replaces, it serves alike: at most as well
         fp = p.statement.fingerprint
         if fp in run.now and fp not in known and any(problem.coster.uses_alike(p, c, x) for x in replaced):
             known[fp] = run.now[fp]
+            rough.add(fp)
     todo = [p for p in problem.relevant[c.spec] if p.statement.fingerprint in run.now and p.statement.fingerprint not in known]
-    if problem.planner:
-        known.update(_negligible(problem, run, [p.statement.fingerprint for p in todo], grown=candidate not in problem.pool))
+    if problem.planner:  # (not those a replaced index serves: they can lose what it gave them)
+        exposed = {p.statement.fingerprint for x in replaced for p in problem.relevant.get(x.spec, [])}
+        known.update(_negligible(problem, run, [p.statement.fingerprint for p in todo if p.statement.fingerprint not in exposed],
+                                 grown=candidate not in problem.pool))
     todo = [p for p in todo if p.statement.fingerprint not in known]
     stand_in = {p.statement.fingerprint: c if exact else _stand_in(problem, p, c) for p in todo}
     prefetch(problem.coster, [(p, _with(problem, p, kept, [stand_in[p.statement.fingerprint]])) for p in todo])
@@ -218,7 +224,7 @@ def evaluate(problem: Problem, run: Run, candidate: Candidate, per_byte: bool,
         if stand_in[fp] is not c:
             known[fp] = problem.coster.statement_cost(p, _with(problem, p, kept, [stand_in[fp]]))
             rough.add(fp)
-    per, gain, costs = savings(problem, run, problem.relevant[c.spec], kept, [c], known)
+    per, gain, costs = savings(problem, run, problem.relevant[c.spec], kept, [c], known, losses=bool(replaced))
     problem.gains.setdefault(candidate.spec, []).append((frozenset(x.spec for x in run.chosen), max(gain, 0.0)))
     if gain <= 0:
         return None
@@ -274,13 +280,16 @@ def _lowest_floor(problem: Problem, run: Run) -> float:
 
 
 def savings(problem: Problem, run: Run, statements: Iterable[ParsedStatement], kept: list[Candidate],
-            added: list[Candidate], known: dict[str, float | None] | None = None,
+            added: list[Candidate], known: dict[str, float | None] | None = None, losses: bool = False,
             ) -> tuple[dict[str, tuple[float, float]], float, dict[str, float | None]]:
     """The statements the added indexes make cheaper, next to `kept`: fingerprint -> (cost now,
     cost with them), the weighted gain, and every statement's cost with them (None: not costed);
-    `known` costs are taken as they are."""
+    `known` costs are taken as they are. With `losses` (the added indexes replace chosen ones,
+    whose statements can cost more on the wider index) the statements made dearer count against
+    the gain."""
     per: dict[str, tuple[float, float]] = {}
     costs: dict[str, float | None] = {}
+    lost = 0.0
     for p in statements:
         fp = p.statement.fingerprint
         if fp not in run.now:
@@ -289,7 +298,9 @@ def savings(problem: Problem, run: Run, statements: Iterable[ParsedStatement], k
         costs[fp] = new
         if new is not None and new < run.now[fp]:
             per[fp] = (run.now[fp], new)
-    return per, sum(problem.weight[fp] * (now - new) for fp, (now, new) in per.items()), costs
+        elif losses and new is not None and new > run.now[fp]:
+            lost += problem.weight[fp] * (new - run.now[fp])
+    return per, sum(problem.weight[fp] * (now - new) for fp, (now, new) in per.items()) - lost, costs
 
 
 def _with(problem: Problem, p: ParsedStatement, kept: list[Candidate], added: list[Candidate]) -> list[Candidate]:
@@ -312,6 +323,11 @@ def _take(problem: Problem, run: Run, ev: Evaluation) -> None:
             run.changed[p.statement.fingerprint] = run.takes
     for fp, (_, new) in ev.per.items():
         run.now[fp] = new
+    for x in ev.replaced:  # a statement the replaced index served may cost more on its replacement
+        for p in problem.relevant[x.spec]:
+            cost = ev.costs.get(p.statement.fingerprint)
+            if cost is not None and cost > run.now.get(p.statement.fingerprint, cost):
+                run.now[p.statement.fingerprint] = cost
     run.results.append(describe(problem, ev.candidate, ev.per, ev.gain, ev.write_cost, problem.sizes[ev.candidate.spec]))
 
 
