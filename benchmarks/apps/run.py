@@ -50,7 +50,7 @@ from indexsets import build, describe, drop, expert_ddl, score  # noqa: E402
 from indexadvisor.api import analyze  # noqa: E402
 from indexadvisor.sources.fingerprint import fingerprint, literal_spans  # noqa: E402
 
-APPS = ("chat", "shop", "desk", "lend")
+APPS = ("chat", "shop", "desk", "lend", "track")
 
 
 def log(msg: str) -> None:
