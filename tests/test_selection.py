@@ -354,3 +354,24 @@ def test_a_run_from_nothing_is_offered_an_extension_only_after_its_parent():
     assert sorted(e.candidate.table for e in offered) == ["t", "u"]
     offered = _bounds(problem, Run([other], [], {"fp": 1_000.0}), False, frozenset(), earlier=False)
     assert [(e.candidate.spec, e.order) for e in offered] == [(parent.spec, 0), (wider.spec, 9)]
+
+
+def test_what_a_replacement_makes_dearer_counts_against_it():
+    """greedy.savings: where the added index replaces chosen ones (`losses`), the gain is what the
+    statements made cheaper save less what those made dearer lose (the replaced index's statement on
+    the wider one); only the cheaper ones are said to be served. Not for an index added beside the
+    set: the statement a LIMIT's early stop would make dearer now may get its own index later (the
+    saas events feed and `("createdAt")`), and a candidate that saves nothing leaves the run."""
+    from types import SimpleNamespace
+
+    from indexadvisor.select.greedy import savings
+
+    statements = [ParsedStatement(Statement(fp, "SELECT 1", "w.sql", 1), [], []) for fp in ("lookup", "feed", "other")]
+    problem = SimpleNamespace(weight={"lookup": 300.0, "feed": 15.0, "other": 1.0})
+    run = Run([], [], {"lookup": 48.0, "feed": 62.0, "other": 10.0})
+    known = {"lookup": 4.0, "feed": 1_402.0, "other": None}
+    per, gain, costs = savings(problem, run, statements, [], [], known=dict(known), losses=True)
+    assert per == {"lookup": (48.0, 4.0)}
+    assert gain == 300 * 44 - 15 * 1_340
+    assert costs == known
+    assert savings(problem, run, statements, [], [], known=dict(known))[1] == 300 * 44

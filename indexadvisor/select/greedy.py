@@ -286,7 +286,10 @@ def savings(problem: Problem, run: Run, statements: Iterable[ParsedStatement], k
     cost with them), the weighted gain, and every statement's cost with them (None: not costed);
     `known` costs are taken as they are. With `losses` (the added indexes replace chosen ones,
     whose statements can cost more on the wider index) the statements made dearer count against
-    the gain."""
+    the gain. Not beside the set: a statement whose plan a new index would turn to a LIMIT's early
+    stop (dearer where rows cluster) is most often served by an index of its own later, and a
+    candidate that saves nothing now leaves the run (saas: `events ("createdAt")` made the tenant
+    feed dearer until `("tenantId", "createdAt" DESC)` was taken, and was lost for its own report)."""
     per: dict[str, tuple[float, float]] = {}
     costs: dict[str, float | None] = {}
     lost = 0.0
