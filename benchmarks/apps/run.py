@@ -44,6 +44,7 @@ sys.path.insert(0, str(HERE))  # calls.py, for the workloads
 
 import pgss  # noqa: E402
 from cluster import SERVER_SETTINGS, LocalCluster, server  # noqa: E402
+from dexterlike import dexter_like  # noqa: E402
 from generate_log import sql_param  # noqa: E402
 from indexsets import build, describe, drop, expert_ddl, score  # noqa: E402
 
@@ -201,6 +202,8 @@ def run_app(server_dsn: str, app: str, workdir: Path, samples: int, reload: bool
     out: dict[str, Any] = {"app": app, "statements": len(texts), "shapes": len(work), "base_cost": base,
                            "expected": {k: v for k, v in expert.items() if k != "indexes"},
                            "expected_indexes": [i.brief() for i in expert["indexes"]]}
+    dexter = measure_set(db, "dexter-like", dexter_like(db, [examples[0] for _, examples in work.values()]), work)
+    out["dexter_like"] = {"cost": dexter["cost"], "size": dexter["size"], "score": score(expert["indexes"], dexter["indexes"])}
     sources: list[tuple[str, dict[str, Any]]] = [("file", {"paths": [path]}), ("log", {"paths": [logged]})]
     if every:
         sources.append(("pgss", {"paths": [], "pg_stat_statements": True}))
@@ -225,6 +228,10 @@ def print_result(r: dict[str, Any]) -> None:
     n = len(r["expected_indexes"])
     print(f"\n== {r['app']}: {r['statements']:,} statements, {r['shapes']} shapes; no new indexes {r['base_cost']:,.0f}, "
           f"expected set {r['expected']['cost']:,.0f} ({r['expected']['size'] / 2**20:.1f} MB)")
+    d = r["dexter_like"]
+    c = d["score"]["counts"]
+    print(f"-- Dexter's method (benchmarks/dexterlike.py): {c['full']} full / {c['key-column']} key-column / {c['missed']} missed "
+          f"of {n}; built cost {d['cost']:,.0f} ({d['size'] / 2**20:.1f} MB), {d['cost'] / r['expected']['cost']:.3f}x the expected set's")
     for source, name in (("file", "file of statements"), ("log", "log with bound parameters"), ("pgss", "pg_stat_statements")):
         if source not in r:
             continue

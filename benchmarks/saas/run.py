@@ -53,6 +53,7 @@ import pgss  # noqa: E402  (benchmarks/pgss.py)
 import workload as wl  # noqa: E402
 from cluster import SERVER_SETTINGS as BENCH_SETTINGS  # noqa: E402
 from cluster import LocalCluster  # noqa: E402
+from dexterlike import dexter_like  # noqa: E402
 from indexsets import IndexShape, build, describe, drop, expert_ddl, score  # noqa: E402
 
 from indexadvisor.api import analyze  # noqa: E402
@@ -405,6 +406,7 @@ def main(argv: list[str] | None = None) -> int:
         sets: dict[str, list[str]] = {"expert": expert_ddl(HERE / "EXPERT.md")}
         for label, (report, _) in reports.items():
             sets[label] = [r.ddl for r in report.recommendations]
+        sets["dexter-like"] = dexter_like(db, [next(e.text for e in execs if e.shape.id == shape.id) for shape in wl.SHAPES])
         described: dict[str, list[IndexShape]] = {}
         for label, ddls in sets.items():
             log(f"{label}: building {len(ddls)} indexes ...")
@@ -428,6 +430,9 @@ def main(argv: list[str] | None = None) -> int:
                 fp_shape = shape_of_report(report, *shape_keys.get(label, (by_text,)))
                 entry.update(advisor=advisor_summary(report, fp_shape), analyze_s=took,
                              score=score(described["expert"], described[label]))
+                explain_misses(entry, results["sets"]["expert"])
+            elif label != "expert":  # the Dexter-like baseline: scored the same, no report to explain
+                entry.update(advisor={"recommendations": [], "statements": {}}, score=score(described["expert"], described[label]))
                 explain_misses(entry, results["sets"]["expert"])
             results["sets"][label] = entry
         for label, entry in results["sets"].items():
