@@ -6,7 +6,7 @@ from dataclasses import replace
 
 from sqlglot import exp
 
-from indexadvisor.extract.nodes import columns_in, limit_value, uncast, unparen
+from indexadvisor.extract.nodes import columns_in, in_scope, limit_value, uncast, unparen
 from indexadvisor.extract.resolve import local, resolve
 from indexadvisor.extract.scope import ScopeView, Source
 from indexadvisor.model import SortKey
@@ -81,7 +81,7 @@ def _window_order(view: ScopeView) -> None:
     (each further order is a sort of its own) and the rows are not grouped first."""
     if view.order is not None or view.group is not None:
         return
-    windows = [w for node in view.read_nodes for w in _windows(node)]
+    windows = [w for node in view.read_nodes for w in in_scope(node, exp.Window)]
     if any(w.args.get("alias") for w in windows):
         return  # OVER w: a named window, not followed
     specs = {(tuple(p.sql() for p in w.args.get("partition_by") or []), w.args["order"].sql() if w.args.get("order") else "")
@@ -103,21 +103,6 @@ def _window_order(view: ScopeView) -> None:
             return
         keys.append((src, replace(_sort_key(node, ordered), origin="window")))
     _set_order(keys)
-
-
-def _windows(node: exp.Expr) -> list[exp.Window]:
-    """The window functions of this scope in a select-list item (not those of a nested subquery)."""
-    return [w for w in node.find_all(exp.Window)
-            if not any(isinstance(p, (exp.Select, exp.Subquery)) for p in _parents(w, node))]
-
-
-def _parents(node: exp.Expr, top: exp.Expr) -> list[exp.Expr]:
-    out: list[exp.Expr] = []
-    parent = node.parent if node is not top else None
-    while parent is not None and parent is not top:
-        out.append(parent)
-        parent = parent.parent
-    return out
 
 
 def _sort_key(node: exp.Expr, ordered: exp.Ordered) -> SortKey:

@@ -16,6 +16,7 @@ from sqlglot import exp
 CONSTANTS = (exp.Literal, exp.Boolean, exp.Parameter, exp.Placeholder, exp.Null)
 
 H = TypeVar("H")
+N = TypeVar("N", bound=exp.Expr)
 
 
 def lookup(table: Mapping[type, H], node: exp.Expr) -> H | None:
@@ -86,19 +87,17 @@ def common_conjuncts(node: exp.Or) -> list[exp.Expr]:
 
 def columns_in(node: exp.Expr) -> Iterable[exp.Column]:
     """Columns in the node that belong to this scope (not to nested subqueries)."""
-    for col in node.find_all(exp.Column):
-        if col is node:
-            yield col
-            continue
-        parent = col.parent
-        nested = False
-        while parent is not None and parent is not node:
-            if isinstance(parent, (exp.Select, exp.Subquery)):
-                nested = True
-                break
+    return in_scope(node, exp.Column)
+
+
+def in_scope(node: exp.Expr, kind: type[N]) -> Iterable[N]:
+    """The nodes of a kind in the node that belong to its scope, not to a subquery nested in it."""
+    for found in node.find_all(kind):
+        parent = found.parent if found is not node else None
+        while parent is not None and parent is not node and not isinstance(parent, (exp.Select, exp.Subquery)):
             parent = parent.parent
-        if not nested:
-            yield col
+        if parent is None or parent is node:
+            yield found
 
 
 def limit_value(limit: exp.Expr | None) -> int | None:
